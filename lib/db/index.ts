@@ -1,0 +1,119 @@
+// Opens Countersign's database: PostgreSQL when DATABASE_URL is set, otherwise the embedded
+// PGlite in the data folder. One Database per process, shared through globalThis so that the
+// custom server, Next.js route bundles and the CLI all use the same connection.
+import pg from "pg";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/client";
+import type { Config } from "../env";
+import { config } from "../env";
+import { applyMigrations, type SqlRunner } from "./migrate";
+import { acquireDataDirLock, type DataDirLock } from "./lock";
+import { log } from "../log";
+
+export type { PrismaClient };
+export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+export interface Database {
+  kind: "postgres" | "embedded";
+  prisma: PrismaClient;
+  /** A plain SQL runner on its own connection (migrations, maintenance). */
+  withSql<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T>;
+  /** For PostgreSQL, a connection string LISTEN/NOTIFY can use. */
+  connectionString?: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations (the server and tests do; the CLI does on the embedded database). */
+  migrate?: boolean;
+  /** For an embedded database: who is opening it, for the lock's error message. */
+  holder?: string;
+}
+
+export async function openPostgres(url: string, options: OpenOptions = {}): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, application_name: "countersign" });
+  pool.on("error", (err) => log.warn("database pool error", { err }));
+  const withSql: Database["withSql"] = async (fn) => {
+    const client = await pool.connect();
+    try {
+      return await fn({
+        exec: async (sql) => void (await client.query(sql)),
+        query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+      });
+    } finally {
+      client.release();
+    }
+  };
+  if (options.migrate) await withSql((sql) => applyMigrations(sql));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    withSql,
+    connectionString: url,
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+/** Opens a PGlite database. `dataDir` undefined means in memory (tests). */
+export async function openEmbedded(dataDir: string | undefined, options: OpenOptions = {}): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  let lock: DataDirLock | undefined;
+  if (dataDir) lock = acquireDataDirLock(dataDir, options.holder ?? "countersign");
+  try {
+    const db = dataDir ? await PGlite.create(`${dataDir}/pgdata`) : await PGlite.create();
+    const runner: SqlRunner = {
+      exec: async (sql) => void (await db.exec(sql)),
+      query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,
+    };
+    if (options.migrate) await applyMigrations(runner);
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    return {
+      kind: "embedded",
+      prisma,
+      withSql: (fn) => fn(runner),
+      close: async () => {
+        await prisma.$disconnect();
+        await db.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+export async function openDatabase(cfg: Config = config(), options: OpenOptions = {}): Promise<Database> {
+  return cfg.databaseUrl ? openPostgres(cfg.databaseUrl, options) : openEmbedded(cfg.dataDir, options);
+}
+
+const holder = globalThis as unknown as { __countersignDb?: Promise<Database> };
+
+/** The process's database, opened (and migrated) on first use. */
+export function database(): Promise<Database> {
+  holder.__countersignDb ??= openDatabase(config(), { migrate: true, holder: "server" }).catch((error) => {
+    holder.__countersignDb = undefined;
+    throw error;
+  });
+  return holder.__countersignDb;
+}
+
+export async function db(): Promise<PrismaClient> {
+  return (await database()).prisma;
+}
+
+/** Installs an already-open database as the process's (tests, CLI). */
+export function useDatabase(value: Database | undefined): void {
+  holder.__countersignDb = value ? Promise.resolve(value) : undefined;
+}
+
+export async function closeDatabase(): Promise<void> {
+  const current = holder.__countersignDb;
+  holder.__countersignDb = undefined;
+  if (current) await (await current).close();
+}

@@ -1,0 +1,136 @@
+// The one place that reads process.env. Validated once; defaults fit the embedded quick start.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { z } from "zod";
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  COUNTERSIGN_URL: optional.pipe(z.url().optional()),
+  DATABASE_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
+  COUNTERSIGN_DATA_DIR: optional,
+  AUTH_SECRET: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  COUNTERSIGN_SIGNING_KEY: optional,
+  COUNTERSIGN_ADMIN_EMAIL: optional.pipe(z.email().optional()),
+  COUNTERSIGN_ADMIN_PASSWORD: optional.pipe(z.string().min(12, "must be at least 12 characters").optional()),
+  AUTH_OIDC_ISSUER: optional.pipe(z.url().optional()),
+  AUTH_OIDC_ID: optional,
+  AUTH_OIDC_SECRET: optional,
+  SLACK_WEBHOOK_URL: optional.pipe(z.url().optional()),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export interface Config {
+  nodeEnv: "development" | "production" | "test";
+  port: number;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  authSecret: string;
+  authSecretSource: "environment" | "generated" | "data-dir";
+  signingKeyPem: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
+  slackWebhookUrl: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads or creates the data folder's generated AUTH_SECRET (owner-only permissions). */
+function dataDirSecret(dataDir: string): { secret: string; generated: boolean } {
+  const file = path.join(dataDir, "auth-secret");
+  try {
+    return { secret: readFileSync(file, "utf8").trim(), generated: false };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secret = randomBytes(32).toString("base64url");
+  try {
+    writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return dataDirSecret(dataDir);
+    throw error;
+  }
+  chmodSync(file, 0o600);
+  return { secret, generated: true };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.COUNTERSIGN_DATA_DIR ?? ".countersign");
+
+  let authSecret = e.AUTH_SECRET;
+  let authSecretSource: Config["authSecretSource"] = "environment";
+  if (!authSecret) {
+    if (e.DATABASE_URL && e.NODE_ENV === "production") {
+      throw new ConfigError(
+        "AUTH_SECRET is required when DATABASE_URL is set and NODE_ENV=production: every instance " +
+          "must share it. Generate one with `openssl rand -base64 32` and set it in the environment.",
+      );
+    }
+    const { secret, generated } = dataDirSecret(dataDir);
+    authSecret = secret;
+    authSecretSource = generated ? "generated" : "data-dir";
+  }
+
+  const oidcParts = [e.AUTH_OIDC_ISSUER, e.AUTH_OIDC_ID, e.AUTH_OIDC_SECRET];
+  if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
+    throw new ConfigError("OIDC sign-in needs all of AUTH_OIDC_ISSUER, AUTH_OIDC_ID and AUTH_OIDC_SECRET.");
+  }
+  if (Boolean(e.COUNTERSIGN_ADMIN_EMAIL) !== Boolean(e.COUNTERSIGN_ADMIN_PASSWORD)) {
+    throw new ConfigError("Set both COUNTERSIGN_ADMIN_EMAIL and COUNTERSIGN_ADMIN_PASSWORD, or neither.");
+  }
+
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    publicUrl: (e.COUNTERSIGN_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    authSecret,
+    authSecretSource,
+    signingKeyPem: e.COUNTERSIGN_SIGNING_KEY,
+    adminEmail: e.COUNTERSIGN_ADMIN_EMAIL,
+    adminPassword: e.COUNTERSIGN_ADMIN_PASSWORD,
+    oidc: e.AUTH_OIDC_ISSUER
+      ? { issuer: e.AUTH_OIDC_ISSUER, clientId: e.AUTH_OIDC_ID!, clientSecret: e.AUTH_OIDC_SECRET! }
+      : undefined,
+    slackWebhookUrl: e.SLACK_WEBHOOK_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+const holder = globalThis as unknown as { __countersignConfig?: Config };
+
+/** The process's configuration, validated on first use. */
+export function config(): Config {
+  holder.__countersignConfig ??= loadConfig();
+  return holder.__countersignConfig;
+}
+
+/** Replaces the process's configuration (tests and the CLI's --data-dir). */
+export function setConfig(next: Config): void {
+  holder.__countersignConfig = next;
+}

@@ -1,0 +1,51 @@
+// The operation: the exact thing an executor will run. Its canonical form is what gets
+// digested, reviewed and bound into the grant, so the schema is strict about shape.
+import { z } from "zod";
+
+export const Target = z.object({
+  environment: z.string().min(1).max(100),
+  resource: z.string().min(1).max(200),
+});
+export type Target = z.infer<typeof Target>;
+
+export const SqlOperation = z.strictObject({
+  kind: z.literal("sql"),
+  target: Target,
+  sql: z.string().min(1).max(512 * 1024),
+});
+
+export const HttpOperation = z.strictObject({
+  kind: z.literal("http"),
+  target: Target,
+  method: z
+    .string()
+    .min(1)
+    .max(16)
+    .regex(/^[A-Za-z]+$/, "must be an HTTP method name"),
+  url: z.url({ protocol: /^https?$/ }),
+  body: z.unknown().optional(),
+});
+
+export const ShellOperation = z.strictObject({
+  kind: z.literal("shell"),
+  target: Target,
+  command: z.string().min(1).max(64 * 1024),
+  cwd: z.string().max(4096).optional(),
+});
+
+export const CustomOperation = z.strictObject({
+  kind: z.literal("custom"),
+  target: Target,
+  action: z.string().min(1).max(200),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const Operation = z.discriminatedUnion("kind", [
+  SqlOperation,
+  HttpOperation,
+  ShellOperation,
+  CustomOperation,
+]);
+export type Operation = z.infer<typeof Operation>;
+export type OperationKind = Operation["kind"];
+export const OPERATION_KINDS = ["sql", "http", "shell", "custom"] as const;
