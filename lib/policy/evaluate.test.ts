@@ -1,0 +1,167 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { Operation } from "../operations/schema";
+import { assessRisk, loadRiskEngine, type RiskAssessment } from "../risk";
+import { DEFAULT_POLICY_RULES } from "./defaults";
+import { evaluatePolicy, type PolicyInput } from "./evaluate";
+import type { PolicyRule } from "./schema";
+
+beforeAll(async () => {
+  await loadRiskEngine();
+});
+
+const TIERS: Record<string, "production" | "other"> = { production: "production", staging: "other", development: "other" };
+
+/** The whole path an agent's request takes: classify the operation, then apply policy. */
+function decide(environment: string, operation: Record<string, unknown>, rules: PolicyRule[] = DEFAULT_POLICY_RULES) {
+  const op = Operation.parse({ target: { environment, resource: "postgres/main" }, ...operation });
+  return evaluatePolicy(rules, {
+    agent: { id: "agent_1", name: "fixer-bot" },
+    environment,
+    tier: TIERS[environment] ?? "production",
+    resource: op.target.resource,
+    kind: op.kind,
+    risk: assessRisk(op),
+  });
+}
+
+const sql = (text: string) => ({ kind: "sql", sql: text });
+
+describe("the default policy gives DESIGN.md's outcomes", () => {
+  it.each([
+    ["SELECT in staging", "staging", sql("SELECT * FROM customers"), { type: "allow" }, "allow-low"],
+    ["SELECT in production", "production", sql("SELECT * FROM customers"), { type: "allow" }, "allow-low"],
+    ["DROP TABLE in staging", "staging", sql("DROP TABLE customers;"), { type: "require_approval", approvals: 1 }, "other-high-critical"],
+    ["DROP TABLE in production", "production", sql("DROP TABLE customers;"), { type: "require_approval", approvals: 2 }, "production-critical"],
+    ["an unknown custom action in production", "production", { kind: "custom", action: "rotate_keys" }, { type: "require_approval", approvals: 1 }, "production-medium-high"],
+    ["an unknown custom action in staging", "staging", { kind: "custom", action: "rotate_keys" }, { type: "require_approval", approvals: 1 }, "other-high-critical"],
+    ["INSERT in production", "production", sql("INSERT INTO t VALUES (1)"), { type: "require_approval", approvals: 1 }, "production-medium-high"],
+    ["INSERT in staging", "staging", sql("INSERT INTO t VALUES (1)"), { type: "allow" }, "allow-medium-outside-production"],
+    ["an undefined environment counts as production", "qa-7", sql("DROP TABLE t"), { type: "require_approval", approvals: 2 }, "production-critical"],
+    ["an unclassified shell command in development", "development", { kind: "shell", command: "make deploy" }, { type: "require_approval", approvals: 1 }, "other-high-critical"],
+    ["an HTTP read in production", "production", { kind: "http", method: "GET", url: "https://api.example.com/x" }, { type: "allow" }, "allow-low"],
+  ])("%s", (_label, environment, operation, effect, ruleId) => {
+    const decision = decide(environment, operation);
+    expect(decision.effect).toEqual(effect);
+    expect(decision.ruleId).toBe(ruleId);
+    expect(decision.ruleIndex).toBe(DEFAULT_POLICY_RULES.findIndex((r) => r.id === ruleId));
+  });
+
+  const backupDeletions: [string, Record<string, unknown>][] = [
+    ["Railway volume backup delete", { kind: "http", method: "POST", url: "https://backboard.railway.com/graphql/v2", body: { query: 'mutation { volumeInstanceBackupDelete(volumeInstanceId: "i", volumeInstanceBackupId: "b") { workflowId } }' } }],
+    ["RDS snapshot delete", { kind: "http", method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DeleteDBSnapshot&DBSnapshotIdentifier=s" }],
+    ["RDS instance delete with its automated backups", { kind: "http", method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DeleteDBInstance&DBInstanceIdentifier=prod" }],
+    ["aws ec2 delete-snapshot", { kind: "shell", command: "aws ec2 delete-snapshot --snapshot-id snap-1" }],
+    ["turning off WAL archiving", sql("ALTER SYSTEM SET archive_mode = off")],
+    ["dropping production data and disabling PITR together", sql("DROP TABLE customers; ALTER SYSTEM SET archive_command = ''")],
+  ];
+
+  it.each(backupDeletions.flatMap(([label, op]) => [[`${label} in production`, "production", op] as const, [`${label} in staging`, "staging", op] as const]))(
+    "%s is denied",
+    (_label, environment, operation) => {
+      const decision = decide(environment, operation);
+      expect(decision.effect).toEqual({
+        type: "deny",
+        reason: "Deleting or disabling backups, snapshots or point-in-time recovery is never allowed to agents",
+      });
+      expect(decision.ruleId).toBe("deny-backup-destruction");
+      expect(decision.ruleIndex).toBe(0);
+    },
+  );
+
+  it("lets an RDS instance deletion that keeps its backups go to two approvals in production", () => {
+    const decision = decide("production", { kind: "http", method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DeleteDBInstance&DeleteAutomatedBackups=false" });
+    expect(decision.effect).toEqual({ type: "require_approval", approvals: 2 });
+  });
+});
+
+const risk = (level: RiskAssessment["level"], findings: string[] = [], targets: string[] = []): RiskAssessment => ({
+  level,
+  findings: findings.map((id) => ({ id, level, message: id })),
+  targets,
+});
+
+const input = (overrides: Partial<PolicyInput> = {}): PolicyInput => ({
+  agent: { id: "agent_42", name: "ci-deployer" },
+  environment: "staging",
+  tier: "other",
+  resource: "postgres/main",
+  kind: "sql",
+  risk: risk("medium", ["sql.write"], ["public.orders"]),
+  ...overrides,
+});
+
+const allow = (id: string, match: PolicyRule["match"]): PolicyRule => ({ id, match, effect: { type: "allow" } });
+
+describe("evaluatePolicy", () => {
+  it("requires 1 approval when nothing matches", () => {
+    expect(evaluatePolicy([], input())).toEqual({
+      effect: { type: "require_approval", approvals: 1 },
+      ruleId: null,
+      ruleIndex: null,
+      explanation: "No policy rule matched: 1 approval required by default.",
+    });
+  });
+
+  it("takes the first matching rule", () => {
+    const rules: PolicyRule[] = [
+      allow("never", { environments: ["production"] }),
+      { id: "first", match: { kinds: ["sql"] }, effect: { type: "require_approval", approvals: 3, role: "admin" } },
+      allow("second", {}),
+    ];
+    const decision = evaluatePolicy(rules, input());
+    expect(decision.ruleId).toBe("first");
+    expect(decision.ruleIndex).toBe(1);
+    expect(decision.effect).toEqual({ type: "require_approval", approvals: 3, role: "admin" });
+  });
+
+  it.each([
+    ["agent by name", { agents: ["ci-*"] }, true],
+    ["agent by id", { agents: ["agent_42"] }, true],
+    ["agent, case-sensitive", { agents: ["CI-*"] }, false],
+    ["environment", { environments: ["stag*"] }, true],
+    ["another environment", { environments: ["production"] }, false],
+    ["tier", { tier: "other" }, true],
+    ["another tier", { tier: "production" }, false],
+    ["resource", { resources: ["postgres/*"] }, true],
+    ["another resource", { resources: ["redis/*"] }, false],
+    ["kind", { kinds: ["shell", "sql"] }, true],
+    ["another kind", { kinds: ["http"] }, false],
+    ["minRisk at the level", { minRisk: "medium" }, true],
+    ["minRisk above the level", { minRisk: "high" }, false],
+    ["maxRisk at the level", { maxRisk: "medium" }, true],
+    ["maxRisk below the level", { maxRisk: "low" }, false],
+    ["finding glob", { findings: ["backup.*", "sql.*"] }, true],
+    ["finding glob that matches nothing", { findings: ["backup.*"] }, false],
+    ["target glob", { targets: ["public.*"] }, true],
+    ["target glob that matches nothing", { targets: ["billing.*"] }, false],
+    ["all conditions together", { agents: ["ci-*"], environments: ["staging"], tier: "other", resources: ["postgres/main"], kinds: ["sql"], minRisk: "low", maxRisk: "high", findings: ["sql.write"], targets: ["public.orders"] }, true],
+    ["all but one condition", { agents: ["ci-*"], environments: ["staging"], tier: "other", kinds: ["sql"], targets: ["public.customers"] }, false],
+  ] satisfies [string, PolicyRule["match"], boolean][])("matches on %s: %s", (_label, match, matches) => {
+    const decision = evaluatePolicy([allow("rule", match)], input());
+    expect(decision.ruleId).toBe(matches ? "rule" : null);
+  });
+
+  it("does not match findings or targets when the operation has none", () => {
+    const none = input({ risk: risk("low") });
+    expect(evaluatePolicy([allow("f", { findings: ["*"] })], none).ruleId).toBeNull();
+    expect(evaluatePolicy([allow("t", { targets: ["*"] })], none).ruleId).toBeNull();
+  });
+
+  it("explains which conditions matched and what follows", () => {
+    const decision = evaluatePolicy(DEFAULT_POLICY_RULES, input({ tier: "production", environment: "production", risk: risk("critical", ["sql.drop_table"]) }));
+    expect(decision.explanation).toBe(
+      "Rule 2, production-critical (Critical operations in production), matched because the environment is production; risk is critical (critical or above): 2 approvals required.",
+    );
+    const deny = evaluatePolicy(DEFAULT_POLICY_RULES, input({ risk: risk("critical", ["backup.delete_snapshot"]) }));
+    expect(deny.explanation).toContain("finding backup.delete_snapshot is listed");
+    expect(deny.explanation).toContain("refused: Deleting or disabling backups");
+  });
+
+  it("refuses everything when the rules are invalid, rather than guessing", () => {
+    const broken = [{ id: "zero", match: {}, effect: { type: "require_approval", approvals: 0 } }] as unknown as PolicyRule[];
+    const decision = evaluatePolicy(broken, input({ risk: risk("low") }));
+    expect(decision.effect.type).toBe("deny");
+    expect(decision.ruleId).toBeNull();
+    expect(decision.ruleIndex).toBeNull();
+  });
+});

@@ -1,0 +1,118 @@
+// Evaluates an ordered list of policy rules against one request: first match wins; no match
+// requires one approval. Pure: everything it needs is in its arguments.
+import type { OperationKind } from "../operations/schema";
+import { compareRisk, type RiskAssessment } from "../risk/levels";
+import { anyGlobMatches } from "./glob";
+import { type PolicyEffect, type PolicyRule, PolicyRules } from "./schema";
+
+export interface PolicyInput {
+  agent: { id: string; name: string };
+  environment: string;
+  /** From the environment's definition; an undefined environment counts as production. */
+  tier: "production" | "other";
+  resource: string;
+  kind: OperationKind;
+  risk: RiskAssessment;
+}
+
+export interface PolicyDecision {
+  effect: PolicyEffect;
+  /** The id of the matching rule, or null when none matched (or the rules are invalid). */
+  ruleId: string | null;
+  /** 0-based index of the matching rule in the list, or null. */
+  ruleIndex: number | null;
+  /** Why, in a sentence for reviewers and the audit log. */
+  explanation: string;
+}
+
+export const NO_MATCH_EFFECT: PolicyEffect = { type: "require_approval", approvals: 1 };
+
+export function evaluatePolicy(rules: PolicyRule[], input: PolicyInput): PolicyDecision {
+  // Rules are validated when saved; checking again here keeps a corrupted list from ever
+  // producing, say, zero required approvals. An invalid list refuses everything.
+  const parsed = PolicyRules.safeParse(rules);
+  if (!parsed.success) {
+    return {
+      effect: { type: "deny", reason: "The policy rules are invalid, so nothing can be decided; an admin must fix them" },
+      ruleId: null,
+      ruleIndex: null,
+      explanation: `Refused because the policy rules are invalid: ${parsed.error.issues[0]?.message ?? "unknown error"}.`,
+    };
+  }
+  for (const [index, rule] of parsed.data.entries()) {
+    const reasons = matchReasons(rule, input);
+    if (reasons === null) continue;
+    const name = rule.description ? `${rule.id} (${rule.description})` : rule.id;
+    const why = reasons.length > 0 ? reasons.join("; ") : "it matches every request";
+    return {
+      effect: rule.effect,
+      ruleId: rule.id,
+      ruleIndex: index,
+      explanation: `Rule ${index + 1}, ${name}, matched because ${why}: ${describeEffect(rule.effect)}.`,
+    };
+  }
+  return {
+    effect: NO_MATCH_EFFECT,
+    ruleId: null,
+    ruleIndex: null,
+    explanation: `No policy rule matched: ${describeEffect(NO_MATCH_EFFECT)} by default.`,
+  };
+}
+
+/** The reasons a rule matches, one per condition, or null when it does not match. */
+function matchReasons(rule: PolicyRule, input: PolicyInput): string[] | null {
+  const m = rule.match;
+  const level = input.risk.level;
+  const reasons: string[] = [];
+  if (m.agents) {
+    if (!anyGlobMatches(m.agents, [input.agent.name, input.agent.id])) return null;
+    reasons.push(`agent ${input.agent.name} is listed`);
+  }
+  if (m.environments) {
+    if (!anyGlobMatches(m.environments, [input.environment])) return null;
+    reasons.push(`environment ${input.environment} is listed`);
+  }
+  if (m.tier) {
+    if (m.tier !== input.tier) return null;
+    reasons.push(`the environment is ${input.tier === "production" ? "production" : "not production"}`);
+  }
+  if (m.resources) {
+    if (!anyGlobMatches(m.resources, [input.resource])) return null;
+    reasons.push(`resource ${input.resource} is listed`);
+  }
+  if (m.kinds) {
+    if (!m.kinds.includes(input.kind)) return null;
+    reasons.push(`the operation is ${input.kind}`);
+  }
+  if (m.minRisk || m.maxRisk) {
+    if (m.minRisk && compareRisk(level, m.minRisk) < 0) return null;
+    if (m.maxRisk && compareRisk(level, m.maxRisk) > 0) return null;
+    const range = m.minRisk === m.maxRisk ? m.minRisk : m.minRisk && m.maxRisk ? `${m.minRisk} to ${m.maxRisk}` : m.minRisk ? `${m.minRisk} or above` : `${m.maxRisk} or below`;
+    reasons.push(`risk is ${level} (${range})`);
+  }
+  if (m.findings) {
+    const ids = input.risk.findings.map((f) => f.id);
+    const hit = ids.find((id) => anyGlobMatches(m.findings!, [id]));
+    if (hit === undefined) return null;
+    reasons.push(`finding ${hit} is listed`);
+  }
+  if (m.targets) {
+    const hit = input.risk.targets.find((target) => anyGlobMatches(m.targets!, [target]));
+    if (hit === undefined) return null;
+    reasons.push(`it touches ${hit}`);
+  }
+  return reasons;
+}
+
+export function describeEffect(effect: PolicyEffect): string {
+  switch (effect.type) {
+    case "allow":
+      return "allowed without review";
+    case "require_approval": {
+      const who = effect.role === "admin" ? " from admins" : "";
+      return `${effect.approvals} approval${effect.approvals === 1 ? "" : "s"}${who} required`;
+    }
+    case "deny":
+      return `refused: ${effect.reason}`;
+  }
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { assessHttp } from "./http";
+import { HTTP_CATALOG } from "./http-catalog";
+import type { RiskAssessment, RiskLevel } from "./levels";
+
+const ids = (a: RiskAssessment) => [...new Set(a.findings.map((f) => f.id))].sort();
+
+type Row = [label: string, call: { method: string; url: string; body?: unknown }, level: RiskLevel, findingIds: string[]];
+
+function table(rows: Row[]) {
+  it.each(rows)("%s", (_label, call, level, findingIds) => {
+    const assessment = assessHttp(call);
+    expect(ids(assessment)).toEqual([...findingIds].sort());
+    expect(assessment.level).toBe(level);
+  });
+}
+
+const RAILWAY = "https://backboard.railway.com/graphql/v2";
+const gql = (query: string, variables?: Record<string, unknown>) => ({ method: "POST", url: RAILWAY, body: variables ? { query, variables } : { query } });
+
+describe("methods without a catalog entry", () => {
+  table([
+    ["GET is a read", { method: "GET", url: "https://api.example.com/things" }, "low", []],
+    ["HEAD is a read", { method: "HEAD", url: "https://api.example.com/things" }, "low", []],
+    ["OPTIONS is a read", { method: "OPTIONS", url: "https://api.example.com/things" }, "low", []],
+    ["lower-case get is a read", { method: "get", url: "https://api.example.com/things" }, "low", []],
+    ["POST is unclassified", { method: "POST", url: "https://api.example.com/things", body: { a: 1 } }, "high", ["http.unclassified_write"]],
+    ["PUT is unclassified", { method: "PUT", url: "https://api.example.com/things/1" }, "high", ["http.unclassified_write"]],
+    ["PATCH is unclassified", { method: "PATCH", url: "https://api.example.com/things/1" }, "high", ["http.unclassified_write"]],
+    ["DELETE is unclassified", { method: "delete", url: "https://api.example.com/things/1" }, "high", ["http.unclassified_write"]],
+    ["an unparsable URL fails closed", { method: "GET", url: "not a url" }, "high", ["http.unclassified_write"]],
+  ]);
+
+  it("names the method and host", () => {
+    const [finding] = assessHttp({ method: "post", url: "https://api.example.com/v1/x?token=secret" }).findings;
+    expect(finding?.message).toBe("Sends a POST request to `api.example.com`, which Countersign cannot classify");
+  });
+});
+
+describe("AWS query APIs (Action in the URL or the body)", () => {
+  table([
+    ["RDS DeleteDBInstance by GET", { method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DeleteDBInstance&DBInstanceIdentifier=prod" }, "critical", ["backup.delete_backup", "http.delete_database"]],
+    [
+      "RDS DeleteDBInstance keeping automated backups",
+      { method: "POST", url: "https://rds.us-east-1.amazonaws.com/", body: "Action=DeleteDBInstance&DBInstanceIdentifier=prod&DeleteAutomatedBackups=false&Version=2014-10-31" },
+      "critical",
+      ["http.delete_database"],
+    ],
+    ["RDS DeleteDBCluster as a JSON body", { method: "POST", url: "https://rds.eu-west-1.amazonaws.com/", body: { Action: "DeleteDBCluster", DBClusterIdentifier: "main" } }, "critical", ["backup.delete_backup", "http.delete_database"]],
+    ["RDS action names are case-insensitive", { method: "POST", url: "https://rds.us-east-1.amazonaws.com/", body: "action=deletedbinstance&DBInstanceIdentifier=prod" }, "critical", ["backup.delete_backup", "http.delete_database"]],
+    ["RDS FIPS endpoint", { method: "GET", url: "https://rds-fips.us-east-1.amazonaws.com/?Action=DeleteDBInstance" }, "critical", ["backup.delete_backup", "http.delete_database"]],
+    ["RDS China endpoint", { method: "GET", url: "https://rds.cn-north-1.amazonaws.com.cn/?Action=DeleteDBCluster&DeleteAutomatedBackups=false" }, "critical", ["http.delete_database"]],
+    ["RDS DeleteDBSnapshot", { method: "POST", url: "https://rds.us-east-1.amazonaws.com/", body: "Action=DeleteDBSnapshot&DBSnapshotIdentifier=nightly" }, "critical", ["backup.delete_snapshot"]],
+    ["RDS DeleteDBClusterSnapshot", { method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DeleteDBClusterSnapshot&DBClusterSnapshotIdentifier=s1" }, "critical", ["backup.delete_snapshot"]],
+    ["RDS DeleteDBInstanceAutomatedBackup", { method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DeleteDBInstanceAutomatedBackup&DbiResourceId=db-1" }, "critical", ["backup.delete_backup"]],
+    ["RDS backup retention 0", { method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=ModifyDBInstance&DBInstanceIdentifier=prod&BackupRetentionPeriod=0" }, "critical", ["backup.disable_backups"]],
+    ["RDS backup retention 7 is not catalogued", { method: "POST", url: "https://rds.us-east-1.amazonaws.com/", body: "Action=ModifyDBInstance&BackupRetentionPeriod=7" }, "high", ["http.unclassified_write"]],
+    ["RDS describe by GET is a read", { method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DescribeDBInstances" }, "low", []],
+    ["the Action on another host is not RDS", { method: "POST", url: "https://rds.example.com/?Action=DeleteDBInstance" }, "high", ["http.unclassified_write"]],
+    ["EC2 DeleteSnapshot", { method: "POST", url: "https://ec2.us-east-1.amazonaws.com/", body: "Action=DeleteSnapshot&SnapshotId=snap-1" }, "critical", ["backup.delete_snapshot"]],
+    ["EC2 DeleteVolume", { method: "GET", url: "https://ec2.us-west-2.amazonaws.com/?Action=DeleteVolume&VolumeId=vol-1" }, "critical", ["http.delete_volume"]],
+    ["EC2 TerminateInstances", { method: "GET", url: "https://ec2.us-west-2.amazonaws.com/?Action=TerminateInstances&InstanceId.1=i-1" }, "critical", ["http.delete_service"]],
+  ]);
+
+  it("names the database and the backup consequence", () => {
+    const messages = assessHttp({ method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DeleteDBInstance&DBInstanceIdentifier=prod&SkipFinalSnapshot=true" }).findings.map((f) => f.message);
+    expect(messages).toEqual([
+      "Deletes an RDS database (DeleteDBInstance) named `prod`, skipping the final snapshot",
+      "DeleteDBInstance also deletes the database's automated backups, because DeleteAutomatedBackups is not set to false",
+    ]);
+  });
+});
+
+describe("REST APIs of cloud providers", () => {
+  table([
+    [
+      "AWS Backup DeleteRecoveryPoint",
+      { method: "DELETE", url: "https://backup.us-east-1.amazonaws.com/backup-vaults/main/recovery-points/arn%3Aaws%3Aec2%3Aus-east-1%3A%3Asnapshot%2Fsnap-1" },
+      "critical",
+      ["backup.delete_backup"],
+    ],
+    ["AWS Backup DeleteBackupVault", { method: "DELETE", url: "https://backup.us-east-1.amazonaws.com/backup-vaults/main" }, "critical", ["backup.delete_backup"]],
+    ["AWS Backup DeleteBackupPlan", { method: "DELETE", url: "https://backup.us-east-1.amazonaws.com/backup/plans/plan-1" }, "critical", ["backup.disable_backups"]],
+    ["AWS Backup list is a read", { method: "GET", url: "https://backup.us-east-1.amazonaws.com/backup-vaults/main/recovery-points/" }, "low", []],
+    ["S3 DeleteBucket, virtual-hosted", { method: "DELETE", url: "https://my-bucket.s3.us-east-1.amazonaws.com/" }, "critical", ["http.delete_bucket"]],
+    ["S3 DeleteBucket, path-style", { method: "DELETE", url: "https://s3.amazonaws.com/my-bucket" }, "critical", ["http.delete_bucket"]],
+    ["S3 DeleteObject", { method: "DELETE", url: "https://s3.amazonaws.com/my-bucket/dumps/2026-04-01.sql" }, "high", ["http.delete_object"]],
+    ["S3 DeleteObjects", { method: "POST", url: "https://my-bucket.s3.amazonaws.com/?delete", body: "<Delete/>" }, "high", ["http.delete_object"]],
+    ["Heroku app delete", { method: "DELETE", url: "https://api.heroku.com/apps/prod-app" }, "critical", ["http.delete_service"]],
+    ["Heroku add-on delete", { method: "DELETE", url: "https://api.heroku.com/apps/prod-app/addons/postgresql-curly-1234" }, "critical", ["http.delete_database"]],
+    ["Cloud SQL instance delete (v1)", { method: "DELETE", url: "https://sqladmin.googleapis.com/v1/projects/acme/instances/prod-db" }, "critical", ["http.delete_database"]],
+    ["Cloud SQL instance delete (v1beta4)", { method: "DELETE", url: "https://sqladmin.googleapis.com/sql/v1beta4/projects/acme/instances/prod-db" }, "critical", ["http.delete_database"]],
+    ["Cloud SQL database delete", { method: "DELETE", url: "https://sqladmin.googleapis.com/v1/projects/acme/instances/prod-db/databases/app" }, "critical", ["http.delete_database"]],
+    ["Cloud SQL backupRuns delete", { method: "DELETE", url: "https://sqladmin.googleapis.com/sql/v1beta4/projects/acme/instances/prod-db/backupRuns/1712345" }, "critical", ["backup.delete_backup"]],
+    ["Cloud SQL backups delete", { method: "DELETE", url: "https://sqladmin.googleapis.com/v1/projects/acme/backups/b-1" }, "critical", ["backup.delete_backup"]],
+    [
+      "Cloud SQL patch turning backups off",
+      { method: "PATCH", url: "https://sqladmin.googleapis.com/v1/projects/acme/instances/prod-db", body: { settings: { backupConfiguration: { enabled: false } } } },
+      "critical",
+      ["backup.disable_backups"],
+    ],
+    [
+      "Cloud SQL patch of another setting",
+      { method: "PATCH", url: "https://sqladmin.googleapis.com/v1/projects/acme/instances/prod-db", body: { settings: { tier: "db-custom-2-7680" } } },
+      "high",
+      ["http.unclassified_write"],
+    ],
+    ["Compute disk delete", { method: "DELETE", url: "https://compute.googleapis.com/compute/v1/projects/acme/zones/us-central1-a/disks/data" }, "critical", ["http.delete_volume"]],
+    ["Compute snapshot delete", { method: "DELETE", url: "https://compute.googleapis.com/compute/v1/projects/acme/global/snapshots/nightly" }, "critical", ["backup.delete_snapshot"]],
+    ["Supabase project delete", { method: "DELETE", url: "https://api.supabase.com/v1/projects/abcdefghijklmnop" }, "critical", ["http.delete_project"]],
+    ["Supabase branch delete", { method: "DELETE", url: "https://api.supabase.com/v1/branches/br-1" }, "critical", ["http.delete_database"]],
+    ["Neon project delete", { method: "DELETE", url: "https://console.neon.tech/api/v2/projects/aged-wildflower-123" }, "critical", ["http.delete_project"]],
+    ["Neon branch delete", { method: "DELETE", url: "https://console.neon.tech/api/v2/projects/aged-wildflower-123/branches/br-main" }, "critical", ["http.delete_database"]],
+    ["Neon database delete", { method: "DELETE", url: "https://console.neon.tech/api/v2/projects/p/branches/br/databases/app" }, "critical", ["http.delete_database"]],
+    ["Vercel project delete", { method: "DELETE", url: "https://api.vercel.com/v9/projects/site" }, "critical", ["http.delete_project"]],
+    ["GitHub repository delete", { method: "DELETE", url: "https://api.github.com/repos/acme/app" }, "critical", ["http.delete_project"]],
+    ["GitHub Enterprise repository delete", { method: "DELETE", url: "https://github.acme.internal/api/v3/repos/acme/app" }, "critical", ["http.delete_project"]],
+    ["GitHub issue comment delete is not a repository", { method: "DELETE", url: "https://api.github.com/repos/acme/app/issues/comments/1" }, "high", ["http.unclassified_write"]],
+    ["Kubernetes namespace delete", { method: "DELETE", url: "https://10.0.0.1:6443/api/v1/namespaces/prod" }, "critical", ["http.delete_project"]],
+    ["Kubernetes PVC delete", { method: "DELETE", url: "https://k8s.internal/api/v1/namespaces/prod/persistentvolumeclaims/data-db-0" }, "critical", ["http.delete_volume"]],
+    ["Kubernetes PV delete", { method: "DELETE", url: "https://k8s.internal/api/v1/persistentvolumes/pv-1" }, "critical", ["http.delete_volume"]],
+    ["Kubernetes statefulset delete", { method: "DELETE", url: "https://k8s.internal/apis/apps/v1/namespaces/prod/statefulsets/postgres" }, "critical", ["http.delete_service"]],
+    ["Kubernetes volume snapshot delete", { method: "DELETE", url: "https://k8s.internal/apis/snapshot.storage.k8s.io/v1/namespaces/prod/volumesnapshots/nightly" }, "critical", ["backup.delete_snapshot"]],
+    ["Kubernetes pod delete", { method: "DELETE", url: "https://k8s.internal/api/v1/namespaces/prod/pods/web-1" }, "high", ["http.kubernetes_delete"]],
+    ["Kubernetes list is a read", { method: "GET", url: "https://k8s.internal/api/v1/namespaces/prod/pods" }, "low", []],
+  ]);
+});
+
+describe("URL tricks do not hide a catalogued call", () => {
+  table([
+    ["duplicate and trailing slashes", { method: "DELETE", url: "https://api.heroku.com//apps/prod-app/" }, "critical", ["http.delete_service"]],
+    ["percent-encoded path", { method: "DELETE", url: "https://api.supabase.com/v1/proj%65cts/abcd" }, "critical", ["http.delete_project"]],
+    ["dot segments", { method: "DELETE", url: "https://api.vercel.com/v9/x/../projects/site" }, "critical", ["http.delete_project"]],
+    ["upper-case host and trailing dot", { method: "DELETE", url: "https://API.HEROKU.COM./apps/prod" }, "critical", ["http.delete_service"]],
+  ]);
+});
+
+describe("Railway GraphQL", () => {
+  table([
+    ["volumeDelete", gql('mutation { volumeDelete(volumeId: "v1") }'), "critical", ["http.delete_volume"]],
+    [
+      "volumeDelete behind an alias and a second operation",
+      { method: "POST", url: RAILWAY, body: { query: 'query Me { me { id } }\nmutation Cleanup($id: String!) { tidy: volumeDelete(volumeId: $id) }', operationName: "Me", variables: { id: "v1" } } },
+      "critical",
+      ["http.delete_volume"],
+    ],
+    ["the body as a JSON string", { method: "POST", url: RAILWAY, body: JSON.stringify({ query: 'mutation M { volumeDelete(volumeId: "v") }' }) }, "critical", ["http.delete_volume"]],
+    ["the body as raw GraphQL", { method: "POST", url: RAILWAY, body: 'mutation { serviceDelete(id: "s") }' }, "critical", ["http.delete_service"]],
+    ["a batch with the mutation second", { method: "POST", url: RAILWAY, body: [{ query: "query { me { id } }" }, { query: 'mutation { projectDelete(id: "p") }' }] }, "critical", ["http.delete_project"]],
+    ["behind a fragment", gql('mutation { ...Wipe } fragment Wipe on Mutation { volumeDelete(volumeId: "v") }'), "critical", ["http.delete_volume"]],
+    ["behind an inline fragment", gql('mutation { ... on Mutation { environmentDelete(id: "e") } }'), "critical", ["http.delete_environment"]],
+    ["on the .app host", { method: "POST", url: "https://backboard.railway.app/graphql/v2", body: { query: 'mutation { volumeDelete(volumeId: "v") }' } }, "critical", ["http.delete_volume"]],
+    ["in the query string", { method: "GET", url: `${RAILWAY}?query=${encodeURIComponent('mutation { volumeDelete(volumeId: "v") }')}` }, "critical", ["http.delete_volume"]],
+    ["volume backup delete", gql('mutation { volumeInstanceBackupDelete(volumeInstanceId: "i", volumeInstanceBackupId: "b") { workflowId } }'), "critical", ["backup.delete_backup"]],
+    ["volume and its backups in one request", gql('mutation { a: volumeInstanceBackupDelete(volumeInstanceId: "i", volumeInstanceBackupId: "b") { workflowId } b: volumeDelete(volumeId: "v") }'), "critical", ["backup.delete_backup", "http.delete_volume"]],
+    ["backup schedule emptied", gql('mutation { volumeInstanceBackupScheduleUpdate(volumeInstanceId: "i", kinds: []) }'), "critical", ["backup.disable_backups"]],
+    ["backup schedule emptied through a variable", gql("mutation($k: [VolumeInstanceBackupScheduleKind!]!) { volumeInstanceBackupScheduleUpdate(volumeInstanceId: \"i\", kinds: $k) }", { k: [] }), "critical", ["backup.disable_backups"]],
+    ["backup schedule kept", gql("mutation($k: [VolumeInstanceBackupScheduleKind!]!) { volumeInstanceBackupScheduleUpdate(volumeInstanceId: \"i\", kinds: $k) }", { k: ["DAILY"] }), "high", ["http.unclassified_write"]],
+    ["a name only inside strings and comments", gql('mutation { variableUpsert(input: {name: "volumeDelete", value: "x"}) } # volumeDelete'), "high", ["http.unclassified_write"]],
+    ["an alias named like a destructive mutation", gql('mutation { volumeDelete: variableUpsert(input: {name: "a"}) }'), "high", ["http.unclassified_write"]],
+    ["a query is a read", gql("query { projects { edges { node { id name } } } }"), "low", []],
+    ["a query that mentions volumeDelete in a string is a read", gql('query { project(id: "volumeDelete") { id } }'), "low", []],
+    ["unlexable documents fail closed", gql('mutation { volumeDelete(volumeId: "v) }'), "critical", ["http.delete_volume"]],
+    ["a persisted query without text is unclassified", { method: "POST", url: RAILWAY, body: { extensions: { persistedQuery: { sha256Hash: "abc" } } } }, "high", ["http.unclassified_write"]],
+  ]);
+
+  it("names unclassified mutations", () => {
+    const [finding] = assessHttp(gql('mutation { variableUpsert(input: {name: "a"}) }')).findings;
+    expect(finding?.message).toBe("Runs Railway GraphQL mutation `variableUpsert`, which Countersign does not classify");
+  });
+});
+
+describe("the catalog itself", () => {
+  it("names a published API reference for every entry", () => {
+    for (const entry of HTTP_CATALOG) {
+      expect(entry.reference, entry.id).toMatch(/^https:\/\/[a-z0-9.-]+\/\S+/);
+      expect(entry.provider).not.toBe("");
+    }
+  });
+
+  it("only uses backup.* ids for backups, snapshots and recovery", () => {
+    for (const entry of HTTP_CATALOG.filter((e) => e.id.startsWith("backup."))) {
+      expect(["backup.delete_backup", "backup.delete_snapshot", "backup.disable_backups"]).toContain(entry.id);
+      expect(entry.level).toBe("critical");
+    }
+  });
+});

@@ -1,0 +1,78 @@
+// HTTP risk: reads are low; every other call is high unless the catalog of known destructive
+// cloud calls says more (or recognises a read sent with POST, such as a GraphQL query).
+import { type HttpCatalogEntry, type HttpRequestView, HTTP_CATALOG, matchHttpCatalog } from "./http-catalog";
+import { type RiskAssessment, quoteName, toAssessment } from "./levels";
+
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export interface HttpCall {
+  method: string;
+  url: string;
+  body?: unknown;
+}
+
+export function assessHttp(call: HttpCall, catalog: readonly HttpCatalogEntry[] = HTTP_CATALOG): RiskAssessment {
+  const method = call.method.toUpperCase();
+  const request = toRequestView(method, call.url, call.body);
+  if (!request) {
+    return toAssessment([
+      { id: "http.unclassified_write", level: "high", message: `Sends a ${method} request to a URL Countersign cannot parse` },
+    ]);
+  }
+  const { findings, knownRead } = matchHttpCatalog(request, catalog);
+  if (findings.length > 0 || knownRead || READ_METHODS.has(method)) return toAssessment(findings);
+  return toAssessment([
+    {
+      id: "http.unclassified_write",
+      level: "high",
+      message: `Sends a ${method} request to ${quoteName(request.host)}, which Countersign cannot classify`,
+    },
+  ]);
+}
+
+export function toRequestView(method: string, url: string, body: unknown): HttpRequestView | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const path = parsed.pathname
+    .split("/")
+    .map(safeDecode)
+    .filter((segment) => segment !== "")
+    .join("/");
+  const view: HttpRequestView = {
+    method: method.toUpperCase(),
+    host: parsed.hostname.toLowerCase().replace(/\.$/, ""),
+    path: `/${path}`,
+    query: parsed.searchParams,
+    json: undefined,
+    form: undefined,
+    text: undefined,
+  };
+  if (typeof body === "string") {
+    view.text = body;
+    const trimmed = body.trim();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+      try {
+        view.json = JSON.parse(trimmed) as unknown;
+      } catch {
+        // not JSON: left as text
+      }
+    } else if (/^[^\s=&]+=[^\s]*$/.test(trimmed)) {
+      view.form = new URLSearchParams(trimmed);
+    }
+  } else if (body !== null && typeof body === "object") {
+    view.json = body;
+  }
+  return view;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,35 @@
+// The risk classifier: a pure function from an operation to its risk level, findings and the
+// objects it touches. The SQL parser must be loaded once first: `await loadRiskEngine()`.
+import type { Operation } from "../operations/schema";
+import { assessCustom } from "./custom";
+import { assertRiskEngineLoaded } from "./engine";
+import { assessHttp } from "./http";
+import type { RiskAssessment } from "./levels";
+import { assessShell } from "./shell";
+import { assessSql } from "./sql";
+
+export { RISK_LEVELS, compareRisk, maxRisk, type Finding, type RiskAssessment, type RiskLevel } from "./levels";
+export { isRiskEngineLoaded, loadRiskEngine, RiskEngineNotLoadedError } from "./engine";
+export { assessSql } from "./sql";
+export { assessHttp } from "./http";
+export { assessShell } from "./shell";
+export { assessCustom, CUSTOM_CATALOG, type CustomCatalogEntry } from "./custom";
+export { HTTP_CATALOG, type HttpCatalogEntry } from "./http-catalog";
+
+/**
+ * Classifies an operation. Synchronous and pure; throws `RiskEngineNotLoadedError` if
+ * `loadRiskEngine()` has not completed (for every kind, so a missing start-up step shows at once).
+ */
+export function assessRisk(operation: Operation): RiskAssessment {
+  assertRiskEngineLoaded();
+  switch (operation.kind) {
+    case "sql":
+      return assessSql(operation.sql);
+    case "http":
+      return assessHttp({ method: operation.method, url: operation.url, body: operation.body });
+    case "shell":
+      return assessShell(operation.command);
+    case "custom":
+      return assessCustom(operation.action);
+  }
+}

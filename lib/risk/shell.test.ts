@@ -1,0 +1,269 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadRiskEngine } from "./engine";
+import type { RiskAssessment, RiskLevel } from "./levels";
+import { assessShell } from "./shell";
+
+beforeAll(async () => {
+  await loadRiskEngine();
+});
+
+const ids = (a: RiskAssessment) => [...new Set(a.findings.map((f) => f.id))].sort();
+
+type Row = [command: string, level: RiskLevel, findingIds: string[]];
+
+function table(rows: Row[]) {
+  it.each(rows)("%s → %s", (command, level, findingIds) => {
+    const assessment = assessShell(command);
+    expect(ids(assessment)).toEqual([...findingIds].sort());
+    expect(assessment.level).toBe(level);
+  });
+}
+
+describe("known read-only commands are low", () => {
+  table([
+    ["ls -la", "low", []],
+    ["cat README.md | grep -i drop | wc -l", "low", []],
+    ["echo hi", "low", []],
+    ["echo 'rm -rf /'", "low", []],
+    ["pwd && cd /srv/app && ls", "low", []],
+    ["# rm -rf /", "low", []],
+    ['grep -r "DROP TABLE" migrations/', "low", []],
+    ["head -n 5 a.log; tail -n 20 b.log", "low", []],
+    ["git status", "low", []],
+    ["git log --oneline -5", "low", []],
+    ["git diff HEAD~1 -- src", "low", []],
+    ["git -C repo status", "low", []],
+    ["terraform plan -out plan.bin", "low", []],
+    ["terraform -chdir=infra plan", "low", []],
+    ["terraform plan -destroy", "low", []],
+    ["kubectl get pods -n prod", "low", []],
+    ["kubectl -n prod describe pod web-1", "low", []],
+    ["kubectl logs -f deploy/web", "low", []],
+    ['psql -c "SELECT 1"', "low", []],
+    ['psql "$DATABASE_URL" -tAc "select count(*) from orders"', "low", []],
+    ["psql -c '\\dt'", "low", []],
+    ["psql -l", "low", []],
+    ["psql <<'SQL'\nSELECT 1;\nSQL", "low", []],
+    ["aws rds describe-db-instances --region us-east-1", "low", []],
+    ["aws s3 ls s3://bucket", "low", []],
+    ["gcloud sql instances list --project acme", "low", []],
+    ["heroku pg:backups --app prod", "low", []],
+    ["redis-cli -h cache GET session:1", "low", []],
+    ["redis-cli --scan --pattern 'user:*'", "low", []],
+    ["x=1; echo $x", "low", []],
+    ["sudo ls /root", "low", []],
+    ["env FOO=1 BAR=2 ls", "low", []],
+    ["ls 2>/dev/null >/dev/null 2>&1", "low", []],
+    ["curl -s https://api.example.com/health", "low", []],
+    ["find . -name '*.ts' -newer package.json", "low", []],
+    ["true && false || echo done", "low", []],
+    ["if [ -f x ]; then echo yes; else echo no; fi", "low", []],
+    ["for f in a b; do echo $f; done", "low", []],
+    ["command -v psql", "low", []],
+    ["pg_dump prod > /tmp/prod.sql", "low", []],
+    ["kubectl exec db-0 -- psql -c 'SELECT 1'", "low", []],
+  ]);
+});
+
+describe("destructive commands", () => {
+  table([
+    ["cd x && rm -rf /", "critical", ["shell.rm_recursive"]],
+    ["rm -rf ./build", "high", ["shell.rm_recursive"]],
+    ["rm -r -f /var/lib/postgresql/data", "critical", ["shell.rm_recursive"]],
+    ['rm -rf "$DIR/"', "critical", ["shell.rm_recursive"]],
+    ["rm -rf ~", "critical", ["shell.rm_recursive"]],
+    ["rm --recursive --force /etc", "critical", ["shell.rm_recursive"]],
+    ["rm -rf --no-preserve-root /srv/x", "critical", ["shell.rm_recursive"]],
+    ["/bin/rm -rf ./cache", "high", ["shell.rm_recursive"]],
+    ["\\rm -rf ./cache", "high", ["shell.rm_recursive"]],
+    ["rm notes.txt", "high", ["shell.file_delete"]],
+    ["rm -- -rf", "high", ["shell.file_delete"]],
+    ["echo hi | xargs rm -rf", "high", ["shell.rm_recursive"]],
+    ["find . -name '*.log' -exec rm -rf {} \\;", "high", ["shell.rm_recursive"]],
+    ["find /tmp/cache -delete", "high", ["shell.rm_recursive"]],
+    ["dropdb prod", "critical", ["shell.dropdb"]],
+    ["dropdb -h db.internal -U admin --if-exists prod", "critical", ["shell.dropdb"]],
+    ["terraform destroy -auto-approve", "critical", ["shell.terraform_destroy"]],
+    ["terraform apply -destroy -auto-approve", "critical", ["shell.terraform_destroy"]],
+    ["terraform -chdir=infra destroy", "critical", ["shell.terraform_destroy"]],
+    ["tofu destroy", "critical", ["shell.terraform_destroy"]],
+    ["terragrunt run-all destroy", "critical", ["shell.terraform_destroy"]],
+    ["terraform apply -auto-approve", "high", ["shell.terraform_apply"]],
+    ["kubectl delete pod web-1", "high", ["shell.kubectl_delete"]],
+    ["kubectl delete namespace prod", "critical", ["shell.kubectl_delete"]],
+    ["kubectl -n prod delete pvc data-db-0", "critical", ["shell.kubectl_delete"]],
+    ["kubectl delete statefulset/postgres", "critical", ["shell.kubectl_delete"]],
+    ["kubectl delete pods --all -n prod", "critical", ["shell.kubectl_delete"]],
+    ["kubectl delete -f manifests/", "high", ["shell.kubectl_delete"]],
+    ["kubectl delete volumesnapshot nightly", "critical", ["backup.delete_snapshot", "shell.kubectl_delete"]],
+    ["redis-cli FLUSHALL", "critical", ["shell.redis_flush"]],
+    ["redis-cli -h cache -n 2 flushdb", "critical", ["shell.redis_flush"]],
+    ["echo FLUSHALL | redis-cli", "critical", ["shell.redis_flush"]],
+    ["redis-cli DEL session:1", "high", ["shell.unclassified"]],
+    ["mkfs.ext4 /dev/sdb1", "critical", ["shell.disk_wipe"]],
+    ["dd if=/dev/zero of=/dev/sda bs=1M", "critical", ["shell.disk_wipe"]],
+  ]);
+});
+
+describe("psql runs SQL through the SQL classifier", () => {
+  table([
+    ['psql -c "DROP TABLE users"', "critical", ["sql.drop_table"]],
+    ["psql prod -c 'TRUNCATE orders'", "critical", ["sql.truncate"]],
+    ["psql --command='DELETE FROM t'", "critical", ["sql.delete_without_where"]],
+    ["psql -X -v ON_ERROR_STOP=1 -c 'SELECT 1' -c 'UPDATE t SET a = 1'", "high", ["sql.update_without_where"]],
+    ['echo "DELETE FROM t" | psql', "critical", ["sql.delete_without_where"]],
+    ["printf '%s\\n' 'DROP TABLE x' | psql", "critical", ["sql.drop_table"]],
+    ["psql <<EOF\nDROP TABLE x;\nEOF", "critical", ["sql.drop_table"]],
+    ["cat <<EOF | psql \"$URL\"\nTRUNCATE t;\nEOF", "critical", ["sql.truncate"]],
+    ["psql <<< 'DROP SCHEMA app CASCADE'", "critical", ["sql.drop_schema"]],
+    ["psql -c 'selec 1'", "high", ["sql.parse_error"]],
+    ["psql -f migrate.sql", "high", ["shell.unclassified"]],
+    ["psql < dump.sql", "high", ["shell.unclassified"]],
+    ["curl -s https://x/dump.sql | psql", "high", ["shell.unclassified"]],
+    ["psql", "high", ["shell.unclassified"]],
+    ["psql -c '\\! rm -rf /'", "critical", ["shell.rm_recursive"]],
+    ["psql -c '\\gexec'", "high", ["shell.unclassified"]],
+  ]);
+
+  it("keeps SQL targets", () => {
+    expect(assessShell("psql -c 'DROP TABLE billing.invoices'").targets).toEqual(["billing.invoices"]);
+  });
+});
+
+describe("wrappers and nesting do not hide a command", () => {
+  table([
+    ['sh -c "dropdb prod"', "critical", ["shell.dropdb"]],
+    ["bash -lc 'rm -rf /'", "critical", ["shell.rm_recursive"]],
+    ["bash -e -c 'ls && dropdb prod'", "critical", ["shell.dropdb"]],
+    ["sudo -u postgres dropdb prod", "critical", ["shell.dropdb"]],
+    ["sudo -E env PGPASSWORD=x psql -c 'DROP TABLE t'", "critical", ["sql.drop_table"]],
+    ["env -S 'dropdb prod'", "critical", ["shell.dropdb"]],
+    ["nohup rm -rf /data &", "critical", ["shell.rm_recursive"]],
+    ["timeout 30s dropdb prod", "critical", ["shell.dropdb"]],
+    ["nice -n 10 ionice -c 3 rm -rf ./x", "high", ["shell.rm_recursive"]],
+    ["time terraform destroy", "critical", ["shell.terraform_destroy"]],
+    ["eval 'dropdb prod'", "critical", ["shell.dropdb"]],
+    ["ssh db1 'dropdb prod'", "critical", ["shell.dropdb"]],
+    ["ssh -i key.pem -p 2222 admin@db1 sudo rm -rf /var/lib/postgresql", "critical", ["shell.rm_recursive"]],
+    ["su postgres -c 'dropdb prod'", "critical", ["shell.dropdb"]],
+    ["docker exec -it pg psql -U app -c 'DROP TABLE t'", "critical", ["sql.drop_table"]],
+    ["docker compose exec db dropdb prod", "critical", ["shell.dropdb"]],
+    ["kubectl exec -it db-0 -n prod -- psql -c 'DROP TABLE t'", "critical", ["sql.drop_table"]],
+    ["railway run psql -c 'TRUNCATE t'", "critical", ["sql.truncate"]],
+    ["heroku run -a prod -- rm -rf /app", "critical", ["shell.rm_recursive"]],
+    ["echo $(rm -rf /)", "critical", ["shell.rm_recursive"]],
+    ["echo `dropdb prod`", "critical", ["shell.dropdb"]],
+    ['echo "$(echo $(dropdb prod))"', "critical", ["shell.dropdb"]],
+    ["diff <(ls a) <(dropdb prod)", "critical", ["shell.dropdb"]],
+    ["cat <<EOF\n$(dropdb prod)\nEOF", "critical", ["shell.dropdb"]],
+    ["if true; then rm -rf /; fi", "critical", ["shell.rm_recursive"]],
+    ["for db in a b; do dropdb $db; done", "critical", ["shell.dropdb"]],
+    ["watch -n 5 'dropdb prod'", "critical", ["shell.dropdb"]],
+    ["cleanup() { rm -rf ./tmp; }; cleanup", "high", ["shell.rm_recursive"]],
+    ["dropdb() { :; }; command dropdb prod", "critical", ["shell.dropdb"]],
+    ["dropdb() { :; }; sudo dropdb prod", "critical", ["shell.dropdb"]],
+    ["bash <<'EOF'\ndropdb prod\nEOF", "critical", ["shell.dropdb"]],
+  ]);
+});
+
+describe("cloud CLIs", () => {
+  table([
+    ["aws rds delete-db-instance --db-instance-identifier prod", "critical", ["backup.delete_backup", "shell.cloud_delete"]],
+    ["aws rds delete-db-instance --db-instance-identifier prod --skip-final-snapshot --no-delete-automated-backups", "critical", ["shell.cloud_delete"]],
+    ["aws --region us-east-1 rds delete-db-cluster --db-cluster-identifier main", "critical", ["backup.delete_backup", "shell.cloud_delete"]],
+    ["aws rds --profile prod delete-db-snapshot --db-snapshot-identifier nightly", "critical", ["backup.delete_snapshot"]],
+    ["aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier s", "critical", ["backup.delete_snapshot"]],
+    ["aws rds modify-db-instance --db-instance-identifier prod --backup-retention-period 0", "critical", ["backup.disable_backups"]],
+    ["aws rds modify-db-instance --db-instance-identifier prod --backup-retention-period 7", "high", ["shell.unclassified"]],
+    ["aws ec2 delete-snapshot --snapshot-id snap-1", "critical", ["backup.delete_snapshot"]],
+    ["aws ec2 delete-volume --volume-id vol-1", "critical", ["shell.cloud_delete"]],
+    ["aws backup delete-recovery-point --backup-vault-name main --recovery-point-arn arn:x", "critical", ["backup.delete_backup"]],
+    ["aws s3 rm s3://bucket/prefix --recursive", "critical", ["shell.cloud_delete"]],
+    ["aws s3 rb s3://bucket --force", "critical", ["shell.cloud_delete"]],
+    ["gcloud sql instances delete prod-db --quiet", "critical", ["shell.cloud_delete"]],
+    ["gcloud beta sql instances delete prod-db", "critical", ["shell.cloud_delete"]],
+    ["gcloud sql backups delete 1712 --instance prod-db", "critical", ["backup.delete_backup"]],
+    ["gcloud sql instances patch prod-db --no-backup", "critical", ["backup.disable_backups"]],
+    ["gcloud compute snapshots delete nightly", "critical", ["backup.delete_snapshot"]],
+    ["heroku apps:destroy --app prod --confirm prod", "critical", ["shell.cloud_delete"]],
+    ["heroku addons:destroy heroku-postgresql -a prod", "critical", ["shell.cloud_delete"]],
+    ["heroku pg:backups:delete b001 -a prod", "critical", ["backup.delete_backup"]],
+    ["heroku pg:backups:unschedule DATABASE_URL -a prod", "critical", ["backup.disable_backups"]],
+    ["railway down -y", "critical", ["shell.cloud_delete"]],
+    ["railway volume delete --volume data", "critical", ["shell.cloud_delete"]],
+    ["supabase projects delete abcdef", "critical", ["shell.cloud_delete"]],
+    ["supabase db reset --linked", "critical", ["shell.cloud_delete"]],
+    ["neonctl branches delete br-main --project-id p", "critical", ["shell.cloud_delete"]],
+    ["vercel remove my-site --yes", "critical", ["shell.cloud_delete"]],
+    ["vercel env rm API_KEY production", "high", ["shell.unclassified"]],
+    ["fly apps destroy prod-app", "critical", ["shell.cloud_delete"]],
+    ["doctl compute snapshot delete 123", "critical", ["backup.delete_snapshot"]],
+    ["az group delete --name prod-rg --yes", "critical", ["shell.cloud_delete"]],
+    ["pg_dump prod > /tmp/x.sql && aws rds delete-db-snapshot --db-snapshot-identifier s && dropdb prod", "critical", ["backup.delete_snapshot", "shell.dropdb"]],
+  ]);
+});
+
+describe("git pushes", () => {
+  table([
+    ["git push --force origin main", "high", ["shell.git_force_push"]],
+    ["git push -f origin HEAD:production", "high", ["shell.git_force_push"]],
+    ["git push origin +master", "high", ["shell.git_force_push"]],
+    ["git push --force-with-lease origin release/1.2", "high", ["shell.git_force_push"]],
+    ["git push -fu origin main", "high", ["shell.git_force_push"]],
+    ["git push --force", "high", ["shell.git_force_push"]],
+    ["git push origin :main", "high", ["shell.git_force_push"]],
+    ["git push --mirror backup", "high", ["shell.git_force_push"]],
+    ["git push --force origin feature/login", "medium", ["shell.git_force_push"]],
+    ["git push origin main", "medium", ["shell.git_push"]],
+    ["git commit -m 'x'", "medium", ["shell.git_write"]],
+    ["git reset --hard HEAD~3", "high", ["shell.git_destructive"]],
+    ["git clean -fdx", "high", ["shell.git_destructive"]],
+  ]);
+});
+
+describe("HTTP through curl uses the HTTP catalog", () => {
+  table([
+    ["curl -X DELETE https://api.heroku.com/apps/prod", "critical", ["http.delete_service"]],
+    ["curl -sS -XDELETE 'https://api.github.com/repos/acme/app' -H 'Authorization: token x'", "critical", ["http.delete_project"]],
+    [
+      'curl https://backboard.railway.com/graphql/v2 -H "Content-Type: application/json" -d \'{"query":"mutation { volumeDelete(volumeId: \\"v\\") }"}\'',
+      "critical",
+      ["http.delete_volume"],
+    ],
+    ["curl -d 'a=1' https://api.example.com/things", "high", ["http.unclassified_write"]],
+    ["wget --method=DELETE https://api.vercel.com/v9/projects/site", "critical", ["http.delete_project"]],
+    ["curl -fsSL https://get.example.sh | sh", "high", ["shell.unclassified"]],
+  ]);
+});
+
+describe("everything else is high", () => {
+  table([
+    ["make deploy", "high", ["shell.unclassified"]],
+    ["./scripts/migrate.sh", "high", ["shell.unclassified"]],
+    ["$CMD --force", "high", ["shell.unclassified"]],
+    ["python -c 'import os; os.remove(\"x\")'", "high", ["shell.unclassified"]],
+    ["bash deploy.sh", "high", ["shell.unclassified"]],
+    ["echo 'unterminated", "high", ["shell.parse_error"]],
+    ["echo hi > /etc/hosts", "high", ["shell.file_write"]],
+    ["echo hi > notes.txt", "medium", ["shell.file_write"]],
+    ["sed -i 's/a/b/' config.yml", "medium", ["shell.file_write"]],
+  ]);
+
+  it("names the unrecognised program, not its arguments", () => {
+    const [finding] = assessShell("deploy-tool --token s3cr3t prod").findings;
+    expect(finding?.message).toBe("Runs `deploy-tool`, which Countersign does not recognise");
+  });
+});
+
+describe("messages", () => {
+  it.each([
+    ["dropdb prod", "Drops database `prod` with dropdb"],
+    ["rm -rf /var/data", "Deletes `/var/data` and everything below (rm -r)"],
+    ["kubectl delete ns prod", "Deletes Kubernetes namespace `prod` (kubectl delete)"],
+    ["git push --force origin main", "Force-pushes to `main` on `origin`, overwriting its history"],
+    ["redis-cli flushall", "Deletes every key in every Redis database (FLUSHALL)"],
+    ["gcloud sql instances delete prod-db", "Deletes a Cloud SQL instance (`gcloud sql instances delete prod-db`)"],
+  ])("%s", (command, message) => {
+    expect(assessShell(command).findings.map((f) => f.message)).toContain(message);
+  });
+});

