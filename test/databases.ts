@@ -1,7 +1,12 @@
 // Test databases: an in-memory embedded database, and a fresh PostgreSQL database on
 // TEST_DATABASE_URL's server. Under CI=true PostgreSQL is required, never skipped.
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createHash } from "node:crypto";
 import pg from "pg";
+import { readMigrations } from "../lib/db/migrate";
 import { openEmbedded, openPostgres, type Database } from "../lib/db";
 
 // Tests are the one place besides lib/env.ts that reads the environment: these variables
@@ -44,9 +49,27 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
+// A fresh in-memory PGlite costs seconds to start and migrate; loading a migrated dump is much
+// cheaper. The dump is cached in the temp folder, keyed by the migrations it contains.
+async function migratedDump(): Promise<Blob | undefined> {
+  const key = createHash("sha256").update(readMigrations().map((m) => m.checksum).join()).digest("hex").slice(0, 16);
+  const file = path.join(os.tmpdir(), `countersign-test-pglite-${key}.tar.gz`);
+  if (existsSync(file)) return new Blob([readFileSync(file)]);
+  const fresh = await openEmbedded(undefined, { migrate: true });
+  try {
+    const dump = await fresh.dump!();
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    renameSync(tmp, file);
+  } finally {
+    await fresh.close();
+  }
+  return new Blob([readFileSync(file)]);
+}
+
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   if (kind === "embedded") {
-    const database = await openEmbedded(undefined, { migrate: true });
+    const database = await openEmbedded(undefined, { migrate: true, loadDataDir: await migratedDump() });
     return { ...database, drop: () => database.close() };
   }
   const { url, drop } = await createPostgresDatabase();

@@ -11,6 +11,9 @@ import { acquireDataDirLock, type DataDirLock } from "./lock";
 import { log } from "../log";
 
 export type { PrismaClient };
+
+/** Interactive transaction limits: generous waits, since audited writes queue on one lock. */
+export const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
 export interface Database {
@@ -18,9 +21,15 @@ export interface Database {
   prisma: PrismaClient;
   /** A plain SQL runner on its own connection (migrations, maintenance). */
   withSql<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T>;
-  /** For PostgreSQL, a connection string LISTEN/NOTIFY can use. */
-  connectionString?: string;
+  /**
+   * Subscribes to NOTIFY on a channel. On PostgreSQL this holds one dedicated connection per
+   * channel and process, reconnecting after failures (`onReconnect` lets the caller re-read what
+   * it may have missed); on the embedded database it is PGlite's in-process notification.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** Embedded only: a dump of the data folder. */
+  dump?: () => Promise<Blob | File>;
 }
 
 export interface OpenOptions {
@@ -28,6 +37,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** For an embedded database: who is opening it, for the lock's error message. */
   holder?: string;
+  /** For an in-memory embedded database: start from this dump (tests reuse a migrated one). */
+  loadDataDir?: Blob;
 }
 
 export async function openPostgres(url: string, options: OpenOptions = {}): Promise<Database> {
@@ -50,11 +61,58 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
     kind: "postgres",
     prisma,
     withSql,
-    connectionString: url,
+    listen: (channel, onMessage, onReconnect) => listenPostgres(url, channel, onMessage, onReconnect),
     close: async () => {
       await prisma.$disconnect();
       await pool.end();
     },
+  };
+}
+
+async function listenPostgres(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onReconnect?: () => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel ${channel}`);
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (isReconnect: boolean): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, application_name: "countersign-listen" });
+    c.on("notification", (msg) => msg.channel === channel && onMessage(msg.payload ?? ""));
+    c.on("error", (err) => {
+      log.warn("LISTEN connection lost; reconnecting", { channel, err });
+      c.end().catch(() => {});
+      schedule();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${channel}`);
+    if (stopped) {
+      await c.end();
+      return;
+    }
+    client = c;
+    if (isReconnect) onReconnect?.();
+  };
+  const schedule = () => {
+    client = undefined;
+    if (stopped || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect(true).catch((err) => {
+        log.warn("LISTEN reconnect failed", { channel, err });
+        schedule();
+      });
+    }, 1000);
+    retry.unref();
+  };
+  await connect(false);
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => {});
   };
 }
 
@@ -65,7 +123,9 @@ export async function openEmbedded(dataDir: string | undefined, options: OpenOpt
   let lock: DataDirLock | undefined;
   if (dataDir) lock = acquireDataDirLock(dataDir, options.holder ?? "countersign");
   try {
-    const db = dataDir ? await PGlite.create(`${dataDir}/pgdata`) : await PGlite.create();
+    const db = dataDir
+      ? await PGlite.create(`${dataDir}/pgdata`)
+      : await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
     const runner: SqlRunner = {
       exec: async (sql) => void (await db.exec(sql)),
       query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,
@@ -75,7 +135,12 @@ export async function openEmbedded(dataDir: string | undefined, options: OpenOpt
     return {
       kind: "embedded",
       prisma,
+      dump: () => db.dumpDataDir("gzip"),
       withSql: (fn) => fn(runner),
+      listen: async (channel, onMessage) => {
+        const unsubscribe = await db.listen(channel, onMessage);
+        return async () => unsubscribe();
+      },
       close: async () => {
         await prisma.$disconnect();
         await db.close();

@@ -10,7 +10,8 @@ export interface SqlRunner {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
+// Inside Next.js bundles import.meta.dirname is undefined; the server runs from the repository root.
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname ?? path.join(process.cwd(), "lib/db"), "../../prisma/migrations");
 
 export interface Migration {
   name: string;

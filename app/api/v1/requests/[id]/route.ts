@@ -1,0 +1,18 @@
+import { withAgent, json } from "@/lib/http/with-agent";
+import { config } from "@/lib/env";
+import { database } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { getRequestForAgent, waitForDecision, WaitSeconds } from "@/lib/requests";
+
+// GET /api/v1/requests/{id}[?wait=N] — the agent reads its request, long-polling up to 60 s for a decision
+export const GET = withAgent({ scope: "requests:read" }, async ({ prisma, agent, params, url, req }) => {
+  const waitParam = url.searchParams.get("wait");
+  if (waitParam === null) return json(await getRequestForAgent(prisma, config(), agent.id, params.id));
+  const wait = WaitSeconds.safeParse(waitParam);
+  if (!wait.success) {
+    throw new AppError("validation_failed", "wait must be a whole number of seconds from 0 to 60.", [
+      { field: "wait", message: "must be an integer from 0 to 60" },
+    ]);
+  }
+  return json(await waitForDecision(await database(), config(), agent.id, params.id, wait.data, req.signal));
+});

@@ -1,0 +1,13 @@
+import { withAgent, json } from "@/lib/http/with-agent";
+import { config } from "@/lib/env";
+import { createRequest, CreateRequest } from "@/lib/requests";
+
+// POST /api/v1/requests — an agent asks to run an operation
+export const POST = withAgent({ scope: "requests:create", body: CreateRequest }, async ({ prisma, agent, key, body, req }) => {
+  const { view, created } = await createRequest(prisma, config(), {
+    caller: { agent, key },
+    body,
+    idempotencyKey: req.headers.get("idempotency-key"),
+  });
+  return json(view, { status: created ? 201 : 200, headers: { location: `/api/v1/requests/${view.id}` } });
+});

@@ -1,0 +1,32 @@
+"use server";
+
+import { db } from "@/lib/db";
+import { completeSetup } from "@/lib/users/setup";
+import { isAppError } from "@/lib/errors";
+
+export interface SetupState {
+  error?: string;
+  fieldErrors?: Record<string, string>;
+  done?: boolean;
+}
+
+// Server action: creates the first admin with the one-time setup token.
+export async function setupAdmin(_prev: SetupState, form: FormData): Promise<SetupState> {
+  try {
+    await completeSetup(await db(), {
+      token: String(form.get("token") ?? ""),
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+      name: String(form.get("name") ?? ""),
+    });
+    return { done: true };
+  } catch (error) {
+    if (isAppError(error)) {
+      return {
+        error: error.message,
+        fieldErrors: Object.fromEntries((error.errors ?? []).map((e) => [e.field || "form", e.message])),
+      };
+    }
+    throw error;
+  }
+}

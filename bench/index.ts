@@ -1,0 +1,16 @@
+// `npm run bench`: every benchmark in turn, each printing its figures.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+
+const benches: Array<{ file: string; conditions?: boolean }> = [
+  { file: "risk.ts" },
+  { file: "inbox.ts", conditions: true },
+];
+let failed = 0;
+for (const bench of benches) {
+  console.log(`\n== bench/${bench.file}`);
+  const args = [...(bench.conditions ? ["--conditions=react-server"] : []), "--import", "tsx", path.join(import.meta.dirname, bench.file)];
+  const result = spawnSync(process.execPath, args, { stdio: "inherit" });
+  if (result.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,160 @@
+// Countersign's admin CLI: `npm run cli -- <command> [options]`. Works whether or not the server
+// is running: on PostgreSQL it connects directly; on the embedded database it asks a running
+// server through its admin socket, or opens the folder itself (under the same lock) when none runs.
+import { parseArgs } from "node:util";
+import http from "node:http";
+import { ConfigError, config, loadConfig, setConfig } from "../lib/env";
+import { openDatabase, type Database } from "../lib/db";
+import { DataDirInUseError, readLock } from "../lib/db/lock";
+import { runAdminCommand } from "../lib/admin/commands";
+import { prepareDatabase } from "../lib/server/bootstrap";
+import { loadRiskEngine } from "../lib/risk";
+import { isAppError } from "../lib/errors";
+import { SPECS, type CommandSpec } from "./specs";
+import { readSecretFromStdin } from "./stdin";
+import { render } from "./render";
+
+class UsageError extends Error {}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(SPECS).map((k) => k.length));
+  const lines = Object.entries(SPECS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`);
+  return [
+    "Usage: npm run cli -- <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Global options:",
+    "  --data-dir DIR  embedded data folder (default: COUNTERSIGN_DATA_DIR or ./.countersign)",
+    "  --json          print the result as one JSON object",
+    "  --help          help for a command, e.g. `npm run cli -- agent add --help`",
+  ].join("\n");
+}
+
+function commandHelp(name: string, spec: CommandSpec): string {
+  const opts = Object.entries(spec.options).map(([opt, o]) => {
+    const flag = o.type === "boolean" ? `--${opt}` : `--${opt} ${o.placeholder ?? "VALUE"}`;
+    return `  ${flag.padEnd(28)} ${o.help}${o.required ? " (required)" : ""}`;
+  });
+  return [`Usage: npm run cli -- ${name} [options]`, "", spec.summary, ...(spec.details ? ["", spec.details] : []), "", "Options:", ...opts, "  --json".padEnd(31) + "print the result as JSON", "  --help".padEnd(31) + "show this help"].join("\n");
+}
+
+function resolve(positionals: string[]): { name: string; spec: CommandSpec } | undefined {
+  for (let n = Math.min(3, positionals.length); n > 0; n--) {
+    const name = positionals.slice(0, n).join(" ");
+    if (SPECS[name]) return { name, spec: SPECS[name] };
+  }
+  return undefined;
+}
+
+async function viaSocket(socketPath: string, command: string, args: Record<string, unknown>): Promise<unknown> {
+  const body = JSON.stringify({ command, args });
+  const response = await new Promise<{ status: number; text: string }>((resolveResponse, reject) => {
+    const req = http.request({ socketPath, path: "/run", method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (text += c));
+      res.on("end", () => resolveResponse({ status: res.statusCode ?? 500, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+  const parsed = JSON.parse(response.text) as { ok: boolean; result?: unknown; error?: { code: string; message: string; errors?: { field: string; message: string }[] } };
+  if (!parsed.ok) {
+    const details = parsed.error?.errors?.map((e) => `\n  ${e.field}: ${e.message}`).join("") ?? "";
+    throw new Error(`${parsed.error?.message ?? "the server refused the command"}${details}`);
+  }
+  return parsed.result;
+}
+
+async function run(argv: string[]): Promise<number> {
+  // The command is the leading words before the first option.
+  const firstOption = argv.findIndex((a) => a.startsWith("-"));
+  const positionals = firstOption === -1 ? argv : argv.slice(0, firstOption);
+  const globalParse = { values: { help: argv.includes("--help") || argv.includes("-h") } };
+  const resolved = resolve(positionals);
+  if (!resolved) {
+    if (positionals.length === 0 || globalParse.values.help) {
+      process.stdout.write(usage() + "\n");
+      return positionals.length === 0 && !globalParse.values.help ? 2 : 0;
+    }
+    throw new UsageError(`Unknown command: ${positionals.join(" ")}\n\n${usage()}`);
+  }
+  const { name, spec } = resolved;
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    "data-dir": { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean" },
+  };
+  for (const [opt, o] of Object.entries(spec.options)) options[opt] = { type: o.type };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${commandHelp(name, spec)}`);
+  }
+  if (values.help) {
+    process.stdout.write(commandHelp(name, spec) + "\n");
+    return 0;
+  }
+  const parsedPositionals = parseArgs({ args: argv, options, allowPositionals: true, strict: true }).positionals;
+  const extra = parsedPositionals.slice(name.split(" ").length);
+  if (extra.length) throw new UsageError(`Unexpected argument: ${extra.join(" ")}\n\n${commandHelp(name, spec)}`);
+  for (const [opt, o] of Object.entries(spec.options)) {
+    if (o.required && (values[opt] === undefined || values[opt] === "")) {
+      throw new UsageError(`--${opt} is required.\n\n${commandHelp(name, spec)}`);
+    }
+  }
+
+  const args: Record<string, unknown> = spec.toArgs ? spec.toArgs(values) : { ...values };
+  if (spec.passwordFromStdin && !values["no-password"]) {
+    const password = await readSecretFromStdin("Password: ");
+    if (!password) throw new UsageError("Give the password on standard input (or --no-password for a sign-in-with-OIDC user).");
+    args.password = password;
+  }
+
+  if (typeof values["data-dir"] === "string") {
+    setConfig(loadConfig({ ...process.env, COUNTERSIGN_DATA_DIR: values["data-dir"] }));
+  }
+  const cfg = config();
+  let result: unknown;
+  const holder = cfg.databaseUrl ? undefined : readLock(cfg.dataDir);
+  if (holder) {
+    if (!holder.adminSocket) {
+      throw new DataDirInUseError(cfg.dataDir, holder);
+    }
+    result = await viaSocket(holder.adminSocket, name, args);
+  } else {
+    let database: Database | undefined;
+    try {
+      await loadRiskEngine();
+      database = await openDatabase(cfg, { migrate: true, holder: `cli ${name}` });
+      await prepareDatabase(database.prisma, cfg);
+      result = await runAdminCommand({ prisma: database.prisma, config: cfg }, name, args);
+    } finally {
+      await database?.close();
+    }
+  }
+  const json = JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+  process.stdout.write((values.json ? json : render(name, result)) + "\n");
+  return spec.exitCode ? spec.exitCode(result) : 0;
+}
+
+run(process.argv.slice(2))
+  .then((code) => process.exit(code))
+  .catch((error) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    if (isAppError(error)) {
+      const details = error.errors?.map((e) => `\n  ${e.field}: ${e.message}`).join("") ?? "";
+      process.stderr.write(`countersign: ${error.message}${details}\n`);
+    } else if (error instanceof ConfigError || error instanceof DataDirInUseError) {
+      process.stderr.write(`countersign: ${error.message}\n`);
+    } else {
+      process.stderr.write(`countersign: ${(error as Error).message}\n`);
+    }
+    process.exit(1);
+  });

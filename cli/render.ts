@@ -1,0 +1,45 @@
+// Human-readable output for the admin CLI (`--json` prints the raw result instead).
+type Row = Record<string, unknown>;
+
+function table(rows: Row[], columns: string[]): string {
+  if (rows.length === 0) return "(none)";
+  const cell = (v: unknown) => (v === null || v === undefined ? "-" : v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(",") : String(v));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(columns), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join("\n");
+}
+
+export function render(command: string, result: unknown): string {
+  const r = result as Row;
+  switch (command) {
+    case "agent add":
+      return [
+        `Agent ${(r.agent as Row).name} created (id ${(r.agent as Row).id}).`,
+        "API key — shown once, store it now:",
+        "",
+        `  ${r.key}`,
+      ].join("\n");
+    case "agent key add":
+      return [`New key ${r.lookupId} for ${r.agent} — shown once, store it now:`, "", `  ${r.key}`].join("\n");
+    case "agent list":
+      return table(result as Row[], ["name", "environments", "scopes", "disabledAt"]);
+    case "user list":
+      return table(result as Row[], ["email", "role", "disabledAt"]);
+    case "env list":
+      return table(result as Row[], ["name", "tier", "description"]);
+    case "audit verify":
+      return r.ok
+        ? `Audit chain intact: ${r.count} events${r.lastSeq ? `, last sequence ${r.lastSeq}` : ""}.`
+        : `Audit chain BROKEN at sequence ${r.brokenAt}: ${r.reason}.`;
+    case "keys rotate":
+      return `Signing key rotated. Now signing with ${r.kid ?? (r as { activeKid?: string }).activeKid}.`;
+    case "setup-link":
+      return `Open within the hour to create the first admin:\n\n  ${r.url}`;
+    case "user add":
+      return `User ${r.email} added as ${r.role}.`;
+    case "agent key revoke":
+      return `Key ${r.lookupId} revoked.`;
+    default:
+      return JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+  }
+}

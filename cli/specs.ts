@@ -1,0 +1,111 @@
+// What each admin command accepts. The functions themselves live in lib/admin/commands.ts.
+export interface OptionSpec {
+  type: "string" | "boolean";
+  help: string;
+  required?: boolean;
+  placeholder?: string;
+}
+
+export interface CommandSpec {
+  summary: string;
+  details?: string;
+  options: Record<string, OptionSpec>;
+  passwordFromStdin?: boolean;
+  toArgs?: (values: Record<string, string | boolean | undefined>) => Record<string, unknown>;
+  exitCode?: (result: unknown) => number;
+}
+
+const ROLE = { type: "string", help: "viewer, approver or admin", placeholder: "ROLE" } as const;
+
+/** Turns `30d`, `12h`, `90m` or an ISO date into an ISO date. */
+function expiry(values: Record<string, string | boolean | undefined>): string | undefined {
+  const v = values["expires-in"] ?? values["expires-at"];
+  if (typeof v !== "string") return undefined;
+  const m = /^(\d+)([dhm])$/.exec(v);
+  if (m) {
+    const ms = Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as "d" | "h" | "m"];
+    return new Date(Date.now() + ms).toISOString();
+  }
+  const date = new Date(v);
+  if (Number.isNaN(date.getTime())) throw new Error(`Not a date or duration: ${v}`);
+  return date.toISOString();
+}
+
+export const SPECS: Record<string, CommandSpec> = {
+  "user add": {
+    summary: "Add a reviewer; the password is read from standard input",
+    details: "Example: printf '%s' \"$PASSWORD\" | npm run cli -- user add --email ana@example.com --role approver",
+    options: {
+      email: { type: "string", help: "sign-in email", required: true, placeholder: "EMAIL" },
+      role: { ...ROLE, required: true },
+      name: { type: "string", help: "display name", placeholder: "NAME" },
+      "no-password": { type: "boolean", help: "no password (the user signs in with OIDC)" },
+    },
+    passwordFromStdin: true,
+  },
+  "user list": { summary: "List users", options: {} },
+  "user disable": { summary: "Disable a user (signed out on their next request)", options: { email: { type: "string", help: "the user", required: true, placeholder: "EMAIL" } } },
+  "user enable": { summary: "Enable a disabled user", options: { email: { type: "string", help: "the user", required: true, placeholder: "EMAIL" } } },
+  "user role": {
+    summary: "Change a user's role",
+    options: { email: { type: "string", help: "the user", required: true, placeholder: "EMAIL" }, role: { ...ROLE, required: true } },
+  },
+  "user password": {
+    summary: "Set a user's password, read from standard input",
+    options: { email: { type: "string", help: "the user", required: true, placeholder: "EMAIL" } },
+    passwordFromStdin: true,
+  },
+  "agent add": {
+    summary: "Add an agent and print its first API key (shown once)",
+    details: "Example: npm run cli -- agent add --name deploy-bot --environments staging,production --owner ana@example.com",
+    options: {
+      name: { type: "string", help: "unique agent name", required: true, placeholder: "NAME" },
+      environments: { type: "string", help: "comma-separated environments it may target", required: true, placeholder: "a,b" },
+      owner: { type: "string", help: "email of the user who owns it (never approves its requests)", placeholder: "EMAIL" },
+      scopes: { type: "string", help: "requests:create,requests:read,grants:redeem (default: the first two)", placeholder: "LIST" },
+      description: { type: "string", help: "what the agent is for", placeholder: "TEXT" },
+      "expires-in": { type: "string", help: "key lifetime, e.g. 90d, 12h (default: no expiry)", placeholder: "DURATION" },
+    },
+    toArgs: (v) => ({ ...v, expiresAt: expiry(v) }),
+  },
+  "agent list": { summary: "List agents and their keys", options: {} },
+  "agent disable": { summary: "Disable an agent (its keys stop working)", options: { name: { type: "string", help: "the agent", required: true, placeholder: "NAME" } } },
+  "agent enable": { summary: "Enable a disabled agent", options: { name: { type: "string", help: "the agent", required: true, placeholder: "NAME" } } },
+  "agent key add": {
+    summary: "Issue another API key for an agent (shown once)",
+    options: {
+      agent: { type: "string", help: "the agent", required: true, placeholder: "NAME" },
+      label: { type: "string", help: "a label for the key", placeholder: "TEXT" },
+      "expires-in": { type: "string", help: "key lifetime, e.g. 90d, 12h", placeholder: "DURATION" },
+      "expires-at": { type: "string", help: "key expiry as an ISO date", placeholder: "DATE" },
+    },
+    toArgs: (v) => ({ ...v, expiresAt: expiry(v) }),
+  },
+  "agent key revoke": {
+    summary: "Revoke an API key",
+    options: { key: { type: "string", help: "key id, or its lookup id (the hex after csk_)", required: true, placeholder: "ID" } },
+  },
+  "env add": {
+    summary: "Define an environment",
+    options: {
+      name: { type: "string", help: "environment name", required: true, placeholder: "NAME" },
+      tier: { type: "string", help: "production or other", required: true, placeholder: "TIER" },
+      description: { type: "string", help: "what it is", placeholder: "TEXT" },
+    },
+  },
+  "env tier": {
+    summary: "Change an environment's tier",
+    options: {
+      name: { type: "string", help: "environment name", required: true, placeholder: "NAME" },
+      tier: { type: "string", help: "production or other", required: true, placeholder: "TIER" },
+    },
+  },
+  "env list": { summary: "List environments", options: {} },
+  "audit verify": {
+    summary: "Verify the audit log's hash chain; exits 1 naming the first broken sequence number",
+    options: {},
+    exitCode: (r) => ((r as { ok: boolean }).ok ? 0 : 1),
+  },
+  "keys rotate": { summary: "Rotate the grant signing key (the new key is published before use)", options: {} },
+  "setup-link": { summary: "Print a one-time link to create the first admin (only while no user exists)", options: {} },
+};

@@ -1,0 +1,116 @@
+// The admin CLI's commands as plain functions of (database, arguments). The CLI runs them on its
+// own connection, or — when a server holds the embedded database — asks the server to run them
+// through its admin socket, so the embedded folder is never opened twice.
+import type { PrismaClient } from "../db";
+import type { Config } from "../env";
+import { CLI } from "../actors";
+import { AppError } from "../errors";
+import { createUser, listUsers, setUserDisabled, setUserPassword, setUserRole, type Role } from "../users";
+import {
+  createAgent,
+  createAgentKey,
+  findAgent,
+  listAgents,
+  revokeAgentKey,
+  setAgentDisabled,
+  type Scope,
+} from "../agents";
+import { createEnvironment, listEnvironments, setEnvironmentTier, type Tier } from "../environments";
+import { verifyAuditChain } from "../audit";
+import { rotateSigningKeys } from "../grants";
+import { issueSetupToken } from "../users/setup";
+
+export interface AdminContext {
+  prisma: PrismaClient;
+  config: Config;
+}
+
+type Args = Record<string, unknown>;
+type Command = (ctx: AdminContext, args: Args) => Promise<unknown>;
+
+const str = (args: Args, key: string): string => {
+  const value = args[key];
+  if (typeof value !== "string" || value === "") throw new AppError("bad_request", `--${key} is required.`);
+  return value;
+};
+const optStr = (args: Args, key: string): string | undefined =>
+  typeof args[key] === "string" && args[key] !== "" ? (args[key] as string) : undefined;
+const list = (value: string | undefined): string[] | undefined =>
+  value
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+async function ownerId(prisma: PrismaClient, email: string | undefined): Promise<string | null> {
+  if (!email) return null;
+  const user = await prisma.user.findUnique({ where: { email: email.toLowerCase() } });
+  if (!user) throw new AppError("not_found", `No user with email ${email}.`);
+  return user.id;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  "user add": ({ prisma }, a) =>
+    createUser(prisma, { email: str(a, "email"), role: str(a, "role") as Role, name: optStr(a, "name"), password: optStr(a, "password") }, CLI),
+  "user list": ({ prisma }) => listUsers(prisma),
+  "user disable": ({ prisma }, a) => setUserDisabled(prisma, str(a, "email"), true, CLI),
+  "user enable": ({ prisma }, a) => setUserDisabled(prisma, str(a, "email"), false, CLI),
+  "user role": ({ prisma }, a) => setUserRole(prisma, str(a, "email"), str(a, "role") as Role, CLI),
+  "user password": async ({ prisma }, a) => {
+    await setUserPassword(prisma, str(a, "email"), str(a, "password"), CLI);
+    return { email: str(a, "email") };
+  },
+  "agent add": async ({ prisma }, a) => {
+    const result = await createAgent(
+      prisma,
+      {
+        name: str(a, "name"),
+        description: optStr(a, "description") ?? "",
+        environments: list(str(a, "environments")) ?? [],
+        scopes: list(optStr(a, "scopes")) as Scope[] | undefined,
+        ownerId: await ownerId(prisma, optStr(a, "owner")),
+        keyExpiresAt: optStr(a, "expiresAt") ? new Date(str(a, "expiresAt")) : null,
+      },
+      CLI,
+    );
+    return { agent: result.agent, keyId: result.key.id, key: result.plaintext };
+  },
+  "agent list": async ({ prisma }) =>
+    (await listAgents(prisma)).map((agent) => ({
+      ...agent,
+      keys: agent.keys.map((k) => ({ id: k.id, lookupId: k.lookupId, label: k.label, revokedAt: k.revokedAt, expiresAt: k.expiresAt, lastUsedAt: k.lastUsedAt })),
+    })),
+  "agent disable": ({ prisma }, a) => setAgentDisabled(prisma, str(a, "name"), true, CLI),
+  "agent enable": ({ prisma }, a) => setAgentDisabled(prisma, str(a, "name"), false, CLI),
+  "agent key add": async ({ prisma }, a) => {
+    const agent = await findAgent(prisma, str(a, "agent"));
+    if (!agent) throw new AppError("not_found", `No agent named ${str(a, "agent")}.`);
+    const issued = await createAgentKey(
+      prisma,
+      agent.id,
+      { label: optStr(a, "label"), expiresAt: optStr(a, "expiresAt") ? new Date(str(a, "expiresAt")) : null },
+      CLI,
+    );
+    return { agent: agent.name, keyId: issued.key.id, lookupId: issued.key.lookupId, expiresAt: issued.key.expiresAt, key: issued.plaintext };
+  },
+  "agent key revoke": ({ prisma }, a) => revokeAgentKey(prisma, str(a, "key"), CLI),
+  "env add": ({ prisma }, a) =>
+    createEnvironment(prisma, { name: str(a, "name"), tier: str(a, "tier") as Tier, description: optStr(a, "description") ?? "" }, CLI),
+  "env tier": ({ prisma }, a) => setEnvironmentTier(prisma, str(a, "name"), str(a, "tier") as Tier, CLI),
+  "env list": ({ prisma }) => listEnvironments(prisma),
+  "audit verify": async ({ prisma }) => {
+    const status = await verifyAuditChain(prisma);
+    return JSON.parse(JSON.stringify(status, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
+  },
+  "keys rotate": async ({ prisma, config }) => rotateSigningKeys(prisma, config, new Date(), { actor: CLI }),
+  "setup-link": async ({ prisma, config }) => {
+    const token = await issueSetupToken(prisma);
+    if (!token) throw new AppError("conflict", "Users already exist: the setup link is only for the first admin.");
+    return { url: `${config.publicUrl}/setup?token=${token}` };
+  },
+};
+
+export async function runAdminCommand(ctx: AdminContext, command: string, args: Args): Promise<unknown> {
+  const fn = COMMANDS[command];
+  if (!fn) throw new AppError("not_found", `Unknown command: ${command}`);
+  return fn(ctx, args);
+}

@@ -1,0 +1,292 @@
+// Agents: machine identities with their own keys, scoped to environments and actions.
+import { z } from "zod";
+import type { PrismaClient } from "../db";
+import { appendAudit } from "../audit";
+import type { Actor } from "../actors";
+import { AppError, isUniqueViolation } from "../errors";
+import { parseInput } from "../validate";
+import { generateKey, keyMatches, parseKey } from "./keys";
+
+export const SCOPES = ["requests:create", "requests:read", "grants:redeem"] as const;
+export type Scope = (typeof SCOPES)[number];
+export const DEFAULT_SCOPES: Scope[] = ["requests:create", "requests:read"];
+
+const Name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only");
+const EnvironmentName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._*-]*$/, "letters, digits, '.', '_', '-' and '*' only");
+
+export const CreateAgent = z.object({
+  name: Name,
+  description: z.string().trim().max(2000).default(""),
+  ownerId: z.uuid().nullish(),
+  environments: z.array(EnvironmentName).min(1, "name at least one environment"),
+  scopes: z.array(z.enum(SCOPES)).min(1).default(DEFAULT_SCOPES),
+  keyLabel: z.string().trim().max(100).default("default"),
+  keyExpiresAt: z.coerce.date().nullish(),
+});
+export type CreateAgent = z.input<typeof CreateAgent>;
+
+export interface AgentView {
+  id: string;
+  name: string;
+  description: string;
+  ownerId: string | null;
+  environments: string[];
+  scopes: string[];
+  disabledAt: Date | null;
+  createdAt: Date;
+}
+
+export interface AgentKeyView {
+  id: string;
+  agentId: string;
+  lookupId: string;
+  label: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+const agentView = {
+  id: true,
+  name: true,
+  description: true,
+  ownerId: true,
+  environments: true,
+  scopes: true,
+  disabledAt: true,
+  createdAt: true,
+} as const;
+const keyView = {
+  id: true,
+  agentId: true,
+  lookupId: true,
+  label: true,
+  expiresAt: true,
+  revokedAt: true,
+  lastUsedAt: true,
+  createdAt: true,
+} as const;
+
+export interface IssuedKey {
+  key: AgentKeyView;
+  /** The key itself: shown once, never stored. */
+  plaintext: string;
+}
+
+export async function createAgent(
+  prisma: PrismaClient,
+  input: CreateAgent,
+  actor: Actor,
+): Promise<{ agent: AgentView } & IssuedKey> {
+  const data = parseInput(CreateAgent, input);
+  if (data.ownerId) {
+    const owner = await prisma.user.findUnique({ where: { id: data.ownerId } });
+    if (!owner) throw new AppError("validation_failed", "The owner does not exist.", [{ field: "ownerId", message: "no such user" }]);
+  }
+  const secret = generateKey();
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const agent = await tx.agent.create({
+        data: {
+          name: data.name,
+          description: data.description,
+          ownerId: data.ownerId ?? null,
+          environments: [...new Set(data.environments)],
+          scopes: [...new Set(data.scopes)],
+        },
+        select: agentView,
+      });
+      const key = await tx.agentKey.create({
+        data: {
+          agentId: agent.id,
+          lookupId: secret.lookupId,
+          secretHash: secret.secretHash,
+          label: data.keyLabel,
+          expiresAt: data.keyExpiresAt ?? null,
+        },
+        select: keyView,
+      });
+      await appendAudit(tx, {
+        type: "agent.created",
+        actor,
+        subject: { type: "agent", id: agent.id },
+        data: { name: agent.name, ownerId: agent.ownerId, environments: agent.environments, scopes: agent.scopes },
+      });
+      await appendAudit(tx, {
+        type: "agent.key_created",
+        actor,
+        subject: { type: "agent", id: agent.id },
+        data: { keyId: key.id, lookupId: key.lookupId, label: key.label, expiresAt: key.expiresAt?.toISOString() ?? null },
+      });
+      return { agent, key, plaintext: secret.plaintext };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("already_exists", `An agent named ${data.name} already exists.`);
+    throw error;
+  }
+}
+
+export async function findAgent(prisma: PrismaClient, nameOrId: string): Promise<AgentView | null> {
+  const byId = z.uuid().safeParse(nameOrId).success;
+  return prisma.agent.findUnique({ where: byId ? { id: nameOrId } : { name: nameOrId }, select: agentView });
+}
+
+async function requireAgent(prisma: PrismaClient, nameOrId: string): Promise<AgentView> {
+  const agent = await findAgent(prisma, nameOrId);
+  if (!agent) throw new AppError("not_found", `No agent named ${nameOrId}.`);
+  return agent;
+}
+
+export async function listAgents(prisma: PrismaClient) {
+  return prisma.agent.findMany({
+    select: { ...agentView, owner: { select: { id: true, email: true } }, keys: { select: keyView, orderBy: { createdAt: "desc" } } },
+    orderBy: { name: "asc" },
+  });
+}
+
+export const UpdateAgent = z.object({
+  description: z.string().trim().max(2000).optional(),
+  ownerId: z.uuid().nullish(),
+  environments: z.array(EnvironmentName).min(1).optional(),
+  scopes: z.array(z.enum(SCOPES)).min(1).optional(),
+});
+export type UpdateAgent = z.input<typeof UpdateAgent>;
+
+export async function updateAgent(prisma: PrismaClient, nameOrId: string, input: UpdateAgent, actor: Actor): Promise<AgentView> {
+  const data = parseInput(UpdateAgent, input);
+  const agent = await requireAgent(prisma, nameOrId);
+  return prisma.$transaction(async (tx) => {
+    const updated = await tx.agent.update({
+      where: { id: agent.id },
+      data: {
+        description: data.description,
+        ownerId: data.ownerId === undefined ? undefined : data.ownerId,
+        environments: data.environments ? [...new Set(data.environments)] : undefined,
+        scopes: data.scopes ? [...new Set(data.scopes)] : undefined,
+      },
+      select: agentView,
+    });
+    await appendAudit(tx, {
+      type: "agent.updated",
+      actor,
+      subject: { type: "agent", id: agent.id },
+      data: { name: agent.name, changes: JSON.parse(JSON.stringify(data)) },
+    });
+    return updated;
+  });
+}
+
+export async function setAgentDisabled(prisma: PrismaClient, nameOrId: string, disabled: boolean, actor: Actor): Promise<AgentView> {
+  const agent = await requireAgent(prisma, nameOrId);
+  return prisma.$transaction(async (tx) => {
+    const updated = await tx.agent.update({
+      where: { id: agent.id },
+      data: { disabledAt: disabled ? new Date() : null },
+      select: agentView,
+    });
+    await appendAudit(tx, {
+      type: disabled ? "agent.disabled" : "agent.enabled",
+      actor,
+      subject: { type: "agent", id: agent.id },
+      data: { name: agent.name },
+    });
+    return updated;
+  });
+}
+
+export async function createAgentKey(
+  prisma: PrismaClient,
+  nameOrId: string,
+  options: { label?: string; expiresAt?: Date | null },
+  actor: Actor,
+): Promise<IssuedKey> {
+  const agent = await requireAgent(prisma, nameOrId);
+  const secret = generateKey();
+  return prisma.$transaction(async (tx) => {
+    const key = await tx.agentKey.create({
+      data: {
+        agentId: agent.id,
+        lookupId: secret.lookupId,
+        secretHash: secret.secretHash,
+        label: options.label?.trim() || "key",
+        expiresAt: options.expiresAt ?? null,
+      },
+      select: keyView,
+    });
+    await appendAudit(tx, {
+      type: "agent.key_created",
+      actor,
+      subject: { type: "agent", id: agent.id },
+      data: { keyId: key.id, lookupId: key.lookupId, label: key.label, expiresAt: key.expiresAt?.toISOString() ?? null },
+    });
+    return { key, plaintext: secret.plaintext };
+  });
+}
+
+/** Revokes a key by its id or its lookup id (the hex part after `csk_`). */
+export async function revokeAgentKey(prisma: PrismaClient, keyIdOrLookupId: string, actor: Actor): Promise<AgentKeyView> {
+  const byId = z.uuid().safeParse(keyIdOrLookupId).success;
+  const key = await prisma.agentKey.findUnique({
+    where: byId ? { id: keyIdOrLookupId } : { lookupId: keyIdOrLookupId },
+    select: keyView,
+  });
+  if (!key) throw new AppError("not_found", `No key ${keyIdOrLookupId}.`);
+  if (key.revokedAt) return key;
+  return prisma.$transaction(async (tx) => {
+    const updated = await tx.agentKey.update({ where: { id: key.id }, data: { revokedAt: new Date() }, select: keyView });
+    await appendAudit(tx, {
+      type: "agent.key_revoked",
+      actor,
+      subject: { type: "agent", id: key.agentId },
+      data: { keyId: key.id, lookupId: key.lookupId },
+    });
+    return updated;
+  });
+}
+
+export interface AuthenticatedAgent {
+  agent: AgentView;
+  key: AgentKeyView;
+}
+
+// Last-use writes are coalesced: one per key per minute is plenty for the dashboard.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Resolves a presented key to its agent. Throws `invalid_api_key` for anything wrong with the key
+ * (unknown, malformed, revoked, expired) without saying which, and `agent_disabled` for a
+ * disabled agent.
+ */
+export async function authenticateAgentKey(prisma: PrismaClient, plaintext: string, now = new Date()): Promise<AuthenticatedAgent> {
+  const lookupId = parseKey(plaintext);
+  const record = lookupId
+    ? await prisma.agentKey.findUnique({ where: { lookupId }, include: { agent: { select: agentView } } })
+    : null;
+  const valid =
+    record !== null &&
+    keyMatches(plaintext, record.secretHash) &&
+    !record.revokedAt &&
+    (!record.expiresAt || record.expiresAt > now);
+  if (!valid || !record) throw new AppError("invalid_api_key", "The API key is missing, unknown, revoked or expired.");
+  if (record.agent.disabledAt) throw new AppError("agent_disabled", "This agent is disabled.");
+  if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await prisma.agentKey.update({ where: { id: record.id }, data: { lastUsedAt: now } });
+  }
+  const { agent, secretHash: _secretHash, ...key } = record;
+  return { agent, key };
+}
+
+export function agentHasScope(agent: AgentView, scope: Scope): boolean {
+  return agent.scopes.includes(scope);
+}

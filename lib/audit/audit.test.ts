@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../../test/databases";
+import { appendAudit, recordAudit, verifyAuditChain, GENESIS_HASH } from ".";
+import { redactDeep, redactSecrets } from "./redact";
+
+describe.each(DATABASE_KINDS)("audit log on %s", (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const prisma = () => database.prisma;
+
+  it("chains rows: seq 1.., each prevHash is the hash before it, and verification passes", async () => {
+    for (let i = 0; i < 5; i++) {
+      await recordAudit(prisma(), { type: "test.event", actor: { type: "system" }, data: { i, text: "naïve ✓" } });
+    }
+    const rows = await prisma().auditEvent.findMany({ orderBy: { seq: "asc" } });
+    expect(rows.map((r) => r.seq)).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(rows[0].prevHash).toBe(GENESIS_HASH);
+    for (let i = 1; i < rows.length; i++) expect(rows[i].prevHash).toBe(rows[i - 1].hash);
+    expect(await verifyAuditChain(prisma())).toMatchObject({ ok: true, count: 5, lastSeq: 5n });
+  });
+
+  it("concurrent appends still form one gapless chain", async () => {
+    const before = (await verifyAuditChain(prisma())) as { count: number };
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => recordAudit(prisma(), { type: "test.concurrent", actor: { type: "system" }, data: { i } })),
+    );
+    expect(await verifyAuditChain(prisma())).toMatchObject({ ok: true, count: before.count + 20 });
+  });
+
+  it("a rolled-back transaction leaves no audit row", async () => {
+    const before = await prisma().auditEvent.count();
+    await expect(
+      prisma().$transaction(async (tx) => {
+        await appendAudit(tx, { type: "test.rolled_back", actor: { type: "system" } });
+        throw new Error("change failed");
+      }),
+    ).rejects.toThrow("change failed");
+    expect(await prisma().auditEvent.count()).toBe(before);
+    expect((await verifyAuditChain(prisma())).ok).toBe(true);
+  });
+
+  it.each([
+    ["UPDATE", `UPDATE audit_events SET type = 'forged' WHERE seq = 1`],
+    ["DELETE", `DELETE FROM audit_events WHERE seq = 2`],
+    ["TRUNCATE", `TRUNCATE audit_events`],
+  ])("the database refuses %s on the audit table", async (_op, statement) => {
+    await expect(prisma().$executeRawUnsafe(statement)).rejects.toThrow(/append-only/);
+    expect((await verifyAuditChain(prisma())).ok).toBe(true);
+  });
+
+  it("refuses DDL that would switch the guard off", async () => {
+    for (const statement of [
+      `ALTER TABLE audit_events DISABLE TRIGGER ALL`,
+      `DROP TRIGGER audit_events_no_update_delete ON audit_events`,
+      `DROP TABLE audit_events`,
+    ]) {
+      await expect(database.withSql((sql) => sql.exec(statement))).rejects.toThrow(/append-only/);
+    }
+    await expect(prisma().$executeRawUnsafe(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
+  });
+
+  it("detects an edited row and a deleted row, naming the first broken sequence number", async () => {
+    const count = await prisma().auditEvent.count();
+    // Tampering needs a superuser to take the guards down first, which the app never does.
+    await database.withSql(async (sql) => {
+      await sql.exec(`DROP EVENT TRIGGER IF EXISTS countersign_audit_guard_ddl; DROP EVENT TRIGGER IF EXISTS countersign_audit_guard_drop;`);
+      await sql.exec(`ALTER TABLE audit_events DISABLE TRIGGER ALL`);
+      await sql.exec(`UPDATE audit_events SET data = '{"i": 99}' WHERE seq = 3`);
+    });
+    expect(await verifyAuditChain(prisma())).toMatchObject({ ok: false, brokenAt: 3n });
+
+    await database.withSql(async (sql) => {
+      await sql.exec(`DELETE FROM audit_events WHERE seq <= 3`);
+    });
+    // Row 1 is now missing: that is the first break.
+    expect(await verifyAuditChain(prisma())).toMatchObject({ ok: false, brokenAt: 1n });
+
+    await database.withSql(async (sql) => {
+      await sql.exec(`DELETE FROM audit_events WHERE seq = ${count - 1}`);
+    });
+    const status = await verifyAuditChain(prisma());
+    expect(status.ok).toBe(false);
+  });
+});
+
+describe("redaction of agent-supplied text", () => {
+  it.each([
+    ["Authorization: Bearer abcdefghijklmnop123", "Authorization: Bearer [REDACTED]"],
+    ["postgres://admin:hunter2secret@db.internal:5432/prod", "postgres://admin:[REDACTED]@db.internal:5432/prod"],
+    ["key AKIAIOSFODNN7EXAMPLE in file", "key [REDACTED] in file"],
+    ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [REDACTED]"],
+    ["token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "token [REDACTED]"],
+    ["PASSWORD=correcthorse", "PASSWORD=[REDACTED]"],
+    ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----", "[REDACTED PRIVATE KEY]"],
+    ["my key csk_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ", "my key [REDACTED]"],
+  ])("redacts %s", (input, expected) => {
+    expect(redactSecrets(input)).toBe(expected);
+  });
+
+  it("leaves ordinary text alone", () => {
+    const text = "Dropping the customers table because the migration failed; see https://example.com/runbook";
+    expect(redactSecrets(text)).toBe(text);
+  });
+
+  it("redacts inside nested structures", () => {
+    expect(redactDeep({ transcript: [{ role: "tool", content: "curl -H 'Authorization: Bearer sk-abcdefghijklmnop'" }] })).toEqual({
+      transcript: [{ role: "tool", content: "curl -H 'Authorization: Bearer [REDACTED]'" }],
+    });
+  });
+});

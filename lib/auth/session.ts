@@ -1,0 +1,64 @@
+// Who is signed in, read fresh from the database on every request: the session cookie only names
+// the user, so disabling an account or changing a role takes effect on that person's next request.
+// Pages, route handlers and server actions all check here; proxy.ts only keeps signed-out people
+// away from pages.
+import "server-only";
+import { cache } from "react";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { auth } from "@/auth";
+import { db } from "../db";
+import { config } from "../env";
+import { AppError } from "../errors";
+import { hasRole, type Role } from "../users/roles";
+import { assertSameOriginHeaders } from "./origin";
+
+export interface Reviewer {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+}
+
+async function loadReviewer(): Promise<Reviewer | null> {
+  const session = await auth();
+  const id = (session?.user as { id?: unknown } | undefined)?.id;
+  if (typeof id !== "string" || !z.uuid().safeParse(id).success) return null;
+  const user = await (await db()).user.findUnique({
+    where: { id },
+    select: { id: true, email: true, name: true, role: true, disabledAt: true },
+  });
+  if (!user || user.disabledAt) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role as Role };
+}
+
+/** The signed-in, enabled reviewer, or null. Memoised per request render. */
+export const currentReviewer = cache(loadReviewer);
+
+export function displayName(reviewer: { name: string | null; email: string }): string {
+  return reviewer.name?.trim() || reviewer.email;
+}
+
+/** For route handlers and server actions: the reviewer, or an AppError (401 / 403). */
+export async function requireReviewer(role: Role = "viewer"): Promise<Reviewer> {
+  const reviewer = await currentReviewer();
+  if (!reviewer) throw new AppError("unauthenticated", "Your session has ended. Sign in again.");
+  if (!hasRole(reviewer.role, role)) {
+    throw new AppError("role_required", `This needs the ${role} role; you are a${reviewer.role === "admin" || reviewer.role === "approver" ? "n" : ""} ${reviewer.role}.`);
+  }
+  return reviewer;
+}
+
+/** For pages: the reviewer, or a redirect to sign-in that comes back to `returnPath`. */
+export async function requirePageReviewer(returnPath: string): Promise<Reviewer> {
+  const reviewer = await currentReviewer();
+  if (!reviewer) redirect(`/signin?callbackUrl=${encodeURIComponent(returnPath)}`);
+  return reviewer;
+}
+
+/** For server actions that change state: refuse cross-site requests, then check the reviewer. */
+export async function requireActionReviewer(role: Role = "viewer"): Promise<Reviewer> {
+  assertSameOriginHeaders(await headers(), config().publicUrl);
+  return requireReviewer(role);
+}

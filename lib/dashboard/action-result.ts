@@ -1,0 +1,21 @@
+// Turns what a server action threw into what the form shows: AppErrors become sentences (with
+// field messages), anything else propagates to Next's error handling and the server log.
+import { isAppError } from "../errors";
+
+export interface ActionResult {
+  error?: string;
+  done?: string;
+  fieldErrors?: Record<string, string>;
+}
+
+export function actionError(error: unknown): ActionResult {
+  if (!isAppError(error)) throw error;
+  const fieldErrors = Object.fromEntries((error.errors ?? []).map((e) => [e.field, e.message]));
+  const details = (error.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ");
+  return { error: details && error.code === "validation_failed" ? `${error.message} ${details}` : error.message, fieldErrors };
+}
+
+export function formString(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === "string" ? value.trim() : "";
+}

@@ -1,0 +1,19 @@
+// The inbox's filters as URL search parameters. Pure: shared by the page, the client and the route.
+export const STATUSES = ["pending", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"] as const;
+
+export interface InboxFilterValues {
+  status?: string;
+  risk?: string;
+  environment?: string;
+  agent?: string;
+}
+
+export function inboxSearch(filters: InboxFilterValues, cursor?: string | null): string {
+  const params = new URLSearchParams();
+  for (const key of ["status", "risk", "environment", "agent"] as const) {
+    const value = filters[key];
+    if (value) params.set(key, value);
+  }
+  if (cursor) params.set("cursor", cursor);
+  return params.toString();
+}

@@ -1,0 +1,213 @@
+// The reviewers' inbox: pending requests first (soonest expiry first), then everything else
+// (newest first). Keyset pagination over (expiresAt, id) and (createdAt, id) keeps every page as
+// cheap as the first however many requests there are.
+import "server-only";
+import { z } from "zod";
+import type { PrismaClient } from "../db";
+import type { Prisma } from "../db/generated/client";
+import { REQUEST_STATUSES } from "../requests/schema";
+import { RISK_LEVELS } from "../risk/levels";
+
+export const INBOX_PAGE_SIZE = 50;
+
+const optionalText = z
+  .string()
+  .trim()
+  .max(200)
+  .optional()
+  .transform((v) => v || undefined);
+
+export const InboxFilters = z.object({
+  agent: optionalText,
+  environment: optionalText,
+  risk: z
+    .enum(RISK_LEVELS as unknown as ["low", "medium", "high", "critical"])
+    .optional()
+    .catch(undefined),
+  status: z.enum(REQUEST_STATUSES).optional().catch(undefined),
+});
+export interface InboxFilters {
+  agent?: string;
+  environment?: string;
+  risk?: "low" | "medium" | "high" | "critical";
+  status?: (typeof REQUEST_STATUSES)[number];
+}
+
+/** Reads filters from URL search parameters, ignoring anything unknown or malformed. */
+export function parseInboxFilters(params: URLSearchParams | Record<string, string | string[] | undefined>): InboxFilters {
+  const get = (key: string) => {
+    const value = params instanceof URLSearchParams ? params.get(key) : params[key];
+    return typeof value === "string" ? value : undefined;
+  };
+  const parsed = InboxFilters.safeParse({ agent: get("agent"), environment: get("environment"), risk: get("risk"), status: get("status") });
+  if (!parsed.success) return {};
+  const filters: InboxFilters = {};
+  for (const [key, value] of Object.entries(parsed.data)) if (value) Object.assign(filters, { [key]: value });
+  return filters;
+}
+
+export interface InboxItem {
+  id: string;
+  status: string;
+  summary: string;
+  agentName: string;
+  environment: string;
+  production: boolean;
+  resource: string;
+  kind: string;
+  riskLevel: string;
+  requiredApprovals: number;
+  approvals: number;
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+}
+
+export interface InboxPage {
+  items: InboxItem[];
+  nextCursor: string | null;
+  /** Requests per status under the current filters (ignoring the status filter). */
+  counts: Record<string, number>;
+  now: string;
+}
+
+interface Cursor {
+  section: "pending" | "rest";
+  at: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.section === "pending" ? "p" : "r", cursor.at, cursor.id])).toString("base64url");
+}
+
+export function decodeCursor(value: string | null | undefined): Cursor | null {
+  if (!value || value.length > 300) return null;
+  try {
+    const [s, at, id] = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as unknown[];
+    if ((s !== "p" && s !== "r") || typeof at !== "string" || typeof id !== "string") return null;
+    if (Number.isNaN(Date.parse(at)) || !z.uuid().safeParse(id).success) return null;
+    return { section: s === "p" ? "pending" : "rest", at, id };
+  } catch {
+    return null;
+  }
+}
+
+function baseWhere(filters: InboxFilters): Prisma.RequestWhereInput {
+  const where: Prisma.RequestWhereInput = {};
+  if (filters.agent) where.agent = { name: filters.agent };
+  if (filters.environment) where.environment = filters.environment;
+  if (filters.risk) where.riskLevel = filters.risk;
+  return where;
+}
+
+const SELECT = {
+  id: true,
+  status: true,
+  summary: true,
+  environment: true,
+  resource: true,
+  kind: true,
+  riskLevel: true,
+  requiredApprovals: true,
+  createdAt: true,
+  expiresAt: true,
+  decidedAt: true,
+  agent: { select: { name: true } },
+  _count: { select: { reviews: { where: { decision: "approve" } } } },
+} satisfies Prisma.RequestSelect;
+
+type Row = Prisma.RequestGetPayload<{ select: typeof SELECT }>;
+
+export async function listInbox(
+  prisma: PrismaClient,
+  filters: InboxFilters,
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<InboxPage> {
+  const limit = Math.min(Math.max(options.limit ?? INBOX_PAGE_SIZE, 1), 200);
+  const cursor = decodeCursor(options.cursor);
+  const where = baseWhere(filters);
+  const wantPending = !filters.status || filters.status === "pending";
+  const wantRest = filters.status !== "pending";
+  const rows: Array<{ row: Row; section: Cursor["section"] }> = [];
+
+  if (wantPending && (!cursor || cursor.section === "pending")) {
+    const after = cursor?.section === "pending" ? cursor : null;
+    const pending = await prisma.request.findMany({
+      where: {
+        ...where,
+        status: "pending",
+        ...(after ? { OR: [{ expiresAt: { gt: new Date(after.at) } }, { expiresAt: new Date(after.at), id: { gt: after.id } }] } : {}),
+      },
+      orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
+      take: limit + 1,
+      select: SELECT,
+    });
+    for (const row of pending) rows.push({ row, section: "pending" });
+  }
+  if (wantRest && rows.length <= limit) {
+    const after = cursor?.section === "rest" ? cursor : null;
+    const rest = await prisma.request.findMany({
+      where: {
+        ...where,
+        status: filters.status ? filters.status : { not: "pending" },
+        ...(after ? { OR: [{ createdAt: { lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { lt: after.id } }] } : {}),
+      },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: limit + 1 - rows.length,
+      select: SELECT,
+    });
+    for (const row of rest) rows.push({ row, section: "rest" });
+  }
+
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor({
+          section: last.section,
+          at: (last.section === "pending" ? last.row.expiresAt : last.row.createdAt).toISOString(),
+          id: last.row.id,
+        })
+      : null;
+
+  const [grouped, environments] = await Promise.all([
+    prisma.request.groupBy({ by: ["status"], where, _count: { _all: true } }),
+    prisma.environment.findMany({ select: { name: true, tier: true } }),
+  ]);
+  const tiers = new Map(environments.map((e) => [e.name, e.tier]));
+  const counts: Record<string, number> = {};
+  for (const g of grouped) counts[g.status] = g._count._all;
+
+  return {
+    items: page.map(({ row }) => ({
+      id: row.id,
+      status: row.status,
+      summary: row.summary,
+      agentName: row.agent.name,
+      environment: row.environment,
+      // An environment that is not defined counts as production (fail closed).
+      production: (tiers.get(row.environment) ?? "production") === "production",
+      resource: row.resource,
+      kind: row.kind,
+      riskLevel: row.riskLevel,
+      requiredApprovals: row.requiredApprovals,
+      approvals: row._count.reviews,
+      createdAt: row.createdAt.toISOString(),
+      expiresAt: row.expiresAt.toISOString(),
+      decidedAt: row.decidedAt?.toISOString() ?? null,
+    })),
+    nextCursor,
+    counts,
+    now: new Date().toISOString(),
+  };
+}
+
+/** Agents and environments to offer as filters. */
+export async function inboxFilterOptions(prisma: PrismaClient) {
+  const [agents, environments] = await Promise.all([
+    prisma.agent.findMany({ select: { name: true }, orderBy: { name: "asc" } }),
+    prisma.environment.findMany({ select: { name: true }, orderBy: { name: "asc" } }),
+  ]);
+  return { agents: agents.map((a) => a.name), environments: environments.map((e) => e.name) };
+}

@@ -1,0 +1,37 @@
+import { mkdtempSync, statSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./env";
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), "cs-env-"));
+
+describe("configuration", () => {
+  it("defaults to the embedded quick start and generates AUTH_SECRET once, owner-only", () => {
+    const dir = tmp();
+    const first = loadConfig({ COUNTERSIGN_DATA_DIR: dir });
+    expect(first).toMatchObject({ port: 3000, publicUrl: "http://localhost:3000", databaseUrl: undefined, dataDir: dir, authSecretSource: "generated" });
+    expect(statSync(path.join(dir, "auth-secret")).mode & 0o777).toBe(0o600);
+    const second = loadConfig({ COUNTERSIGN_DATA_DIR: dir });
+    expect(second.authSecret).toBe(first.authSecret);
+    expect(second.authSecretSource).toBe("data-dir");
+    expect(readFileSync(path.join(dir, "auth-secret"), "utf8").trim()).toBe(first.authSecret);
+  });
+
+  it("derives COUNTERSIGN_URL from PORT and trims a trailing slash", () => {
+    expect(loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), PORT: "8080" }).publicUrl).toBe("http://localhost:8080");
+    expect(loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), COUNTERSIGN_URL: "https://cs.example.com/" }).publicUrl).toBe("https://cs.example.com");
+  });
+
+  it.each([
+    [{ PORT: "70000" }, /PORT/],
+    [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
+    [{ AUTH_SECRET: "short" }, /AUTH_SECRET: must be at least 32/],
+    [{ AUTH_OIDC_ISSUER: "https://idp.example.com" }, /AUTH_OIDC_ID/],
+    [{ COUNTERSIGN_ADMIN_EMAIL: "a@example.com" }, /COUNTERSIGN_ADMIN_PASSWORD/],
+    [{ DATABASE_URL: "postgresql://db/cs", NODE_ENV: "production" }, /AUTH_SECRET is required/],
+  ])("refuses %o with a message naming it", (env, message) => {
+    expect(() => loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), ...env })).toThrow(message);
+  });
+});

@@ -1,0 +1,174 @@
+// The OpenAPI 3.1 description of the agent API, built from the same zod schemas the routes parse
+// with, so the document cannot drift from what the server accepts.
+import { z } from "zod";
+import { CreateRequest, RedeemGrant, ReportOutcome } from "../requests/schema";
+import { VERSION } from "../version";
+
+const RiskLevel = z.enum(["low", "medium", "high", "critical"]);
+const Status = z.enum(["pending", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"]);
+
+export const RequestViewSchema = z.object({
+  id: z.uuid(),
+  status: Status,
+  environment: z.string(),
+  resource: z.string(),
+  kind: z.enum(["sql", "http", "shell", "custom"]),
+  summary: z.string(),
+  operationDigest: z.string().regex(/^sha256:[A-Za-z0-9_-]{43}$/),
+  risk: z.object({
+    level: RiskLevel,
+    findings: z.array(z.object({ id: z.string(), level: RiskLevel, message: z.string(), targets: z.array(z.string()).optional() })),
+  }),
+  requiredApprovals: z.number().int().min(0),
+  approvals: z.number().int().min(0),
+  policy: z.object({ version: z.number().int().nullable(), ruleId: z.string().nullable() }),
+  reviewUrl: z.url(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  decidedAt: z.iso.datetime().nullable(),
+  grant: z.object({ token: z.string(), expiresAt: z.iso.datetime() }).optional().describe("present while approved and unredeemed"),
+  reason: z.string().optional().describe("why it was denied, revoked or cancelled"),
+  outcome: z.object({ status: z.enum(["executed", "failed"]), detail: z.string().nullable(), reportedAt: z.iso.datetime().nullable() }).optional(),
+});
+
+export const RedemptionSchema = z.object({
+  requestId: z.uuid(),
+  jti: z.string(),
+  operationDigest: z.string(),
+  operation: z.record(z.string(), z.unknown()),
+  environment: z.string(),
+  resource: z.string(),
+  redeemedAt: z.iso.datetime(),
+});
+
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+export const JwksSchema = z.object({
+  keys: z.array(z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") })),
+});
+
+export const HealthSchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  database: z.object({ kind: z.string(), reachable: z.boolean(), latencyMs: z.number().optional(), error: z.string().optional() }),
+  version: z.string(),
+  time: z.string(),
+});
+
+const schema = (s: z.ZodType, io: "input" | "output" = "output") => z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" });
+
+function problems(...statuses: number[]) {
+  const descriptions: Record<number, string> = {
+    400: "Malformed request (bad JSON, bad header)",
+    401: "No, unknown, revoked or expired API key (or, for redeem, a bad or expired grant)",
+    403: "Missing scope, environment not allowed, or agent disabled",
+    404: "No such request (another agent's request answers the same)",
+    409: "The request or grant is not in a state that allows this",
+    413: "Body over 1 MiB",
+    415: "Body is not JSON",
+    422: "Validation failed; `errors[]` names the fields",
+    429: "Rate limited",
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [String(s), { description: descriptions[s], content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }]),
+  );
+}
+
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const json = (ref: string) => ({ "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } });
+
+export function openApiDocument(serverUrl: string) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Countersign agent API",
+      version: VERSION,
+      description:
+        "Agents submit the exact operation they want to run; policy allows, refuses, or sends it to human reviewers; an approval yields a signed, single-use grant bound to that operation, which the executor redeems before running anything.",
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ agentKey: [] }],
+    paths: {
+      "/api/v1/requests": {
+        post: {
+          operationId: "createRequest",
+          summary: "Ask to run an operation",
+          parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 200 }, description: "Same key and same body → the same response; another body → 422" }],
+          requestBody: { required: true, content: json("CreateRequest") },
+          responses: {
+            "201": { description: "Created: pending, approved (with grant) or denied (with reason)", content: json("Request") },
+            "200": { description: "An earlier request with the same Idempotency-Key and body", content: json("Request") },
+            ...problems(400, 401, 403, 413, 415, 422, 429),
+          },
+        },
+      },
+      "/api/v1/requests/{id}": {
+        get: {
+          operationId: "getRequest",
+          summary: "Read a request; with ?wait=N, long-poll until it leaves pending",
+          parameters: [idParam, { name: "wait", in: "query", required: false, schema: { type: "integer", minimum: 0, maximum: 60 } }],
+          responses: { "200": { description: "The request", content: json("Request") }, ...problems(401, 403, 404, 422, 429) },
+        },
+      },
+      "/api/v1/requests/{id}/cancel": {
+        post: {
+          operationId: "cancelRequest",
+          summary: "Withdraw a pending request",
+          parameters: [idParam],
+          responses: { "200": { description: "The cancelled request", content: json("Request") }, ...problems(401, 403, 404, 409) },
+        },
+      },
+      "/api/v1/requests/{id}/outcome": {
+        post: {
+          operationId: "reportOutcome",
+          summary: "Report whether the redeemed operation ran (the redeemer only)",
+          parameters: [idParam],
+          requestBody: { required: true, content: json("ReportOutcome") },
+          responses: { "200": { description: "The request, now executed or failed", content: json("Request") }, ...problems(401, 403, 404, 409, 422) },
+        },
+      },
+      "/api/v1/grants/redeem": {
+        post: {
+          operationId: "redeemGrant",
+          summary: "Redeem a grant once, for exactly the approved operation",
+          requestBody: { required: true, content: json("RedeemGrant") },
+          responses: {
+            "200": { description: "Redeemed: run the operation now", content: json("Redemption") },
+            ...problems(401, 403, 409, 422),
+          },
+        },
+      },
+      "/.well-known/jwks.json": {
+        get: { operationId: "jwks", summary: "Public keys that verify grants", security: [], responses: { "200": { description: "JWK set", content: json("Jwks") } } },
+      },
+      "/api/health": {
+        get: {
+          operationId: "health",
+          summary: "Liveness and database reachability",
+          security: [],
+          responses: { "200": { description: "Healthy", content: json("Health") }, "503": { description: "Database unreachable", content: json("Health") } },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { agentKey: { type: "http", scheme: "bearer", description: "An agent key, `csk_…`" } },
+      schemas: {
+        CreateRequest: schema(CreateRequest, "input"),
+        RedeemGrant: schema(RedeemGrant, "input"),
+        ReportOutcome: schema(ReportOutcome, "input"),
+        Request: schema(RequestViewSchema),
+        Redemption: schema(RedemptionSchema),
+        Problem: schema(ProblemSchema),
+        Jwks: schema(JwksSchema),
+        Health: schema(HealthSchema),
+      },
+    },
+  };
+}

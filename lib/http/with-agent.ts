@@ -1,0 +1,110 @@
+// The wrapper every agent route uses: authenticate the key, check the scope, parse the body with
+// its schema, call one lib/ function, and turn any error into RFC 9457 problem details.
+import "server-only";
+import type { z } from "zod";
+import { db } from "../db";
+import { AppError } from "../errors";
+import { authenticateAgentKey, agentHasScope, type AuthenticatedAgent, type Scope } from "../agents";
+import { recordAuthFailure, FAILURE_LIMIT, FAILURE_WINDOW_MS } from "../auth/failures";
+import { recordAudit } from "../audit";
+import { fieldErrors, findNulCharacter } from "../validate";
+import { readJsonBody } from "./body";
+import { problemResponse } from "./problem";
+import { RateLimiter } from "./rate-limit";
+import type { PrismaClient } from "../db";
+
+export interface AgentContext<B> extends AuthenticatedAgent {
+  prisma: PrismaClient;
+  body: B;
+  req: Request;
+  params: Record<string, string>;
+  url: URL;
+}
+
+interface Options<S extends z.ZodType | undefined> {
+  /** The scope the key's agent needs; with a list, any one of them. */
+  scope: Scope | Scope[];
+  body?: S;
+}
+
+type RouteContext = { params?: Promise<Record<string, string>> };
+
+// Per-key request budget and per-source lockout after repeated failed authentication.
+const perKey = new RateLimiter(600, 60_000);
+const lockedOut = new Map<string, number>();
+
+export function clientAddress(req: Request): string {
+  return req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || req.headers.get("x-real-ip") || "unknown";
+}
+
+function bearer(req: Request): string | null {
+  const header = req.headers.get("authorization");
+  const match = header && /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+export async function authenticateRequest(prisma: PrismaClient, req: Request): Promise<AuthenticatedAgent> {
+  const source = clientAddress(req);
+  const until = lockedOut.get(source);
+  if (until && until > Date.now()) {
+    throw new AppError("rate_limited", "Too many failed attempts; try again later.", undefined, {
+      "retry-after": String(Math.ceil((until - Date.now()) / 1000)),
+    });
+  }
+  const token = bearer(req);
+  if (!token) throw new AppError("invalid_api_key", "Send the agent's key as `Authorization: Bearer csk_…`.");
+  try {
+    const authenticated = await authenticateAgentKey(prisma, token);
+    const wait = perKey.hit(authenticated.key.id);
+    if (wait) throw new AppError("rate_limited", "This key is sending too many requests.", undefined, { "retry-after": String(wait) });
+    return authenticated;
+  } catch (error) {
+    if (error instanceof Error && (error as AppError).code === "invalid_api_key") {
+      const count = await recordAuthFailure(prisma, source, "api_key");
+      if (count >= FAILURE_LIMIT) lockedOut.set(source, Date.now() + FAILURE_WINDOW_MS);
+    }
+    throw error;
+  }
+}
+
+export function withAgent<S extends z.ZodType | undefined = undefined>(
+  options: Options<S>,
+  handler: (ctx: AgentContext<S extends z.ZodType ? z.output<S> : undefined>) => Promise<Response>,
+) {
+  return async (req: Request, route: RouteContext = {}): Promise<Response> => {
+    const url = new URL(req.url);
+    try {
+      const prisma = await db();
+      const authenticated = await authenticateRequest(prisma, req);
+      const scopes = Array.isArray(options.scope) ? options.scope : [options.scope];
+      if (!scopes.some((scope) => agentHasScope(authenticated.agent, scope))) {
+        await recordAudit(prisma, {
+          type: "auth.refused",
+          actor: { type: "agent", id: authenticated.agent.id },
+          data: { reason: "missing_scope", scope: scopes.join("|"), method: req.method, path: url.pathname },
+        });
+        throw new AppError("missing_scope", `This key's agent lacks the ${scopes.join(" or ")} scope.`);
+      }
+      let body: unknown = undefined;
+      if (options.body) {
+        const raw = await readJsonBody(req);
+        const nul = findNulCharacter(raw);
+        if (nul) throw new AppError("validation_failed", "The request body is not valid.", [{ field: nul, message: "contains a NUL character (\\u0000), which cannot be stored" }]);
+        const parsed = options.body.safeParse(raw);
+        if (!parsed.success) throw new AppError("validation_failed", "The request body is not valid.", fieldErrors(parsed.error));
+        body = parsed.data;
+      }
+      const params = (await route.params) ?? {};
+      return await handler({ ...authenticated, prisma, body: body as never, req, params, url });
+    } catch (error) {
+      return problemResponse(error, url.pathname);
+    }
+  };
+}
+
+export function json(data: unknown, init: ResponseInit = {}): Response {
+  return new Response(JSON.stringify(data), {
+    ...init,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...(init.headers ?? {}) },
+  });
+}

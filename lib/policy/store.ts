@@ -1,0 +1,61 @@
+// Policy versions in the database. Every change is a new version; the newest is in force, and
+// each request records the version that decided it.
+import type { PrismaClient, Tx } from "../db";
+import { appendAudit } from "../audit";
+import type { Actor } from "../actors";
+import { isUniqueViolation } from "../errors";
+import { parseInput } from "../validate";
+import { DEFAULT_POLICY_RULES } from "./index";
+import { PolicyRules, type PolicyRule } from "./schema";
+
+export interface PolicyVersionView {
+  version: number;
+  rules: PolicyRule[];
+  authorId: string | null;
+  note: string;
+  createdAt: Date;
+}
+
+export async function currentPolicy(prisma: PrismaClient | Tx): Promise<PolicyVersionView> {
+  const row = await prisma.policyVersion.findFirst({ orderBy: { version: "desc" } });
+  if (!row) throw new Error("No policy version exists: the server seeds one at start-up.");
+  return { ...row, rules: row.rules as unknown as PolicyRule[] };
+}
+
+export async function listPolicyVersions(prisma: PrismaClient) {
+  return prisma.policyVersion.findMany({ orderBy: { version: "desc" } });
+}
+
+/** Saves rules as a new version. */
+export async function savePolicy(
+  prisma: PrismaClient,
+  input: unknown,
+  actor: Actor,
+  note = "",
+): Promise<PolicyVersionView> {
+  const rules = parseInput(PolicyRules, input, "The policy is not valid.");
+  return prisma.$transaction(async (tx) => {
+    const last = await tx.policyVersion.findFirst({ orderBy: { version: "desc" }, select: { version: true } });
+    const version = (last?.version ?? 0) + 1;
+    const row = await tx.policyVersion.create({
+      data: { version, rules: rules as object, authorId: actor.type === "user" ? (actor.id ?? null) : null, note },
+    });
+    await appendAudit(tx, {
+      type: "policy.changed",
+      actor,
+      subject: { type: "policy", id: String(version) },
+      data: { version, note, rules: rules.length },
+    });
+    return { ...row, rules };
+  });
+}
+
+/** Seeds version 1 with the default rules when no policy exists. */
+export async function seedPolicy(prisma: PrismaClient, actor: Actor): Promise<void> {
+  if (await prisma.policyVersion.count()) return;
+  try {
+    await savePolicy(prisma, DEFAULT_POLICY_RULES, actor, "Default rules");
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error; // another instance seeded it first
+  }
+}

@@ -1,0 +1,79 @@
+// What an agent does with its own requests: read, wait for a decision, cancel.
+import { z } from "zod";
+import type { Database, PrismaClient } from "../db";
+import { TX_OPTIONS } from "../db";
+import type { Config } from "../env";
+import { AppError } from "../errors";
+import { REQUEST_INCLUDE, dbNow, lockRequest, recordTransition } from "./shared";
+import { toRequestView, type RequestView } from "./view";
+import { requestEvents } from "./events";
+import { notifyRequestDecidedById } from "../notify";
+import { expireOne } from "./expire-requests";
+
+async function ownRequest(prisma: PrismaClient, agentId: string, id: string) {
+  // Another agent's request answers exactly like a missing one.
+  if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such request.");
+  const row = await prisma.request.findUnique({ where: { id }, include: REQUEST_INCLUDE });
+  if (!row || row.agentId !== agentId) throw new AppError("not_found", "No such request.");
+  return row;
+}
+
+/** Expires the request now if it is due, so a read never shows a stale `pending`. */
+async function settle(prisma: PrismaClient, row: Awaited<ReturnType<typeof ownRequest>>) {
+  const due =
+    (row.status === "pending" && row.expiresAt <= new Date()) ||
+    (row.status === "approved" && row.grant && !row.grant.redeemedAt && row.grant.expiresAt <= new Date());
+  if (!due) return row;
+  await prisma.$transaction(async (tx) => {
+    await lockRequest(tx, row.id);
+    await expireOne(tx, row.id, await dbNow(tx));
+  }, TX_OPTIONS);
+  return prisma.request.findUniqueOrThrow({ where: { id: row.id }, include: REQUEST_INCLUDE });
+}
+
+export async function getRequestForAgent(prisma: PrismaClient, cfg: Config, agentId: string, id: string): Promise<RequestView> {
+  return toRequestView(await settle(prisma, await ownRequest(prisma, agentId, id)), cfg);
+}
+
+/**
+ * Long-poll: returns as soon as the request leaves `pending`, or after `waitSeconds`.
+ * Holds no database connection while waiting.
+ */
+export async function waitForDecision(
+  database: Database,
+  cfg: Config,
+  agentId: string,
+  id: string,
+  waitSeconds: number,
+  signal?: AbortSignal,
+): Promise<RequestView> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  let row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
+  while (row.status === "pending" && Date.now() < deadline && !signal?.aborted) {
+    // Wake at the deadline, or when the request is due to expire, whichever is first.
+    const untilExpiry = row.expiresAt.getTime() - Date.now() + 50;
+    await requestEvents(database).wait(id, Math.max(10, Math.min(deadline - Date.now(), untilExpiry)), signal);
+    row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
+  }
+  return toRequestView(row, cfg);
+}
+
+export async function cancelRequest(prisma: PrismaClient, cfg: Config, agentId: string, id: string): Promise<RequestView> {
+  await ownRequest(prisma, agentId, id);
+  const expired = await prisma.$transaction(async (tx) => {
+    await lockRequest(tx, id);
+    const row = await tx.request.findUniqueOrThrow({ where: { id } });
+    if (row.status !== "pending") throw new AppError("request_already_decided", `Only a pending request can be cancelled; this one is ${row.status}.`);
+    const now = await dbNow(tx);
+    if (row.expiresAt <= now) {
+      await expireOne(tx, id, now);
+      return true;
+    }
+    await tx.request.update({ where: { id }, data: { status: "cancelled", decidedAt: now, reason: "Cancelled by the agent" } });
+    await recordTransition(tx, id, [{ type: "request.cancelled", actor: { type: "agent", id: agentId }, subject: { type: "request", id }, data: {} }]);
+    await notifyRequestDecidedById(tx, id, cfg);
+    return false;
+  }, TX_OPTIONS);
+  if (expired) throw new AppError("request_already_decided", "This request has expired.");
+  return toRequestView(await prisma.request.findUniqueOrThrow({ where: { id }, include: REQUEST_INCLUDE }), cfg);
+}

@@ -1,0 +1,164 @@
+// An agent asks to run an operation: classify it, apply policy, and record the request.
+import type { PrismaClient } from "../db";
+import { TX_OPTIONS } from "../db";
+import type { Config } from "../env";
+import type { AuthenticatedAgent } from "../agents";
+import { AppError, isUniqueViolation } from "../errors";
+import { recordAudit } from "../audit";
+import { redactDeep } from "../audit/redact";
+import { assessRisk } from "../risk";
+import { evaluatePolicy } from "../policy";
+import { currentPolicy } from "../policy/store";
+import { tierOf } from "../environments";
+import { mintGrant, operationDigest } from "../grants";
+import type { CreateRequest } from "./schema";
+import { toRequestView, type RequestView } from "./view";
+import { notifyRequestPending } from "../notify";
+import { REQUEST_INCLUDE, dbNow, matchesGlob, recordTransition } from "./shared";
+
+export interface CreateRequestInput {
+  caller: AuthenticatedAgent;
+  body: CreateRequest;
+  idempotencyKey?: string | null;
+}
+
+export interface CreateRequestResult {
+  view: RequestView;
+  /** False when an earlier request with the same Idempotency-Key was returned. */
+  created: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+export async function createRequest(prisma: PrismaClient, cfg: Config, input: CreateRequestInput): Promise<CreateRequestResult> {
+  const { caller, body } = input;
+  const { agent } = caller;
+  const idempotencyKey = input.idempotencyKey ?? null;
+  if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new AppError("bad_request", "Idempotency-Key must be 1–200 printable ASCII characters.");
+  }
+  const requestDigest = operationDigest(body);
+
+  if (idempotencyKey) {
+    const earlier = await findByIdempotencyKey(prisma, cfg, agent.id, idempotencyKey, requestDigest);
+    if (earlier) return { view: earlier, created: false };
+  }
+
+  const { environment, resource } = body.operation.target;
+  if (!agent.environments.some((pattern) => matchesGlob(pattern, environment))) {
+    await recordAudit(prisma, {
+      type: "request.refused",
+      actor: { type: "agent", id: agent.id },
+      data: { reason: "environment_not_allowed", environment, resource, keyId: caller.key.id },
+    });
+    throw new AppError("environment_not_allowed", `This agent may not target the ${environment} environment.`);
+  }
+
+  const digest = operationDigest(body.operation);
+  const risk = assessRisk(body.operation);
+  const tier = await tierOf(prisma, environment);
+  const policy = await currentPolicy(prisma);
+  const decision = evaluatePolicy(policy.rules, {
+    agent: { id: agent.id, name: agent.name },
+    environment,
+    tier,
+    resource,
+    kind: body.operation.kind,
+    risk,
+  });
+  const effect = decision.effect;
+  const status = effect.type === "allow" ? "approved" : effect.type === "deny" ? "denied" : "pending";
+
+  try {
+    const id = await prisma.$transaction(async (tx) => {
+      const now = await dbNow(tx);
+      const request = await tx.request.create({
+        data: {
+          agentId: agent.id,
+          keyId: caller.key.id,
+          status,
+          environment,
+          resource,
+          kind: body.operation.kind,
+          operation: body.operation as object,
+          operationDigest: digest,
+          summary: redactDeep(body.summary ?? ""),
+          context: body.context ? (redactDeep(body.context) as object) : undefined,
+          diff: body.diff ? (redactDeep(body.diff) as object) : undefined,
+          riskLevel: risk.level,
+          findings: risk.findings as object,
+          targets: risk.targets,
+          policyVersion: policy.version,
+          policyRuleId: decision.ruleId,
+          requiredApprovals: effect.type === "require_approval" ? effect.approvals : 0,
+          requiredRole: effect.type === "require_approval" && effect.role ? effect.role : "approver",
+          reason: effect.type === "deny" ? effect.reason : null,
+          idempotencyKey,
+          requestDigest,
+          expiresAt: new Date(now.getTime() + body.ttlSeconds * 1000),
+          decidedAt: status === "pending" ? null : now,
+        },
+      });
+      const actor = { type: "agent" as const, id: agent.id };
+      const subject = { type: "request", id: request.id };
+      const events = [
+        {
+          type: "request.created",
+          actor,
+          subject,
+          data: {
+            keyId: caller.key.id,
+            environment,
+            tier,
+            resource,
+            kind: body.operation.kind,
+            operationDigest: digest,
+            risk: risk.level,
+            findings: risk.findings.map((f) => f.id),
+            summary: request.summary,
+          },
+        },
+        {
+          type: "policy.decided",
+          actor: { type: "policy" as const },
+          subject,
+          data: { version: policy.version, ruleId: decision.ruleId, effect: effect.type, explanation: decision.explanation, ...(effect.type === "deny" ? { reason: effect.reason } : {}), ...(effect.type === "require_approval" ? { approvals: effect.approvals } : {}) },
+        },
+      ];
+      if (status === "approved") {
+        const grant = await mintGrant(tx, cfg, { request, approvers: [], now });
+        events.push({ type: "grant.issued", actor: { type: "policy" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers: [] } as never });
+      }
+      await recordTransition(tx, request.id, events);
+      if (status === "pending") await notifyRequestPending(tx, request, agent.name, cfg, { tier });
+      return request.id;
+    }, TX_OPTIONS);
+    const row = await prisma.request.findUniqueOrThrow({ where: { id }, include: REQUEST_INCLUDE });
+    return { view: toRequestView(row, cfg), created: true };
+  } catch (error) {
+    // Two requests raced with the same Idempotency-Key: answer with the winner.
+    if (idempotencyKey && isUniqueViolation(error)) {
+      const earlier = await findByIdempotencyKey(prisma, cfg, agent.id, idempotencyKey, requestDigest);
+      if (earlier) return { view: earlier, created: false };
+    }
+    throw error;
+  }
+}
+
+async function findByIdempotencyKey(
+  prisma: PrismaClient,
+  cfg: Config,
+  agentId: string,
+  idempotencyKey: string,
+  requestDigest: string,
+): Promise<RequestView | null> {
+  const row = await prisma.request.findUnique({
+    where: { agentId_idempotencyKey: { agentId, idempotencyKey } },
+    include: REQUEST_INCLUDE,
+  });
+  if (!row) return null;
+  if (row.requestDigest !== requestDigest) {
+    throw new AppError("idempotency_key_reused", "This Idempotency-Key was already used with a different request body.");
+  }
+  return toRequestView(row, cfg);
+}

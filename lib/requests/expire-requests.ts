@@ -1,0 +1,52 @@
+// Expiry by the database clock: pending requests past their ttl, and approved requests whose
+// grant lapsed unredeemed. Each row changes state once, even with several instances sweeping.
+import type { PrismaClient, Tx } from "../db";
+import { TX_OPTIONS } from "../db";
+import { recordTransition } from "./shared";
+import { notifyRequestDecidedById } from "../notify";
+import { config } from "../env";
+
+const BATCH = 200;
+
+/** Expires one locked request inside the caller's transaction. */
+export async function expireOne(tx: Tx, requestId: string, now: Date): Promise<void> {
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string; status: string }>>(
+    `UPDATE requests r SET status = 'expired', updated_at = $2
+     WHERE r.id = $1::uuid AND (
+       (r.status = 'pending' AND r.expires_at <= $2) OR
+       (r.status = 'approved' AND EXISTS (SELECT 1 FROM grants g WHERE g.request_id = r.id AND g.redeemed_at IS NULL AND g.revoked_at IS NULL AND g.expires_at <= $2))
+     ) RETURNING r.id, r.status`,
+    requestId,
+    now,
+  );
+  if (rows.length) {
+    await recordTransition(tx, requestId, [{ type: "request.expired", actor: { type: "system" }, subject: { type: "request", id: requestId }, data: {} }]);
+    await notifyRequestDecidedById(tx, requestId, config());
+  }
+}
+
+/** Sweeps everything due. Returns how many requests it expired. */
+export async function expireDueRequests(prisma: PrismaClient): Promise<number> {
+  return prisma.$transaction(async (tx) => {
+    const due = await tx.$queryRawUnsafe<Array<{ id: string; was: string }>>(
+      `WITH due AS (
+         SELECT r.id, r.status FROM requests r
+         WHERE (r.status = 'pending' AND r.expires_at <= now())
+            OR (r.status = 'approved' AND EXISTS (SELECT 1 FROM grants g WHERE g.request_id = r.id AND g.redeemed_at IS NULL AND g.revoked_at IS NULL AND g.expires_at <= now()))
+         ORDER BY r.expires_at
+         LIMIT ${BATCH}
+         FOR UPDATE OF r SKIP LOCKED
+       )
+       UPDATE requests r SET status = 'expired', updated_at = now()
+       FROM due WHERE r.id = due.id AND r.status = due.status
+       RETURNING r.id, due.status AS was`,
+    );
+    for (const row of due) {
+      await recordTransition(tx, row.id, [
+        { type: "request.expired", actor: { type: "system" }, subject: { type: "request", id: row.id }, data: { was: row.was } },
+      ]);
+      await notifyRequestDecidedById(tx, row.id, config());
+    }
+    return due.length;
+  }, TX_OPTIONS);
+}

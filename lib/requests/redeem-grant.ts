@@ -1,0 +1,154 @@
+// An executor redeems a grant before it runs anything: the token must verify, the operation it is
+// about to run must digest to the grant's `op`, and of any number of concurrent redeems exactly one
+// succeeds (a single conditional UPDATE decides).
+import type { PrismaClient } from "../db";
+import { TX_OPTIONS } from "../db";
+import type { Config } from "../env";
+import { AppError } from "../errors";
+import { recordAudit } from "../audit";
+import type { AuthenticatedAgent } from "../agents";
+import { agentHasScope } from "../agents";
+import { operationDigest, verifyStoredGrant, type GrantClaims } from "../grants";
+import { matchesGlob, recordTransition } from "./shared";
+import { redactSecrets } from "../audit/redact";
+import type { ReportOutcome } from "./schema";
+import { REQUEST_INCLUDE } from "./shared";
+import { toRequestView, type RequestView } from "./view";
+import { notifyRequestDecidedById } from "../notify";
+
+export interface Redemption {
+  requestId: string;
+  jti: string;
+  operationDigest: string;
+  operation: unknown;
+  environment: string;
+  resource: string;
+  redeemedAt: string;
+}
+
+async function refuse(prisma: PrismaClient, caller: AuthenticatedAgent, error: AppError, claims?: GrantClaims): Promise<never> {
+  await recordAudit(prisma, {
+    type: "grant.redeem_refused",
+    actor: { type: "agent", id: caller.agent.id },
+    subject: claims ? { type: "request", id: claims.req } : undefined,
+    data: { code: error.code, jti: claims?.jti ?? null, keyId: caller.key.id },
+  });
+  throw error;
+}
+
+export async function redeemGrant(
+  prisma: PrismaClient,
+  cfg: Config,
+  caller: AuthenticatedAgent,
+  input: { token: string; operation: unknown },
+): Promise<Redemption> {
+  let claims: GrantClaims;
+  try {
+    claims = await verifyStoredGrant(prisma, cfg, input.token);
+  } catch (error) {
+    const code = (error as { code?: string }).code === "grant_expired" ? "grant_expired" : "grant_invalid";
+    return refuse(prisma, caller, new AppError(code, code === "grant_expired" ? "The grant has expired." : "The grant is not valid."));
+  }
+
+  // Who may redeem: the agent it was issued to, or an executor key with grants:redeem for its environment.
+  const own = claims.sub === caller.agent.id;
+  const executor = agentHasScope(caller.agent, "grants:redeem") && caller.agent.environments.some((p) => matchesGlob(p, claims.env));
+  if (!own && !executor) {
+    return refuse(prisma, caller, new AppError("forbidden", "This key may not redeem that grant."), claims);
+  }
+
+  let digest: string;
+  try {
+    digest = operationDigest(input.operation);
+  } catch {
+    digest = "";
+  }
+  if (digest !== claims.op) {
+    return refuse(
+      prisma,
+      caller,
+      new AppError("digest_mismatch", "The operation does not match the approved one: the grant is bound to a different operation.", [
+        { field: "operation", message: `digests to ${digest || "(not JSON)"}, the grant is for ${claims.op}` },
+      ]),
+      claims,
+    );
+  }
+
+  const result = await prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRawUnsafe<Array<{ redeemed_at: Date }>>(
+      `UPDATE grants g SET redeemed_at = now(), redeemed_by_key_id = $2::uuid
+       FROM requests r
+       WHERE g.jti = $1 AND r.id = g.request_id AND r.status = 'approved'
+         AND g.redeemed_at IS NULL AND g.revoked_at IS NULL AND g.expires_at > now()
+       RETURNING g.redeemed_at`,
+      claims.jti,
+      caller.key.id,
+    );
+    if (rows.length === 0) {
+      const grant = await tx.grant.findUnique({ where: { jti: claims.jti }, include: { request: { select: { status: true } } } });
+      if (!grant) return { error: new AppError("grant_invalid", "The grant is not known.") };
+      if (grant.revokedAt || grant.request.status === "revoked") return { error: new AppError("grant_revoked", "The grant was revoked.") };
+      if (grant.redeemedAt) return { error: new AppError("grant_already_redeemed", "The grant was already redeemed.") };
+      if (grant.expiresAt <= new Date()) return { error: new AppError("grant_expired", "The grant has expired.") };
+      return { error: new AppError("request_already_decided", `The request is ${grant.request.status}.`) };
+    }
+    const request = await tx.request.findUniqueOrThrow({ where: { id: claims.req } });
+    await recordTransition(tx, claims.req, [
+      {
+        type: "grant.redeemed",
+        actor: { type: "agent", id: caller.agent.id },
+        subject: { type: "request", id: claims.req },
+        data: { jti: claims.jti, keyId: caller.key.id, operationDigest: digest },
+      },
+    ]);
+    return {
+      redemption: {
+        requestId: claims.req,
+        jti: claims.jti,
+        operationDigest: digest,
+        operation: request.operation,
+        environment: request.environment,
+        resource: request.resource,
+        redeemedAt: new Date(rows[0].redeemed_at).toISOString(),
+      } satisfies Redemption,
+    };
+  }, TX_OPTIONS);
+  if ("error" in result && result.error) return refuse(prisma, caller, result.error, claims);
+  return result.redemption!;
+}
+
+/** The redeemer reports what happened; reviewers see it as reported by the executor. */
+export async function reportOutcome(
+  prisma: PrismaClient,
+  cfg: Config,
+  caller: AuthenticatedAgent,
+  requestId: string,
+  input: ReportOutcome,
+): Promise<RequestView> {
+  const grant = await prisma.grant.findUnique({ where: { requestId }, include: { request: { select: { status: true } } } }).catch(() => null);
+  const redeemer = grant?.redeemedByKeyId
+    ? await prisma.agentKey.findUnique({ where: { id: grant.redeemedByKeyId }, select: { agentId: true } })
+    : null;
+  if (!grant || !redeemer || redeemer.agentId !== caller.agent.id) {
+    throw new AppError("not_found", "No redeemed grant of yours for that request.");
+  }
+  const detail = input.detail ? redactSecrets(input.detail) : null;
+  await prisma.$transaction(async (tx) => {
+    const updated = await tx.request.updateMany({
+      where: { id: requestId, status: "approved" },
+      data: { status: input.status, outcomeDetail: detail, outcomeAt: new Date() },
+    });
+    if (updated.count === 0) throw new AppError("request_already_decided", `The outcome was already reported (the request is ${grant.request.status}).`);
+    await recordTransition(tx, requestId, [
+      {
+        type: "request.outcome",
+        actor: { type: "agent", id: caller.agent.id },
+        subject: { type: "request", id: requestId },
+        data: { status: input.status, detail, keyId: caller.key.id },
+      },
+    ]);
+    await notifyRequestDecidedById(tx, requestId, cfg);
+  }, TX_OPTIONS);
+  const row = await prisma.request.findUniqueOrThrow({ where: { id: requestId }, include: REQUEST_INCLUDE });
+  return toRequestView(row, cfg);
+}

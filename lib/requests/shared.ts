@@ -1,0 +1,34 @@
+// Pieces every request operation needs: the row shape with its grant and reviews, the database
+// clock, and the transitions' common audit/notify step.
+import type { Tx } from "../db";
+import { appendAudit, type AuditInput } from "../audit";
+import { notifyRequestChanged } from "./events";
+
+export const REQUEST_INCLUDE = {
+  grant: { select: { token: true, expiresAt: true, redeemedAt: true, revokedAt: true, jti: true, redeemedByKeyId: true } },
+  reviews: { select: { decision: true, reviewerId: true, reason: true, createdAt: true } },
+} as const;
+
+/** The database's clock: expiry follows it, not the app server's. */
+export async function dbNow(tx: Tx): Promise<Date> {
+  const [row] = await tx.$queryRawUnsafe<Array<{ now: Date }>>(`SELECT now() AS now`);
+  return new Date(row.now);
+}
+
+/** Locks a request row for the rest of the transaction. */
+export async function lockRequest(tx: Tx, id: string): Promise<boolean> {
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id FROM requests WHERE id = $1::uuid FOR UPDATE`, id);
+  return rows.length === 1;
+}
+
+/** Records a state change: its audit rows, then the notification that wakes waiters on commit. */
+export async function recordTransition(tx: Tx, requestId: string, events: AuditInput[]): Promise<void> {
+  for (const event of events) await appendAudit(tx, event);
+  await notifyRequestChanged(tx, requestId);
+}
+
+export function matchesGlob(pattern: string, value: string): boolean {
+  if (pattern === "*") return true;
+  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return re.test(value);
+}

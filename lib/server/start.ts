@@ -1,0 +1,66 @@
+// Everything the server process does before it accepts requests, and undoes on shutdown.
+import { openDatabase, useDatabase, type Database } from "../db";
+import type { Config } from "../env";
+import { updateLock } from "../db/lock";
+import { bootstrap } from "./bootstrap";
+import { adminSocketPath, startAdminSocket } from "./admin-socket";
+import { log } from "../log";
+import { startJobs } from "./jobs";
+import { loadRiskEngine } from "../risk";
+import { startNotificationWorker } from "../notify";
+import { requestEvents } from "../requests/events";
+
+export interface Services {
+  database: Database;
+  stop(): Promise<void>;
+}
+
+type Stoppable = { close(): Promise<void> } | { stop(): Promise<void> };
+const background: Array<() => Promise<void>> = [];
+
+/** Registers work to stop on shutdown (background loops, listeners). */
+export function onShutdown(fn: () => Promise<void>): void {
+  background.push(fn);
+}
+
+export async function startServices(cfg: Config): Promise<Services> {
+  await loadRiskEngine();
+  const database = await openDatabase(cfg, { migrate: true, holder: "server" });
+  useDatabase(database);
+  const closers: Stoppable[] = [];
+  try {
+    const { setupUrl } = await bootstrap(database.prisma, cfg);
+    if (setupUrl) {
+      log.warn("no user exists yet: open this one-time link within the hour to create the first admin", { setupUrl });
+    }
+    if (database.kind === "embedded") {
+      const socketPath = adminSocketPath(cfg.dataDir);
+      closers.push(await startAdminSocket({ prisma: database.prisma, config: cfg }, socketPath));
+      updateLock(cfg.dataDir, { adminSocket: socketPath });
+    }
+    const stopJobs = startJobs(database);
+    closers.push({ close: stopJobs });
+    closers.push(startNotificationWorker(database, cfg));
+    const events = requestEvents(database);
+    await events.start();
+    closers.push({ close: () => events.stop() });
+  } catch (error) {
+    for (const c of closers.reverse()) await ("close" in c ? c.close() : c.stop()).catch(() => {});
+    await database.close();
+    throw error;
+  }
+  log.info("database ready", {
+    kind: database.kind,
+    dataDir: database.kind === "embedded" ? cfg.dataDir : undefined,
+    authSecret: cfg.authSecretSource,
+  });
+  return {
+    database,
+    async stop() {
+      for (const fn of background.splice(0).reverse()) await fn().catch((err) => log.warn("shutdown step failed", { err }));
+      for (const c of closers.reverse()) await ("close" in c ? c.close() : c.stop());
+      useDatabase(undefined);
+      await database.close();
+    },
+  };
+}

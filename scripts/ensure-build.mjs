@@ -1,0 +1,40 @@
+// Builds the Next.js app when there is no build or a source file is newer than it.
+// Used by `npm start` and by the test suite's global set-up.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+function newest(target) {
+  if (!existsSync(target)) return 0;
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = 0;
+  for (const entry of readdirSync(target, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    latest = Math.max(latest, newest(path.join(target, entry.name)));
+  }
+  return latest;
+}
+
+export function buildIsStale() {
+  const buildId = path.join(root, ".next/BUILD_ID");
+  if (!existsSync(buildId)) return true;
+  const inputs = ["app", "components", "lib", "public", "next.config.ts", "postcss.config.mjs", "package.json", "proxy.ts", "auth.ts"];
+  const latest = Math.max(...inputs.map((p) => newest(path.join(root, p))));
+  return latest > statSync(buildId).mtimeMs;
+}
+
+export function ensureBuild() {
+  if (!buildIsStale()) return;
+  console.error("countersign: building the app (first start, or sources changed)…");
+  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+  });
+  if (result.status !== 0) throw new Error(`next build failed (exit ${result.status})`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) ensureBuild();

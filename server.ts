@@ -1,0 +1,55 @@
+// Countersign's server: prepares the database, then serves the Next.js app on PORT.
+// `npm start` runs this (after building when needed); `npm run dev` runs it with --dev.
+import http from "node:http";
+import next from "next";
+import { ConfigError, config } from "./lib/env";
+import { DataDirInUseError } from "./lib/db/lock";
+import { startServices } from "./lib/server/start";
+import { log } from "./lib/log";
+
+const dev = process.argv.includes("--dev");
+
+async function main() {
+  const cfg = config();
+  const services = await startServices(cfg);
+  const app = next({ dev, dir: import.meta.dirname, port: cfg.port, quiet: !dev });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => void handle(req, res));
+  // Long-polls last up to 60 s; keep idle sockets a little longer than that.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(cfg.port, resolve);
+  });
+  log.info("countersign listening", { url: cfg.publicUrl, port: cfg.port, dev });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close();
+    server.closeIdleConnections();
+    await services.stop();
+    await app.close().catch(() => {});
+    log.info("stopped", { signal });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
+    log.error(error.message);
+    process.stderr.write(`\ncountersign: ${error.message}\n`);
+  } else {
+    log.error("start-up failed", { err: error });
+    process.stderr.write(`\ncountersign: start-up failed: ${(error as Error).stack}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,323 @@
+// The agent API end to end, as an agent and an executor use it: create → wait → decision →
+// grant → verify from the JWKS alone → redeem once → outcome; and every refusal on the way.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { DATABASE_KINDS } from "./databases";
+import { createHarness, type Harness } from "./api-harness";
+import * as requestsRoute from "../app/api/v1/requests/route";
+import * as requestRoute from "../app/api/v1/requests/[id]/route";
+import * as cancelRoute from "../app/api/v1/requests/[id]/cancel/route";
+import * as outcomeRoute from "../app/api/v1/requests/[id]/outcome/route";
+import * as redeemRoute from "../app/api/v1/grants/redeem/route";
+import * as jwksRoute from "../app/.well-known/jwks.json/route";
+import { decideRequest, expireDueRequests } from "../lib/requests";
+import { revokeAgentKey } from "../lib/agents";
+import { verifyAuditChain } from "../lib/audit";
+import { operationDigest } from "../lib/grants";
+
+const sql = (environment: string, statement: string, resource = "postgres/main") => ({
+  kind: "sql" as const,
+  target: { environment, resource },
+  sql: statement,
+});
+
+describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
+  let h: Harness;
+  let agent: Awaited<ReturnType<Harness["agent"]>>;
+  let approver: { id: string };
+  let approver2: { id: string };
+
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    agent = await h.agent();
+    approver = await h.user("approver");
+    approver2 = await h.user("admin");
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const create = (body: unknown, options: { key?: string; headers?: Record<string, string> } = {}) =>
+    h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: options.key ?? agent.key, body, headers: options.headers });
+  const read = (id: string, query = "", key = agent.key) =>
+    h.call(requestRoute.GET, "GET", `/api/v1/requests/${id}${query}`, { key, params: { id } });
+  const redeem = (token: string, operation: unknown, key = agent.key) =>
+    h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key, body: { token, operation } });
+  const jwks = async () => {
+    const res = await jwksRoute.GET();
+    return createLocalJWKSet(await res.json());
+  };
+
+  it("allows a SELECT in production at once, with a grant that verifies from the JWKS alone", async () => {
+    const operation = sql("production", "SELECT id, email FROM customers WHERE id = 42");
+    const res = await create({ operation, summary: "Look up customer 42" });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      status: "approved",
+      risk: { level: "low" },
+      requiredApprovals: 0,
+      operationDigest: operationDigest(operation),
+      reviewUrl: `http://countersign.test/requests/${res.body.id}`,
+    });
+    const token = res.body.grant.token as string;
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: "EdDSA", typ: "countersign-grant+jwt" });
+    const { payload } = await jwtVerify(token, await jwks(), {
+      issuer: "http://countersign.test",
+      audience: "postgres/main",
+      algorithms: ["EdDSA"],
+      typ: "countersign-grant+jwt",
+    });
+    expect(payload).toMatchObject({ env: "production", sub: agent.id, req: res.body.id, op: operationDigest(operation), approvers: [] });
+    expect(payload.exp! - payload.iat!).toBe(300);
+    expect(String(payload.jti)).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+  });
+
+  it("sends DROP TABLE in staging to one approver and in production to two", async () => {
+    const staging = await create({ operation: sql("staging", "DROP TABLE customers;") });
+    expect(staging.status).toBe(201);
+    expect(staging.body).toMatchObject({ status: "pending", requiredApprovals: 1, risk: { level: "critical" } });
+    expect(staging.body.risk.findings.map((f: { id: string }) => f.id)).toContain("sql.drop_table");
+    expect(staging.body.grant).toBeUndefined();
+    const production = await create({ operation: sql("production", "DROP TABLE customers;") });
+    expect(production.body).toMatchObject({ status: "pending", requiredApprovals: 2 });
+  });
+
+  it("runs the whole loop: wait → decide → grant → redeem once → outcome", async () => {
+    const operation = sql("production", "DELETE FROM sessions;");
+    const created = await create({ operation, summary: "Clear sessions", ttlSeconds: 600 });
+    expect(created.body.status).toBe("pending");
+    const id = created.body.id as string;
+
+    const started = Date.now();
+    const waiting = read(id, "?wait=20");
+    await new Promise((r) => setTimeout(r, 300));
+    const first = await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve", confirmation: "postgres/main" } });
+    expect(first.status).toBe("pending"); // production + critical: two approvals
+    const decided = await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver2.id, decision: { decision: "approve", confirmation: "postgres/main" } });
+    expect(decided.status).toBe("approved");
+    const waited = await waiting;
+    expect(waited.status).toBe(200);
+    expect(waited.body.status).toBe("approved");
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    const { payload } = await jwtVerify(waited.body.grant.token, await jwks(), { issuer: "http://countersign.test", audience: "postgres/main", typ: "countersign-grant+jwt", algorithms: ["EdDSA"] });
+    expect((payload.approvers as string[]).sort()).toEqual([approver.id, approver2.id].sort());
+
+    // The same grant is handed out again until it is used.
+    expect((await read(id)).body.grant.token).toBe(waited.body.grant.token);
+
+    const ok = await redeem(waited.body.grant.token, operation);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ requestId: id, operationDigest: operationDigest(operation), environment: "production", resource: "postgres/main" });
+    const replay = await redeem(waited.body.grant.token, operation);
+    expect(replay.status).toBe(409);
+    expect(replay.body).toMatchObject({ status: 409, code: "grant_already_redeemed" });
+    expect(replay.headers.get("content-type")).toBe("application/problem+json");
+    expect((await read(id)).body.grant).toBeUndefined();
+
+    const outcome = await h.call(outcomeRoute.POST, "POST", `/api/v1/requests/${id}/outcome`, {
+      key: agent.key,
+      params: { id },
+      body: { status: "executed", detail: "DELETE 1204" },
+    });
+    expect(outcome.status).toBe(200);
+    expect(outcome.body).toMatchObject({ status: "executed", outcome: { status: "executed", detail: "DELETE 1204" } });
+    const again = await h.call(outcomeRoute.POST, "POST", `/api/v1/requests/${id}/outcome`, { key: agent.key, params: { id }, body: { status: "failed" } });
+    expect(again.status).toBe(409);
+  });
+
+  it("refuses a grant for any other operation, a tampered token, and a revoked grant", async () => {
+    const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 7");
+    const created = await create({ operation });
+    expect(created.body.status).toBe("approved"); // medium outside production: allowed
+    const token = created.body.grant.token as string;
+
+    const other = await redeem(token, sql("staging", "UPDATE accounts SET plan = 'free'"));
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe("digest_mismatch");
+    const caseChanged = await redeem(token, { ...operation, sql: operation.sql.replace("UPDATE", "update") });
+    expect(caseChanged.status).toBe(422);
+
+    const [header, payload, signature] = token.split(".");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, aud: "postgres/billing" })).toString("base64url")}.${signature}`;
+    const forgedRes = await redeem(forged, operation);
+    expect(forgedRes.status).toBe(401);
+    expect(forgedRes.body.code).toBe("grant_invalid");
+    expect((await redeem("not-a-token", operation)).status).toBe(401);
+
+    const revoked = await create({ operation: sql("staging", "UPDATE accounts SET plan = 'pro' WHERE id = 8") });
+    await decideRequest(h.database.prisma, h.config, { requestId: revoked.body.id, reviewerId: approver.id, decision: { decision: "revoke", reason: "Wrong account" } });
+    expect((await read(revoked.body.id)).body).toMatchObject({ status: "revoked", reason: "Wrong account" });
+    const res = await redeem(revoked.body.grant.token, sql("staging", "UPDATE accounts SET plan = 'pro' WHERE id = 8"));
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("grant_revoked");
+
+    // Still the original redeemable once.
+    expect((await redeem(token, operation)).status).toBe(200);
+  });
+
+  it("lets only the grant's agent or an executor with grants:redeem for that environment redeem", async () => {
+    const operation = sql("development", "SELECT 1");
+    const created = await create({ operation });
+    const stranger = await h.agent({ environments: ["development"] });
+    const res = await redeem(created.body.grant.token, operation, stranger.key);
+    expect(res.status).toBe(403);
+    const stagingExecutor = await h.agent({ environments: ["staging"], scopes: ["grants:redeem"] });
+    expect((await redeem(created.body.grant.token, operation, stagingExecutor.key)).status).toBe(403);
+    const executor = await h.agent({ environments: ["development"], scopes: ["grants:redeem"] });
+    expect((await redeem(created.body.grant.token, operation, executor.key)).status).toBe(200);
+  });
+
+  it("denies backup deletion by policy, with the reason", async () => {
+    const res = await create({
+      operation: { kind: "shell", target: { environment: "production", resource: "aws/rds" }, command: "aws rds delete-db-snapshot --db-snapshot-identifier prod-nightly" },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe("denied");
+    expect(res.body.reason).toMatch(/backup/i);
+    expect(res.body.grant).toBeUndefined();
+  });
+
+  it("enforces decision rules in decideRequest", async () => {
+    const owner = await h.user("approver");
+    const owned = await h.agent({ ownerId: owner.id });
+    const critical = await create({ operation: sql("staging", "TRUNCATE audit_archive") }, { key: owned.key });
+    const id = critical.body.id;
+    const decide = (reviewerId: string, decision: any) => decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId, decision });
+    await expect(decide(owner.id, { decision: "approve", confirmation: "postgres/main" })).rejects.toMatchObject({ code: "owner_cannot_approve", status: 403 });
+    const viewer = await h.user("viewer");
+    await expect(decide(viewer.id, { decision: "approve", confirmation: "postgres/main" })).rejects.toMatchObject({ code: "role_required", status: 403 });
+    await expect(decide(approver.id, { decision: "approve" })).rejects.toMatchObject({ code: "confirmation_required", status: 422 });
+    await expect(decide(approver.id, { decision: "approve", confirmation: "postgres/other" })).rejects.toMatchObject({ code: "confirmation_required" });
+    await expect(decide(approver.id, { decision: "deny", reason: "" })).rejects.toMatchObject({ code: "validation_failed", status: 422 });
+    const denied = await decide(approver.id, { decision: "deny", reason: "Not during business hours" });
+    expect(denied).toMatchObject({ status: "denied", reason: "Not during business hours" });
+    await expect(decide(approver2.id, { decision: "approve", confirmation: "postgres/main" })).rejects.toMatchObject({ code: "request_already_decided", status: 409 });
+    expect((await read(id, "?wait=5", owned.key)).body).toMatchObject({ status: "denied", reason: "Not during business hours" });
+
+    const twice = await create({ operation: sql("production", "DROP TABLE old_logs") });
+    await decideRequest(h.database.prisma, h.config, { requestId: twice.body.id, reviewerId: approver.id, decision: { decision: "approve", confirmation: "postgres/main" } });
+    await expect(
+      decideRequest(h.database.prisma, h.config, { requestId: twice.body.id, reviewerId: approver.id, decision: { decision: "approve", confirmation: "postgres/main" } }),
+    ).rejects.toMatchObject({ code: "already_reviewed", status: 409 });
+  });
+
+  it("cancels a pending request once", async () => {
+    const created = await create({ operation: sql("production", "ALTER TABLE users DROP COLUMN legacy_id") });
+    const cancel = () => h.call(cancelRoute.POST, "POST", `/api/v1/requests/${created.body.id}/cancel`, { key: agent.key, params: { id: created.body.id } });
+    const first = await cancel();
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe("cancelled");
+    expect((await cancel()).status).toBe(409);
+    await expect(
+      decideRequest(h.database.prisma, h.config, { requestId: created.body.id, reviewerId: approver.id, decision: { decision: "approve" } }),
+    ).rejects.toMatchObject({ code: "request_already_decided" });
+  });
+
+  it("expires by the database clock, exactly once", async () => {
+    const created = await create({ operation: sql("staging", "DROP TABLE tmp_import"), ttlSeconds: 10 });
+    await h.database.prisma.$executeRawUnsafe(`UPDATE requests SET expires_at = now() - interval '1 second' WHERE id = $1::uuid`, created.body.id);
+    const [a, b] = await Promise.all([expireDueRequests(h.database.prisma), expireDueRequests(h.database.prisma)]);
+    expect(a + b).toBeGreaterThanOrEqual(1);
+    expect((await read(created.body.id)).body.status).toBe("expired");
+    const events = await h.database.prisma.auditEvent.findMany({ where: { type: "request.expired", subjectId: created.body.id } });
+    expect(events).toHaveLength(1);
+    await expect(
+      decideRequest(h.database.prisma, h.config, { requestId: created.body.id, reviewerId: approver.id, decision: { decision: "approve", confirmation: "postgres/main" } }),
+    ).rejects.toMatchObject({ code: "request_already_decided" });
+  });
+
+  it("answers Idempotency-Key replays with the same request, and refuses a different body", async () => {
+    const body = { operation: sql("staging", "DROP TABLE idem_test"), summary: "idempotent" };
+    const headers = { "idempotency-key": h.unique("idem") };
+    const first = await create(body, { headers });
+    const second = await create({ summary: "idempotent", operation: { sql: body.operation.sql, target: body.operation.target, kind: "sql" } }, { headers });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body.id).toBe(first.body.id);
+    const other = await create({ ...body, summary: "something else" }, { headers });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe("idempotency_key_reused");
+    // Scoped to the agent: another agent may use the same key.
+    const otherAgent = await h.agent();
+    expect((await create(body, { key: otherAgent.key, headers })).body.id).not.toBe(first.body.id);
+  });
+
+  it.each([
+    ["no operation", { summary: "x" }, 422, "validation_failed", "operation"],
+    ["unknown kind", { operation: { kind: "ftp", target: { environment: "staging", resource: "x" } } }, 422, "validation_failed", "operation.kind"],
+    ["ttl too short", { operation: sql("staging", "SELECT 1"), ttlSeconds: 5 }, 422, "validation_failed", "ttlSeconds"],
+    ["ttl too long", { operation: sql("staging", "SELECT 1"), ttlSeconds: 86_401 }, 422, "validation_failed", "ttlSeconds"],
+    ["unknown field", { operation: sql("staging", "SELECT 1"), approve: true }, 422, "validation_failed", ""],
+    ["NUL character", { operation: sql("staging", "SELECT 1"), summary: "a\u0000b" }, 422, "validation_failed", "summary"],
+  ])("rejects %s with a problem naming the field", async (_name, body, status, code, field) => {
+    const res = await create(body);
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.body).toMatchObject({ status, code, type: `urn:countersign:problem:${code}` });
+    if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it("rejects bad JSON (400), non-JSON (415) and bodies over 1 MiB (413)", async () => {
+    const bad = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, rawBody: "{not json", headers: { "content-type": "application/json" } });
+    expect(bad.status).toBe(400);
+    const text = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, rawBody: "hello", headers: { "content-type": "text/plain" } });
+    expect(text.status).toBe(415);
+    const big = await create({ operation: sql("staging", "SELECT 1"), context: { reasoning: "x".repeat(1024 * 1024) } });
+    expect(big.status).toBe(413);
+    expect(big.body.code).toBe("payload_too_large");
+  });
+
+  it("answers 401 for missing, unknown, revoked and expired keys; 403 for scope and environment", async () => {
+    const body = { operation: sql("staging", "SELECT 1") };
+    const none = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { body });
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toMatch(/Bearer/);
+    expect((await create(body, { key: "csk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })).status).toBe(401);
+    const victim = await h.agent();
+    await revokeAgentKey(h.database.prisma, victim.keyId, { type: "system" });
+    expect((await create(body, { key: victim.key })).status).toBe(401);
+    const expiring = await h.agent();
+    await h.database.prisma.agentKey.update({ where: { id: expiring.keyId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await create(body, { key: expiring.key })).body.code).toBe("invalid_api_key");
+
+    const readOnly = await h.agent({ scopes: ["requests:read"] });
+    const scope = await create(body, { key: readOnly.key });
+    expect(scope.status).toBe(403);
+    expect(scope.body.code).toBe("missing_scope");
+    const stagingOnly = await h.agent({ environments: ["staging"] });
+    const env = await create({ operation: sql("production", "SELECT 1") }, { key: stagingOnly.key });
+    expect(env.status).toBe(403);
+    expect(env.body.code).toBe("environment_not_allowed");
+    expect(await h.database.prisma.auditEvent.count({ where: { type: "request.refused", actorId: stagingOnly.id } })).toBe(1);
+  });
+
+  it("answers 404 for another agent's request, and 422 for wait outside 0–60", async () => {
+    const created = await create({ operation: sql("staging", "DROP TABLE mine") });
+    const other = await h.agent();
+    const res = await read(created.body.id, "", other.key);
+    expect(res.status).toBe(404);
+    expect((await read("00000000-0000-0000-0000-000000000000")).status).toBe(404);
+    expect((await read("not-a-uuid")).status).toBe(404);
+    expect((await read(created.body.id, "?wait=61")).status).toBe(422);
+    const started = Date.now();
+    const polled = await read(created.body.id, "?wait=1");
+    expect(polled.body.status).toBe("pending");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it("treats an undefined environment as production (fail closed)", async () => {
+    const anywhere = await h.agent({ environments: ["*"] });
+    const res = await create({ operation: sql("eu-prod-2", "DELETE FROM orders WHERE id = 1") }, { key: anywhere.key });
+    expect(res.body).toMatchObject({ status: "pending", requiredApprovals: 1 });
+  });
+
+  it("leaves an intact audit chain recording the loop", async () => {
+    expect(await verifyAuditChain(h.database.prisma)).toMatchObject({ ok: true });
+    const types = new Set((await h.database.prisma.auditEvent.findMany({ select: { type: true } })).map((e) => e.type));
+    for (const t of ["request.created", "policy.decided", "review.approved", "request.approved", "grant.issued", "grant.redeemed", "grant.redeem_refused", "request.outcome", "request.cancelled", "request.expired", "grant.revoked", "request.denied"]) {
+      expect(types).toContain(t);
+    }
+  });
+});
