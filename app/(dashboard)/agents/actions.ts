@@ -1,0 +1,83 @@
+"use server";
+
+import { refresh } from "next/cache";
+import { db } from "@/lib/db";
+import { createAgent, createAgentKey, revokeAgentKey, setAgentDisabled, type Scope } from "@/lib/agents";
+import { requireActionReviewer } from "@/lib/auth/session";
+import { actionError, formString, type ActionResult } from "@/lib/dashboard/action-result";
+
+export interface NewKeyResult extends ActionResult {
+  key?: string;
+  lookupId?: string;
+  agentName?: string;
+}
+
+function environmentsFrom(form: FormData): string[] {
+  const picked = form.getAll("environments").filter((v): v is string => typeof v === "string");
+  const extra = formString(form, "otherEnvironments")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return [...new Set([...picked, ...extra])];
+}
+
+// Server action: creates an agent and its first key; the key is returned once, never stored.
+export async function createAgentAction(_prev: NewKeyResult, form: FormData): Promise<NewKeyResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    const created = await createAgent(
+      await db(),
+      {
+        name: formString(form, "name"),
+        description: formString(form, "description"),
+        ownerId: formString(form, "ownerId") || null,
+        environments: environmentsFrom(form),
+        scopes: form.getAll("scopes").filter((v): v is Scope => typeof v === "string"),
+        keyLabel: formString(form, "keyLabel") || "default",
+      },
+      { type: "user", id: admin.id },
+    );
+    refresh();
+    return { done: `Agent ${created.agent.name} created.`, key: created.plaintext, lookupId: created.key.lookupId, agentName: created.agent.name };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: another key for an agent, shown once.
+export async function createKeyAction(_prev: NewKeyResult, form: FormData): Promise<NewKeyResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    const agentId = formString(form, "agentId");
+    const issued = await createAgentKey(await db(), agentId, { label: formString(form, "label") || "key" }, { type: "user", id: admin.id });
+    refresh();
+    return { done: "Key created.", key: issued.plaintext, lookupId: issued.key.lookupId };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: revokes one key at once.
+export async function revokeKeyAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    await revokeAgentKey(await db(), formString(form, "keyId"), { type: "user", id: admin.id });
+    refresh();
+    return { done: "Revoked." };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: disables or enables an agent (a disabled agent's keys stop working).
+export async function setAgentDisabledAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    const disabled = formString(form, "disabled") === "true";
+    await setAgentDisabled(await db(), formString(form, "agentId"), disabled, { type: "user", id: admin.id });
+    refresh();
+    return { done: disabled ? "Disabled." : "Enabled." };
+  } catch (error) {
+    return actionError(error);
+  }
+}

@@ -1,0 +1,125 @@
+import type { Metadata } from "next";
+import { db } from "@/lib/db";
+import { listAgents } from "@/lib/agents";
+import { listUsers } from "@/lib/users";
+import { listEnvironments } from "@/lib/environments";
+import { hasRole } from "@/lib/users/roles";
+import { requirePageReviewer } from "@/lib/auth/session";
+import { ActionButton } from "@/components/action-form";
+import { RelativeTime } from "@/components/relative-time";
+import { Forbidden, PageHeader, Panel } from "@/components/ui";
+import { CreateAgentForm, CreateKeyForm } from "./agent-forms";
+import { revokeKeyAction, setAgentDisabledAction } from "./actions";
+
+export const metadata: Metadata = { title: "Agents" };
+
+// Admin: agents, their scopes and keys.
+export default async function AgentsPage() {
+  const reviewer = await requirePageReviewer("/agents");
+  if (!hasRole(reviewer.role, "admin")) return <Forbidden role="admin" />;
+  const prisma = await db();
+  const [agents, users, environments] = await Promise.all([listAgents(prisma), listUsers(prisma), listEnvironments(prisma)]);
+  const now = new Date();
+
+  return (
+    <div className="space-y-4">
+      <PageHeader title="Agents" description="Machine identities. Each has its own keys, environments and scopes, and an owner who cannot approve it." />
+      <Panel id="create-agent" title="Create agent">
+        <CreateAgentForm users={users.filter((u) => !u.disabledAt).map((u) => ({ id: u.id, email: u.email, name: u.name }))} environments={environments} />
+      </Panel>
+
+      {agents.length === 0 && <p className="text-sm text-zinc-600 dark:text-zinc-400">No agents yet.</p>}
+      <ul className="space-y-3" aria-label="Agents">
+        {agents.map((agent) => {
+          const disabled = agent.disabledAt !== null;
+          return (
+            <li key={agent.id}>
+              <Panel
+                id={`agent-${agent.id}`}
+                title={
+                  <span className="flex flex-wrap items-center gap-2">
+                    <span className="font-mono">{agent.name}</span>
+                    {disabled ? (
+                      <span className="rounded bg-red-100 px-1.5 py-0.5 text-xs font-semibold text-red-900 dark:bg-red-950 dark:text-red-200">Disabled</span>
+                    ) : (
+                      <span className="rounded bg-emerald-50 px-1.5 py-0.5 text-xs font-semibold text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">Enabled</span>
+                    )}
+                  </span>
+                }
+                actions={
+                  <ActionButton
+                    action={setAgentDisabledAction}
+                    fields={{ agentId: agent.id, disabled: String(!disabled) }}
+                    label={disabled ? "Enable" : "Disable"}
+                    ariaLabel={`${disabled ? "Enable" : "Disable"} agent ${agent.name}`}
+                    variant={disabled ? "secondary" : "subtle"}
+                  />
+                }
+              >
+                <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-3">
+                  <div>
+                    <dt className="text-xs text-zinc-500 dark:text-zinc-400">Owner</dt>
+                    <dd>{agent.owner?.email ?? "No owner"}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-zinc-500 dark:text-zinc-400">Environments</dt>
+                    <dd className="font-mono text-xs">{agent.environments.join(", ")}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-zinc-500 dark:text-zinc-400">Scopes</dt>
+                    <dd className="font-mono text-xs">{agent.scopes.join(", ")}</dd>
+                  </div>
+                  {agent.description && (
+                    <div className="sm:col-span-3">
+                      <dt className="text-xs text-zinc-500 dark:text-zinc-400">Description</dt>
+                      <dd>{agent.description}</dd>
+                    </div>
+                  )}
+                </dl>
+
+                <h3 className="mt-4 mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Keys</h3>
+                <div className="overflow-x-auto">
+                  <table className="w-full text-left text-sm">
+                    <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+                      <tr>
+                        <th scope="col" className="py-1 pr-3 font-medium">Key ID</th>
+                        <th scope="col" className="py-1 pr-3 font-medium">Label</th>
+                        <th scope="col" className="py-1 pr-3 font-medium">Created</th>
+                        <th scope="col" className="py-1 pr-3 font-medium">Last used</th>
+                        <th scope="col" className="py-1 pr-3 font-medium">State</th>
+                        <th scope="col" className="py-1 font-medium"><span className="sr-only">Actions</span></th>
+                      </tr>
+                    </thead>
+                    <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                      {agent.keys.map((key) => {
+                        const expired = key.expiresAt !== null && key.expiresAt <= now;
+                        const state = key.revokedAt ? "Revoked" : expired ? "Expired" : "Active";
+                        return (
+                          <tr key={key.id}>
+                            <td className="py-1.5 pr-3 font-mono text-xs">{key.lookupId}</td>
+                            <td className="py-1.5 pr-3">{key.label}</td>
+                            <td className="py-1.5 pr-3 text-xs whitespace-nowrap"><RelativeTime at={key.createdAt.toISOString()} /></td>
+                            <td className="py-1.5 pr-3 text-xs whitespace-nowrap">{key.lastUsedAt ? <RelativeTime at={key.lastUsedAt.toISOString()} /> : "Never"}</td>
+                            <td className={`py-1.5 pr-3 text-xs font-medium ${state === "Active" ? "text-emerald-700 dark:text-emerald-400" : "text-zinc-500"}`}>{state}</td>
+                            <td className="py-1.5 text-right">
+                              {!key.revokedAt && (
+                                <ActionButton action={revokeKeyAction} fields={{ keyId: key.id }} label="Revoke" ariaLabel={`Revoke key ${key.lookupId}`} variant="subtle" confirm={`Revoke key ${key.lookupId}? Anything using it stops working at once.`} />
+                              )}
+                            </td>
+                          </tr>
+                        );
+                      })}
+                    </tbody>
+                  </table>
+                </div>
+                <div className="mt-3">
+                  <CreateKeyForm agentId={agent.id} agentName={agent.name} />
+                </div>
+              </Panel>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

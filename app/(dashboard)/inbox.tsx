@@ -1,0 +1,240 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useId } from "react";
+import type { InboxFilters, InboxItem, InboxPage } from "@/lib/dashboard/inbox";
+import { useInbox } from "@/lib/dashboard/queries";
+import { inboxSearch, STATUSES } from "@/lib/dashboard/inbox-search";
+import { EnvironmentBadge, RiskBadge, StatusBadge } from "@/components/badges";
+import { Countdown } from "@/components/countdown";
+import { RelativeTime } from "@/components/relative-time";
+import { InlineUntrusted } from "@/components/safe-text";
+import { buttonStyles, inputClass, labelClass } from "@/components/ui";
+
+const RISKS = ["critical", "high", "medium", "low"] as const;
+
+export function Inbox({ filters, initialPage, options }: { filters: InboxFilters; initialPage: InboxPage; options: { agents: string[]; environments: string[] } }) {
+  const query = useInbox(filters, initialPage);
+  const pages = query.data?.pages ?? [initialPage];
+  const items = pages.flatMap((p) => p.items);
+  const counts = pages[0]?.counts ?? {};
+  const now = pages[0]?.now;
+  const pending = items.filter((i) => i.status === "pending");
+  const rest = items.filter((i) => i.status !== "pending");
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+
+  return (
+    <div>
+      <div className="mb-4 flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 className="text-xl font-semibold tracking-tight">Inbox</h1>
+          <p className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
+            <strong className="font-semibold text-zinc-900 dark:text-zinc-100">{counts.pending ?? 0}</strong> waiting for review ·{" "}
+            {total.toLocaleString("en")} in total
+          </p>
+        </div>
+        <LiveStatus fetching={query.isFetching} error={query.error} updatedAt={query.dataUpdatedAt} />
+      </div>
+
+      <StatusTabs filters={filters} counts={counts} total={total} />
+      <FilterBar filters={filters} options={options} />
+
+      {items.length === 0 ? (
+        <div className="rounded-lg border border-dashed border-zinc-300 p-10 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+          {filters.status || filters.risk || filters.agent || filters.environment ? "No requests match these filters." : "Nothing is waiting for you. Requests that need a person will appear here."}
+        </div>
+      ) : (
+        <div className="space-y-6">
+          {pending.length > 0 && <Section title="Waiting for review" hint="Soonest to expire first" items={pending} now={now} />}
+          {rest.length > 0 && <Section title={filters.status ? "Requests" : "Decided and closed"} hint="Newest first" items={rest} now={now} />}
+        </div>
+      )}
+
+      {query.hasNextPage && (
+        <div className="mt-4 flex justify-center">
+          <button type="button" className={buttonStyles.secondary} disabled={query.isFetchingNextPage} onClick={() => query.fetchNextPage()}>
+            {query.isFetchingNextPage ? "Loading…" : "Load more"}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function LiveStatus({ fetching, error, updatedAt }: { fetching: boolean; error: Error | null; updatedAt: number }) {
+  return (
+    <p className="flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400" role="status" aria-live="polite">
+      <span aria-hidden="true" className={`h-2 w-2 rounded-full ${error ? "bg-red-500" : fetching ? "bg-amber-400" : "bg-emerald-500"}`} />
+      {error ? `Not updating: ${error.message}` : updatedAt ? "Live" : "Connecting…"}
+    </p>
+  );
+}
+
+function StatusTabs({ filters, counts, total }: { filters: InboxFilters; counts: Record<string, number>; total: number }) {
+  const tabs: Array<{ status?: string; label: string; count: number }> = [
+    { status: undefined, label: "All", count: total },
+    ...STATUSES.filter((s) => s === "pending" || (counts[s] ?? 0) > 0 || filters.status === s).map((s) => ({ status: s, label: s, count: counts[s] ?? 0 })),
+  ];
+  return (
+    <nav aria-label="Status" className="-mx-3 mb-3 overflow-x-auto px-3 sm:mx-0 sm:px-0">
+      <ul className="flex gap-1 border-b border-zinc-200 dark:border-zinc-800">
+        {tabs.map((tab) => {
+          const active = (filters.status ?? undefined) === tab.status;
+          const search = inboxSearch({ ...filters, status: tab.status as InboxFilters["status"] });
+          return (
+            <li key={tab.label}>
+              <Link
+                href={search ? `/?${search}` : "/"}
+                aria-current={active ? "page" : undefined}
+                className={`-mb-px flex items-center gap-1.5 border-b-2 px-2.5 py-2 text-sm whitespace-nowrap capitalize focus-visible:outline-2 focus-visible:outline-blue-600 ${
+                  active ? "border-zinc-900 font-medium text-zinc-900 dark:border-zinc-100 dark:text-zinc-50" : "border-transparent text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
+                }`}
+              >
+                {tab.label}
+                <span className="rounded-full bg-zinc-100 px-1.5 text-xs tabular-nums text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">{tab.count.toLocaleString("en")}</span>
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
+
+function FilterBar({ filters, options }: { filters: InboxFilters; options: { agents: string[]; environments: string[] } }) {
+  const router = useRouter();
+  const id = useId();
+  const apply = (form: HTMLFormElement) => {
+    const data = new FormData(form);
+    const next: InboxFilters = {
+      status: filters.status,
+      risk: (data.get("risk") as InboxFilters["risk"]) || undefined,
+      environment: (data.get("environment") as string) || undefined,
+      agent: (data.get("agent") as string) || undefined,
+    };
+    const search = inboxSearch(next);
+    router.push(search ? `/?${search}` : "/");
+  };
+  const hasFilters = Boolean(filters.risk || filters.environment || filters.agent);
+  return (
+    <form
+      method="get"
+      action="/"
+      className="mb-4 grid grid-cols-2 gap-2 sm:flex sm:flex-wrap sm:items-end"
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply(e.currentTarget);
+      }}
+      onChange={(e) => apply(e.currentTarget)}
+    >
+      {filters.status && <input type="hidden" name="status" value={filters.status} />}
+      <div>
+        <label htmlFor={`${id}-risk`} className={labelClass}>
+          Risk
+        </label>
+        <select id={`${id}-risk`} name="risk" defaultValue={filters.risk ?? ""} className={`${inputClass} mt-1 sm:w-36`}>
+          <option value="">Any risk</option>
+          {RISKS.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label htmlFor={`${id}-env`} className={labelClass}>
+          Environment
+        </label>
+        <select id={`${id}-env`} name="environment" defaultValue={filters.environment ?? ""} className={`${inputClass} mt-1 sm:w-44`}>
+          <option value="">Any environment</option>
+          {withCurrent(options.environments, filters.environment).map((e) => (
+            <option key={e} value={e}>
+              {e}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="col-span-2 sm:col-span-1">
+        <label htmlFor={`${id}-agent`} className={labelClass}>
+          Agent
+        </label>
+        <select id={`${id}-agent`} name="agent" defaultValue={filters.agent ?? ""} className={`${inputClass} mt-1 sm:w-48`}>
+          <option value="">Any agent</option>
+          {withCurrent(options.agents, filters.agent).map((a) => (
+            <option key={a} value={a}>
+              {a}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="col-span-2 flex gap-2 sm:col-span-1">
+        <noscript>
+          <button type="submit" className={buttonStyles.secondary}>
+            Apply filters
+          </button>
+        </noscript>
+        {hasFilters && (
+          <Link href={filters.status ? `/?status=${filters.status}` : "/"} className={buttonStyles.subtle}>
+            Clear filters
+          </Link>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function withCurrent(list: string[], current: string | undefined): string[] {
+  return current && !list.includes(current) ? [current, ...list] : list;
+}
+
+function Section({ title, hint, items, now }: { title: string; hint: string; items: InboxItem[]; now?: string }) {
+  return (
+    <section aria-label={title}>
+      <h2 className="mb-2 flex items-baseline gap-2 text-sm font-semibold">
+        {title} <span className="text-xs font-normal text-zinc-500 dark:text-zinc-400">{hint}</span>
+      </h2>
+      <ul className="divide-y divide-zinc-200 overflow-hidden rounded-lg border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
+        {items.map((item) => (
+          <InboxRow key={item.id} item={item} now={now} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function InboxRow({ item, now }: { item: InboxItem; now?: string }) {
+  return (
+    <li className="relative px-3 py-2.5 hover:bg-zinc-50 sm:px-4 dark:hover:bg-zinc-800/50">
+      <div className="flex flex-wrap items-center gap-1.5">
+        <RiskBadge level={item.riskLevel} />
+        <EnvironmentBadge name={item.environment} production={item.production} />
+        <StatusBadge status={item.status} />
+        <span className="ml-auto text-xs text-zinc-500 dark:text-zinc-400">
+          {item.status === "pending" ? <Countdown to={item.expiresAt} now={now} /> : <RelativeTime at={item.decidedAt ?? item.createdAt} now={now} />}
+        </span>
+      </div>
+      <Link
+        href={`/requests/${item.id}`}
+        className="mt-1 block text-sm font-medium break-words text-zinc-900 after:absolute after:inset-0 focus-visible:outline-2 focus-visible:outline-blue-600 dark:text-zinc-100"
+      >
+        {item.summary ? <InlineUntrusted text={item.summary} /> : <span className="text-zinc-500 italic">No summary from {item.agentName}</span>}
+      </Link>
+      <p className="mt-0.5 flex flex-wrap gap-x-3 text-xs text-zinc-600 dark:text-zinc-400">
+        <span>
+          <span className="sr-only">Agent </span>
+          {item.agentName}
+        </span>
+        <span className="font-mono break-all">
+          <span className="sr-only">Resource </span>
+          <InlineUntrusted text={item.resource} /> · {item.kind}
+        </span>
+        {item.status === "pending" && (
+          <span>
+            {item.approvals} of {item.requiredApprovals} approval{item.requiredApprovals === 1 ? "" : "s"}
+          </span>
+        )}
+      </p>
+    </li>
+  );
+}

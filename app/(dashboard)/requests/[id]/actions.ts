@@ -1,0 +1,61 @@
+"use server";
+
+import { refresh } from "next/cache";
+import { db } from "@/lib/db";
+import { config } from "@/lib/env";
+import { isAppError } from "@/lib/errors";
+import { decideRequest } from "@/lib/requests";
+import { requireActionReviewer } from "@/lib/auth/session";
+
+export interface DecisionState {
+  error?: string;
+  fieldErrors?: Record<string, string>;
+  done?: string;
+  /** What the reviewer typed, kept when the server refuses. */
+  values?: { reason?: string; confirmation?: string };
+}
+
+const DONE: Record<string, string> = {
+  approve: "Your approval is recorded.",
+  deny: "The request is denied; the agent has been told.",
+  revoke: "The approval is revoked; the grant can no longer be redeemed.",
+};
+
+// Server action: approve, deny or revoke a request — always through decideRequest, which enforces
+// quorum, roles, the owner rule and the typed confirmation.
+export async function decideAction(_prev: DecisionState, form: FormData): Promise<DecisionState> {
+  const decision = String(form.get("decision") ?? "");
+  const requestId = String(form.get("requestId") ?? "");
+  const reason = String(form.get("reason") ?? "").trim();
+  const confirmation = String(form.get("confirmation") ?? "");
+  const values = { reason, confirmation };
+  try {
+    const reviewer = await requireActionReviewer("viewer");
+    const input =
+      decision === "approve"
+        ? { decision: "approve" as const, ...(confirmation ? { confirmation } : {}), ...(reason ? { reason } : {}) }
+        : decision === "deny"
+          ? { decision: "deny" as const, reason }
+          : decision === "revoke"
+            ? { decision: "revoke" as const, reason }
+            : null;
+    if (!input) return { error: "Choose Approve, Deny or Revoke.", values };
+    const view = await decideRequest(await db(), config(), { requestId, reviewerId: reviewer.id, decision: input });
+    refresh();
+    const remaining = view.requiredApprovals - view.approvals;
+    const done = decision === "approve" && view.status === "pending" && remaining > 0 ? `Your approval is recorded. ${remaining} more approval${remaining === 1 ? "" : "s"} needed from other reviewers.` : DONE[decision];
+    return { done };
+  } catch (error) {
+    if (isAppError(error)) {
+      const fields = error.errors ?? [];
+      const sentence = (m: string) => `${m.charAt(0).toUpperCase()}${m.slice(1)}${/[.!?]$/.test(m) ? "" : "."}`;
+      return {
+        // Validation failures read better as what to do ("Give a reason for the denial.").
+        error: error.code === "validation_failed" && fields.length ? fields.map((e) => sentence(e.message)).join(" ") : error.message,
+        fieldErrors: Object.fromEntries((error.errors ?? []).map((e) => [e.field.replace(/^decision\./, ""), e.message])),
+        values,
+      };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,106 @@
+"use client";
+// Approve / Deny (with a reason) for a pending request, Revoke for an approved, unused grant.
+// The server decides whether this reviewer may; this panel only explains and asks.
+import { useActionState, useId } from "react";
+import { SafeText } from "@/components/safe-text";
+import { buttonStyles, inputClass, labelClass, Notice } from "@/components/ui";
+import { decideAction, type DecisionState } from "./actions";
+
+export interface DecisionPanelProps {
+  requestId: string;
+  mode: "decide" | "revoke" | "none";
+  critical: boolean;
+  resource: string;
+  isOwner: boolean;
+  agentName: string;
+}
+
+export function DecisionPanel({ requestId, mode, critical, resource, isOwner, agentName }: DecisionPanelProps) {
+  const [state, action, pending] = useActionState<DecisionState, FormData>(decideAction, {});
+  const id = useId();
+  if (mode === "none") return state.done ? <Notice tone="success">{state.done}</Notice> : null;
+  const reasonError = state.fieldErrors?.reason;
+  const confirmationError = state.fieldErrors?.confirmation;
+  return (
+    <form action={action} className="space-y-3" aria-describedby={state.error ? `${id}-error` : undefined}>
+      <input type="hidden" name="requestId" value={requestId} />
+      {state.error && (
+        <div id={`${id}-error`}>
+          <Notice tone="error">{state.error}</Notice>
+        </div>
+      )}
+      {state.done && <Notice tone="success">{state.done}</Notice>}
+      {mode === "decide" && isOwner && (
+        <Notice tone="info" role="status">
+          You own <strong>{agentName}</strong>: another reviewer must approve its requests. You can still deny.
+        </Notice>
+      )}
+      <div>
+        <label htmlFor={`${id}-reason`} className={labelClass}>
+          Reason
+          <span className="font-normal text-zinc-500"> {mode === "revoke" ? "(required)" : "(required to deny)"}</span>
+        </label>
+        <textarea
+          id={`${id}-reason`}
+          name="reason"
+          rows={2}
+          maxLength={2000}
+          defaultValue={state.values?.reason}
+          aria-invalid={reasonError ? true : undefined}
+          aria-describedby={reasonError ? `${id}-reason-error` : undefined}
+          className={`${inputClass} mt-1`}
+          required={mode === "revoke"}
+        />
+        {reasonError && (
+          <p id={`${id}-reason-error`} className="mt-1 text-xs text-red-700 dark:text-red-400">
+            Reason: {reasonError}
+          </p>
+        )}
+      </div>
+      {mode === "decide" && critical && (
+        <div>
+          <label htmlFor={`${id}-confirm`} className={labelClass}>
+            Type <code className="rounded bg-zinc-100 px-1 font-mono text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100">
+              <SafeText text={resource} />
+            </code>{" "}
+            to confirm
+          </label>
+          <input
+            id={`${id}-confirm`}
+            name="confirmation"
+            autoComplete="off"
+            spellCheck={false}
+            defaultValue={state.values?.confirmation}
+            aria-invalid={confirmationError ? true : undefined}
+            aria-describedby={`${id}-confirm-help`}
+            className={`${inputClass} mt-1 font-mono`}
+          />
+          <p id={`${id}-confirm-help`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
+            Critical requests need the resource name typed to approve. Not needed to deny.
+          </p>
+        </div>
+      )}
+      <div className="flex flex-wrap gap-2">
+        {mode === "decide" ? (
+          <>
+            <button type="submit" name="decision" value="approve" disabled={pending} className={buttonStyles.approve}>
+              Approve
+            </button>
+            <button type="submit" name="decision" value="deny" disabled={pending} className={buttonStyles.danger}>
+              Deny
+            </button>
+          </>
+        ) : (
+          <button type="submit" name="decision" value="revoke" disabled={pending} className={buttonStyles.danger}>
+            Revoke
+          </button>
+        )}
+        {pending && (
+          <span role="status" className="self-center text-xs text-zinc-500">
+            Saving…
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}

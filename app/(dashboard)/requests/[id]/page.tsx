@@ -1,0 +1,461 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { db } from "@/lib/db";
+import { displayName, requirePageReviewer } from "@/lib/auth/session";
+import { hasRole, type Role } from "@/lib/users/roles";
+import { getRequestDetail, requestVersion, type RequestDetail } from "@/lib/dashboard/request-detail";
+import { countInvisible, countInvisibleDeep } from "@/lib/dashboard/invisible";
+import { EnvironmentBadge, RiskBadge, StatusBadge } from "@/components/badges";
+import { CodeView } from "@/components/code-view";
+import { Countdown } from "@/components/countdown";
+import { DiffView } from "@/components/diff-view";
+import { RelativeTime } from "@/components/relative-time";
+import { InlineUntrusted, SafeText } from "@/components/safe-text";
+import { Notice, Panel } from "@/components/ui";
+import { UntrustedLabel, UntrustedPanel, UntrustedText } from "@/components/untrusted";
+import { DecisionPanel } from "./decision-panel";
+import { LiveRefresh } from "./live-refresh";
+
+export const metadata: Metadata = { title: "Request" };
+
+type Params = Promise<{ id: string }>;
+
+// The deep link reviewers receive: everything needed to decide one request, and the decision.
+export default async function RequestPage({ params }: { params: Params }) {
+  const { id } = await params;
+  const reviewer = await requirePageReviewer(`/requests/${encodeURIComponent(id)}`);
+  const request = await getRequestDetail(await db(), id);
+  if (!request) notFound();
+
+  const now = new Date().toISOString();
+  const hidden =
+    countInvisible(request.summary) +
+    countInvisibleDeep(request.operation) +
+    countInvisibleDeep(request.context) +
+    countInvisible(request.diff?.content ?? "") +
+    countInvisible(request.outcomeDetail ?? "");
+  const approvals = request.reviews.filter((r) => r.decision === "approve");
+  const myReview = request.reviews.find((r) => r.reviewerId === reviewer.id);
+  const isOwner = request.agent.owner?.id === reviewer.id;
+  const grantUsable = request.status === "approved" && request.grant && !request.grant.redeemedAt && !request.grant.revokedAt && request.grant.expiresAt > now;
+  const canDecide = request.status === "pending" && request.expiresAt > now && !myReview && hasRole(reviewer.role, request.requiredRole as Role);
+  const canRevoke = Boolean(grantUsable) && hasRole(reviewer.role, "approver");
+  const mode = canDecide ? "decide" : canRevoke ? "revoke" : "none";
+  const version = requestVersion({
+    status: request.status,
+    reviews: request.reviews.length,
+    updatedAt: request.updatedAt,
+    redeemed: Boolean(request.grant?.redeemedAt),
+    revoked: Boolean(request.grant?.revokedAt),
+  });
+
+  return (
+    <article className="space-y-4">
+      <LiveRefresh requestId={request.id} version={version} />
+      <nav aria-label="Breadcrumb" className="text-sm text-zinc-600 dark:text-zinc-400">
+        <Link href="/" className="rounded hover:underline focus-visible:outline-2 focus-visible:outline-blue-600">
+          Inbox
+        </Link>{" "}
+        / <span className="font-mono">{request.id.slice(0, 8)}</span>
+      </nav>
+
+      <header className="space-y-2">
+        <div className="flex flex-wrap items-center gap-1.5">
+          <StatusBadge status={request.status} />
+          <EnvironmentBadge name={request.environment} production={request.production} />
+          <RiskBadge level={request.riskLevel} />
+          <span className="text-xs text-zinc-600 dark:text-zinc-400">
+            {request.status === "pending" ? (
+              <>
+                Expires in <Countdown to={request.expiresAt} now={now} />
+              </>
+            ) : (
+              <>
+                Created <RelativeTime at={request.createdAt} now={now} />
+              </>
+            )}
+          </span>
+        </div>
+        <h1 className="text-xl font-semibold tracking-tight break-words">
+          <span className="uppercase">{request.kind}</span> on <InlineUntrusted text={request.resource} className="font-mono" /> in{" "}
+          <InlineUntrusted text={request.environment} />
+        </h1>
+        {request.summary && (
+          <div className="rounded-md border border-dashed border-amber-400/80 bg-amber-50/40 px-3 py-2 dark:border-amber-700/70 dark:bg-amber-950/20">
+            <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+              <span className="font-medium">Summary</span>
+              <UntrustedLabel />
+            </div>
+            <UntrustedText text={request.summary} className="font-medium" />
+          </div>
+        )}
+      </header>
+
+      {hidden > 0 && (
+        <Notice tone="warning" role="alert">
+          <strong>
+            Hidden characters: this request contains {hidden} invisible, zero-width, direction-changing or control character{hidden === 1 ? "" : "s"}.
+          </strong>{" "}
+          They are shown below as highlighted escapes such as <code className="font-mono">\u202E</code>. Such characters can make text read differently from what
+          runs — read the operation carefully.
+        </Notice>
+      )}
+      {!request.environmentDefined && (
+        <Notice tone="warning" role="status">
+          The environment <InlineUntrusted text={request.environment} className="font-mono" /> is not defined, so it counts as production.
+        </Notice>
+      )}
+
+      <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_22rem]">
+        <div className="min-w-0 space-y-4">
+          <Findings request={request} />
+          <Panel
+            id="operation"
+            title="Operation — exactly what will run"
+            actions={<span className="font-mono text-[11px] break-all text-zinc-500 dark:text-zinc-400" title="Operation digest, bound into the grant">{request.operationDigest}</span>}
+          >
+            <OperationView request={request} />
+          </Panel>
+          {request.diff && (
+            <UntrustedPanel id="diff" title="Planned change">
+              <DiffView format={request.diff.format} content={request.diff.content} />
+            </UntrustedPanel>
+          )}
+          <UntrustedPanel id="context" title="Agent's context">
+            <ContextView request={request} />
+          </UntrustedPanel>
+        </div>
+
+        <aside className="min-w-0 space-y-4 lg:sticky lg:top-16 lg:self-start" aria-label="Decision">
+          <Panel id="decision" title="Decision">
+            <div className="space-y-3">
+              <Approvals request={request} approvals={approvals.length} />
+              <Outcome request={request} now={now} />
+              {mode === "none" && <WhyNoButtons request={request} role={reviewer.role} reviewed={Boolean(myReview)} now={now} />}
+              <DecisionPanel
+                requestId={request.id}
+                mode={mode}
+                critical={request.riskLevel === "critical"}
+                resource={request.resource}
+                isOwner={isOwner}
+                agentName={request.agent.name}
+              />
+            </div>
+          </Panel>
+          <Facts request={request} />
+        </aside>
+      </div>
+    </article>
+  );
+}
+
+function Findings({ request }: { request: RequestDetail }) {
+  return (
+    <Panel id="risk" title={<span className="flex items-center gap-2">Risk <RiskBadge level={request.riskLevel} /></span>}>
+      {request.findings.length === 0 ? (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">Countersign found nothing risky in this operation.</p>
+      ) : (
+        <ul className="space-y-2">
+          {request.findings.map((finding, i) => (
+            <li key={i} className="flex flex-wrap items-start gap-2 text-sm">
+              <RiskBadge level={finding.level} />
+              <span className="min-w-0 flex-1 break-words">
+                <SafeText text={finding.message} />
+                <span className="ml-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{finding.id}</span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="mt-3 text-xs text-zinc-500 dark:text-zinc-400">
+        From Countersign&apos;s own parse of the operation, not the agent&apos;s description.
+        {request.policy.ruleId && (
+          <>
+            {" "}
+            Policy v{request.policy.version}, rule <span className="font-mono">{request.policy.ruleId}</span>: {request.requiredApprovals} approval
+            {request.requiredApprovals === 1 ? "" : "s"} by {request.requiredRole}s.
+          </>
+        )}
+      </p>
+    </Panel>
+  );
+}
+
+function field(op: unknown, key: string): unknown {
+  return op && typeof op === "object" ? (op as Record<string, unknown>)[key] : undefined;
+}
+
+function OperationView({ request }: { request: RequestDetail }) {
+  const op = request.operation;
+  const json = JSON.stringify(op, null, 2) ?? "";
+  const sql = field(op, "sql");
+  const command = field(op, "command");
+  let primary: React.ReactNode = null;
+  if (request.kind === "sql" && typeof sql === "string") {
+    primary = <CodeView code={sql} language="sql" label="SQL to run" />;
+  } else if (request.kind === "shell" && typeof command === "string") {
+    const cwd = field(op, "cwd");
+    primary = (
+      <>
+        {typeof cwd === "string" && (
+          <p className="mb-2 text-xs text-zinc-600 dark:text-zinc-400">
+            In <span className="font-mono">{<SafeText text={cwd} />}</span>
+          </p>
+        )}
+        <CodeView code={command} language="shell" label="Shell command to run" />
+      </>
+    );
+  } else if (request.kind === "http") {
+    const method = String(field(op, "method") ?? "");
+    const url = String(field(op, "url") ?? "");
+    const body = field(op, "body");
+    primary = (
+      <>
+        <p className="mb-2 font-mono text-sm break-all">
+          <strong>
+            <SafeText text={method} />
+          </strong>{" "}
+          <SafeText text={url} />
+        </p>
+        {body !== undefined && <CodeView code={JSON.stringify(body, null, 2) ?? ""} language="json" label="HTTP request body" />}
+      </>
+    );
+  } else if (request.kind === "custom") {
+    primary = (
+      <p className="mb-2 font-mono text-sm break-all">
+        Action <strong>{<SafeText text={String(field(op, "action") ?? "")} />}</strong>
+      </p>
+    );
+  }
+  return (
+    <div className="space-y-3">
+      {primary}
+      {primary && request.kind !== "custom" ? (
+        <details className="group">
+          <summary className="cursor-pointer rounded text-xs font-medium text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600 dark:text-zinc-400 dark:hover:text-zinc-100">
+            The whole operation as stored (JSON)
+          </summary>
+          <div className="mt-2">
+            <CodeView code={json} language="json" label="Operation as stored (JSON)" />
+          </div>
+        </details>
+      ) : (
+        <CodeView code={json} language="json" label="Operation as stored (JSON)" />
+      )}
+    </div>
+  );
+}
+
+function ContextView({ request }: { request: RequestDetail }) {
+  const context = request.context;
+  if (!context) return <p className="text-sm text-zinc-600 dark:text-zinc-400">The agent gave no context.</p>;
+  return (
+    <dl className="space-y-4">
+      {context.reasoning && (
+        <div>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Reasoning</dt>
+          <dd>
+            <UntrustedText text={context.reasoning} />
+          </dd>
+        </div>
+      )}
+      {context.prompt && (
+        <div>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Prompt</dt>
+          <dd>
+            <UntrustedText text={context.prompt} className="rounded-md bg-zinc-50 p-2 font-mono text-[13px] dark:bg-zinc-950" />
+          </dd>
+        </div>
+      )}
+      {context.transcript && context.transcript.length > 0 && (
+        <div>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Transcript ({context.transcript.length} message{context.transcript.length === 1 ? "" : "s"})</dt>
+          <dd>
+            <ol className="space-y-2">
+              {context.transcript.map((entry, i) => (
+                <li key={i} className="rounded-md border border-zinc-200 p-2 dark:border-zinc-800">
+                  <div className="mb-1 font-mono text-xs font-semibold text-zinc-600 dark:text-zinc-400">
+                    <SafeText text={entry.role} />
+                  </div>
+                  <UntrustedText text={entry.content} />
+                </li>
+              ))}
+            </ol>
+          </dd>
+        </div>
+      )}
+      {context.links && context.links.length > 0 && (
+        <div>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Links (not clickable; copy to visit)</dt>
+          <dd>
+            <ul className="space-y-1">
+              {context.links.map((link, i) => (
+                <li key={i} className="font-mono text-xs break-all text-zinc-700 select-all dark:text-zinc-300">
+                  <SafeText text={link} />
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </div>
+      )}
+      {context.session && (
+        <div>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Session</dt>
+          <dd className="font-mono text-xs break-all">
+            <SafeText text={context.session} />
+          </dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
+function Approvals({ request, approvals }: { request: RequestDetail; approvals: number }) {
+  const needed = request.requiredApprovals;
+  if (needed === 0 && request.reviews.length === 0) {
+    return (
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        {request.status === "denied" ? "Refused by policy; no person was asked." : "Allowed by policy; no approval was needed."}
+      </p>
+    );
+  }
+  return (
+    <div>
+      <p className="text-sm">
+        <strong className="tabular-nums">
+          {approvals} of {needed}
+        </strong>{" "}
+        approval{needed === 1 ? "" : "s"}
+        {request.status === "pending" && needed - approvals > 0 && <span className="text-zinc-600 dark:text-zinc-400"> — {needed - approvals} more needed</span>}
+      </p>
+      <div className="mt-1.5 flex gap-1" aria-hidden="true">
+        {Array.from({ length: Math.max(needed, 1) }, (_, i) => (
+          <span key={i} className={`h-1.5 flex-1 rounded-full ${i < approvals ? "bg-emerald-600" : "bg-zinc-200 dark:bg-zinc-700"}`} />
+        ))}
+      </div>
+      {request.reviews.length > 0 && (
+        <ul className="mt-3 space-y-1.5 text-sm">
+          {request.reviews.map((review) => (
+            <li key={review.reviewerId} className="flex flex-wrap items-baseline gap-x-2">
+              <span className={review.decision === "approve" ? "text-emerald-700 dark:text-emerald-400" : "text-red-700 dark:text-red-400"}>
+                {review.decision === "approve" ? "✓ Approved" : "✕ Denied"}
+              </span>
+              <span className="font-medium">{displayName({ name: review.reviewerName, email: review.reviewerEmail })}</span>
+              <span className="text-xs text-zinc-500 dark:text-zinc-400">
+                <RelativeTime at={review.createdAt} />
+              </span>
+              {review.reason && <p className="w-full text-xs break-words whitespace-pre-wrap text-zinc-600 dark:text-zinc-400">“{review.reason}”</p>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function Outcome({ request, now }: { request: RequestDetail; now: string }) {
+  const grant = request.grant;
+  switch (request.status) {
+    case "approved":
+      if (!grant) return <Notice tone="success">Approved.</Notice>;
+      if (grant.expiresAt <= now) return <Notice tone="info">Approved; the grant lapsed unredeemed.</Notice>;
+      return (
+        <Notice tone="success">
+          Approved. The grant has not been redeemed yet; it expires in <Countdown to={grant.expiresAt} now={now} />.
+        </Notice>
+      );
+    case "denied":
+      return (
+        <Notice tone="error" role="status">
+          Denied{request.reason ? ":" : "."} {request.reason && <span className="break-words whitespace-pre-wrap">{request.reason}</span>}
+        </Notice>
+      );
+    case "revoked":
+      return (
+        <Notice tone="info">
+          Approval revoked before the grant was used{request.reason ? `: ${request.reason}` : "."}
+        </Notice>
+      );
+    case "expired":
+      return <Notice tone="info">Expired without a decision{grant ? " (or the grant lapsed unredeemed)" : ""}.</Notice>;
+    case "cancelled":
+      return <Notice tone="info">Cancelled by the agent.</Notice>;
+    case "executed":
+    case "failed":
+      return (
+        <div className="space-y-1">
+          <Notice tone={request.status === "executed" ? "success" : "error"} role="status">
+            {request.status === "executed" ? "Executed" : "Failed"} — as reported by the executor.
+          </Notice>
+          {request.outcomeDetail && (
+            <div className="rounded-md border border-dashed border-amber-400/80 p-2">
+              <UntrustedLabel />
+              <UntrustedText text={request.outcomeDetail} className="mt-1 font-mono text-xs" />
+            </div>
+          )}
+        </div>
+      );
+    default:
+      return null;
+  }
+}
+
+function WhyNoButtons({ request, role, reviewed, now }: { request: RequestDetail; role: Role; reviewed: boolean; now: string }) {
+  if (request.status === "pending") {
+    if (request.expiresAt <= now) return <p className="text-sm text-zinc-600 dark:text-zinc-400">This request has expired.</p>;
+    if (reviewed) return <p className="text-sm text-zinc-600 dark:text-zinc-400">You have reviewed this request. Other reviewers must give the remaining approvals.</p>;
+    return (
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        You can read this request; deciding it needs the <strong>{request.requiredRole}</strong> role (you are a{role === "viewer" ? "" : "n"} {role}).
+      </p>
+    );
+  }
+  if (request.status === "approved" && request.grant && !request.grant.redeemedAt && !request.grant.revokedAt && !hasRole(role, "approver")) {
+    return <p className="text-sm text-zinc-600 dark:text-zinc-400">Approvers can revoke this approval until the grant is used.</p>;
+  }
+  return null;
+}
+
+function utc(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+function Facts({ request }: { request: RequestDetail }) {
+  const row = (label: string, value: React.ReactNode) => (
+    <div className="grid grid-cols-[6.5rem_minmax(0,1fr)] gap-2 py-1.5">
+      <dt className="text-zinc-500 dark:text-zinc-400">{label}</dt>
+      <dd className="min-w-0 break-words">{value}</dd>
+    </div>
+  );
+  return (
+    <Panel id="facts" title="Who is asking">
+      <dl className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
+        {row(
+          "Agent",
+          <>
+            <span className="font-medium">{request.agent.name}</span>
+            {request.agent.disabled && <span className="ml-2 text-xs font-semibold text-red-700 dark:text-red-400">disabled</span>}
+          </>,
+        )}
+        {row("Owner", request.agent.owner ? displayName(request.agent.owner) : <span className="text-zinc-500">No owner</span>)}
+        {row(
+          "Key",
+          request.key ? (
+            <>
+              <span className="font-mono">{request.key.lookupId}</span> <span className="text-zinc-600 dark:text-zinc-400">“{request.key.label}”</span>
+              {request.key.revoked && <span className="ml-2 text-xs font-semibold text-red-700 dark:text-red-400">revoked</span>}
+            </>
+          ) : (
+            <span className="text-zinc-500">Unknown (key deleted)</span>
+          ),
+        )}
+        {row("Environment", <EnvironmentBadge name={request.environment} production={request.production} />)}
+        {row("Resource", <InlineUntrusted text={request.resource} className="font-mono" />)}
+        {row("Created", <time dateTime={request.createdAt}>{utc(request.createdAt)}</time>)}
+        {row("Expires", <time dateTime={request.expiresAt}>{utc(request.expiresAt)}</time>)}
+        {row("Request ID", <span className="font-mono text-xs">{request.id}</span>)}
+      </dl>
+    </Panel>
+  );
+}

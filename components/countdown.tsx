@@ -1,0 +1,32 @@
+"use client";
+// Time left until a deadline, ticking each second. The server renders the same text once.
+import { useEffect, useState } from "react";
+
+export function formatRemaining(ms: number): string {
+  if (ms <= 0) return "expired";
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d}d ${h}h left`;
+  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m left`;
+  return `${m}:${String(sec).padStart(2, "0")} left`;
+}
+
+export function Countdown({ to, now: serverNow, className = "" }: { to: string; now?: string; className?: string }) {
+  const target = new Date(to).getTime();
+  const [now, setNow] = useState(() => (serverNow ? new Date(serverNow).getTime() : Date.now()));
+  useEffect(() => {
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const remaining = target - now;
+  const urgent = remaining > 0 && remaining < 120_000;
+  return (
+    <time dateTime={to} title={new Date(to).toUTCString()} suppressHydrationWarning className={`tabular-nums ${urgent ? "font-semibold text-red-700 dark:text-red-400" : ""} ${className}`}>
+      {formatRemaining(remaining)}
+    </time>
+  );
+}

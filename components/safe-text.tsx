@@ -1,0 +1,34 @@
+// Renders text an agent wrote: always as React text nodes (never HTML), with invisible, zero-width,
+// bidirectional-control and control characters shown as visible escapes like \u202E.
+import { splitInvisible } from "@/lib/dashboard/invisible";
+
+export function EscapeMark({ text, label }: { text: string; label: string }) {
+  return (
+    <span
+      title={label}
+      aria-label={`hidden character ${label}`}
+      className="mx-px rounded-sm bg-amber-300 px-0.5 font-mono text-[0.85em] font-semibold text-amber-950 ring-1 ring-amber-500 dark:bg-amber-400"
+    >
+      {text}
+    </span>
+  );
+}
+
+export function SafeText({ text }: { text: string }) {
+  return (
+    <>
+      {splitInvisible(text).map((segment, i) =>
+        segment.kind === "text" ? segment.text : <EscapeMark key={i} text={segment.text} label={segment.label} />,
+      )}
+    </>
+  );
+}
+
+/** Agent text inline among trusted text: isolated so its direction cannot reorder what surrounds it. */
+export function InlineUntrusted({ text, className }: { text: string; className?: string }) {
+  return (
+    <bdi className={className}>
+      <SafeText text={text} />
+    </bdi>
+  );
+}

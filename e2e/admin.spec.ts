@@ -1,0 +1,150 @@
+// Admin pages: agents and keys, users, environments, and the audit log's exports.
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect, fillSignIn, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { ADMIN, PASSWORD } from "./state";
+
+test("creating an agent shows its key once, and the key works", async ({ page, baseURL }) => {
+  const name = unique("e2e-agent");
+  await signInAt(page, ADMIN, "/agents");
+  const form = page.getByRole("region", { name: "Create agent" });
+  await form.getByLabel("Name", { exact: true }).fill(name);
+  await form.getByLabel("staging").check();
+  await form.getByLabel("Owner").selectOption({ label: "Alice Approver (alice@e2e.example)" });
+  await form.getByRole("button", { name: "Create agent" }).click();
+  const key = form.getByLabel("New API key");
+  await expect(key).toHaveText(/^csk_[0-9a-f]{16}_/);
+  await expect(form.getByText("this is the only time it is shown")).toBeVisible();
+  await expect(form.getByRole("button", { name: /Copy key/ })).toBeVisible();
+  const plaintext = (await key.textContent())!;
+
+  // The key works for the agent API...
+  const res = await fetch(`${baseURL}/api/v1/requests`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${plaintext}`, "content-type": "application/json" },
+    body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "pg/app", "staging") }),
+  });
+  expect(res.status).toBe(201);
+
+  // ...and is never shown again.
+  await page.reload();
+  await expect(page.getByText(plaintext)).toHaveCount(0);
+  const agentPanel = page.getByRole("region", { name: new RegExp(name) });
+  await expect(agentPanel).toContainText("alice@e2e.example");
+  await expect(agentPanel.getByRole("cell", { name: plaintext.slice(4, 20), exact: true })).toBeVisible();
+
+  // Revoking the key stops it at once.
+  page.once("dialog", (d) => d.accept());
+  await agentPanel.getByRole("button", { name: `Revoke key ${plaintext.slice(4, 20)}` }).click();
+  await expect(agentPanel.getByRole("cell", { name: "Revoked" })).toBeVisible();
+  const refused = await fetch(`${baseURL}/api/v1/requests`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${plaintext}`, "content-type": "application/json" },
+    body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "pg/app", "staging") }),
+  });
+  expect(refused.status).toBe(401);
+});
+
+test("a disabled user is signed out on their next request", async ({ page, browser, baseURL }) => {
+  const email = `${unique("temp")}@e2e.example`;
+  await signInAt(page, ADMIN, "/users");
+  const add = page.getByRole("region", { name: "Add user" });
+  await add.getByLabel("Email").fill(email);
+  await add.getByLabel("Name").fill("Temp Reviewer");
+  await add.getByLabel("Role").selectOption("approver");
+  await add.getByLabel("Password").fill(PASSWORD);
+  await add.getByRole("button", { name: "Add user" }).click();
+  await expect(add.getByText(`${email} added as approver.`)).toBeVisible();
+
+  const theirs = await browser.newContext({ baseURL });
+  const theirPage = await theirs.newPage();
+  await theirPage.goto("/");
+  await fillSignIn(theirPage, { email, name: "Temp Reviewer", role: "approver" });
+  await expect(theirPage.getByRole("heading", { name: "Inbox" })).toBeVisible();
+
+  await page.reload();
+  await page.getByRole("button", { name: `Disable ${email}` }).click();
+  await expect(page.getByRole("row", { name: new RegExp(email) })).toContainText("Disabled");
+
+  await theirPage.reload();
+  await expect(theirPage).toHaveURL(/\/signin/);
+  await fillSignIn(theirPage, { email, name: "Temp Reviewer", role: "approver" });
+  await expect(theirPage.getByRole("alert").filter({ hasText: "do not match an active account" })).toBeVisible();
+  await theirs.close();
+});
+
+test("an admin adds an environment with its tier", async ({ page }) => {
+  const name = unique("eu-prod").replace("_", "-");
+  await signInAt(page, ADMIN, "/environments");
+  const add = page.getByRole("region", { name: "Add environment" });
+  await add.getByLabel("Name").fill(name);
+  await add.getByLabel("Tier").selectOption("production");
+  await add.getByLabel("Description").fill("Customers in the EU");
+  await add.getByRole("button", { name: "Add environment" }).click();
+  await expect(add.getByText(`Environment ${name} added (production tier).`)).toBeVisible();
+  await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText("Production");
+});
+
+test("the audit log verifies its chain and exports JSON lines and CSV", async ({ page }) => {
+  await signInAt(page, ADMIN, "/audit");
+  await expect(page.getByText("Chain intact.")).toBeVisible();
+  await page.getByLabel("Event type").fill("user.");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/type=user\./);
+  await expect(page.getByRole("list", { name: "Audit events" })).toContainText("user.created");
+
+  const [jsonl] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export JSONL" }).click()]);
+  expect(jsonl.suggestedFilename()).toMatch(/^countersign-audit-.*\.jsonl$/);
+  const lines = readFileSync((await jsonl.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.every((l) => l.type.startsWith("user."))).toBe(true);
+  expect(lines[0]).toHaveProperty("hash");
+
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
+  expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+  const text = readFileSync((await csv.path())!, "utf8");
+  expect(text.split("\r\n")[0]).toBe("seq,at,type,actorType,actorId,subjectType,subjectId,data,prevHash,hash");
+  expect(text).toContain("user.created");
+});
+
+test("reviewers who are not admins cannot open admin pages", async ({ page }) => {
+  await signInAt(page, { email: "viewer@e2e.example", name: "Vic Viewer", role: "viewer" }, "/");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agents" })).toHaveCount(0);
+  await page.goto("/agents");
+  await expect(page.getByRole("alert").filter({ hasText: "needs the admin role" })).toBeVisible();
+  const res = await page.request.get("/audit/export?format=jsonl");
+  expect(res.status()).toBe(403);
+});
+
+test("an admin sets the Slack webhook and sends a test message", async ({ page }) => {
+  const received: string[] = [];
+  const receiver = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      received.push(body);
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const webhook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T000/B000/e2e-secret-path`;
+  try {
+    await signInAt(page, ADMIN, "/settings");
+    await page.getByLabel("Slack webhook URL").fill(webhook);
+    await page.getByRole("button", { name: "Save webhook" }).click();
+    await expect(page.getByText("Saved.")).toBeVisible();
+    // The secret path is never shown again in full.
+    await expect(page.getByText(webhook)).toHaveCount(0);
+    await page.getByRole("button", { name: "Send test" }).click();
+    await expect(page.getByText("Test message sent.")).toBeVisible();
+    expect(received.length).toBeGreaterThan(0);
+    expect(JSON.parse(received[0])).toHaveProperty("text");
+  } finally {
+    // Leave notifications off for the other specs.
+    await page.getByLabel("Slack webhook URL").fill("");
+    await page.getByRole("button", { name: "Save webhook" }).click();
+    await expect(page.getByText(/Removed\./)).toBeVisible();
+    receiver.close();
+  }
+});

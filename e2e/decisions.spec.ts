@@ -1,0 +1,57 @@
+// Denial with a reason, the owner rule, view-only reviewers, and revoking before redemption.
+import { expect, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { USERS } from "./state";
+
+test("a denial's reason reaches the waiting agent", async ({ page, agent }) => {
+  const created = await agent.create({ operation: sqlOperation("TRUNCATE audit_archive;", unique("pg/archive"), "staging"), summary: "Empty the archive table" });
+  expect(created.status).toBe("pending");
+  await signInAt(page, USERS.alice, `/requests/${created.id}`);
+  await page.getByRole("button", { name: "Deny" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Give a reason for the denial." })).toBeVisible();
+  await page.getByLabel("Reason").fill("Archive is still needed for the quarterly audit.");
+  await page.getByRole("button", { name: "Deny" }).click();
+  await expect(page.getByText("The request is denied")).toBeVisible();
+  await expect(page.getByText("Denied:")).toBeVisible();
+
+  const answer = await agent.get(created.id, 5);
+  expect(answer.body.status).toBe("denied");
+  expect(answer.body.reason).toBe("Archive is still needed for the quarterly audit.");
+});
+
+test("an agent's owner cannot approve its requests, and is told why", async ({ page, agent }) => {
+  const created = await agent.create({ operation: sqlOperation("DELETE FROM sessions;", unique("pg/app"), "staging"), summary: "Clear all sessions" });
+  await signInAt(page, USERS.owner, `/requests/${created.id}`);
+  await expect(page.getByText(/You own/)).toBeVisible();
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "another reviewer must approve" })).toBeVisible();
+  expect((await agent.get(created.id)).body.status).toBe("pending");
+});
+
+test("a viewer sees the request but no decision buttons", async ({ page, agent }) => {
+  const created = await agent.create({ operation: sqlOperation("DROP TABLE carts;", unique("pg/shop"), "staging"), summary: "Drop carts" });
+  await signInAt(page, USERS.viewer, `/requests/${created.id}`);
+  await expect(page.getByLabel("SQL to run")).toContainText("DROP TABLE carts;");
+  await expect(page.getByText(/deciding it needs the/)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Approve" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Deny" })).toHaveCount(0);
+});
+
+test("revoking an approval before redemption makes the grant useless", async ({ page, agent }) => {
+  const operation = sqlOperation("DELETE FROM carts WHERE created_at < now() - interval '1 year';", unique("pg/shop"), "production");
+  const created = await agent.create({ operation, summary: "Delete year-old carts" });
+  expect(created.status).toBe("pending");
+  expect(created.requiredApprovals).toBe(1);
+  await signInAt(page, USERS.bob, `/requests/${created.id}`);
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByText(/grant has not been redeemed yet/)).toBeVisible();
+  const approved = await agent.get(created.id);
+  expect(approved.body.status).toBe("approved");
+
+  await page.getByLabel("Reason").fill("Wrong table: carts are still used by the billing job.");
+  await page.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByText(/Approval revoked before the grant was used/)).toBeVisible();
+
+  const redeemed = await agent.redeem(approved.body.grant.token, operation);
+  expect(redeemed.status).toBe(409);
+  expect((await agent.get(created.id)).body.status).toBe("revoked");
+});

@@ -1,0 +1,68 @@
+// Shared steps: the agent's side of the API (plain fetch with its key), and signing in as a person.
+import { randomBytes } from "node:crypto";
+import { expect, test as base, type Page } from "@playwright/test";
+import { ADMIN, PASSWORD, e2eState, type E2EUser } from "./state";
+
+export const test = base.extend<{ agent: AgentApi }>({
+  baseURL: async ({}, use) => use(e2eState().url),
+  agent: async ({}, use) => use(new AgentApi(e2eState().url, e2eState().agentKey)),
+});
+export { expect };
+
+export function unique(prefix: string): string {
+  return `${prefix}_${randomBytes(3).toString("hex")}`;
+}
+
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+}
+
+export class AgentApi {
+  constructor(
+    readonly url: string,
+    readonly key: string,
+  ) {}
+
+  async call(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  async create(body: Record<string, unknown>): Promise<{ id: string; status: string; requiredApprovals: number; risk: { level: string } }> {
+    const res = await this.call("POST", "/api/v1/requests", body);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body;
+  }
+
+  get(id: string, wait?: number) {
+    return this.call("GET", `/api/v1/requests/${id}${wait ? `?wait=${wait}` : ""}`);
+  }
+
+  redeem(token: string, operation: unknown) {
+    return this.call("POST", "/api/v1/grants/redeem", { token, operation });
+  }
+}
+
+export function sqlOperation(sql: string, resource: string, environment = "production") {
+  return { kind: "sql", target: { environment, resource }, sql };
+}
+
+/** Signs in on the sign-in page (the page must already show it). */
+export async function fillSignIn(page: Page, user: E2EUser | typeof ADMIN) {
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** Opens `path` signed in as `user`, signing in first through the real form. */
+export async function signInAt(page: Page, user: E2EUser, path = "/") {
+  await page.goto(`/signin?callbackUrl=${encodeURIComponent(path)}`);
+  await fillSignIn(page, user);
+  await page.waitForURL((url) => url.pathname === path.split("?")[0]);
+}

@@ -1,0 +1,86 @@
+// Agent-supplied text is shown inert: markup stays text, scripts never run, and invisible or
+// direction-changing characters appear as visible escapes with a warning.
+import { expect, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { USERS } from "./state";
+
+test("markup, scripts, bidi and zero-width tricks are shown inert and escaped", async ({ page, agent }) => {
+  const dialogs: string[] = [];
+  page.on("dialog", async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  const marker = unique("xss");
+  const resource = unique("pg/app");
+  const created = await agent.create({
+    operation: sqlOperation(`DROP TABLE "users\u202E\u2066"; -- <script>alert("sql-${marker}")</script> ok\u200Bay`, resource, "staging"),
+    summary: `<img src=x onerror="alert('summary-${marker}')"> invoice\u202Efdp.exe`,
+    context: {
+      reasoning: `<script>alert('reasoning-${marker}')</script> safe\u200Bto\uFEFFrun`,
+      prompt: `<b onmouseover=alert(1)>bold</b> \u001b[2K\u001b[1Aall good`,
+      transcript: [{ role: "assistant<script>", content: `<iframe src="javascript:alert('t-${marker}')"></iframe>` }],
+      links: [`https://example.com/?q=<script>alert(1)</script>&r=${marker}`],
+    },
+    diff: { format: "unified", content: `+<img src=x onerror=alert('diff-${marker}')>\n-\u2067hidden\u2069\n` },
+  });
+  expect(created.status).toBe("pending");
+
+  await signInAt(page, USERS.alice, `/requests/${created.id}`);
+  await expect(page.getByRole("alert").filter({ hasText: "Hidden characters" })).toBeVisible();
+
+  // Markup is text, never elements.
+  await expect(page.getByText(`<img src=x onerror="alert('summary-${marker}')">`)).toBeVisible();
+  await expect(page.getByText(`<script>alert('reasoning-${marker}')</script>`)).toBeVisible();
+  await expect(page.getByText(`<iframe src="javascript:alert('t-${marker}')"></iframe>`)).toBeVisible();
+  const main = page.locator("main");
+  await expect(main.locator("img, iframe, script, b[onmouseover]")).toHaveCount(0);
+  await expect(main.getByRole("link", { name: /example\.com/ })).toHaveCount(0);
+
+  // Invisible characters are visible escapes, in every panel.
+  const summary = page.locator("header").filter({ hasText: "Summary" });
+  await expect(summary.getByText("\\u202E")).toBeVisible();
+  const sql = page.getByLabel("SQL to run");
+  await expect(sql.getByText("\\u202E")).toBeVisible();
+  await expect(sql.getByText("\\u2066")).toBeVisible();
+  await expect(sql.getByText("\\u200B")).toBeVisible();
+  const context = page.getByRole("region", { name: "Agent's context" });
+  await expect(context.getByText("\\u200B")).toBeVisible();
+  await expect(context.getByText("\\uFEFF")).toBeVisible();
+  await expect(context.getByText("\\u001B").first()).toBeVisible();
+  await expect(page.getByRole("region", { name: "Planned change" }).getByText("\\u2067")).toBeVisible();
+
+  // No raw control characters reached the rendered text.
+  const text = await main.innerText();
+  expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF\u001B]/);
+
+  // The inbox shows the summary inert too.
+  await page.goto("/");
+  const row = page.getByRole("link", { name: new RegExp(`summary-${marker}`) });
+  await expect(row).toContainText("\\u202E");
+  await expect(page.locator("main img")).toHaveCount(0);
+
+  await page.waitForTimeout(500);
+  expect(dialogs).toEqual([]);
+});
+
+test("pages carry a nonce-based CSP and load without violations or script errors", async ({ page, agent }) => {
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(msg.text());
+  });
+  page.on("pageerror", (error) => problems.push(error.message));
+  const response = await page.goto("/signin");
+  const csp = response!.headers()["content-security-policy"];
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  expect(csp).not.toContain("unsafe-inline");
+  expect(response!.headers()["x-content-type-options"]).toBe("nosniff");
+  expect(response!.headers()["referrer-policy"]).toBe("no-referrer");
+  const created = await agent.create({ operation: sqlOperation("DROP TABLE csp_check;", unique("pg/app"), "staging"), diff: { format: "unified", content: "-a\n+b\n" } });
+  await signInAt(page, USERS.viewer, `/requests/${created.id}`);
+  await expect(page.getByLabel("SQL to run")).toBeVisible();
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
+  await expect(page.getByText("Live")).toBeVisible();
+  await page.waitForTimeout(500);
+  expect(problems).toEqual([]);
+});
