@@ -1,6 +1,7 @@
 // Countersign's server: prepares the database, then serves the Next.js app on PORT.
 // `npm start` runs this (after building when needed); `npm run dev` runs it with --dev.
 import http from "node:http";
+import { format } from "node:util";
 import next from "next";
 import { ConfigError, config } from "./lib/env";
 import { DataDirInUseError } from "./lib/db/lock";
@@ -9,8 +10,22 @@ import { log } from "./lib/log";
 
 const dev = process.argv.includes("--dev");
 
+// Next.js prints its own lines through console; keep every line of output structured JSON.
+function routeConsoleToLog() {
+  const strip = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "").trim();
+  const as = (level: "info" | "warn" | "error") => (...args: unknown[]) => {
+    const text = strip(format(...args));
+    if (text) log[level](text, { source: "next" });
+  };
+  console.log = as("info");
+  console.info = as("info");
+  console.warn = as("warn");
+  console.error = as("error");
+}
+
 async function main() {
   const cfg = config();
+  if (!dev) routeConsoleToLog();
   const services = await startServices(cfg);
   const app = next({ dev, dir: import.meta.dirname, port: cfg.port, quiet: !dev });
   await app.prepare();

@@ -1,7 +1,5 @@
 // Admin pages: agents and keys, users, environments, and the audit log's exports.
 import { readFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { expect, fillSignIn, signInAt, sqlOperation, test, unique } from "./fixtures";
 import { ADMIN, PASSWORD } from "./state";
 
@@ -117,34 +115,3 @@ test("reviewers who are not admins cannot open admin pages", async ({ page }) =>
   expect(res.status()).toBe(403);
 });
 
-test("an admin sets the Slack webhook and sends a test message", async ({ page }) => {
-  const received: string[] = [];
-  const receiver = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
-      received.push(body);
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  const webhook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T000/B000/e2e-secret-path`;
-  try {
-    await signInAt(page, ADMIN, "/settings");
-    await page.getByLabel("Slack webhook URL").fill(webhook);
-    await page.getByRole("button", { name: "Save webhook" }).click();
-    await expect(page.getByText("Saved.")).toBeVisible();
-    // The secret path is never shown again in full.
-    await expect(page.getByText(webhook)).toHaveCount(0);
-    await page.getByRole("button", { name: "Send test" }).click();
-    await expect(page.getByText("Test message sent.")).toBeVisible();
-    expect(received.length).toBeGreaterThan(0);
-    expect(JSON.parse(received[0])).toHaveProperty("text");
-  } finally {
-    // Leave notifications off for the other specs.
-    await page.getByLabel("Slack webhook URL").fill("");
-    await page.getByRole("button", { name: "Save webhook" }).click();
-    await expect(page.getByText(/Removed\./)).toBeVisible();
-    receiver.close();
-  }
-});

@@ -22,7 +22,7 @@ const EnvironmentName = z
   .trim()
   .min(1)
   .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._*-]*$/, "letters, digits, '.', '_', '-' and '*' only");
+  .regex(/^[A-Za-z0-9*][A-Za-z0-9._*-]*$/, "letters, digits, '.', '_', '-' and '*' only");
 
 export const CreateAgent = z.object({
   name: Name,

@@ -1,6 +1,6 @@
-import type { NextConfig } from "next";
-
-const nextConfig: NextConfig = {
+// Plain JavaScript so that the server does not have to compile (and announce compiling) it.
+/** @type {import("next").NextConfig} */
+const nextConfig = {
   // Native or WebAssembly packages that must load from node_modules at run time, not be bundled.
   serverExternalPackages: [
     "@electric-sql/pglite",
