@@ -42,6 +42,15 @@ export function ActionButton({
       <button type="submit" disabled={pending} aria-label={ariaLabel} className={buttonStyles[variant]}>
         {label}
       </button>
+      <ActionFeedback state={state} />
+    </form>
+  );
+}
+
+/** The outcome of an inline action: an error to read, or a short confirmation. */
+export function ActionFeedback({ state }: { state: ActionResult }) {
+  return (
+    <>
       {state.error && (
         <span role="alert" className="text-xs text-red-700 dark:text-red-400">
           {state.error}
@@ -52,6 +61,6 @@ export function ActionButton({
           {state.done}
         </span>
       )}
-    </form>
+    </>
   );
 }

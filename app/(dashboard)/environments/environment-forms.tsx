@@ -2,7 +2,7 @@
 
 import { useActionState, useId } from "react";
 import { buttonStyles, inputClass, labelClass, Notice } from "@/components/ui";
-import type { ActionResult } from "@/components/action-form";
+import { ActionFeedback, type ActionResult } from "@/components/action-form";
 import { createEnvironmentAction, setTierAction } from "./actions";
 
 export function CreateEnvironmentForm() {
@@ -58,16 +58,7 @@ export function TierForm({ name, tier }: { name: string; tier: string }) {
       <button type="submit" disabled={pending} className={buttonStyles.subtle} aria-label={`Save tier of ${name}`}>
         Save tier
       </button>
-      {state.error && (
-        <span role="alert" className="text-xs text-red-700 dark:text-red-400">
-          {state.error}
-        </span>
-      )}
-      {state.done && (
-        <span role="status" className="text-xs text-emerald-700 dark:text-emerald-400">
-          {state.done}
-        </span>
-      )}
+      <ActionFeedback state={state} />
     </form>
   );
 }

@@ -2,7 +2,7 @@
 
 import { useActionState, useId } from "react";
 import { buttonStyles, inputClass, labelClass, Notice } from "@/components/ui";
-import type { ActionResult } from "@/components/action-form";
+import { ActionFeedback, type ActionResult } from "@/components/action-form";
 import { createUserAction, setRoleAction } from "./actions";
 
 const ROLES = ["viewer", "approver", "admin"] as const;
@@ -77,16 +77,7 @@ export function RoleForm({ userId, email, role }: { userId: string; email: strin
       <button type="submit" disabled={pending} className={buttonStyles.subtle} aria-label={`Change role of ${email}`}>
         Change role
       </button>
-      {state.error && (
-        <span role="alert" className="text-xs text-red-700 dark:text-red-400">
-          {state.error}
-        </span>
-      )}
-      {state.done && (
-        <span role="status" className="text-xs text-emerald-700 dark:text-emerald-400">
-          {state.done}
-        </span>
-      )}
+      <ActionFeedback state={state} />
     </form>
   );
 }
