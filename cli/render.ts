@@ -1,4 +1,5 @@
 // Human-readable output for the admin CLI (`--json` prints the raw result instead).
+import { formatSimulation, type PolicySimulation } from "../lib/policy/simulate";
 type Row = Record<string, unknown>;
 
 function table(rows: Row[], columns: string[]): string {
@@ -37,6 +38,8 @@ export function render(command: string, result: unknown): string {
       return `Open within the hour to create the first admin:\n\n  ${r.url}`;
     case "user add":
       return `User ${r.email} added as ${r.role}.`;
+    case "policy test":
+      return formatSimulation(result as PolicySimulation);
     case "agent key revoke":
       return `Key ${r.lookupId} revoked.`;
     default:

@@ -1,4 +1,5 @@
 // What each admin command accepts. The functions themselves live in lib/admin/commands.ts.
+import { readFileSync } from "node:fs";
 export interface OptionSpec {
   type: "string" | "boolean";
   help: string;
@@ -29,6 +30,30 @@ function expiry(values: Record<string, string | boolean | undefined>): string | 
   const date = new Date(v);
   if (Number.isNaN(date.getTime())) throw new Error(`Not a date or duration: ${v}`);
   return date.toISOString();
+}
+
+/**
+ * Builds `policy test`'s operation here, in the CLI process, so a file path is read relative to
+ * the caller and only JSON travels to the server's admin socket. Validation happens in the command.
+ */
+function policyTestArgs(values: Record<string, string | boolean | undefined>): Record<string, unknown> {
+  const text = (key: string) => (typeof values[key] === "string" && values[key] !== "" ? (values[key] as string) : undefined);
+  const sources = ["operation", "file", "sql", "shell", "request"].filter((key) => text(key) !== undefined);
+  if (sources.length !== 1) throw new Error("Give exactly one of --operation, --file, --sql, --shell or --request.");
+  let operation: unknown;
+  const json = text("operation") ?? (text("file") ? readFileSync(text("file")!, "utf8") : undefined);
+  if (json !== undefined) {
+    try {
+      operation = JSON.parse(json);
+    } catch (error) {
+      throw new Error(`The operation is not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (text("sql") !== undefined) {
+    operation = { kind: "sql", sql: text("sql") };
+  } else if (text("shell") !== undefined) {
+    operation = { kind: "shell", command: text("shell") };
+  }
+  return { operation, request: text("request"), environment: text("environment"), resource: text("resource"), agent: text("agent") };
 }
 
 export const SPECS: Record<string, CommandSpec> = {
@@ -108,4 +133,26 @@ export const SPECS: Record<string, CommandSpec> = {
   },
   "keys rotate": { summary: "Rotate the grant signing key (the new key is published before use)", options: {} },
   "setup-link": { summary: "Print a one-time link to create the first admin (only while no user exists)", options: {} },
+  "policy test": {
+    summary: "Simulate the current policy on an operation: its findings, the rule that matches and the effect",
+    details: [
+      "Examples:",
+      "  npm run cli -- policy test --sql \"DROP TABLE customers\" --environment production --resource postgres/main",
+      "  npm run cli -- policy test --operation '{\"kind\":\"shell\",\"command\":\"terraform destroy\",\"target\":{\"environment\":\"staging\",\"resource\":\"infra\"}}'",
+      "  npm run cli -- policy test --file operation.json --agent deploy-bot --json",
+      "  npm run cli -- policy test --request 6f1c…   (replays a past request's operation and agent)",
+      "--environment and --resource fill in, or replace, the operation's target.",
+    ].join("\n"),
+    options: {
+      operation: { type: "string", help: "the operation as JSON (kind, target and the kind's fields)", placeholder: "JSON" },
+      file: { type: "string", help: "read the operation's JSON from this file", placeholder: "PATH" },
+      sql: { type: "string", help: "shorthand for a SQL operation", placeholder: "SQL" },
+      shell: { type: "string", help: "shorthand for a shell operation", placeholder: "COMMAND" },
+      request: { type: "string", help: "simulate a past request's operation (and agent) under the current policy", placeholder: "ID" },
+      environment: { type: "string", help: "the target environment (its tier comes from the database)", placeholder: "ENV" },
+      resource: { type: "string", help: "the target resource", placeholder: "NAME" },
+      agent: { type: "string", help: "simulate as this agent (name or id)", placeholder: "NAME" },
+    },
+    toArgs: (v) => policyTestArgs(v),
+  },
 };

@@ -19,6 +19,13 @@ import { createEnvironment, listEnvironments, setEnvironmentTier, type Tier } fr
 import { verifyAuditChain } from "../audit";
 import { rotateSigningKeys } from "../grants";
 import { issueSetupToken } from "../users/setup";
+import { z } from "zod";
+import { Operation } from "../operations/schema";
+import { currentPolicy } from "../policy/store";
+import { simulatePolicy } from "../policy/simulate";
+import { loadRiskEngine } from "../risk";
+import { tierOf } from "../environments";
+import { parseInput } from "../validate";
 
 export interface AdminContext {
   prisma: PrismaClient;
@@ -102,12 +109,43 @@ export const COMMANDS: Record<string, Command> = {
     return JSON.parse(JSON.stringify(status, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
   },
   "keys rotate": async ({ prisma, config }) => rotateSigningKeys(prisma, config, new Date(), { actor: CLI }),
+  "policy test": ({ prisma }, a) => policyTest(prisma, a),
   "setup-link": async ({ prisma, config }) => {
     const token = await issueSetupToken(prisma);
     if (!token) throw new AppError("conflict", "Users already exist: the setup link is only for the first admin.");
     return { url: `${config.publicUrl}/setup?token=${token}` };
   },
 };
+
+/** `policy test`: the operation (given, or a past request's) under the policy in force now. */
+async function policyTest(prisma: PrismaClient, a: Args) {
+  let operation: unknown = a.operation;
+  let agentRef = optStr(a, "agent");
+  const requestId = optStr(a, "request");
+  if (requestId) {
+    const request = z.uuid().safeParse(requestId).success ? await prisma.request.findUnique({ where: { id: requestId }, select: { operation: true, agentId: true } }) : null;
+    if (!request) throw new AppError("not_found", `No request with id ${requestId}.`);
+    operation = request.operation;
+    agentRef ??= request.agentId;
+  }
+  if (operation && typeof operation === "object" && !Array.isArray(operation)) {
+    const given = operation as { target?: Record<string, unknown> };
+    const environment = optStr(a, "environment");
+    const resource = optStr(a, "resource");
+    if (environment || resource) operation = { ...given, target: { ...given.target, ...(environment ? { environment } : {}), ...(resource ? { resource } : {}) } };
+  }
+  const parsed = parseInput(Operation, operation, "The operation is not valid.");
+  let agent: { id: string; name: string } | undefined;
+  if (agentRef) {
+    const found = await findAgent(prisma, agentRef);
+    if (!found) throw new AppError("not_found", `No agent named ${agentRef}.`);
+    agent = { id: found.id, name: found.name };
+  }
+  await loadRiskEngine();
+  const policy = await currentPolicy(prisma);
+  const tier = await tierOf(prisma, parsed.target.environment);
+  return simulatePolicy({ operation: parsed, agent, tier, rules: policy.rules, version: policy.version });
+}
 
 export async function runAdminCommand(ctx: AdminContext, command: string, args: Args): Promise<unknown> {
   const fn = COMMANDS[command];

@@ -1,0 +1,53 @@
+// `policy test` as an operator runs it: the CLI as a subprocess on an embedded data folder, with
+// the policy and environment tiers read from the database.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, runCli, tempDataDir } from "../test/app-server";
+
+describe("npm run cli -- policy test", () => {
+  const dataDir = tempDataDir();
+  const env = cleanEnv({ COUNTERSIGN_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+
+  it("prints the findings, the matching rule and the effect for SQL in production", async () => {
+    const res = await runCli(["policy", "test", "--sql", "DROP TABLE customers", "--environment", "production", "--resource", "postgres/main"], env);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("Decision: 2 approvals required");
+    expect(res.stdout).toContain("Rule: #2 production-critical");
+    expect(res.stdout).toMatch(/\[critical\] sql\.drop_table: Drops table `public\.customers`/);
+    expect(res.stdout).toContain("Policy version: 1");
+  });
+
+  it("reads an operation from a file, takes the tier from the environment and answers in JSON", async () => {
+    const file = path.join(dataDir, "operation.json");
+    writeFileSync(file, JSON.stringify({ kind: "shell", command: "aws rds delete-db-snapshot --db-snapshot-identifier nightly", target: { environment: "staging", resource: "infra" } }));
+    const res = await runCli(["policy", "test", "--file", file, "--json"], env);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    const result = JSON.parse(res.stdout);
+    expect(result).toMatchObject({
+      kind: "shell",
+      environment: "staging",
+      tier: "other",
+      policyVersion: 1,
+      risk: { level: "critical" },
+      rule: { id: "deny-backup-destruction", index: 0 },
+      effect: { type: "deny" },
+    });
+    expect(result.risk.findings.map((f: { id: string }) => f.id)).toContain("backup.delete_snapshot");
+  });
+
+  it.each([
+    ["no operation", ["--environment", "staging"], /Give exactly one of --operation/],
+    ["two operations", ["--sql", "SELECT 1", "--shell", "ls", "--environment", "staging", "--resource", "db"], /Give exactly one of --operation/],
+    ["malformed JSON", ["--operation", "{\"kind\":"], /not valid JSON/],
+    ["a missing target", ["--sql", "SELECT 1"], /The operation is not valid\.\n\s+target:/],
+    ["an unknown agent", ["--sql", "SELECT 1", "--environment", "staging", "--resource", "db", "--agent", "nobody"], /No agent named nobody/],
+  ])("refuses %s (exit 1, nothing on stdout)", async (_label, args, message) => {
+    const res = await runCli(["policy", "test", ...args], env);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toMatch(message);
+  });
+});
