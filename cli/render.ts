@@ -40,6 +40,8 @@ export function render(command: string, result: unknown): string {
       return `User ${r.email} added as ${r.role}.`;
     case "policy test":
       return formatSimulation(result as PolicySimulation);
+    case "agent unquarantine":
+      return `Quarantine lifted: ${r.name}'s keys work again.`;
     case "agent key revoke":
       return `Key ${r.lookupId} revoked.`;
     default:

@@ -96,6 +96,10 @@ export const SPECS: Record<string, CommandSpec> = {
   "agent list": { summary: "List agents and their keys", options: {} },
   "agent disable": { summary: "Disable an agent (its keys stop working)", options: { name: { type: "string", help: "the agent", required: true, placeholder: "NAME" } } },
   "agent enable": { summary: "Enable a disabled agent", options: { name: { type: "string", help: "the agent", required: true, placeholder: "NAME" } } },
+  "agent unquarantine": {
+    summary: "Lift the circuit breaker's quarantine from an agent (its keys work again)",
+    options: { name: { type: "string", help: "the agent", required: true, placeholder: "NAME" } },
+  },
   "agent key add": {
     summary: "Issue another API key for an agent (shown once)",
     options: {

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   missing_scope: 403,
   environment_not_allowed: 403,
   agent_disabled: 403,
+  agent_quarantined: 403,
   owner_cannot_approve: 403,
   role_required: 403,
   cross_site_request: 403,

@@ -321,3 +321,39 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     }
   });
 });
+
+describe.each(DATABASE_KINDS)("circuit breaker on %s", (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(kind);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("quarantines an agent after a burst of critical requests until an admin lifts it", async () => {
+    const runaway = await h.agent({ environments: ["staging"] });
+    const create = (i: number) =>
+      h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: runaway.key, body: { operation: sql("staging", `DROP TABLE t_${i}`) } });
+    const answers = [];
+    for (let i = 0; i < 20; i++) answers.push(await create(i));
+    expect(answers.slice(0, 19).every((a) => a.status === 201 && a.body.status === "pending")).toBe(true);
+    // The 20th trips the breaker: it and every pending request of the agent are denied.
+    expect(answers[19].body).toMatchObject({ status: "denied", reason: expect.stringMatching(/quarantined by the circuit breaker/) });
+    expect(await h.database.prisma.request.count({ where: { agentId: runaway.id, status: "pending" } })).toBe(0);
+    const refused = await create(99);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe("agent_quarantined");
+    const audit = await h.database.prisma.auditEvent.findMany({ where: { type: "agent.quarantined", subjectId: runaway.id } });
+    expect(audit).toHaveLength(1);
+    expect((audit[0].data as { evidence: string[] }).evidence).toHaveLength(20);
+
+    const { liftQuarantine } = await import("../lib/agents/quarantine");
+    await liftQuarantine(h.database.prisma, runaway.name, { type: "cli" });
+    const again = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: runaway.key, body: { operation: sql("staging", "SELECT 1") } });
+    expect(again.status).toBe(201);
+    // The burst before the lift does not count again.
+    expect((await create(100)).body.status).toBe("pending");
+    expect(await h.database.prisma.auditEvent.count({ where: { type: "agent.quarantine_lifted", subjectId: runaway.id } })).toBe(1);
+  });
+});

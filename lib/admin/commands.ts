@@ -17,6 +17,7 @@ import {
 } from "../agents";
 import { createEnvironment, listEnvironments, setEnvironmentTier, type Tier } from "../environments";
 import { verifyAuditChain } from "../audit";
+import { liftQuarantine } from "../agents/quarantine";
 import { rotateSigningKeys } from "../grants";
 import { issueSetupToken } from "../users/setup";
 import { z } from "zod";
@@ -88,6 +89,7 @@ export const COMMANDS: Record<string, Command> = {
     })),
   "agent disable": ({ prisma }, a) => setAgentDisabled(prisma, str(a, "name"), true, CLI),
   "agent enable": ({ prisma }, a) => setAgentDisabled(prisma, str(a, "name"), false, CLI),
+  "agent unquarantine": ({ prisma }, a) => liftQuarantine(prisma, str(a, "name"), CLI),
   "agent key add": async ({ prisma }, a) => {
     const agent = await findAgent(prisma, str(a, "agent"));
     if (!agent) throw new AppError("not_found", `No agent named ${str(a, "agent")}.`);

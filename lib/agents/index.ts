@@ -150,7 +150,7 @@ async function requireAgent(prisma: PrismaClient, nameOrId: string): Promise<Age
 
 export async function listAgents(prisma: PrismaClient) {
   return prisma.agent.findMany({
-    select: { ...agentView, owner: { select: { id: true, email: true } }, keys: { select: keyView, orderBy: { createdAt: "desc" } } },
+    select: { ...agentView, quarantinedAt: true, quarantineReason: true, owner: { select: { id: true, email: true } }, keys: { select: keyView, orderBy: { createdAt: "desc" } } },
     orderBy: { name: "asc" },
   });
 }
@@ -271,7 +271,10 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export async function authenticateAgentKey(prisma: PrismaClient, plaintext: string, now = new Date()): Promise<AuthenticatedAgent> {
   const lookupId = parseKey(plaintext);
   const record = lookupId
-    ? await prisma.agentKey.findUnique({ where: { lookupId }, include: { agent: { select: agentView } } })
+    ? await prisma.agentKey.findUnique({
+        where: { lookupId },
+        include: { agent: { select: { ...agentView, quarantinedAt: true, quarantineReason: true } } },
+      })
     : null;
   const valid =
     record !== null &&
@@ -280,10 +283,14 @@ export async function authenticateAgentKey(prisma: PrismaClient, plaintext: stri
     (!record.expiresAt || record.expiresAt > now);
   if (!valid || !record) throw new AppError("invalid_api_key", "The API key is missing, unknown, revoked or expired.");
   if (record.agent.disabledAt) throw new AppError("agent_disabled", "This agent is disabled.");
+  if (record.agent.quarantinedAt) {
+    throw new AppError("agent_quarantined", `${record.agent.quarantineReason ?? "This agent is quarantined"}. An admin must lift the quarantine.`);
+  }
   if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.agentKey.update({ where: { id: record.id }, data: { lastUsedAt: now } });
   }
-  const { agent, secretHash: _secretHash, ...key } = record;
+  const { agent: withQuarantine, secretHash: _secretHash, ...key } = record;
+  const { quarantinedAt: _q, quarantineReason: _r, ...agent } = withQuarantine;
   return { agent, key };
 }
 

@@ -15,6 +15,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   missing_scope: "Missing scope",
   environment_not_allowed: "Environment not allowed for this agent",
   agent_disabled: "Agent disabled",
+  agent_quarantined: "Agent quarantined",
   owner_cannot_approve: "An agent's owner cannot approve its requests",
   role_required: "Role required",
   cross_site_request: "Cross-site request refused",

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { RiskLevel } from "../risk/levels";
-import { DEFAULT_BREAKER_THRESHOLDS, evaluateBreaker, type BreakerEvent } from "./breaker";
+import { DEFAULT_BREAKER_THRESHOLDS as DEFAULTS, evaluateBreaker, type BreakerEvent } from "./breaker";
+
+// The cases below use a threshold of five; the default differs only in the count.
+const DEFAULT_BREAKER_THRESHOLDS = { ...DEFAULTS, count: 5 };
 
 const now = new Date("2026-11-25T12:00:00Z");
 const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
@@ -33,6 +36,10 @@ describe("evaluateBreaker with the default thresholds (5 critical-or-denied in 1
     expect(decision.requestIds).toEqual([history[1], history[3], history[4], history[0], history[2]].map((e) => e.requestId));
     expect(decision.windowStart).toEqual(ago(600));
     expect(decision.reason).toBe("Quarantined: 5 critical or denied requests in the last 10 minutes (threshold 5).");
+  });
+
+  it("defaults to twenty critical-or-denied requests in ten minutes", () => {
+    expect(DEFAULTS).toEqual({ count: 20, windowSeconds: 600, minRisk: "critical", statuses: ["denied"] });
   });
 
   it("uses the thresholds it is given", () => {

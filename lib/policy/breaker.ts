@@ -24,9 +24,12 @@ export const BreakerThresholds = z.strictObject({
 });
 export type BreakerThresholds = z.infer<typeof BreakerThresholds>;
 
-/** Five critical-or-denied requests within ten minutes. */
+/**
+ * Twenty critical-or-denied requests within ten minutes: far more than a person-paced agent
+ * sends (each critical request waits for people), and reached in seconds by a runaway loop.
+ */
 export const DEFAULT_BREAKER_THRESHOLDS: Readonly<BreakerThresholds> = Object.freeze({
-  count: 5,
+  count: 20,
   windowSeconds: 600,
   minRisk: "critical",
   statuses: ["denied"],

@@ -14,6 +14,7 @@ import { mintGrant, operationDigest } from "../grants";
 import type { CreateRequest } from "./schema";
 import { toRequestView, type RequestView } from "./view";
 import { notifyRequestPending } from "../notify";
+import { tripBreakerIfNeeded } from "../agents/quarantine";
 import { REQUEST_INCLUDE, dbNow, matchesGlob, recordTransition } from "./shared";
 
 export interface CreateRequestInput {
@@ -130,7 +131,9 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
         events.push({ type: "grant.issued", actor: { type: "policy" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers: [] } as never });
       }
       await recordTransition(tx, request.id, events);
-      if (status === "pending") await notifyRequestPending(tx, request, agent.name, cfg, { tier });
+      // A burst of critical or denied requests quarantines the agent (denying this one too if pending).
+      const tripped = (risk.level === "critical" || status === "denied") && (await tripBreakerIfNeeded(tx, cfg, agent, now));
+      if (status === "pending" && !tripped) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
       return request.id;
     }, TX_OPTIONS);
     const row = await prisma.request.findUniqueOrThrow({ where: { id }, include: REQUEST_INCLUDE });

@@ -3,6 +3,7 @@
 import { refresh } from "next/cache";
 import { db } from "@/lib/db";
 import { createAgent, createAgentKey, revokeAgentKey, setAgentDisabled, type Scope } from "@/lib/agents";
+import { liftQuarantine } from "@/lib/agents/quarantine";
 import { requireActionReviewer } from "@/lib/auth/session";
 import { actionError, formString, type ActionResult } from "@/lib/dashboard/action-result";
 
@@ -77,6 +78,18 @@ export async function setAgentDisabledAction(_prev: ActionResult, form: FormData
     await setAgentDisabled(await db(), formString(form, "agentId"), disabled, { type: "user", id: admin.id });
     refresh();
     return { done: disabled ? "Disabled." : "Enabled." };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: lifts the circuit breaker's quarantine (the agent's keys work again).
+export async function liftQuarantineAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    await liftQuarantine(await db(), formString(form, "agentId"), { type: "user", id: admin.id });
+    refresh();
+    return { done: "Quarantine lifted." };
   } catch (error) {
     return actionError(error);
   }

@@ -9,7 +9,7 @@ import { ActionButton } from "@/components/action-form";
 import { RelativeTime } from "@/components/relative-time";
 import { Forbidden, PageHeader, Panel } from "@/components/ui";
 import { CreateAgentForm, CreateKeyForm } from "./agent-forms";
-import { revokeKeyAction, setAgentDisabledAction } from "./actions";
+import { liftQuarantineAction, revokeKeyAction, setAgentDisabledAction } from "./actions";
 
 export const metadata: Metadata = { title: "Agents" };
 
@@ -39,6 +39,11 @@ export default async function AgentsPage() {
                 title={
                   <span className="flex flex-wrap items-center gap-2">
                     <span className="font-mono">{agent.name}</span>
+                    {agent.quarantinedAt && (
+                      <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-semibold text-amber-900 dark:bg-amber-950 dark:text-amber-200" title={agent.quarantineReason ?? undefined}>
+                        Quarantined
+                      </span>
+                    )}
                     {disabled ? (
                       <span className="rounded bg-red-100 px-1.5 py-0.5 text-xs font-semibold text-red-900 dark:bg-red-950 dark:text-red-200">Disabled</span>
                     ) : (
@@ -47,6 +52,16 @@ export default async function AgentsPage() {
                   </span>
                 }
                 actions={
+                  <span className="flex flex-wrap gap-2">
+                  {agent.quarantinedAt && (
+                    <ActionButton
+                      action={liftQuarantineAction}
+                      fields={{ agentId: agent.id }}
+                      label="Lift quarantine"
+                      ariaLabel={`Lift quarantine of agent ${agent.name}`}
+                      variant="secondary"
+                    />
+                  )}
                   <ActionButton
                     action={setAgentDisabledAction}
                     fields={{ agentId: agent.id, disabled: String(!disabled) }}
@@ -54,6 +69,7 @@ export default async function AgentsPage() {
                     ariaLabel={`${disabled ? "Enable" : "Disable"} agent ${agent.name}`}
                     variant={disabled ? "secondary" : "subtle"}
                   />
+                  </span>
                 }
               >
                 <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-3">

@@ -1,0 +1,111 @@
+// The circuit breaker's effect: an agent that sends a burst of critical or denied requests is
+// quarantined — its pending requests denied, its keys refused — until an admin lifts it.
+import type { PrismaClient, Tx } from "../db";
+import { TX_OPTIONS } from "../db";
+import type { Config } from "../env";
+import type { Actor } from "../actors";
+import { AppError } from "../errors";
+import { appendAudit } from "../audit";
+import { evaluateBreaker, DEFAULT_BREAKER_THRESHOLDS, type BreakerThresholds } from "../policy/breaker";
+import { enqueueNotification, untrusted, untrustedCode } from "../notify";
+import { notifyRequestChanged } from "../requests/events";
+import type { RiskLevel } from "../risk/levels";
+
+export const QUARANTINE_REASON_PREFIX = "Agent quarantined by the circuit breaker";
+
+/**
+ * Runs the breaker for an agent inside the transaction that just recorded one of its requests.
+ * Returns true when this call quarantined the agent.
+ */
+export async function tripBreakerIfNeeded(
+  tx: Tx,
+  cfg: Config,
+  agent: { id: string; name: string },
+  now: Date,
+  thresholds: BreakerThresholds = DEFAULT_BREAKER_THRESHOLDS,
+): Promise<boolean> {
+  const since = new Date(now.getTime() - thresholds.windowSeconds * 1000);
+  // Serialise breaker checks per agent: lock its row.
+  const [row] = await tx.$queryRawUnsafe<Array<{ quarantined_at: Date | null }>>(
+    `SELECT quarantined_at FROM agents WHERE id = $1::uuid FOR UPDATE`,
+    agent.id,
+  );
+  if (!row || row.quarantined_at) return false;
+  // What happened before an admin last lifted a quarantine was already judged: start after it.
+  const lifted = await tx.auditEvent.findFirst({
+    where: { type: "agent.quarantine_lifted", subjectType: "agent", subjectId: agent.id },
+    orderBy: { seq: "desc" },
+    select: { at: true },
+  });
+  const from = lifted && lifted.at > since ? lifted.at : since;
+  const recent = await tx.request.findMany({
+    where: { agentId: agent.id, createdAt: { gt: from } },
+    select: { id: true, createdAt: true, riskLevel: true, status: true },
+    orderBy: { createdAt: "asc" },
+  });
+  const decision = evaluateBreaker(
+    recent.map((r) => ({ requestId: r.id, createdAt: r.createdAt, risk: r.riskLevel as RiskLevel, status: r.status })),
+    thresholds,
+    now,
+  );
+  if (!decision.quarantine) return false;
+
+  const reason = `${QUARANTINE_REASON_PREFIX}: ${decision.reason}`;
+  await tx.agent.update({ where: { id: agent.id }, data: { quarantinedAt: now, quarantineReason: reason } });
+  const pending = await tx.request.findMany({ where: { agentId: agent.id, status: "pending" }, select: { id: true } });
+  await tx.request.updateMany({
+    where: { agentId: agent.id, status: "pending" },
+    data: { status: "denied", reason, decidedAt: now },
+  });
+  await appendAudit(tx, {
+    type: "agent.quarantined",
+    actor: { type: "policy" },
+    subject: { type: "agent", id: agent.id },
+    data: { name: agent.name, reason: decision.reason, evidence: decision.requestIds, deniedPending: pending.map((p) => p.id) },
+  });
+  for (const p of pending) {
+    await appendAudit(tx, { type: "request.denied", actor: { type: "policy" }, subject: { type: "request", id: p.id }, data: { reason } });
+    await notifyRequestChanged(tx, p.id);
+  }
+  await enqueueNotification(tx, {
+    kind: "agent.quarantined",
+    payload: {
+      text: `Countersign quarantined agent ${untrusted(agent.name, { max: 100 })}`,
+      blocks: [
+        {
+          type: "section",
+          text: {
+            type: "mrkdwn",
+            text: `:rotating_light: *Agent quarantined:* ${untrustedCode(agent.name, 100)}\n${untrusted(decision.reason, { max: 500 })}\nIts keys are refused and ${pending.length} pending request(s) were denied until an admin lifts the quarantine.`,
+          },
+        },
+        {
+          type: "actions",
+          elements: [{ type: "button", text: { type: "plain_text", text: "Open agents" }, url: `${cfg.publicUrl}/agents` }],
+        },
+      ],
+    },
+  });
+  return true;
+}
+
+/** An admin lifts the quarantine; the agent's keys work again. */
+export async function liftQuarantine(prisma: PrismaClient, nameOrId: string, actor: Actor): Promise<{ id: string; name: string }> {
+  const agent = await prisma.agent.findFirst({ where: { OR: [{ name: nameOrId }, ...(isUuid(nameOrId) ? [{ id: nameOrId }] : [])] } });
+  if (!agent) throw new AppError("not_found", `No agent named ${nameOrId}.`);
+  if (!agent.quarantinedAt) throw new AppError("conflict", `Agent ${agent.name} is not quarantined.`);
+  await prisma.$transaction(async (tx) => {
+    await tx.agent.update({ where: { id: agent.id }, data: { quarantinedAt: null, quarantineReason: null } });
+    await appendAudit(tx, {
+      type: "agent.quarantine_lifted",
+      actor,
+      subject: { type: "agent", id: agent.id },
+      data: { name: agent.name, wasReason: agent.quarantineReason },
+    });
+  }, TX_OPTIONS);
+  return { id: agent.id, name: agent.name };
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
