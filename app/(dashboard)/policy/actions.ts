@@ -1,0 +1,99 @@
+"use server";
+
+import { refresh } from "next/cache";
+import { db } from "@/lib/db";
+import { currentPolicy, savePolicy } from "@/lib/policy/store";
+import { checkPolicyYaml, getPolicyVersion, simulatePastedOperation } from "@/lib/policy/versions";
+import { requireActionReviewer } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { actionError, formString } from "@/lib/dashboard/action-result";
+import type { PolicySaveResult, SimulationResult } from "@/components/policy/types";
+
+function rawString(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === "string" ? value : "";
+}
+
+// Server action: saves the edited YAML as a new policy version (refused if someone saved since).
+export async function savePolicyAction(_prev: PolicySaveResult, form: FormData): Promise<PolicySaveResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    const checked = checkPolicyYaml(rawString(form, "yaml"));
+    if (!checked.ok) return { error: "The policy YAML is not valid; nothing was saved.", issues: checked.errors };
+    const prisma = await db();
+    const base = Number(formString(form, "baseVersion"));
+    const current = await currentPolicy(prisma);
+    if (current.version !== base) {
+      throw new AppError("conflict", `Version ${current.version} was saved after you started editing version ${base}. Copy your changes, reload, and apply them again.`);
+    }
+    const saved = await savePolicy(prisma, checked.rules, { type: "user", id: admin.id }, formString(form, "note").slice(0, 500));
+    refresh();
+    return { done: `Saved as version ${saved.version}.`, version: saved.version };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: makes a past version's rules current again, as a new version.
+export async function restorePolicyAction(_prev: PolicySaveResult, form: FormData): Promise<PolicySaveResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    const prisma = await db();
+    const old = await getPolicyVersion(prisma, Number(formString(form, "version")));
+    const saved = await savePolicy(prisma, old.rules, { type: "user", id: admin.id }, `Restored version ${old.version}`);
+    refresh();
+    return { done: `Version ${old.version} restored as version ${saved.version}.`, version: saved.version };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: what the current rules (or the edited, unsaved YAML) would decide for an operation.
+export async function simulatePolicyAction(_prev: SimulationResult, form: FormData): Promise<SimulationResult> {
+  try {
+    await requireActionReviewer("admin");
+    const prisma = await db();
+    let operation: unknown;
+    try {
+      operation = JSON.parse(rawString(form, "operation"));
+    } catch (error) {
+      return { error: `The operation is not valid JSON: ${error instanceof Error ? error.message : "cannot be read"}.` };
+    }
+    let rules;
+    let version: number | null;
+    if (form.get("useEdited") === "on") {
+      const checked = checkPolicyYaml(rawString(form, "yaml"));
+      if (!checked.ok) return { error: "The edited policy YAML is not valid, so it cannot be simulated.", issues: checked.errors };
+      rules = checked.rules;
+      version = null;
+    } else {
+      const current = await currentPolicy(prisma);
+      rules = current.rules;
+      version = current.version;
+    }
+    const s = await simulatePastedOperation(prisma, {
+      operation,
+      environment: formString(form, "environment"),
+      agentName: formString(form, "agent"),
+      rules,
+      version,
+    });
+    return {
+      simulation: {
+        source: version === null ? "the edited, unsaved policy" : `policy version ${version}`,
+        environment: s.environment,
+        tier: s.tier,
+        level: s.risk.level,
+        findings: s.risk.findings.map((f) => ({ id: f.id, level: f.level, message: f.message })),
+        targets: s.risk.targets,
+        ruleId: s.rule?.id ?? null,
+        ruleIndex: s.rule?.index ?? null,
+        effectType: s.effect.type,
+        effect: s.outcome,
+        explanation: s.explanation,
+      },
+    };
+  } catch (error) {
+    return actionError(error);
+  }
+}

@@ -1,0 +1,290 @@
+"use client";
+// The policy editor and the simulator side by side: the simulator can try the edited YAML before
+// it is saved. YAML can be pasted or loaded from a file; saving makes a new version.
+import { useActionState, useId, useState } from "react";
+import { RiskBadge } from "../badges";
+import { SafeText } from "../safe-text";
+import { buttonStyles, inputClass, labelClass, Notice, Panel } from "../ui";
+import type { PolicyIssue, PolicySaveResult, SimulationResult, SimulationView } from "./types";
+
+type SaveAction = (prev: PolicySaveResult, form: FormData) => Promise<PolicySaveResult>;
+type SimulateAction = (prev: SimulationResult, form: FormData) => Promise<SimulationResult>;
+
+const EXAMPLE_OPERATION = JSON.stringify({ kind: "sql", target: { environment: "production", resource: "pg/app" }, sql: "DROP TABLE customers;" }, null, 2);
+
+export function PolicyWorkspace({
+  version,
+  yaml,
+  environments,
+  save,
+  simulate,
+}: {
+  version: number;
+  yaml: string;
+  environments: { name: string; tier: string }[];
+  save: SaveAction;
+  simulate: SimulateAction;
+}) {
+  const [text, setText] = useState(yaml);
+  const [base, setBase] = useState({ version, yaml });
+  // A new version (saved here, restored, or by someone else) replaces the editor's text.
+  if (base.version !== version) {
+    setBase({ version, yaml });
+    setText(yaml);
+  }
+  const dirty = text !== base.yaml;
+  return (
+    <div className="grid gap-4 lg:grid-cols-2">
+      <Editor version={version} text={text} setText={setText} dirty={dirty} reset={() => setText(base.yaml)} save={save} />
+      <Simulator text={text} dirty={dirty} environments={environments} simulate={simulate} />
+    </div>
+  );
+}
+
+function Issues({ issues }: { issues?: PolicyIssue[] }) {
+  if (!issues?.length) return null;
+  return (
+    <ul aria-label="Problems" className="mt-1 list-disc space-y-0.5 pl-5">
+      {issues.map((issue, i) => (
+        <li key={i}>
+          <span className="font-mono text-xs font-semibold">
+            <SafeText text={issue.field} />
+          </span>
+          : <SafeText text={issue.message} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Editor({
+  version,
+  text,
+  setText,
+  dirty,
+  reset,
+  save,
+}: {
+  version: number;
+  text: string;
+  setText: (text: string) => void;
+  dirty: boolean;
+  reset: () => void;
+  save: SaveAction;
+}) {
+  const [state, action, pending] = useActionState<PolicySaveResult, FormData>(save, {});
+  const [importError, setImportError] = useState<string | null>(null);
+  const id = useId();
+  return (
+    <Panel id="policy-editor" title="Edit policy">
+      <form action={action} className="space-y-3">
+        <input type="hidden" name="baseVersion" value={version} />
+        <div>
+          <label htmlFor={`${id}-yaml`} className={labelClass}>
+            Policy (YAML)
+          </label>
+          <p id={`${id}-yaml-help`} className="text-xs text-zinc-600 dark:text-zinc-400">
+            A list of rules, first match wins; a request no rule matches needs 1 approval. Editing version {version}
+            {dirty ? " (changed, not saved)" : ""}.
+          </p>
+          <textarea
+            id={`${id}-yaml`}
+            name="yaml"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            aria-describedby={`${id}-yaml-help`}
+            aria-invalid={state.issues?.length ? true : undefined}
+            spellCheck={false}
+            autoCapitalize="off"
+            autoCorrect="off"
+            rows={24}
+            className={`${inputClass} mt-1 font-mono text-[13px] leading-5`}
+          />
+        </div>
+        <div>
+          <label htmlFor={`${id}-import`} className={labelClass}>
+            Import YAML file
+          </label>
+          <input
+            id={`${id}-import`}
+            type="file"
+            accept=".yaml,.yml,text/yaml,application/yaml,text/plain"
+            className="mt-1 block text-sm"
+            onChange={async (e) => {
+              const file = e.target.files?.[0];
+              e.target.value = "";
+              if (!file) return;
+              if (file.size > 256 * 1024) {
+                setImportError(`${file.name} is larger than 256 KiB.`);
+                return;
+              }
+              setImportError(null);
+              setText(await file.text());
+            }}
+          />
+          <p className="mt-0.5 text-xs text-zinc-600 dark:text-zinc-400">Loads the file into the editor; nothing is saved until you press Save.</p>
+          {importError && <Notice tone="error">{importError}</Notice>}
+        </div>
+        <div>
+          <label htmlFor={`${id}-note`} className={labelClass}>
+            Note
+          </label>
+          <input id={`${id}-note`} name="note" maxLength={500} autoComplete="off" placeholder="What changed and why" className={`${inputClass} mt-1`} />
+        </div>
+        {state.error && (
+          <Notice tone="error">
+            {state.error}
+            <Issues issues={state.issues} />
+          </Notice>
+        )}
+        {state.done && <Notice tone="success">{state.done}</Notice>}
+        <div className="flex flex-wrap gap-2">
+          <button type="submit" disabled={pending} className={buttonStyles.primary}>
+            Save new version
+          </button>
+          <button type="button" disabled={!dirty} onClick={reset} className={buttonStyles.secondary}>
+            Discard changes
+          </button>
+          <a href="/policy/export" download className={buttonStyles.secondary}>
+            Export YAML
+          </a>
+        </div>
+      </form>
+    </Panel>
+  );
+}
+
+function Simulator({
+  text,
+  dirty,
+  environments,
+  simulate,
+}: {
+  text: string;
+  dirty: boolean;
+  environments: { name: string; tier: string }[];
+  simulate: SimulateAction;
+}) {
+  const [state, action, pending] = useActionState<SimulationResult, FormData>(simulate, {});
+  // Controlled, because React resets uncontrolled fields after each submission and the pasted
+  // operation should stay for the next try.
+  const [operation, setOperation] = useState(EXAMPLE_OPERATION);
+  const [environment, setEnvironment] = useState("");
+  const [agent, setAgent] = useState("");
+  const [useEdited, setUseEdited] = useState(false);
+  const id = useId();
+  return (
+    <Panel id="policy-simulator" title="Simulator">
+      <form action={action} className="space-y-3">
+        <input type="hidden" name="yaml" value={text} />
+        <div>
+          <label htmlFor={`${id}-operation`} className={labelClass}>
+            Operation (JSON)
+          </label>
+          <p id={`${id}-operation-help`} className="text-xs text-zinc-600 dark:text-zinc-400">
+            As an agent would send it: <code>kind</code> (sql, http, shell, custom) with <code>sql</code>, <code>method</code>/<code>url</code>,{" "}
+            <code>command</code> or <code>action</code>; <code>target</code> is optional.
+          </p>
+          <textarea
+            id={`${id}-operation`}
+            name="operation"
+            value={operation}
+            onChange={(e) => setOperation(e.target.value)}
+            aria-describedby={`${id}-operation-help`}
+            spellCheck={false}
+            rows={8}
+            className={`${inputClass} mt-1 font-mono text-[13px] leading-5`}
+          />
+        </div>
+        <div className="grid gap-3 sm:grid-cols-2">
+          <div>
+            <label htmlFor={`${id}-environment`} className={labelClass}>
+              Environment
+            </label>
+            <select id={`${id}-environment`} name="environment" value={environment} onChange={(e) => setEnvironment(e.target.value)} className={`${inputClass} mt-1`}>
+              <option value="">As in the operation</option>
+              {environments.map((env) => (
+                <option key={env.name} value={env.name}>
+                  {env.name} ({env.tier === "production" ? "production" : "non-production"})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor={`${id}-agent`} className={labelClass}>
+              Agent name
+            </label>
+            <input id={`${id}-agent`} name="agent" value={agent} onChange={(e) => setAgent(e.target.value)} maxLength={100} autoComplete="off" placeholder="Any agent (optional)" className={`${inputClass} mt-1`} />
+          </div>
+        </div>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="useEdited" checked={useEdited} onChange={(e) => setUseEdited(e.target.checked)} />
+          Use the edited YAML{dirty ? " (changed, not saved)" : ""} instead of the current version
+        </label>
+        <button type="submit" disabled={pending} className={buttonStyles.primary}>
+          Simulate
+        </button>
+        {state.error && (
+          <Notice tone="error">
+            {state.error}
+            <Issues issues={state.issues} />
+          </Notice>
+        )}
+      </form>
+      {state.simulation && <SimulationOutcome simulation={state.simulation} />}
+    </Panel>
+  );
+}
+
+function SimulationOutcome({ simulation: s }: { simulation: SimulationView }) {
+  return (
+    <section aria-label="Simulation result" className="mt-4 space-y-2 border-t border-zinc-200 pt-3 text-sm dark:border-zinc-800">
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">
+        Against <SafeText text={s.source} />, in <SafeText text={s.environment} /> ({s.tier === "production" ? "production tier" : "non-production tier"}).
+      </p>
+      <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1">
+        <dt className="font-medium">Risk</dt>
+        <dd>
+          <RiskBadge level={s.level} />
+        </dd>
+        <dt className="font-medium">Matched rule</dt>
+        <dd className="font-mono text-xs">{s.ruleId === null ? "none (the default applies)" : <SafeText text={`${(s.ruleIndex ?? 0) + 1}. ${s.ruleId}`} />}</dd>
+        <dt className="font-medium">Effect</dt>
+        <dd data-effect={s.effectType}>
+          <SafeText text={s.effect} />
+        </dd>
+        {s.targets.length > 0 && (
+          <>
+            <dt className="font-medium">Touches</dt>
+            <dd className="font-mono text-xs break-all">
+              <SafeText text={s.targets.join(", ")} />
+            </dd>
+          </>
+        )}
+      </dl>
+      <p className="text-zinc-700 dark:text-zinc-300">
+        <SafeText text={s.explanation} />
+      </p>
+      <div>
+        <h3 className="font-medium">Findings</h3>
+        {s.findings.length === 0 ? (
+          <p className="text-zinc-600 dark:text-zinc-400">None: nothing risky was recognised.</p>
+        ) : (
+          <ul aria-label="Findings" className="mt-1 space-y-1">
+            {s.findings.map((f, i) => (
+              <li key={i} className="flex flex-wrap items-baseline gap-2">
+                <RiskBadge level={f.level} />
+                <span className="font-mono text-xs">
+                  <SafeText text={f.id} />
+                </span>
+                <span>
+                  <SafeText text={f.message} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}

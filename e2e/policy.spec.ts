@@ -1,0 +1,125 @@
+// The policy page: edit as YAML, save a version, simulate, compare, restore, export and import.
+// The edited rule only matches this test's own agent name, so specs running alongside see the
+// default policy's decisions throughout.
+import { readFileSync } from "node:fs";
+import { expect, signInAt, test, unique } from "./fixtures";
+import { ADMIN, USERS } from "./state";
+
+const dropTable = JSON.stringify({ kind: "sql", target: { environment: "staging", resource: "pg/app" }, sql: "DROP TABLE customers;" });
+
+test("an admin edits, saves, simulates, compares, restores and exports the policy", async ({ page }) => {
+  const agentName = unique("e2e-policy-agent").replace("_", "-");
+  const ruleId = `${agentName}-critical`;
+  await signInAt(page, ADMIN, "/policy");
+  await expect(page.getByRole("heading", { name: "Policy", level: 1 })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Policy" })).toHaveAttribute("aria-current", "page");
+  const rules = page.getByRole("list", { name: "Rules in order" });
+  await expect(rules.getByRole("listitem", { name: /production-critical/ })).toContainText("Require approval: 2 approvals required");
+
+  const editor = page.getByRole("region", { name: "Edit policy" });
+  const yaml = editor.getByLabel("Policy (YAML)");
+  const original = await yaml.inputValue();
+  const before = Number((await editor.getByText(/Editing version \d+/).textContent())!.match(/Editing version (\d+)/)![1]);
+
+  // A validation error names the rule and the field, and nothing is saved.
+  const broken = `- id: ${ruleId}\n  match:\n    agents:\n      - ${agentName}\n  effect:\n    type: require_approval\n    approvals: 0\n${original}`;
+  await yaml.fill(broken);
+  await editor.getByRole("button", { name: "Save new version" }).click();
+  const problems = editor.getByRole("list", { name: "Problems" });
+  await expect(problems).toContainText(`rule 1 (${ruleId}) effect.approvals`);
+  await expect(editor.getByRole("alert")).toContainText("nothing was saved");
+
+  // A stricter copy of production-critical for this agent only: 3 approvals instead of 2.
+  const stricter = original.replace(
+    "- id: production-critical\n",
+    `- id: ${ruleId}\n  description: Critical operations in production, by the e2e agent\n  match:\n    agents:\n      - ${agentName}\n    tier: production\n    minRisk: critical\n  effect:\n    type: require_approval\n    approvals: 3\n- id: production-critical\n`,
+  );
+  expect(stricter).not.toBe(original);
+  await yaml.fill(stricter);
+
+  // The simulator can try the unsaved YAML first.
+  const simulator = page.getByRole("region", { name: "Simulator" });
+  await simulator.getByLabel("Operation (JSON)").fill(dropTable);
+  await simulator.getByLabel("Environment").selectOption("production");
+  await simulator.getByLabel("Agent name").fill(agentName);
+  await simulator.getByLabel(/Use the edited YAML/).check();
+  await simulator.getByRole("button", { name: "Simulate" }).click();
+  const outcome = simulator.getByRole("region", { name: "Simulation result" });
+  await expect(outcome).toContainText("Against the edited, unsaved policy, in production (production tier)");
+  await expect(outcome).toContainText(`2. ${ruleId}`);
+  await expect(outcome).toContainText("3 approvals required");
+
+  await editor.getByLabel("Note").fill("Three approvals for the e2e agent");
+  await editor.getByRole("button", { name: "Save new version" }).click();
+  await expect(editor.getByText(`Saved as version ${before + 1}.`)).toBeVisible();
+  await expect(editor.getByText(`Editing version ${before + 1}.`)).toBeVisible();
+  await expect(rules.getByRole("listitem", { name: `Rule 2: ${ruleId}` })).toContainText(`When agent is ${agentName} and environment is production tier and risk is critical or above`);
+  const history = page.getByRole("region", { name: "Version history" });
+  const newest = history.getByRole("row").nth(1);
+  await expect(newest).toContainText(String(before + 1));
+  await expect(newest).toContainText(ADMIN.email);
+  await expect(newest).toContainText("Three approvals for the e2e agent");
+  await expect(newest).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+
+  // The saved policy decides the same way; other agents still get the default rule.
+  await simulator.getByLabel(/Use the edited YAML/).uncheck();
+  await simulator.getByRole("button", { name: "Simulate" }).click();
+  await expect(outcome).toContainText(`Against policy version ${before + 1}, in production`);
+  await expect(outcome).toContainText("3 approvals required");
+  await expect(outcome.getByRole("list", { name: "Findings" })).toContainText("sql.drop_table");
+  await simulator.getByLabel("Agent name").fill("someone-else");
+  await simulator.getByRole("button", { name: "Simulate" }).click();
+  await expect(outcome).toContainText("production-critical");
+  await expect(outcome).toContainText("2 approvals required");
+
+  // Compare shows exactly the added rule, as text, and keeps unsaved edits in the editor.
+  await yaml.fill(`${stricter}# not saved yet\n`);
+  const compare = page.getByRole("region", { name: "Compare versions" });
+  await compare.getByLabel("From version", { exact: true }).selectOption(String(before));
+  await compare.getByLabel("To version", { exact: true }).selectOption(String(before + 1));
+  await compare.getByRole("button", { name: "Compare" }).click();
+  const diff = compare.getByLabel(`Differences from version ${before} to version ${before + 1}`);
+  await expect(diff).toContainText(`+ - id: ${ruleId}`);
+  await expect(diff).toContainText("+     approvals: 3");
+  await expect(compare.getByText("+10 −0 lines")).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`/policy\\?from=${before}&to=${before + 1}$`));
+  await expect(yaml).toHaveValue(`${stricter}# not saved yet\n`);
+  await editor.getByRole("button", { name: "Discard changes" }).click();
+  await expect(yaml).toHaveValue(stricter);
+
+  // Export downloads the YAML in force.
+  const downloadPromise = page.waitForEvent("download");
+  await editor.getByRole("link", { name: "Export YAML" }).click();
+  const download = await downloadPromise;
+  expect(download.suggestedFilename()).toBe(`countersign-policy-v${before + 1}.yaml`);
+  expect(readFileSync((await download.path())!, "utf8")).toBe(stricter);
+
+  // Restoring the previous version makes a new version with the old rules.
+  page.once("dialog", (d) => d.accept());
+  await history.getByRole("button", { name: `Restore version ${before}` }).click();
+  await expect(history.getByText(`Version ${before} restored as version ${before + 2}.`)).toBeVisible();
+  await expect(rules.getByRole("listitem", { name: `Rule 2: ${ruleId}` })).toHaveCount(0);
+  await expect(yaml).toHaveValue(original);
+  await expect(history.getByRole("row").nth(1)).toContainText(`Restored version ${before}`);
+  await simulator.getByLabel("Agent name").fill(agentName);
+  await simulator.getByRole("button", { name: "Simulate" }).click();
+  await expect(outcome).toContainText(`Against policy version ${before + 2}`);
+  await expect(outcome).toContainText("2 approvals required");
+
+  // Import loads a file into the editor without saving it.
+  await editor.getByLabel("Import YAML file").setInputFiles({ name: "policy.yaml", mimeType: "application/yaml", buffer: Buffer.from(stricter) });
+  await expect(yaml).toHaveValue(stricter);
+  await expect(editor.getByText(`Editing version ${before + 2} (changed, not saved).`)).toBeVisible();
+  await editor.getByRole("button", { name: "Discard changes" }).click();
+  await expect(yaml).toHaveValue(original);
+});
+
+test("people who are not admins cannot see or change the policy", async ({ page }) => {
+  await signInAt(page, USERS.alice, "/policy");
+  await expect(page.getByRole("alert").filter({ hasText: "This page needs the admin role" })).toBeVisible();
+  await expect(page.getByLabel("Policy (YAML)")).toHaveCount(0);
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Policy" })).toHaveCount(0);
+  const exported = await page.request.get("/policy/export");
+  expect(exported.status()).toBe(403);
+  expect(await exported.json()).toMatchObject({ status: 403 });
+});
