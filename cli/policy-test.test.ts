@@ -51,3 +51,31 @@ describe("npm run cli -- policy test", () => {
     expect(res.stderr).toMatch(message);
   });
 });
+
+describe("npm run cli -- policy export / import", () => {
+  const dataDir = tempDataDir();
+  const env = cleanEnv({ COUNTERSIGN_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+
+  it("exports YAML, imports an edited copy as a new version, and refuses an invalid file", async () => {
+    const exported = await runCli(["policy", "export"], env);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain("id: production-critical");
+    const edited = path.join(dataDir, "policy.yaml");
+    writeFileSync(edited, exported.stdout.replace(/approvals: 2/, "approvals: 3"));
+    const imported = await runCli(["policy", "import", "--file", edited, "--note", "three for critical"], env);
+    expect(imported.stderr).toBe("");
+    expect(imported.stdout).toContain("Saved as policy version 2");
+    const simulated = await runCli(["policy", "test", "--sql", "DROP TABLE t", "--environment", "production", "--resource", "db"], env);
+    expect(simulated.stdout).toContain("Decision: 3 approvals required");
+    // Round trip: exporting version 2 gives back exactly the file imported.
+    expect((await runCli(["policy", "export"], env)).stdout).toBe(exported.stdout.replace(/approvals: 2/, "approvals: 3"));
+
+    const broken = path.join(dataDir, "broken.yaml");
+    writeFileSync(broken, "- id: x\n  effect: { type: allow }\n  match: { minRisk: enormous }\n");
+    const refused = await runCli(["policy", "import", "--file", broken], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/minRisk/);
+    expect((await runCli(["policy", "export", "--version", "2"], env)).code).toBe(0);
+    expect((await runCli(["policy", "export", "--json"], env)).stdout).toContain('"version": 2');
+  });
+});

@@ -40,6 +40,10 @@ export function render(command: string, result: unknown): string {
       return `User ${r.email} added as ${r.role}.`;
     case "policy test":
       return formatSimulation(result as PolicySimulation);
+    case "policy export":
+      return String(r.yaml).trimEnd();
+    case "policy import":
+      return `Saved as policy version ${r.version} (${r.rules} rules).`;
     case "agent unquarantine":
       return `Quarantine lifted: ${r.name}'s keys work again.`;
     case "agent key revoke":

@@ -159,4 +159,19 @@ export const SPECS: Record<string, CommandSpec> = {
     },
     toArgs: (v) => policyTestArgs(v),
   },
+  "policy export": {
+    summary: "Print the policy in force (or --version N) as YAML",
+    details: "Example: npm run --silent cli -- policy export > policy.yaml",
+    options: { version: { type: "string", help: "a past version instead of the one in force", placeholder: "N" } },
+  },
+  "policy import": {
+    summary: "Save a YAML policy file as a new version (validated first; nothing is saved if it is invalid)",
+    details: "Example: npm run cli -- policy import --file policy.yaml --note \"Stricter production rules\"",
+    options: {
+      file: { type: "string", help: "the YAML file", required: true, placeholder: "PATH" },
+      note: { type: "string", help: "why this version", placeholder: "TEXT" },
+    },
+    // Read here, in the CLI's own process, so the path is relative to where it runs.
+    toArgs: (v) => ({ yaml: readFileSync(String(v.file), "utf8"), note: v.note }),
+  },
 };

@@ -18,11 +18,12 @@ import {
 import { createEnvironment, listEnvironments, setEnvironmentTier, type Tier } from "../environments";
 import { verifyAuditChain } from "../audit";
 import { liftQuarantine } from "../agents/quarantine";
+import { getPolicyVersion, policyFromYaml, policyToYaml } from "../policy/versions";
+import { currentPolicy, savePolicy } from "../policy/store";
 import { rotateSigningKeys } from "../grants";
 import { issueSetupToken } from "../users/setup";
 import { z } from "zod";
 import { Operation } from "../operations/schema";
-import { currentPolicy } from "../policy/store";
 import { simulatePolicy } from "../policy/simulate";
 import { loadRiskEngine } from "../risk";
 import { tierOf } from "../environments";
@@ -112,6 +113,15 @@ export const COMMANDS: Record<string, Command> = {
   },
   "keys rotate": async ({ prisma, config }) => rotateSigningKeys(prisma, config, new Date(), { actor: CLI }),
   "policy test": ({ prisma }, a) => policyTest(prisma, a),
+  "policy export": async ({ prisma }, a) => {
+    const version = optStr(a, "version");
+    const policy = version ? await getPolicyVersion(prisma, Number(version)) : await currentPolicy(prisma);
+    return { version: policy.version, yaml: policyToYaml(policy.rules) };
+  },
+  "policy import": async ({ prisma }, a) => {
+    const saved = await savePolicy(prisma, policyFromYaml(str(a, "yaml")), CLI, optStr(a, "note") ?? "Imported with the CLI");
+    return { version: saved.version, rules: saved.rules.length };
+  },
   "setup-link": async ({ prisma, config }) => {
     const token = await issueSetupToken(prisma);
     if (!token) throw new AppError("conflict", "Users already exist: the setup link is only for the first admin.");
