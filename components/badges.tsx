@@ -42,6 +42,7 @@ export function RiskBadge({ level }: { level: string }) {
 
 const STATUS_STYLE: Record<string, string> = {
   pending: "bg-blue-50 text-blue-900 ring-1 ring-blue-300 dark:bg-blue-950 dark:text-blue-100 dark:ring-blue-800",
+  cooling_down: "bg-amber-50 text-amber-900 ring-1 ring-amber-300 dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-800",
   approved: "bg-emerald-50 text-emerald-900 ring-1 ring-emerald-300 dark:bg-emerald-950 dark:text-emerald-100 dark:ring-emerald-800",
   executed: "bg-emerald-100 text-emerald-950 ring-1 ring-emerald-400 dark:bg-emerald-900 dark:text-emerald-50 dark:ring-emerald-700",
   denied: "bg-red-50 text-red-900 ring-1 ring-red-300 dark:bg-red-950 dark:text-red-100 dark:ring-red-800",
@@ -52,6 +53,7 @@ const STATUS_STYLE: Record<string, string> = {
 };
 const STATUS_ICON: Record<string, string> = {
   pending: "◷",
+  cooling_down: "⏳",
   approved: "✓",
   executed: "✓✓",
   denied: "✕",
@@ -65,7 +67,7 @@ export function StatusBadge({ status }: { status: string }) {
   return (
     <span className={`${base} ${STATUS_STYLE[status] ?? STATUS_STYLE.expired}`}>
       <span aria-hidden="true">{STATUS_ICON[status] ?? ""}</span>
-      <span className="capitalize">{status}</span>
+      <span className="capitalize">{status.replace("_", " ")}</span>
     </span>
   );
 }

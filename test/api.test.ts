@@ -357,3 +357,68 @@ describe.each(DATABASE_KINDS)("circuit breaker on %s", (kind) => {
     expect(await h.database.prisma.auditEvent.count({ where: { type: "agent.quarantine_lifted", subjectId: runaway.id } })).toBe(1);
   });
 });
+
+describe.each(DATABASE_KINDS)("cool-down after approval on %s", (kind) => {
+  let h: Harness;
+  let agent: Awaited<ReturnType<Harness["agent"]>>;
+  let approver: { id: string };
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    const { savePolicy } = await import("../lib/policy/store");
+    const { DEFAULT_POLICY_RULES } = await import("../lib/policy");
+    await savePolicy(
+      h.database.prisma,
+      [{ id: "staging-cool-down", match: { environments: ["staging"], minRisk: "high" }, effect: { type: "require_approval", approvals: 1, coolDownSeconds: 30 } }, ...DEFAULT_POLICY_RULES],
+      { type: "system" },
+      "cool-down test",
+    );
+    agent = await h.agent({ environments: ["staging"] });
+    approver = await h.user("approver");
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const create = (statement: string) =>
+    h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation: sql("staging", statement) } });
+  const read = (id: string, query = "") => h.call(requestRoute.GET, "GET", `/api/v1/requests/${id}${query}`, { key: agent.key, params: { id } });
+  const approve = (id: string) =>
+    decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve", confirmation: "postgres/main" } });
+
+  it("holds the grant back while the cool-down runs, then issues it", async () => {
+    const created = await create("DROP TABLE cooled");
+    const decided = await approve(created.body.id);
+    expect(decided).toMatchObject({ status: "cooling_down" });
+    expect(decided.grant).toBeUndefined();
+    expect(Date.parse(decided.coolDownUntil!) - Date.now()).toBeGreaterThan(25_000);
+    // The agent keeps waiting through a cool-down: it is not yet a decision.
+    const started = Date.now();
+    expect((await read(created.body.id, "?wait=1")).body.status).toBe("cooling_down");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+
+    await h.database.prisma.$executeRawUnsafe(`UPDATE requests SET cool_down_until = now() - interval '1 second' WHERE id = $1::uuid`, created.body.id);
+    const { finishCoolDowns } = await import("../lib/requests/expire-requests");
+    const [a, b] = await Promise.all([finishCoolDowns(h.database.prisma, h.config), finishCoolDowns(h.database.prisma, h.config)]);
+    expect(a + b).toBe(1);
+    const after = await read(created.body.id);
+    expect(after.body).toMatchObject({ status: "approved", grant: { token: expect.any(String) } });
+    expect(await h.database.prisma.grant.count({ where: { requestId: created.body.id } })).toBe(1);
+  });
+
+  it("lets any reviewer cancel during the cool-down, and then nothing can be redeemed", async () => {
+    const created = await create("DROP TABLE cancelled_in_cool_down");
+    await approve(created.body.id);
+    const other = await h.user("approver");
+    const revoked = await decideRequest(h.database.prisma, h.config, {
+      requestId: created.body.id,
+      reviewerId: other.id,
+      decision: { decision: "revoke", reason: "Second thoughts" },
+    });
+    expect(revoked).toMatchObject({ status: "revoked", reason: "Second thoughts" });
+    expect(await h.database.prisma.grant.count({ where: { requestId: created.body.id } })).toBe(0);
+    const { finishCoolDowns } = await import("../lib/requests/expire-requests");
+    await h.database.prisma.$executeRawUnsafe(`UPDATE requests SET cool_down_until = now() - interval '1 second' WHERE id = $1::uuid`, created.body.id);
+    expect(await finishCoolDowns(h.database.prisma, h.config)).toBe(0);
+    expect((await read(created.body.id)).body.status).toBe("revoked");
+  });
+});

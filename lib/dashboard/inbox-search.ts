@@ -1,5 +1,5 @@
 // The inbox's filters as URL search parameters. Pure: shared by the page, the client and the route.
-export const STATUSES = ["pending", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"] as const;
+export const STATUSES = ["pending", "cooling_down", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"] as const;
 
 export interface InboxFilterValues {
   status?: string;

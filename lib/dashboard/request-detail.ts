@@ -41,6 +41,7 @@ export interface RequestDetail {
   createdAt: string;
   updatedAt: string;
   expiresAt: string;
+  coolDownUntil: string | null;
   decidedAt: string | null;
   policy: { version: number | null; ruleId: string | null };
   agent: { id: string; name: string; description: string; disabled: boolean; owner: { id: string; email: string; name: string | null } | null };
@@ -129,6 +130,7 @@ export async function getRequestDetail(prisma: PrismaClient, id: string): Promis
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     expiresAt: row.expiresAt.toISOString(),
+    coolDownUntil: row.coolDownUntil?.toISOString() ?? null,
     decidedAt: row.decidedAt?.toISOString() ?? null,
     policy: { version: row.policyVersion, ruleId: row.policyRuleId },
     agent: {

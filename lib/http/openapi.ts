@@ -5,7 +5,7 @@ import { CreateRequest, RedeemGrant, ReportOutcome } from "../requests/schema";
 import { VERSION } from "../version";
 
 const RiskLevel = z.enum(["low", "medium", "high", "critical"]);
-const Status = z.enum(["pending", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"]);
+const Status = z.enum(["pending", "cooling_down", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"]);
 
 export const RequestViewSchema = z.object({
   id: z.uuid(),
@@ -27,6 +27,7 @@ export const RequestViewSchema = z.object({
   expiresAt: z.iso.datetime(),
   decidedAt: z.iso.datetime().nullable(),
   grant: z.object({ token: z.string(), expiresAt: z.iso.datetime() }).optional().describe("present while approved and unredeemed"),
+  coolDownUntil: z.iso.datetime().optional().describe("while cooling_down: when the grant is issued unless a reviewer cancels"),
   reason: z.string().optional().describe("why it was denied, revoked or cancelled"),
   outcome: z.object({ status: z.enum(["executed", "failed"]), detail: z.string().nullable(), reportedAt: z.iso.datetime().nullable() }).optional(),
 });

@@ -110,7 +110,8 @@ export function describeEffect(effect: PolicyEffect): string {
       return "allowed without review";
     case "require_approval": {
       const who = effect.role === "admin" ? " from admins" : "";
-      return `${effect.approvals} approval${effect.approvals === 1 ? "" : "s"}${who} required`;
+      const coolDown = effect.coolDownSeconds ? `, then a ${effect.coolDownSeconds} s cool-down` : "";
+      return `${effect.approvals} approval${effect.approvals === 1 ? "" : "s"}${who} required${coolDown}`;
     }
     case "deny":
       return `refused: ${effect.reason}`;

@@ -16,6 +16,8 @@ export const PolicyEffect = z.discriminatedUnion("type", [
     type: z.literal("require_approval"),
     approvals: z.number().int().min(1).max(10),
     role: z.enum(["approver", "admin"]).optional(),
+    /** After the last approval, wait this long — any reviewer may still cancel — before the grant is issued. */
+    coolDownSeconds: z.number().int().min(10).max(86_400).optional(),
   }),
   z.strictObject({ type: z.literal("deny"), reason: z.string().trim().min(1).max(500) }),
 ]);

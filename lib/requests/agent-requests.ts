@@ -8,7 +8,8 @@ import { REQUEST_INCLUDE, dbNow, lockRequest, recordTransition } from "./shared"
 import { toRequestView, type RequestView } from "./view";
 import { requestEvents } from "./events";
 import { notifyRequestDecidedById } from "../notify";
-import { expireOne } from "./expire-requests";
+import { expireOne, finishCoolDown } from "./expire-requests";
+import { config } from "../env";
 
 async function ownRequest(prisma: PrismaClient, agentId: string, id: string) {
   // Another agent's request answers exactly like a missing one.
@@ -20,6 +21,13 @@ async function ownRequest(prisma: PrismaClient, agentId: string, id: string) {
 
 /** Expires the request now if it is due, so a read never shows a stale `pending`. */
 async function settle(prisma: PrismaClient, row: Awaited<ReturnType<typeof ownRequest>>) {
+  if (row.status === "cooling_down" && row.coolDownUntil && row.coolDownUntil <= new Date()) {
+    await prisma.$transaction(async (tx) => {
+      await lockRequest(tx, row.id);
+      await finishCoolDown(tx, config(), row.id);
+    }, TX_OPTIONS);
+    return prisma.request.findUniqueOrThrow({ where: { id: row.id }, include: REQUEST_INCLUDE });
+  }
   const due =
     (row.status === "pending" && row.expiresAt <= new Date()) ||
     (row.status === "approved" && row.grant && !row.grant.redeemedAt && row.grant.expiresAt <= new Date());
@@ -49,9 +57,11 @@ export async function waitForDecision(
 ): Promise<RequestView> {
   const deadline = Date.now() + waitSeconds * 1000;
   let row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
-  while (row.status === "pending" && Date.now() < deadline && !signal?.aborted) {
-    // Wake at the deadline, or when the request is due to expire, whichever is first.
-    const untilExpiry = row.expiresAt.getTime() - Date.now() + 50;
+  // A cool-down is not yet a decision for the agent: keep waiting through it.
+  while ((row.status === "pending" || row.status === "cooling_down") && Date.now() < deadline && !signal?.aborted) {
+    // Wake at the deadline, or when the request is due to expire or leave its cool-down.
+    const due = row.status === "cooling_down" && row.coolDownUntil ? row.coolDownUntil : row.expiresAt;
+    const untilExpiry = due.getTime() - Date.now() + 50;
     await requestEvents(database).wait(id, Math.max(10, Math.min(deadline - Date.now(), untilExpiry)), signal);
     row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
   }

@@ -93,6 +93,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           policyRuleId: decision.ruleId,
           requiredApprovals: effect.type === "require_approval" ? effect.approvals : 0,
           requiredRole: effect.type === "require_approval" && effect.role ? effect.role : "approver",
+          coolDownSeconds: effect.type === "require_approval" ? (effect.coolDownSeconds ?? null) : null,
           reason: effect.type === "deny" ? effect.reason : null,
           idempotencyKey,
           requestDigest,

@@ -49,6 +49,13 @@ export async function decideRequest(prisma: PrismaClient, cfg: Config, input: De
 
     if (decision.decision === "revoke") {
       if (!hasRole(reviewer.role as Role, "approver")) throw new AppError("role_required", "Revoking needs the approver role.");
+      if (request.status === "cooling_down") {
+        // Any reviewer may cancel an approval while its cool-down runs; no grant exists yet.
+        await tx.request.update({ where: { id: request.id }, data: { status: "revoked", reason: decision.reason, coolDownUntil: null } });
+        await recordTransition(tx, request.id, [{ type: "request.cool_down_cancelled", actor, subject, data: { reason: decision.reason } }]);
+        await notifyRequestDecided(tx, { ...request, status: "revoked", reason: decision.reason }, request.agent.name, cfg, by);
+        return { expired: false as const };
+      }
       if (request.status !== "approved" || !request.grant) {
         throw new AppError("request_already_decided", `Only an approved request can be revoked; this one is ${request.status}.`);
       }
@@ -105,7 +112,14 @@ export async function decideRequest(prisma: PrismaClient, cfg: Config, input: De
     const events = [
       { type: "review.approved", actor, subject, data: { approvals: approvers.length, required: request.requiredApprovals } } as const,
     ];
-    if (approvers.length >= request.requiredApprovals) {
+    if (approvers.length >= request.requiredApprovals && request.coolDownSeconds) {
+      const coolDownUntil = new Date(now.getTime() + request.coolDownSeconds * 1000);
+      await tx.request.update({ where: { id: request.id }, data: { status: "cooling_down", coolDownUntil } });
+      await recordTransition(tx, request.id, [
+        ...events,
+        { type: "request.cooling_down", actor, subject, data: { approvers, coolDownUntil: coolDownUntil.toISOString() } },
+      ]);
+    } else if (approvers.length >= request.requiredApprovals) {
       await tx.request.update({ where: { id: request.id }, data: { status: "approved", decidedAt: now } });
       const grant = await mintGrant(tx, cfg, { request, approvers, now });
       await recordTransition(tx, request.id, [

@@ -2,8 +2,10 @@
 // grant lapsed unredeemed. Each row changes state once, even with several instances sweeping.
 import type { PrismaClient, Tx } from "../db";
 import { TX_OPTIONS } from "../db";
-import { recordTransition } from "./shared";
-import { notifyRequestDecidedById } from "../notify";
+import { dbNow, recordTransition } from "./shared";
+import { mintGrant } from "../grants";
+import type { Config } from "../env";
+import { notifyRequestDecided, notifyRequestDecidedById } from "../notify";
 import { config } from "../env";
 
 const BATCH = 200;
@@ -49,4 +51,35 @@ export async function expireDueRequests(prisma: PrismaClient): Promise<number> {
     }
     return due.length;
   }, TX_OPTIONS);
+}
+
+/**
+ * Issues the grant of every request whose cool-down has passed unchallenged. Each row moves once,
+ * whichever instance sweeps.
+ */
+export async function finishCoolDowns(prisma: PrismaClient, cfg: Config = config()): Promise<number> {
+  return prisma.$transaction(async (tx) => {
+    const due = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+      `SELECT id FROM requests WHERE status = 'cooling_down' AND cool_down_until <= now()
+       ORDER BY cool_down_until LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+    );
+    for (const { id } of due) await finishCoolDown(tx, cfg, id);
+    return due.length;
+  }, TX_OPTIONS);
+}
+
+/** Inside a transaction holding the request's row lock: approve and mint the grant. */
+export async function finishCoolDown(tx: Tx, cfg: Config, id: string): Promise<void> {
+  const now = await dbNow(tx);
+  const request = await tx.request.findUniqueOrThrow({ where: { id }, include: { reviews: true, agent: { select: { name: true } } } });
+  if (request.status !== "cooling_down" || !request.coolDownUntil || request.coolDownUntil > now) return;
+  const approvers = request.reviews.filter((r) => r.decision === "approve").map((r) => r.reviewerId);
+  await tx.request.update({ where: { id }, data: { status: "approved", decidedAt: now, coolDownUntil: null } });
+  const grant = await mintGrant(tx, cfg, { request, approvers, now });
+  const subject = { type: "request", id };
+  await recordTransition(tx, id, [
+    { type: "request.approved", actor: { type: "system" }, subject, data: { approvers, afterCoolDown: true } },
+    { type: "grant.issued", actor: { type: "system" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers } },
+  ]);
+  await notifyRequestDecided(tx, { ...request, status: "approved" }, request.agent.name, cfg, {});
 }

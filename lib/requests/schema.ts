@@ -49,6 +49,6 @@ export type ReportOutcome = z.infer<typeof ReportOutcome>;
 
 export const WaitSeconds = z.coerce.number().int().min(0).max(60);
 
-export const REQUEST_STATUSES = ["pending", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"] as const;
+export const REQUEST_STATUSES = ["pending", "cooling_down", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const TERMINAL_STATUSES: RequestStatus[] = ["denied", "expired", "cancelled", "revoked", "executed", "failed"];

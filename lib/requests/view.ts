@@ -20,6 +20,7 @@ export interface RequestRow {
   decidedAt: Date | null;
   createdAt: Date;
   outcomeDetail: string | null;
+  coolDownUntil?: Date | null;
   outcomeAt: Date | null;
   policyVersion: number | null;
   policyRuleId: string | null;
@@ -44,6 +45,8 @@ export interface RequestView {
   expiresAt: string;
   decidedAt: string | null;
   grant?: { token: string; expiresAt: string };
+  /** While cooling down: when the grant will be issued unless a reviewer cancels. */
+  coolDownUntil?: string;
   reason?: string;
   outcome?: { status: string; detail: string | null; reportedAt: string | null };
 }
@@ -74,6 +77,7 @@ export function toRequestView(row: RequestRow, cfg: Config, now = new Date()): R
   if (row.status === "approved" && row.grant && !row.grant.redeemedAt && !row.grant.revokedAt && row.grant.expiresAt > now) {
     view.grant = { token: row.grant.token, expiresAt: row.grant.expiresAt.toISOString() };
   }
+  if (row.status === "cooling_down" && row.coolDownUntil) view.coolDownUntil = row.coolDownUntil.toISOString();
   if (row.reason && (row.status === "denied" || row.status === "revoked" || row.status === "cancelled")) view.reason = row.reason;
   if (row.status === "executed" || row.status === "failed") {
     view.outcome = { status: row.status, detail: row.outcomeDetail, reportedAt: row.outcomeAt?.toISOString() ?? null };

@@ -1,7 +1,7 @@
 // Background loops every instance runs. Each is safe to run on several instances at once: the
 // database decides who does what (conditional updates, SKIP LOCKED).
 import type { Database } from "../db";
-import { expireDueRequests } from "../requests/expire-requests";
+import { expireDueRequests, finishCoolDowns } from "../requests/expire-requests";
 import { flushAuthFailures } from "../auth/failures";
 import { log } from "../log";
 
@@ -13,6 +13,7 @@ export interface Job {
 
 export const JOBS: Job[] = [
   { name: "expire-requests", everyMs: 2_000, run: (d) => expireDueRequests(d.prisma) },
+  { name: "finish-cool-downs", everyMs: 1_000, run: (d) => finishCoolDowns(d.prisma) },
   { name: "flush-auth-failures", everyMs: 30_000, run: (d) => flushAuthFailures(d.prisma) },
 ];
 

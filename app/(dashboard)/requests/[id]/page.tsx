@@ -40,7 +40,8 @@ export default async function RequestPage({ params }: { params: Params }) {
   const isOwner = request.agent.owner?.id === reviewer.id;
   const grantUsable = request.status === "approved" && request.grant && !request.grant.redeemedAt && !request.grant.revokedAt && request.grant.expiresAt > now;
   const canDecide = request.status === "pending" && request.expiresAt > now && !myReview && hasRole(reviewer.role, request.requiredRole as Role);
-  const canRevoke = Boolean(grantUsable) && hasRole(reviewer.role, "approver");
+  // During a cool-down any reviewer who may decide can still cancel the approval.
+  const canRevoke = (Boolean(grantUsable) || request.status === "cooling_down") && hasRole(reviewer.role, "approver");
   const mode = canDecide ? "decide" : canRevoke ? "revoke" : "none";
   const version = requestVersion({
     status: request.status,
@@ -357,6 +358,13 @@ function Approvals({ request, approvals }: { request: RequestDetail; approvals: 
 function Outcome({ request, now }: { request: RequestDetail; now: string }) {
   const grant = request.grant;
   switch (request.status) {
+    case "cooling_down":
+      return (
+        <Notice tone="info">
+          Approved; cooling down. The grant is issued in{" "}
+          {request.coolDownUntil ? <Countdown to={request.coolDownUntil} now={now} /> : "a moment"} unless a reviewer revokes it now.
+        </Notice>
+      );
     case "approved":
       if (!grant) return <Notice tone="success">Approved.</Notice>;
       if (grant.expiresAt <= now) return <Notice tone="info">Approved; the grant lapsed unredeemed.</Notice>;
