@@ -31,9 +31,50 @@ describe("scanGraphql", () => {
     expect(scan.operations).toEqual(["mutation"]);
   });
 
-  it("keeps the argument tokens of a field", () => {
+  it("keeps the parsed arguments of a field", () => {
     const [field] = scanGraphql('mutation { f(kinds: [], id: "x") }').fields;
-    expect(field?.args.map((t) => t.value)).toEqual(["kinds", ":", "[", "]", "id", ":", "x"]);
+    expect(field?.args.map((a) => [a.name.value, a.value.kind])).toEqual([
+      ["kinds", "ListValue"],
+      ["id", "StringValue"],
+    ]);
+  });
+
+  it("sees a destructive mutation behind an alias", () => {
+    const scan = scanGraphql('mutation { keep: volumeDelete(volumeId: "v") { id } }');
+    expect(scan.mutationFields.map((f) => f.name)).toEqual(["volumeDelete", "id"]);
+    expect(scan.rootMutationFields).toEqual(["volumeDelete"]);
+  });
+
+  it("counts every mutation in the document, whatever operationName would pick", () => {
+    const scan = scanGraphql('query Harmless { me { id } }\nmutation Wipe { projectDelete(id: "p") }');
+    expect(scan.operations).toEqual(["query", "mutation"]);
+    expect(scan.mutationFields.map((f) => f.name)).toEqual(["projectDelete"]);
+    expect(scan.rootMutationFields).toEqual(["projectDelete"]);
+  });
+
+  it("follows fragment spreads and inline fragments into mutations", () => {
+    const doc = 'mutation { ...Outer } fragment Outer on Mutation { ... on Mutation { ...Inner } } fragment Inner on Mutation { a: serviceDelete(id: "s") }';
+    const scan = scanGraphql(doc);
+    expect(scan.mutationFields.map((f) => f.name)).toEqual(["serviceDelete"]);
+    expect(scan.rootMutationFields).toEqual(["serviceDelete"]);
+  });
+
+  it("survives fragment cycles", () => {
+    const scan = scanGraphql("mutation { ...A } fragment A on Mutation { x ...B } fragment B on Mutation { y ...A }");
+    expect(scan.ok).toBe(true);
+    expect(scan.mutationFields.map((f) => f.name)).toEqual(["x", "y"]);
+  });
+
+  it("keeps query fields out of mutationFields, but keeps fragments nothing spreads", () => {
+    const scan = scanGraphql("query Q { volumeDelete } mutation M { a } fragment Orphan on Mutation { environmentDelete }");
+    expect(scan.mutationFields.map((f) => f.name)).toEqual(["a", "environmentDelete"]);
+    expect(scanGraphql("query Q { ...F } fragment F on Query { me }").mutationFields).toEqual([]);
+  });
+
+  it("does not take a mutation name in a string argument or a comment for a field", () => {
+    const scan = scanGraphql('mutation {\n  # volumeDelete(volumeId: "v")\n  variableUpsert(input: {name: "serviceDelete", value: """projectDelete"""})\n}');
+    expect(scan.ok).toBe(true);
+    expect(scan.mutationFields.map((f) => f.name)).toEqual(["variableUpsert"]);
   });
 
   it.each([
@@ -43,7 +84,11 @@ describe("scanGraphql", () => {
     ['mutation { a(s: """never closed) }'],
     ["mutation { a(b: 1 }"],
     ["mutation { % }"],
+    ['mutation { volumeDelete(volumeId: "v") '],
+    ["mutation { ...on }"],
   ])("reports %s as not ok", (doc) => {
-    expect(scanGraphql(doc).ok).toBe(false);
+    const scan = scanGraphql(doc);
+    expect(scan.ok).toBe(false);
+    expect(scan.mutationFields).toEqual([]);
   });
 });

@@ -1,195 +1,158 @@
-// A small GraphQL lexer, just enough to find which fields a document's mutations call.
-// It skips strings, block strings and comments, so text inside them cannot fake a field, and it
-// sees through aliases (`x: volumeDelete(…)`), several operations, fragments and inline fragments.
-// Not a validator: on anything it cannot lex, `ok` is false and callers must fail closed.
+// Finds which fields a GraphQL document's mutations call, using the reference parser (the
+// `graphql` package, as servers parse documents) and a walk of its AST. Strings, block strings and
+// comments never become fields; aliases resolve to the real field name; every operation counts,
+// whatever `operationName` picks; fragments and inline fragments are followed into the operations
+// that spread them. Not a validator: when the document does not parse, `ok` is false and callers
+// must fail closed.
+import {
+  type ArgumentNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  Kind,
+  Lexer,
+  Source,
+  TokenKind,
+  parse,
+} from "graphql";
 
-type Token =
-  | { kind: "name"; value: string }
-  | { kind: "punct"; value: string }
-  | { kind: "string"; value: string }
-  | { kind: "number"; value: string };
+export type GraphqlOperationType = "query" | "mutation" | "subscription";
 
 export interface GraphqlField {
   name: string;
-  /** Tokens between the field's parentheses, for callers that need an argument. */
-  args: Token[];
+  /** The field's arguments as parsed (values may be literals or `$variables`). */
+  args: readonly ArgumentNode[];
 }
 
 export interface GraphqlScan {
-  /** False when the document could not be lexed or its brackets do not balance. */
+  /** False when the document does not parse. */
   ok: boolean;
   /** Operation types in document order; the `{ … }` shorthand counts as a query. */
-  operations: ("query" | "mutation" | "subscription")[];
+  operations: GraphqlOperationType[];
   /** Every field selected anywhere in the document (aliases resolved to the real field name). */
   fields: GraphqlField[];
-  /** Fields selected directly at the top of mutation operations, for messages. */
+  /**
+   * Fields a mutation could run: everything selected under a mutation operation, following
+   * fragment spreads and inline fragments, plus the fields of fragments no operation spreads
+   * (their type is unknown, so they are kept). Empty when the document has no mutation.
+   */
+  mutationFields: GraphqlField[];
+  /** Fields selected at the top of mutation operations (through fragments too), for messages. */
   rootMutationFields: string[];
+  /**
+   * Only when the document does not parse: every name token the reference lexer found (so not
+   * text inside strings or comments), or null when the document does not even lex. Callers
+   * failing closed treat any of these (or, when null, any text at all) as a possible field.
+   */
+  unparsedNames: string[] | null;
 }
 
 export function scanGraphql(document: string): GraphqlScan {
-  const tokens = lex(document);
-  if (!tokens) return { ok: false, operations: [], fields: [], rootMutationFields: [] };
-
-  const operations: GraphqlScan["operations"] = [];
-  const fields: GraphqlField[] = [];
-  const rootMutationFields: string[] = [];
-  let braces = 0;
-  let parens = 0;
-  let brackets = 0;
-  let pendingOperation: GraphqlScan["operations"][number] | "fragment" | null = null;
-  let currentOperation: GraphqlScan["operations"][number] | "fragment" | null = null;
-
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    if (token.kind === "punct") {
-      switch (token.value) {
-        case "{":
-          if (braces === 0 && parens === 0) {
-            currentOperation = pendingOperation ?? "query";
-            if (currentOperation !== "fragment") operations.push(currentOperation);
-            pendingOperation = null;
-          }
-          braces++;
-          break;
-        case "}":
-          braces--;
-          if (braces < 0) return { ok: false, operations, fields, rootMutationFields };
-          break;
-        case "(":
-          parens++;
-          break;
-        case ")":
-          parens--;
-          if (parens < 0) return { ok: false, operations, fields, rootMutationFields };
-          break;
-        case "[":
-          brackets++;
-          break;
-        case "]":
-          brackets--;
-          break;
-      }
-      continue;
-    }
-    if (token.kind !== "name") continue;
-
-    if (braces === 0 && parens === 0) {
-      if (token.value === "query" || token.value === "mutation" || token.value === "subscription" || token.value === "fragment") {
-        if (pendingOperation === null) pendingOperation = token.value;
-      }
-      continue;
-    }
-    if (parens > 0) continue; // argument names and values, directive arguments
-
-    const previous = tokens[i - 1];
-    const beforePrevious = tokens[i - 2];
-    const next = tokens[i + 1];
-    if (previous?.kind === "punct" && (previous.value === "..." || previous.value === "@" || previous.value === "$")) continue;
-    if (token.value === "on" && previous?.kind === "punct" && previous.value === "...") continue;
-    if (previous?.kind === "name" && previous.value === "on" && beforePrevious?.kind === "punct" && beforePrevious.value === "...") continue;
-    if (next?.kind === "punct" && next.value === ":") continue; // an alias: the field name follows
-
-    const args: Token[] = [];
-    if (next?.kind === "punct" && next.value === "(") {
-      let depth = 0;
-      for (let j = i + 1; j < tokens.length; j++) {
-        const t = tokens[j]!;
-        if (t.kind === "punct" && t.value === "(") depth++;
-        else if (t.kind === "punct" && t.value === ")") {
-          depth--;
-          if (depth === 0) break;
-        }
-        if (j > i + 1) args.push(t);
-      }
-    }
-    fields.push({ name: token.value, args });
-    if (braces === 1 && currentOperation === "mutation") rootMutationFields.push(token.value);
+  let ast: DocumentNode;
+  try {
+    ast = parse(document, { noLocation: true });
+  } catch {
+    return { ok: false, operations: [], fields: [], mutationFields: [], rootMutationFields: [], unparsedNames: lexNames(document) };
   }
 
-  const ok = braces === 0 && parens === 0 && brackets === 0;
-  return { ok, operations, fields, rootMutationFields };
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of ast.definitions) {
+    // A repeated fragment name is invalid; keep the first but still walk every definition below.
+    if (definition.kind === Kind.FRAGMENT_DEFINITION && !fragments.has(definition.name.value)) fragments.set(definition.name.value, definition);
+  }
+
+  const operations: GraphqlOperationType[] = [];
+  const fields: GraphqlField[] = [];
+  const mutationFields: GraphqlField[] = [];
+  const rootMutationFields: string[] = [];
+  /** Fragments reached from some operation (by name). */
+  const spread = new Set<string>();
+
+  // Every field in the document, in source order.
+  for (const definition of ast.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) {
+      collect(definition.selectionSet, fields, null, null);
+    }
+  }
+
+  for (const definition of ast.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    const type = definition.operation as GraphqlOperationType;
+    operations.push(type);
+    const reached = new Set<string>();
+    if (type === "mutation") {
+      collect(definition.selectionSet, mutationFields, fragments, reached);
+      collectRoot(definition.selectionSet, rootMutationFields, fragments, new Set());
+    } else {
+      collect(definition.selectionSet, [], fragments, reached);
+    }
+    for (const name of reached) spread.add(name);
+  }
+
+  if (operations.includes("mutation")) {
+    for (const [name, fragment] of fragments) {
+      if (!spread.has(name)) collect(fragment.selectionSet, mutationFields, null, null);
+    }
+  }
+
+  return { ok: true, operations, fields, mutationFields, rootMutationFields, unparsedNames: null };
 }
 
-function lex(source: string): Token[] | null {
-  const tokens: Token[] = [];
-  let i = 0;
-  const n = source.length;
-  while (i < n) {
-    const c = source[i]!;
-    if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "," || c === "\ufeff") {
-      i++;
-      continue;
+/** The name tokens of a document that lexes but does not parse; null when it does not lex. */
+function lexNames(document: string): string[] | null {
+  try {
+    const lexer = new Lexer(new Source(document));
+    const names: string[] = [];
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (token.kind === TokenKind.NAME && token.value !== undefined) names.push(token.value);
     }
-    if (c === "#") {
-      while (i < n && source[i] !== "\n" && source[i] !== "\r") i++;
-      continue;
-    }
-    if (c === '"') {
-      if (source.startsWith('"""', i)) {
-        let j = i + 3;
-        let value = "";
-        for (;;) {
-          if (j >= n) return null;
-          if (source.startsWith('\\"""', j)) {
-            value += '"""';
-            j += 4;
-          } else if (source.startsWith('"""', j)) {
-            j += 3;
-            break;
-          } else value += source[j++];
-        }
-        tokens.push({ kind: "string", value });
-        i = j;
-        continue;
-      }
-      let j = i + 1;
-      let value = "";
-      for (;;) {
-        if (j >= n || source[j] === "\n" || source[j] === "\r") return null;
-        const d = source[j]!;
-        if (d === "\\") {
-          value += source[j + 1] ?? "";
-          j += 2;
-          continue;
-        }
-        if (d === '"') {
-          j++;
-          break;
-        }
-        value += d;
-        j++;
-      }
-      tokens.push({ kind: "string", value });
-      i = j;
-      continue;
-    }
-    if (source.startsWith("...", i)) {
-      tokens.push({ kind: "punct", value: "..." });
-      i += 3;
-      continue;
-    }
-    if ("!$&()[]{}:=@|".includes(c)) {
-      tokens.push({ kind: "punct", value: c });
-      i++;
-      continue;
-    }
-    if (/[A-Za-z_]/.test(c)) {
-      let j = i + 1;
-      while (j < n && /[A-Za-z0-9_]/.test(source[j]!)) j++;
-      tokens.push({ kind: "name", value: source.slice(i, j) });
-      i = j;
-      continue;
-    }
-    if (/[-0-9]/.test(c)) {
-      let j = i + 1;
-      while (j < n && /[0-9.eE+-]/.test(source[j]!)) j++;
-      tokens.push({ kind: "number", value: source.slice(i, j) });
-      i = j;
-      continue;
-    }
+    return names;
+  } catch {
     return null;
   }
-  return tokens;
 }
 
-export type { Token as GraphqlToken };
+/**
+ * Pushes every field under a selection set. With `fragments`, named spreads are followed (each
+ * fragment once, recorded in `reached`); without, spreads are skipped.
+ */
+function collect(
+  selectionSet: SelectionSetNode | undefined,
+  out: GraphqlField[],
+  fragments: Map<string, FragmentDefinitionNode> | null,
+  reached: Set<string> | null,
+): void {
+  if (!selectionSet) return;
+  for (const selection of selectionSet.selections) {
+    switch (selection.kind) {
+      case Kind.FIELD:
+        out.push({ name: selection.name.value, args: selection.arguments ?? [] });
+        collect(selection.selectionSet, out, fragments, reached);
+        break;
+      case Kind.INLINE_FRAGMENT:
+        collect(selection.selectionSet, out, fragments, reached);
+        break;
+      case Kind.FRAGMENT_SPREAD: {
+        if (!fragments || !reached) break;
+        const name = selection.name.value;
+        if (reached.has(name)) break;
+        reached.add(name);
+        collect(fragments.get(name)?.selectionSet, out, fragments, reached);
+        break;
+      }
+    }
+  }
+}
+
+/** Names of the fields at the top level of an operation, looking through fragments. */
+function collectRoot(selectionSet: SelectionSetNode | undefined, out: string[], fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): void {
+  if (!selectionSet) return;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) out.push(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) collectRoot(selection.selectionSet, out, fragments, seen);
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      collectRoot(fragments.get(selection.name.value)?.selectionSet, out, fragments, seen);
+    }
+  }
+}

@@ -2,6 +2,7 @@
 // and GraphQL APIs, on the action named in the request). Each entry names the provider's
 // published API reference it was built from. A match replaces the generic
 // `http.unclassified_write` finding; several entries may match one request.
+import { Kind } from "graphql";
 import { scanGraphql, type GraphqlField } from "./graphql";
 import { type Finding, type RiskLevel, quoteName } from "./levels";
 
@@ -114,40 +115,61 @@ export function graphqlDocuments(request: HttpRequestView): GraphqlDocument[] | 
 }
 
 interface RailwayScan {
+  /** True when every document was found and parsed. */
   ok: boolean;
+  /** True when the request holds no GraphQL document that could be read (malformed body, persisted query). */
+  unreadable: boolean;
+  /** Documents that do not parse, with the name tokens the lexer found in them (null: not even that). */
+  unparsed: { text: string; names: string[] | null }[];
   hasMutation: boolean;
-  fields: (GraphqlField & { variables: Record<string, unknown> })[];
+  /** Every field in the parsed documents, for telling a read apart. */
+  fields: BoundField[];
+  /** Fields a mutation in the parsed documents could run (see GraphqlScan.mutationFields). */
+  mutationFields: BoundField[];
   rootMutationFields: string[];
 }
+
+type BoundField = GraphqlField & { variables: Record<string, unknown> };
 
 function scanRailway(request: HttpRequestView): RailwayScan | null {
   if (!RAILWAY_HOST.test(request.host) || !request.path.startsWith("/graphql")) return null;
   const documents = graphqlDocuments(request);
-  if (!documents || documents.length === 0) return { ok: false, hasMutation: false, fields: [], rootMutationFields: [] };
-  const result: RailwayScan = { ok: true, hasMutation: false, fields: [], rootMutationFields: [] };
+  const result: RailwayScan = { ok: true, unreadable: false, unparsed: [], hasMutation: false, fields: [], mutationFields: [], rootMutationFields: [] };
+  if (!documents || documents.length === 0) return { ...result, ok: false, unreadable: true };
   for (const document of documents) {
     const scan = scanGraphql(document.query);
-    result.ok &&= scan.ok;
+    if (!scan.ok) {
+      result.ok = false;
+      result.unparsed.push({ text: document.query, names: scan.unparsedNames });
+      continue;
+    }
     if (scan.operations.includes("mutation")) result.hasMutation = true;
     result.fields.push(...scan.fields.map((f) => ({ ...f, variables: document.variables })));
+    result.mutationFields.push(...scan.mutationFields.map((f) => ({ ...f, variables: document.variables })));
     result.rootMutationFields.push(...scan.rootMutationFields);
   }
   return result;
 }
 
 /**
- * Fields of a Railway mutation with a given name. When the document cannot be lexed we cannot
- * prove the mutation is absent, so any occurrence of the name in the raw text counts (fail closed).
+ * Fields of a Railway mutation with a given name. When a document does not parse we cannot prove
+ * the mutation is absent, so fail closed: the name counts if the lexer saw it as a name token, or,
+ * when the document does not even lex (or the body holds no readable document), if it appears
+ * anywhere in the text. Such a match has no arguments, so argument checks treat it as the worst case.
  */
-function railwayMutation(request: HttpRequestView, field: string): (GraphqlField & { variables: Record<string, unknown> })[] {
+function railwayMutation(request: HttpRequestView, field: string): BoundField[] {
   const scan = scanRailway(request);
   if (!scan) return [];
-  if (!scan.ok) {
+  const unknown: BoundField = { name: field, args: [], variables: {} };
+  if (scan.unreadable) {
     const raw = [request.text ?? "", JSON.stringify(request.json ?? null), request.query.get("query") ?? ""].join("\n");
-    return raw.includes(field) ? [{ name: field, args: [], variables: {} }] : [];
+    return raw.includes(field) ? [unknown] : [];
   }
-  if (!scan.hasMutation) return [];
-  return scan.fields.filter((f) => f.name === field);
+  const found = scan.mutationFields.filter((f) => f.name === field);
+  for (const document of scan.unparsed) {
+    if (document.names ? document.names.includes(field) : document.text.includes(field)) found.push(unknown);
+  }
+  return found;
 }
 
 function railwayEntry(id: string, field: string, what: string): HttpCatalogEntry {
@@ -163,19 +185,12 @@ function railwayEntry(id: string, field: string, what: string): HttpCatalogEntry
 }
 
 /** True when the `kinds` argument of a backup-schedule update is provably non-empty. */
-function scheduleKeepsBackups(field: GraphqlField & { variables: Record<string, unknown> }): boolean {
-  const args = field.args;
-  for (let i = 0; i < args.length - 2; i++) {
-    const name = args[i]!;
-    if (name.kind !== "name" || name.value !== "kinds" || args[i + 1]?.value !== ":") continue;
-    const value = args[i + 2]!;
-    if (value.kind === "punct" && value.value === "[") return args[i + 3] !== undefined && args[i + 3]!.value !== "]";
-    if (value.kind === "punct" && value.value === "$") {
-      const variable = args[i + 3];
-      const bound = variable ? field.variables[variable.value] : undefined;
-      return Array.isArray(bound) && bound.length > 0;
-    }
-    return false;
+function scheduleKeepsBackups(field: BoundField): boolean {
+  const kinds = field.args.find((a) => a.name.value === "kinds")?.value;
+  if (kinds?.kind === Kind.LIST) return kinds.values.length > 0;
+  if (kinds?.kind === Kind.VARIABLE) {
+    const bound = field.variables[kinds.name.value];
+    return Array.isArray(bound) && bound.length > 0;
   }
   return false;
 }
@@ -614,9 +629,13 @@ export function matchHttpCatalog(request: HttpRequestView, catalog: readonly Htt
   if (findings.length === 0) {
     const railway = scanRailway(request);
     if (railway?.ok && !railway.hasMutation && railway.fields.length > 0) knownRead = true;
-    else if (railway?.ok && railway.rootMutationFields.length > 0) {
+    else if (railway?.ok && railway.hasMutation) {
       const names = [...new Set(railway.rootMutationFields)].map(quoteName).join(", ");
-      findings.push({ id: "http.unclassified_write", level: "high", message: `Runs Railway GraphQL mutation ${names}, which Countersign does not classify` });
+      const what = names === "" ? "a GraphQL mutation" : `GraphQL mutation ${names}`;
+      findings.push({ id: "http.unclassified_write", level: "high", message: `Runs Railway ${what}, which Countersign does not classify` });
+    } else if (railway && railway.unparsed.length > 0) {
+      // Fail closed whatever the method: a document Countersign cannot parse may hold a mutation.
+      findings.push({ id: "http.unclassified_write", level: "high", message: "Sends Railway a GraphQL document Countersign cannot parse, so cannot rule out a mutation" });
     }
   }
   return { findings, knownRead };

@@ -161,6 +161,21 @@ describe("Railway GraphQL", () => {
     ["a query is a read", gql("query { projects { edges { node { id name } } } }"), "low", []],
     ["a query that mentions volumeDelete in a string is a read", gql('query { project(id: "volumeDelete") { id } }'), "low", []],
     ["unlexable documents fail closed", gql('mutation { volumeDelete(volumeId: "v) }'), "critical", ["http.delete_volume"]],
+    ["an alias hiding volumeDelete", gql('mutation { harmless: volumeDelete(volumeId: "v") { id } }'), "critical", ["http.delete_volume"]],
+    [
+      "operationName pointing at the harmless of two operations",
+      { method: "POST", url: RAILWAY, body: { query: 'query Safe { me { id } }\nmutation Wipe { projectDelete(id: "p") }', operationName: "Safe" } },
+      "critical",
+      ["http.delete_project"],
+    ],
+    ["a named fragment spreading the destructive field", gql('mutation Tidy { ...Cleanup } fragment Cleanup on Mutation { ... on Mutation { gone: serviceDelete(id: "s") } }'), "critical", ["http.delete_service"]],
+    ["a name only inside a block string and a comment", gql('mutation {\n  # projectDelete(id: "p")\n  variableUpsert(input: {name: "a", value: """serviceDelete"""})\n}'), "high", ["http.unclassified_write"]],
+    ["an unparseable document naming a destructive field fails closed", gql('mutation { a: { volumeDelete(volumeId: "v") }'), "critical", ["http.delete_volume"]],
+    ["an unparseable document is at least high", gql('mutation { variableUpsert(input: {name: "a"} '), "high", ["http.unclassified_write"]],
+    ["an unparseable document sent with GET is at least high", { method: "GET", url: `${RAILWAY}?query=${encodeURIComponent("mutation { x(")}` }, "high", ["http.unclassified_write"]],
+    ["an unparseable document with the name only in a string is high, not critical", gql('query { me { id } } """volumeDelete"""'), "high", ["http.unclassified_write"]],
+    ["a document that does not even lex falls back to the raw text", gql("mutation { % volumeDelete }"), "critical", ["http.delete_volume"]],
+    ["a query in a batch does not hide a mutation in the other document", { method: "POST", url: RAILWAY, body: [{ query: "query { volumeDelete }" }, { query: "mutation { a }" }] }, "high", ["http.unclassified_write"]],
     ["a persisted query without text is unclassified", { method: "POST", url: RAILWAY, body: { extensions: { persistedQuery: { sha256Hash: "abc" } } } }, "high", ["http.unclassified_write"]],
   ]);
 

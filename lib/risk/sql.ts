@@ -319,8 +319,8 @@ const HANDLERS: Record<string, Handler> = {
   DeleteStmt(node, ctx) {
     const name = relationName(node.relation);
     const where = node.whereClause;
-    if (where === undefined || isAlwaysTrue(where)) {
-      const why = where === undefined ? "" : " (its WHERE clause is always true)";
+    const why = wholeTableWhy(node, where);
+    if (why !== null) {
       add(ctx, "sql.delete_without_where", "critical", `Deletes every row of ${quoteName(name)}${why}`, [name]);
     } else {
       add(ctx, "sql.write", "medium", `Deletes the rows of ${quoteName(name)} that match a WHERE clause`, [name]);
@@ -330,8 +330,8 @@ const HANDLERS: Record<string, Handler> = {
   UpdateStmt(node, ctx) {
     const name = relationName(node.relation);
     const where = node.whereClause;
-    if (where === undefined || isAlwaysTrue(where)) {
-      const why = where === undefined ? "" : " (its WHERE clause is always true)";
+    const why = wholeTableWhy(node, where);
+    if (why !== null) {
       add(ctx, "sql.update_without_where", "high", `Updates every row of ${quoteName(name)}${why}`, [name]);
     } else {
       add(ctx, "sql.write", "medium", `Updates the rows of ${quoteName(name)} that match a WHERE clause`, [name]);
@@ -865,7 +865,14 @@ export function isAlwaysTrue(expr: unknown): boolean {
   return evalBool(expr) === true;
 }
 
-function evalBool(expr: unknown): boolean | null {
+/** The table a DELETE or UPDATE writes, for WHERE clauses that re-select it. */
+interface SelfTable {
+  target: Node | undefined;
+  /** CTE names of the statement, which would shadow a table of the same name. */
+  ctes: Set<string>;
+}
+
+function evalBool(expr: unknown, self?: SelfTable): boolean | null {
   const node = asNode(expr);
   if (!node) return null;
   const constant = constOf(node);
@@ -875,10 +882,10 @@ function evalBool(expr: unknown): boolean | null {
   if (bool) {
     const args = asArray(bool.args);
     if (bool.boolop === "NOT_EXPR") {
-      const inner = evalBool(args[0]);
+      const inner = evalBool(args[0], self);
       return inner === null ? null : !inner;
     }
-    const values = args.map(evalBool);
+    const values = args.map((a) => evalBool(a, self));
     if (bool.boolop === "AND_EXPR") {
       if (values.some((v) => v === false)) return false;
       return values.every((v) => v === true) ? true : null;
@@ -896,7 +903,7 @@ function evalBool(expr: unknown): boolean | null {
 
   const test = asNode(node.BooleanTest);
   if (test) {
-    const inner = evalBool(test.arg);
+    const inner = evalBool(test.arg, self);
     if (inner === null) return null;
     if (test.booltesttype === "IS_TRUE" || test.booltesttype === "IS_NOT_FALSE") return inner;
     if (test.booltesttype === "IS_FALSE" || test.booltesttype === "IS_NOT_TRUE") return !inner;
@@ -908,6 +915,7 @@ function evalBool(expr: unknown): boolean | null {
     const select = asNode(asNode(sublink.subselect)?.SelectStmt);
     if (select && select.fromClause === undefined && select.whereClause === undefined && select.havingClause === undefined) return true;
   }
+  if (sublink && self && selfSubqueryCoversAll(sublink, self)) return true;
   return null;
 }
 
@@ -950,6 +958,76 @@ function evalAExpr(expr: Node): boolean | null {
     default:
       return null;
   }
+}
+
+/**
+ * Why a DELETE or UPDATE reaches every row of its table: "" without a WHERE clause, a reason when
+ * the clause is always true or only re-selects the same table, null when it filters.
+ */
+function wholeTableWhy(stmt: Node, where: unknown): string | null {
+  if (where === undefined) return "";
+  if (isAlwaysTrue(where)) return " (its WHERE clause is always true)";
+  const target = asNode(stmt.relation);
+  if (target && evalBool(where, { target: asNode(target.RangeVar) ?? target, ctes: cteNames(stmt) }) === true) {
+    return " (its WHERE clause only matches the table against an unfiltered subquery of itself)";
+  }
+  return null;
+}
+
+function cteNames(stmt: Node): Set<string> {
+  const names = new Set<string>();
+  for (const cte of asArray(asNode(stmt.withClause)?.ctes)) {
+    const name = asNode(asNode(cte)?.CommonTableExpr)?.ctename;
+    if (typeof name === "string") names.add(name);
+  }
+  return names;
+}
+
+/**
+ * True when a sub-select reads every row of the statement's own table: one plain table reference
+ * to it (not ONLY when the target includes child tables), no WHERE, HAVING, LIMIT/OFFSET, set
+ * operation, CTE or join, and not shadowed by a CTE of the outer statement.
+ */
+function unfilteredSelfSelect(select: Node | undefined, self: SelfTable): Node | null {
+  if (!select || select.whereClause !== undefined || select.havingClause !== undefined) return null;
+  if (select.limitCount !== undefined || select.limitOffset !== undefined || select.withClause !== undefined) return null;
+  if (select.op !== undefined && select.op !== "SETOP_NONE") return null;
+  const from = asArray(select.fromClause);
+  const table = from.length === 1 ? asNode(asNode(from[0])?.RangeVar) : undefined;
+  if (!table || !self.target) return null;
+  if (typeof table.schemaname !== "string" && typeof table.relname === "string" && self.ctes.has(table.relname)) return null;
+  if (qualify(rangeVarParts(table)) !== qualify(rangeVarParts(self.target))) return null;
+  if (table.inh !== true && self.target.inh === true) return null; // `ONLY t` skips child tables (the parser omits inh when false)
+  return table;
+}
+
+/** The column a ColumnRef names when its qualifier (if any) can only mean `table`. */
+function columnOf(expr: unknown, table: Node): string | null {
+  const fields = asArray(asNode(asNode(expr)?.ColumnRef)?.fields).map((f) => asNode(asNode(f)?.String)?.sval);
+  if (fields.length === 0 || fields.some((f) => typeof f !== "string")) return null;
+  const qualifier = fields.slice(0, -1) as string[];
+  if (qualifier.length > 0) {
+    const alias = asNode(table.alias)?.aliasname;
+    const allowed = typeof alias === "string" ? [[alias]] : [rangeVarParts(table), rangeVarParts(table).slice(-2), rangeVarParts(table).slice(-1)];
+    if (!allowed.some((parts) => parts.length === qualifier.length && parts.every((p, i) => p === qualifier[i]))) return null;
+  }
+  return fields.at(-1) as string;
+}
+
+/** `col IN (SELECT col FROM same_table)`, `col = ANY (…)` or `EXISTS (SELECT … FROM same_table)`. */
+function selfSubqueryCoversAll(sublink: Node, self: SelfTable): boolean {
+  const select = asNode(asNode(sublink.subselect)?.SelectStmt);
+  const table = unfilteredSelfSelect(select, self);
+  if (!table || !select || !self.target) return false;
+  if (sublink.subLinkType === "EXISTS_SUBLINK") return true;
+  if (sublink.subLinkType !== "ANY_SUBLINK") return false;
+  const op = nameParts(sublink.operName);
+  if (op.length > 0 && (op.length !== 1 || op[0] !== "=")) return false;
+  const targets = asArray(select.targetList);
+  if (targets.length !== 1) return false;
+  const outer = columnOf(sublink.testexpr, self.target);
+  const inner = columnOf(asNode(asNode(targets[0])?.ResTarget)?.val, table);
+  return outer !== null && outer === inner;
 }
 
 /** `x IS NULL OR x IS NOT NULL` */
