@@ -123,3 +123,20 @@ test("people who are not admins cannot see or change the policy", async ({ page 
   expect(exported.status()).toBe(403);
   expect(await exported.json()).toMatchObject({ status: 403 });
 });
+
+test("the simulator replays a past request by its id", async ({ page, agent }) => {
+  const created = await agent.create({
+    operation: { kind: "shell", target: { environment: "production", resource: "aws/rds" }, command: "aws rds delete-db-snapshot --db-snapshot-identifier nightly" },
+  });
+  expect(created.status).toBe("denied");
+  await signInAt(page, ADMIN, "/policy");
+  const simulator = page.getByRole("region", { name: "Simulator" });
+  await simulator.getByLabel("Or a past request (ID)").fill(created.id);
+  await simulator.getByRole("button", { name: "Simulate" }).click();
+  const outcome = simulator.getByRole("region", { name: "Simulation result" });
+  await expect(outcome).toContainText("deny-backup-destruction");
+  await expect(outcome).toContainText("backup.delete_snapshot");
+  await simulator.getByLabel("Or a past request (ID)").fill("00000000-0000-0000-0000-000000000000");
+  await simulator.getByRole("button", { name: "Simulate" }).click();
+  await expect(simulator.getByText("No request with id 00000000-0000-0000-0000-000000000000.")).toBeVisible();
+});

@@ -171,6 +171,7 @@ function Simulator({
   const [operation, setOperation] = useState(EXAMPLE_OPERATION);
   const [environment, setEnvironment] = useState("");
   const [agent, setAgent] = useState("");
+  const [pastRequest, setPastRequest] = useState("");
   const [useEdited, setUseEdited] = useState(false);
   const id = useId();
   return (
@@ -194,6 +195,22 @@ function Simulator({
             spellCheck={false}
             rows={8}
             className={`${inputClass} mt-1 font-mono text-[13px] leading-5`}
+          />
+        </div>
+        <div>
+          <label htmlFor={`${id}-request`} className={labelClass}>
+            Or a past request (ID)
+          </label>
+          <input
+            id={`${id}-request`}
+            name="request"
+            value={pastRequest}
+            onChange={(e) => setPastRequest(e.target.value.trim())}
+            maxLength={36}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="Replays its exact operation and agent instead of the JSON above"
+            className={`${inputClass} mt-1 font-mono text-[13px]`}
           />
         </div>
         <div className="grid gap-3 sm:grid-cols-2">

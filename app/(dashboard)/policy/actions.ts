@@ -54,10 +54,22 @@ export async function simulatePolicyAction(_prev: SimulationResult, form: FormDa
     await requireActionReviewer("admin");
     const prisma = await db();
     let operation: unknown;
-    try {
-      operation = JSON.parse(rawString(form, "operation"));
-    } catch (error) {
-      return { error: `The operation is not valid JSON: ${error instanceof Error ? error.message : "cannot be read"}.` };
+    let agentName = formString(form, "agent");
+    const requestId = formString(form, "request");
+    if (requestId) {
+      // Replay a past request: its exact operation and its agent, under the rules chosen below.
+      const past = /^[0-9a-f-]{36}$/i.test(requestId)
+        ? await prisma.request.findUnique({ where: { id: requestId }, select: { operation: true, agent: { select: { name: true } } } })
+        : null;
+      if (!past) return { error: `No request with id ${requestId}.` };
+      operation = past.operation;
+      agentName ||= past.agent.name;
+    } else {
+      try {
+        operation = JSON.parse(rawString(form, "operation"));
+      } catch (error) {
+        return { error: `The operation is not valid JSON: ${error instanceof Error ? error.message : "cannot be read"}.` };
+      }
     }
     let rules;
     let version: number | null;
@@ -74,7 +86,7 @@ export async function simulatePolicyAction(_prev: SimulationResult, form: FormDa
     const s = await simulatePastedOperation(prisma, {
       operation,
       environment: formString(form, "environment"),
-      agentName: formString(form, "agent"),
+      agentName,
       rules,
       version,
     });
