@@ -1,0 +1,197 @@
+// The built-in SQL executor against real PostgreSQL: a scratch database plays the registered
+// resource; Countersign's own database is the embedded one. The dry run must leave the target
+// byte-for-byte unchanged; approved statements run once; the connection URL never leaks.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import pg from "pg";
+import { DATABASE_KINDS, createPostgresDatabase } from "../../test/databases";
+import { createHarness, type Harness } from "../../test/api-harness";
+import * as resourcesRoute from "../../app/api/v1/resources/route";
+import * as sqlRoute from "../../app/api/v1/resources/[name]/sql/route";
+import { setConfig } from "../env";
+import { decideRequest } from "../requests";
+import { registerResource, listResources, resourceConnection } from "../resources";
+import { dryRunSql } from "./dry-run";
+import { runSqlOnResource } from "./run-sql";
+
+const SEED = `
+  CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email text);
+  INSERT INTO customers SELECT g, 'customer ' || g, 'c' || g || '@example.com' FROM generate_series(1, 12) g;
+  CREATE TABLE orders (id serial PRIMARY KEY, customer_id int REFERENCES customers(id), total numeric);
+  CREATE VIEW customer_names AS SELECT id, name FROM customers;
+  CREATE VIEW big_customers AS SELECT c.id FROM customers c WHERE c.id > 10;
+  ANALYZE customers;
+`;
+
+describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on PostgreSQL", () => {
+  let h: Harness;
+  let target: { url: string; drop(): Promise<void> };
+  let client: pg.Client;
+  const responses: unknown[] = [];
+  const logLines: string[] = [];
+  const staging = `staging-db-${Math.random().toString(36).slice(2, 8)}`;
+  const production = `prod-db-${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    h = await createHarness("embedded");
+    setConfig({ ...h.config, logLevel: "debug" });
+    const write = process.stdout.write.bind(process.stdout);
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      logLines.push(String(chunk));
+      return write(chunk as never, ...(rest as []));
+    });
+    target = await createPostgresDatabase();
+    client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    await client.query(SEED);
+    const admin = await h.user("admin");
+    await registerResource(h.database.prisma, h.config, { name: staging, environment: "staging", connectionUrl: target.url, description: "scratch" }, { type: "user", id: admin.id });
+    await registerResource(h.database.prisma, h.config, { name: production, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await client?.end();
+    await target?.drop();
+    await h?.close();
+  });
+
+  const fingerprint = async () => {
+    const { rows } = await client.query(
+      `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM orders)::int AS orders,
+              (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM customers t) AS checksum,
+              (SELECT count(*) FROM pg_class WHERE relname IN ('customers', 'orders', 'customer_names', 'big_customers'))::int AS relations`,
+    );
+    return rows[0];
+  };
+
+  const runSql = async (key: string, name: string, body: unknown) => {
+    const res = await h.call(sqlRoute.POST, "POST", `/api/v1/resources/${encodeURIComponent(name)}/sql`, { key, body, params: { name: encodeURIComponent(name) } });
+    responses.push(res.body);
+    return res;
+  };
+
+  it("measures a DELETE without changing a byte, counting the statement's own WHERE", async () => {
+    const before = await fingerprint();
+    const dryRun = await dryRunSql(target.url, "DELETE FROM customers WHERE id > 5");
+    expect(await fingerprint()).toEqual(before);
+    expect(dryRun.statements[0].tables[0]).toMatchObject({
+      action: "delete",
+      table: "public.customers",
+      totalRows: 12,
+      affectedRows: 7,
+      estimatedRows: 12,
+      dependentViews: ["public.big_customers", "public.customer_names"],
+      referencingTables: ["public.orders"],
+    });
+    expect(dryRun.sentence).toMatch(/^Deletes 7 of 12 rows in `public\.customers` \([\d.]+ kB\); 2 views depend on it; 1 table references it\.$/);
+    expect(dryRun.details).toContain("plan (EXPLAIN, not ANALYZE)");
+    expect(dryRun.details).toMatch(/Delete on customers/);
+  });
+
+  it.each([
+    ["DROP TABLE customers CASCADE", /^Drops `public\.customers` \([\d.]+ kB\) with 12 rows; 2 views depend on it/],
+    ["TRUNCATE customers, orders", /^Empties `public\.customers` .*: all 12 rows.* Empties `public\.orders` .*: all 0 rows/],
+    ["UPDATE customers c SET name = 'x' FROM orders o WHERE o.customer_id = c.id", /^Updates 0 of 12 rows in `public\.customers`/],
+    ["DELETE FROM customers WHERE id IN (SELECT id FROM customers WHERE id <= 3); DELETE FROM orders", /^Deletes 3 of 12 rows .* Deletes 0 of 0 rows in `public\.orders`/],
+    ["DELETE FROM customers WHERE pg_sleep(10) IS NULL", /^Deletes an uncounted number of the 12 rows in `public\.customers`/],
+    ["DROP TABLE nope", /^Drops "nope", which does not exist\.$/],
+  ])("dry-runs %s read-only", async (sql, sentence) => {
+    const before = await fingerprint();
+    const dryRun = await dryRunSql(target.url, sql);
+    expect(await fingerprint()).toEqual(before);
+    expect(dryRun.sentence).toMatch(sentence);
+  });
+
+  it("runs an allowed SELECT through the API and returns its rows, capped", async () => {
+    const agent = await h.agent({ environments: ["staging"] });
+    const res = await runSql(agent.key, staging, { sql: "SELECT id, name FROM customers ORDER BY id", summary: "List customers" });
+    expect(res.status).toBe(200);
+    expect(res.body.request).toMatchObject({ status: "executed", environment: "staging", resource: staging, kind: "sql" });
+    expect(res.body.result).toMatchObject({ status: "executed", commands: ["SELECT 12"], fields: ["id", "name"], rowCount: 12, truncated: false });
+    expect(res.body.result.rows[0]).toEqual({ id: 1, name: "customer 1" });
+
+    const capped = await runSqlOnResource(h.database, h.config, await caller(agent), { resource: staging, sql: "SELECT id FROM customers", maxRows: 5 });
+    expect(capped.result).toMatchObject({ status: "executed", truncated: true });
+    expect((capped.result as { rows: unknown[] }).rows).toHaveLength(5);
+  });
+
+  it("holds a DROP TABLE pending with the measured diff, and drops nothing", async () => {
+    const agent = await h.agent({ environments: ["staging"] });
+    const before = await fingerprint();
+    const res = await runSql(agent.key, staging, { sql: "DROP TABLE customers CASCADE;", wait: 1 });
+    expect(res.status).toBe(202);
+    expect(res.body.request).toMatchObject({ status: "pending", environment: "staging", resource: staging, requiredApprovals: 1 });
+    expect(res.body.result).toBeUndefined();
+    expect(await fingerprint()).toEqual(before);
+    const row = await h.database.prisma.request.findUniqueOrThrow({ where: { id: res.body.request.id } });
+    expect(JSON.stringify(row)).toMatch(/Drops `public\.customers`/);
+  });
+
+  it("takes the environment from the registration, never from the agent", async () => {
+    const agent = await h.agent({ environments: ["staging"] });
+    const res = await runSql(agent.key, production, { sql: "SELECT 1" });
+    expect(res.status).toBe(403);
+    expect(res.body.type).toMatch(/environment_not_allowed/);
+    const missing = await runSql(agent.key, "no-such-resource", { sql: "SELECT 1" });
+    expect(missing.status).toBe(404);
+  });
+
+  it("runs an approved statement exactly once after people approve", async () => {
+    const agent = await h.agent({ environments: ["production"] });
+    const approver = await h.user("approver");
+    const before = await fingerprint();
+    const running = runSqlOnResource(h.database, h.config, await caller(agent), { resource: production, sql: "DELETE FROM customers WHERE id > 10", waitSeconds: 20 });
+    let pending;
+    for (let i = 0; i < 100 && !pending; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      pending = await h.database.prisma.request.findFirst({ where: { agentId: agent.id, status: "pending" } });
+    }
+    expect(pending).toBeTruthy();
+    expect(await fingerprint()).toEqual(before);
+    await decideRequest(h.database.prisma, h.config, { requestId: pending!.id, reviewerId: approver.id, decision: { decision: "approve", confirmation: production } });
+    const outcome = await running;
+    responses.push(outcome);
+    expect(outcome.request.status).toBe("executed");
+    expect(outcome.result).toMatchObject({ status: "executed", commands: ["DELETE 2"] });
+    expect((await fingerprint()).customers).toBe(10);
+    const grant = await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: pending!.id } });
+    expect(grant.redeemedAt).not.toBeNull();
+  });
+
+  it("lists resources without their connection URLs and never leaks the URL anywhere", async () => {
+    const agent = await h.agent();
+    const list = await h.call(resourcesRoute.GET, "GET", "/api/v1/resources", { key: agent.key });
+    responses.push(list.body);
+    expect(list.status).toBe(200);
+    expect(list.body.resources).toEqual(
+      expect.arrayContaining([{ name: staging, environment: "staging", kind: "postgres", description: "scratch" }]),
+    );
+    expect(await listResources(h.database.prisma)).not.toHaveProperty("0.connectionUrlEnc");
+    expect((await resourceConnection(h.database.prisma, h.config, staging)).connectionUrl).toBe(target.url);
+
+    const secretParts = [target.url, new URL(target.url).pathname.slice(1)];
+    const password = new URL(target.url).password;
+    if (password) secretParts.push(decodeURIComponent(password));
+    const audit = await h.database.prisma.auditEvent.findMany();
+    expect(audit.some((e) => e.type === "resource.registered")).toBe(true);
+    const requests = await h.database.prisma.request.findMany();
+    const stored = await h.database.prisma.resource.findMany();
+    const haystacks = {
+      responses: JSON.stringify(responses),
+      audit: JSON.stringify(audit, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      requests: JSON.stringify(requests),
+      logs: logLines.join(""),
+      storedEnvelope: stored.map((r) => r.connectionUrlEnc).join(),
+    };
+    for (const [where, text] of Object.entries(haystacks)) {
+      for (const secret of secretParts) expect(text.includes(secret), `${where} contains ${secret}`).toBe(false);
+    }
+  });
+
+  async function caller(agent: { id: string; keyId: string }) {
+    const prisma = h.database.prisma;
+    return {
+      agent: await prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }),
+      key: await prisma.agentKey.findUniqueOrThrow({ where: { id: agent.keyId } }),
+    } as never;
+  }
+});

@@ -1,0 +1,183 @@
+// Pure helpers over the PostgreSQL parse tree and scanner: split a batch into statements and take
+// the source text of a DELETE's or UPDATE's target, extra FROM/USING list and WHERE clause, so
+// the dry run can count the rows the statement's own WHERE matches. The installed libpg-query
+// has no deparser, so the text comes from scanner token offsets, and every count query built from
+// it is re-parsed and its WHERE compared with the original's parse tree before it is run.
+import { parseSql, scanSql } from "../risk/engine";
+
+export type Node = Record<string, unknown>;
+
+export interface ParsedStatement {
+  /** The statement's node type, e.g. `DeleteStmt`. */
+  type: string;
+  node: Node;
+  text: string;
+}
+
+export function splitStatements(sql: string): { ok: true; statements: ParsedStatement[] } | { ok: false; message: string } {
+  const parsed = parseSql(sql);
+  if (!parsed.ok) return { ok: false, message: parsed.error.message };
+  const statements = (parsed.result.stmts ?? []).map((raw) => {
+    const entry = raw as { stmt?: Node; stmt_location?: number; stmt_len?: number };
+    const start = entry.stmt_location ?? 0;
+    const end = entry.stmt_len ? start + entry.stmt_len : sql.length;
+    const [type, node] = Object.entries(entry.stmt ?? {})[0] ?? ["Unknown", {}];
+    return { type, node: node as Node, text: sql.slice(start, end).trim() };
+  });
+  return { ok: true, statements };
+}
+
+interface Token {
+  start: number;
+  end: number;
+  word: string | null;
+  depth: number;
+}
+
+/** Tokens with the parenthesis depth they sit at; keywords upper-cased in `word`. */
+function tokens(text: string): Token[] | null {
+  const scanned = scanSql(text);
+  if (!scanned) return null;
+  let depth = 0;
+  return scanned.tokens.map((t) => {
+    const raw = text.slice(t.start, t.end);
+    if (raw === ")" || raw === "]") depth--;
+    const token = { start: t.start, end: t.end, word: t.keywordKind ? raw.toUpperCase() : null, depth };
+    if (raw === "(" || raw === "[") depth++;
+    return token;
+  });
+}
+
+export interface CountParts {
+  /** The target relation as written, with alias and ONLY (`ONLY public.customers AS c`). */
+  relation: string;
+  /** DELETE … USING / UPDATE … FROM list as written, if any. */
+  from: string | null;
+  /** The WHERE condition as written, if any. */
+  where: string | null;
+}
+
+/** The source text of a DELETE's or UPDATE's target, FROM/USING list and WHERE condition. */
+export function countParts(stmt: ParsedStatement): CountParts | null {
+  if (stmt.type !== "DeleteStmt" && stmt.type !== "UpdateStmt") return null;
+  if (stmt.node.withClause) return null;
+  const text = stmt.text;
+  const toks = tokens(text);
+  if (!toks || toks.length === 0) return null;
+  const top = (word: string, after = -1) => toks.findIndex((t, i) => i > after && t.depth === 0 && t.word === word);
+  const startOf = (i: number) => (i < 0 ? text.length : toks[i].start);
+  const firstOf = (words: string[], after: number) => {
+    const found = words.map((w) => top(w, after)).filter((i) => i >= 0);
+    return found.length ? Math.min(...found) : -1;
+  };
+  const whereAt = top("WHERE");
+  const returningAt = top("RETURNING");
+  let relation: string;
+  let from: string | null = null;
+  if (stmt.type === "DeleteStmt") {
+    const fromAt = top("FROM");
+    if (fromAt < 0) return null;
+    const usingAt = top("USING", fromAt);
+    const relEnd = firstOf(["USING", "WHERE", "RETURNING"], fromAt);
+    relation = text.slice(toks[fromAt].end, startOf(relEnd)).trim();
+    if (usingAt >= 0) from = text.slice(toks[usingAt].end, startOf(firstOf(["WHERE", "RETURNING"], usingAt))).trim();
+  } else {
+    const setAt = top("SET");
+    if (setAt < 0) return null;
+    relation = text.slice(toks[0].end, toks[setAt].start).trim();
+    const fromAt = top("FROM", setAt);
+    if (fromAt >= 0) from = text.slice(toks[fromAt].end, startOf(firstOf(["WHERE", "RETURNING"], fromAt))).trim();
+  }
+  let where: string | null = null;
+  if (whereAt >= 0) {
+    const end = returningAt > whereAt ? toks[returningAt].start : text.length;
+    where = text.slice(toks[whereAt].end, end).trim().replace(/;\s*$/, "");
+    if (/^CURRENT\s+OF\b/i.test(where)) return null;
+  }
+  return { relation, from, where };
+}
+
+/** The parse tree without source positions, for comparing two parses of the same expression. */
+function withoutLocations(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutLocations);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Node)
+        .filter(([k]) => k !== "location" && k !== "stmt_location" && k !== "stmt_len")
+        .map(([k, v]) => [k, withoutLocations(v)]),
+    );
+  }
+  return value;
+}
+
+// Functions a WHERE clause may call and still be counted: none of them writes, sleeps, reaches
+// outside the database or reads files. A condition calling anything else is not evaluated.
+const COUNTABLE_FUNCTIONS = new Set([
+  "now", "current_date", "current_timestamp", "localtimestamp", "clock_timestamp", "statement_timestamp",
+  "date_trunc", "date_part", "extract", "age", "make_date", "make_interval", "to_timestamp", "to_date", "to_char",
+  "lower", "upper", "length", "char_length", "trim", "btrim", "ltrim", "rtrim", "substring", "substr", "left", "right",
+  "replace", "concat", "position", "strpos", "starts_with", "split_part", "regexp_like",
+  "abs", "round", "floor", "ceil", "greatest", "least", "coalesce", "nullif",
+  "array_length", "cardinality", "any", "jsonb_typeof", "json_typeof", "jsonb_array_length",
+  "count", "min", "max", "sum", "avg", "exists",
+]);
+
+function calledFunctions(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => calledFunctions(v, out));
+  else if (value && typeof value === "object") {
+    for (const [key, child] of Object.entries(value as Node)) {
+      if (key === "FuncCall") {
+        const names = ((child as Node).funcname as Array<{ String?: { sval?: string } }>) ?? [];
+        out.push(names.map((n) => n.String?.sval ?? "?").join("."));
+      }
+      calledFunctions(child, out);
+    }
+  }
+  return out;
+}
+
+export type CountQuery = { ok: true; sql: string } | { ok: false; reason: string };
+
+/**
+ * A `SELECT count(*)` over the rows the statement's WHERE matches, or why there is none. The
+ * query is accepted only if it parses as one SELECT whose condition is exactly the original's.
+ */
+export function countQuery(stmt: ParsedStatement): CountQuery {
+  const parts = countParts(stmt);
+  if (!parts) return { ok: false, reason: "the statement's shape is not supported for counting (WITH, WHERE CURRENT OF)" };
+  const original = stmt.node.whereClause;
+  if (!original || !parts.where) return { ok: false, reason: "no WHERE clause" };
+  const unsafe = calledFunctions(original).filter((name) => !COUNTABLE_FUNCTIONS.has(name.replace(/^pg_catalog\./, "").toLowerCase()));
+  if (unsafe.length) return { ok: false, reason: `the WHERE clause calls ${[...new Set(unsafe)].join(", ")}, which the dry run does not evaluate` };
+  // Newlines before closing text, so a trailing -- comment cannot swallow it.
+  const sql = parts.from
+    ? `SELECT count(*) AS n FROM ${parts.relation} WHERE EXISTS (SELECT 1 FROM ${parts.from} WHERE ${parts.where}\n)`
+    : `SELECT count(*) AS n FROM ${parts.relation} WHERE ${parts.where}\n`;
+  const check = splitStatements(sql);
+  if (!check.ok || check.statements.length !== 1 || check.statements[0].type !== "SelectStmt") {
+    return { ok: false, reason: "the WHERE clause could not be isolated" };
+  }
+  const select = check.statements[0].node;
+  let rebuilt: unknown = select.whereClause;
+  if (parts.from) {
+    const sub = (rebuilt as { SubLink?: { subselect?: { SelectStmt?: Node } } })?.SubLink?.subselect?.SelectStmt;
+    rebuilt = sub?.whereClause;
+  }
+  if (JSON.stringify(withoutLocations(rebuilt)) !== JSON.stringify(withoutLocations(original))) {
+    return { ok: false, reason: "the WHERE clause could not be isolated" };
+  }
+  return { ok: true, sql };
+}
+
+/** `"schema"."name"` from a RangeVar, or the List of Strings a DROP names. */
+export function qualifiedName(parts: Array<string | undefined>): string {
+  return parts
+    .filter((p): p is string => typeof p === "string" && p.length > 0)
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join(".");
+}
+
+export function rangeVarName(node: unknown): string | null {
+  const rv = ((node as Node)?.RangeVar ?? node) as { schemaname?: string; relname?: string } | undefined;
+  return rv?.relname ? qualifiedName([rv.schemaname, rv.relname]) : null;
+}
