@@ -77,5 +77,13 @@ describe("npm run cli -- policy export / import", () => {
     expect(refused.stderr).toMatch(/minRisk/);
     expect((await runCli(["policy", "export", "--version", "2"], env)).code).toBe(0);
     expect((await runCli(["policy", "export", "--json"], env)).stdout).toContain('"version": 2');
+
+    // Circuit-breaker thresholds travel with the rules and round-trip exactly too.
+    const rules = (await runCli(["policy", "export"], env)).stdout.replace(/^/gm, "  ").trimEnd();
+    const withBreaker = `circuitBreaker:\n  count: 4\n  windowSeconds: 60\n  minRisk: critical\n  statuses:\n    - denied\nrules:\n${rules}\n`;
+    const breakerFile = path.join(dataDir, "breaker.yaml");
+    writeFileSync(breakerFile, withBreaker);
+    expect((await runCli(["policy", "import", "--file", breakerFile], env)).stdout).toContain("Saved as policy version 3");
+    expect((await runCli(["policy", "export"], env)).stdout).toBe(withBreaker);
   });
 });

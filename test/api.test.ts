@@ -358,6 +358,39 @@ describe.each(DATABASE_KINDS)("circuit breaker on %s", (kind) => {
   });
 });
 
+describe.each(DATABASE_KINDS)("circuit breaker thresholds set in the policy on %s", (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    const { savePolicy } = await import("../lib/policy/store");
+    const { DEFAULT_POLICY_RULES } = await import("../lib/policy");
+    await savePolicy(h.database.prisma, DEFAULT_POLICY_RULES, { type: "system" }, "tight breaker", {
+      count: 3,
+      windowSeconds: 600,
+      minRisk: "high",
+      statuses: [],
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("quarantines after the policy's count of requests at its risk level, not the default twenty critical", async () => {
+    const agent = await h.agent({ environments: ["staging"] });
+    const create = (statement: string) =>
+      h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation: sql("staging", statement) } });
+    // Medium and low requests do not count at minRisk high.
+    expect((await create("ALTER TABLE t ADD COLUMN c int")).body.status).toBe("approved");
+    expect((await create("SELECT 1")).body.status).toBe("approved");
+    expect((await create("ALTER TABLE t1 DROP COLUMN c")).body).toMatchObject({ status: "pending", risk: { level: "high" } });
+    expect((await create("ALTER TABLE t2 DROP COLUMN c")).body.status).toBe("pending");
+    const third = await create("ALTER TABLE t3 DROP COLUMN c");
+    expect(third.body).toMatchObject({ status: "denied", reason: expect.stringMatching(/3 high-or-higher requests in the last 10 minutes \(threshold 3\)/) });
+    expect(await h.database.prisma.request.count({ where: { agentId: agent.id, status: "pending" } })).toBe(0);
+    expect((await create("SELECT 1")).status).toBe(403);
+  });
+});
+
 describe.each(DATABASE_KINDS)("cool-down after approval on %s", (kind) => {
   let h: Harness;
   let agent: Awaited<ReturnType<Harness["agent"]>>;

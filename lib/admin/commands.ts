@@ -116,10 +116,11 @@ export const COMMANDS: Record<string, Command> = {
   "policy export": async ({ prisma }, a) => {
     const version = optStr(a, "version");
     const policy = version ? await getPolicyVersion(prisma, Number(version)) : await currentPolicy(prisma);
-    return { version: policy.version, yaml: policyToYaml(policy.rules) };
+    return { version: policy.version, yaml: policyToYaml(policy.rules, policy.circuitBreaker) };
   },
   "policy import": async ({ prisma }, a) => {
-    const saved = await savePolicy(prisma, policyFromYaml(str(a, "yaml")), CLI, optStr(a, "note") ?? "Imported with the CLI");
+    const policy = policyFromYaml(str(a, "yaml"));
+    const saved = await savePolicy(prisma, policy.rules, CLI, optStr(a, "note") ?? "Imported with the CLI", policy.circuitBreaker);
     return { version: saved.version, rules: saved.rules.length };
   },
   "setup-link": async ({ prisma, config }) => {

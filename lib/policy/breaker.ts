@@ -46,8 +46,21 @@ export interface BreakerDecision {
   reason: string;
 }
 
-function counts(event: BreakerEvent, thresholds: BreakerThresholds): boolean {
+/** Whether a request with this risk and status counts towards the breaker. */
+export function countsTowardBreaker(event: Pick<BreakerEvent, "risk" | "status">, thresholds: BreakerThresholds): boolean {
   return compareRisk(event.risk, thresholds.minRisk) >= 0 || thresholds.statuses.includes(event.status);
+}
+
+function breakerWords(limits: BreakerThresholds): { what: string; window: string } {
+  const what = `${limits.minRisk === "critical" ? "critical" : `${limits.minRisk}-or-higher`}${limits.statuses.length ? ` or ${limits.statuses.join("/")}` : ""} requests`;
+  const window = limits.windowSeconds % 60 === 0 ? `${limits.windowSeconds / 60} minute${limits.windowSeconds === 60 ? "" : "s"}` : `${limits.windowSeconds} seconds`;
+  return { what, window };
+}
+
+/** The thresholds in a sentence, for the policy page. */
+export function describeBreaker(thresholds: BreakerThresholds): string {
+  const { what, window } = breakerWords(thresholds);
+  return `An agent that sends ${thresholds.count} ${what} within ${window} is quarantined until an admin lifts it.`;
 }
 
 /**
@@ -59,11 +72,10 @@ export function evaluateBreaker(history: readonly BreakerEvent[], thresholds: Br
   const limits = BreakerThresholds.parse(thresholds);
   const windowStart = new Date(now.getTime() - limits.windowSeconds * 1000);
   const counted = history
-    .filter((event) => event.createdAt.getTime() > windowStart.getTime() && counts(event, limits))
+    .filter((event) => event.createdAt.getTime() > windowStart.getTime() && countsTowardBreaker(event, limits))
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const quarantine = counted.length >= limits.count;
-  const what = `${limits.minRisk === "critical" ? "critical" : `${limits.minRisk}-or-higher`}${limits.statuses.length ? ` or ${limits.statuses.join("/")}` : ""} requests`;
-  const window = limits.windowSeconds % 60 === 0 ? `${limits.windowSeconds / 60} minute${limits.windowSeconds === 60 ? "" : "s"}` : `${limits.windowSeconds} seconds`;
+  const { what, window } = breakerWords(limits);
   return {
     quarantine,
     count: counted.length,

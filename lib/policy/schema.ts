@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { OPERATION_KINDS } from "../operations/schema";
 import { RISK_LEVELS, compareRisk, type RiskLevel } from "../risk/levels";
+import { BreakerThresholds } from "./breaker";
 
 export const RiskLevelName = z.enum(RISK_LEVELS as [RiskLevel, ...RiskLevel[]]);
 
@@ -65,3 +66,13 @@ export const PolicyRules = z
     });
   });
 export type PolicyRules = z.infer<typeof PolicyRules>;
+
+/**
+ * A whole policy as admins write it: the rules and, optionally, the circuit breaker's thresholds
+ * (absent → the built-in defaults). A policy with default thresholds is written as a bare rule list.
+ */
+export const PolicyDocument = z.strictObject({
+  circuitBreaker: BreakerThresholds.optional(),
+  rules: PolicyRules,
+});
+export type PolicyDocument = z.infer<typeof PolicyDocument>;

@@ -7,10 +7,13 @@ import { isUniqueViolation } from "../errors";
 import { parseInput } from "../validate";
 import { DEFAULT_POLICY_RULES } from "./index";
 import { PolicyRules, type PolicyRule } from "./schema";
+import { BreakerThresholds, DEFAULT_BREAKER_THRESHOLDS } from "./breaker";
 
 export interface PolicyVersionView {
   version: number;
   rules: PolicyRule[];
+  /** The version's own thresholds, or null for the built-in defaults. */
+  circuitBreaker: BreakerThresholds | null;
   authorId: string | null;
   note: string;
   createdAt: Date;
@@ -19,34 +22,50 @@ export interface PolicyVersionView {
 export async function currentPolicy(prisma: PrismaClient | Tx): Promise<PolicyVersionView> {
   const row = await prisma.policyVersion.findFirst({ orderBy: { version: "desc" } });
   if (!row) throw new Error("No policy version exists: the server seeds one at start-up.");
-  return { ...row, rules: row.rules as unknown as PolicyRule[] };
+  return { ...row, rules: row.rules as unknown as PolicyRule[], circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null };
+}
+
+/** The thresholds a version's circuit breaker uses: its own, or the built-in defaults. */
+export function breakerThresholdsOf(policy: { circuitBreaker: BreakerThresholds | null }): BreakerThresholds {
+  return policy.circuitBreaker ?? DEFAULT_BREAKER_THRESHOLDS;
 }
 
 export async function listPolicyVersions(prisma: PrismaClient) {
   return prisma.policyVersion.findMany({ orderBy: { version: "desc" } });
 }
 
-/** Saves rules as a new version. */
+/** Saves rules (and the circuit breaker's thresholds; null → the defaults) as a new version. */
 export async function savePolicy(
   prisma: PrismaClient,
   input: unknown,
   actor: Actor,
   note = "",
+  circuitBreakerInput: unknown = null,
 ): Promise<PolicyVersionView> {
   const rules = parseInput(PolicyRules, input, "The policy is not valid.");
+  const circuitBreaker =
+    circuitBreakerInput === null || circuitBreakerInput === undefined
+      ? null
+      : parseInput(BreakerThresholds, circuitBreakerInput, "The circuit breaker thresholds are not valid.");
   return prisma.$transaction(async (tx) => {
     const last = await tx.policyVersion.findFirst({ orderBy: { version: "desc" }, select: { version: true } });
     const version = (last?.version ?? 0) + 1;
     const row = await tx.policyVersion.create({
-      data: { version, rules: rules as object, authorId: actor.type === "user" ? (actor.id ?? null) : null, note },
+      data: {
+        version,
+        rules: rules as object,
+        ...(circuitBreaker ? { circuitBreaker } : {}),
+        authorId: actor.type === "user" ? (actor.id ?? null) : null,
+        note,
+      },
     });
     await appendAudit(tx, {
       type: "policy.changed",
       actor,
       subject: { type: "policy", id: String(version) },
-      data: { version, note, rules: rules.length },
+      data: { version, note, rules: rules.length, circuitBreaker },
     });
-    return { ...row, rules };
+    return { ...row, rules, circuitBreaker };
   });
 }
 

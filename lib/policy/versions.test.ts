@@ -6,8 +6,17 @@ import { checkPolicyYaml, diffLines, policyFromYaml, policyToYaml, simulatePaste
 describe("policy YAML", () => {
   it("round-trips the default rules exactly", () => {
     const yaml = policyToYaml(DEFAULT_POLICY_RULES);
-    expect(policyFromYaml(yaml)).toEqual(DEFAULT_POLICY_RULES);
-    expect(policyToYaml(policyFromYaml(yaml))).toBe(yaml);
+    expect(policyFromYaml(yaml)).toEqual({ rules: DEFAULT_POLICY_RULES, circuitBreaker: null });
+    expect(policyToYaml(policyFromYaml(yaml).rules)).toBe(yaml);
+  });
+
+  it("carries the circuit breaker's thresholds when the policy sets its own, and round-trips them", () => {
+    const circuitBreaker = { count: 5, windowSeconds: 120, minRisk: "high" as const, statuses: ["denied"] };
+    const yaml = policyToYaml(DEFAULT_POLICY_RULES, circuitBreaker);
+    expect(yaml.startsWith("circuitBreaker:\n  count: 5\n  windowSeconds: 120\n  minRisk: high\n  statuses:\n    - denied\nrules:\n  - id: deny-backup-destruction\n")).toBe(true);
+    const read = policyFromYaml(yaml);
+    expect(read).toEqual({ rules: DEFAULT_POLICY_RULES, circuitBreaker });
+    expect(policyToYaml(read.rules, read.circuitBreaker)).toBe(yaml);
   });
 
   it("reads as admins write it: one rule per list item, long reasons on one line", () => {
@@ -23,9 +32,9 @@ describe("policy YAML", () => {
   });
 
   it("treats an empty document as no rules", () => {
-    expect(policyFromYaml("")).toEqual([]);
+    expect(policyFromYaml("")).toEqual({ rules: [], circuitBreaker: null });
     expect(policyToYaml([])).toBe("[]\n");
-    expect(policyFromYaml("[]\n")).toEqual([]);
+    expect(policyFromYaml("[]\n")).toEqual({ rules: [], circuitBreaker: null });
   });
 
   it.each([
@@ -34,6 +43,10 @@ describe("policy YAML", () => {
     ["zero approvals in the second rule", "- id: a\n  match: {}\n  effect: { type: allow }\n- id: b\n  match: {}\n  effect: { type: require_approval, approvals: 0 }\n", "rule 2 (b) effect.approvals"],
     ["a duplicate id", "- id: a\n  match: {}\n  effect: { type: allow }\n- id: a\n  match: {}\n  effect: { type: allow }\n", "rule 2 (a) id"],
     ["not a list", "id: a\n", "(policy)"],
+    ["a mapping without rules", "circuitBreaker: { count: 5, windowSeconds: 60, minRisk: critical, statuses: [] }\n", "(policy)"],
+    ["a bad rule inside the mapping form", "rules:\n  - id: a\n    match: {}\n    effect: { type: require_approval, approvals: 0 }\n", "rule 1 (a) effect.approvals"],
+    ["a zero breaker count", "circuitBreaker: { count: 0, windowSeconds: 60, minRisk: critical, statuses: [] }\nrules: []\n", "circuitBreaker.count"],
+    ["an unknown breaker key", "circuitBreaker: { count: 3, windowSeconds: 60, minRisk: critical, statuses: [], burst: 2 }\nrules: []\n", "circuitBreaker"],
     ["broken YAML", "- id: a\n  match: {\n", "line"],
     ["a duplicate key", "- id: a\n  id: b\n  match: {}\n  effect: { type: allow }\n", "line 2"],
     ["an alias", "- &r { id: a, match: {}, effect: { type: allow } }\n- *r\n", "(yaml)"],

@@ -9,22 +9,29 @@ import { Operation } from "../operations/schema";
 import { isRiskEngineLoaded, loadRiskEngine } from "../risk";
 import { fieldErrors } from "../validate";
 import { simulatePolicy, type PolicySimulation } from "./simulate";
-import { PolicyRules, type PolicyRule } from "./schema";
+import { PolicyDocument, PolicyRules, type PolicyRule } from "./schema";
+import type { BreakerThresholds } from "./breaker";
 
 /** Larger than any sensible policy (500 rules), small enough that parsing stays cheap. */
 export const MAX_POLICY_YAML_LENGTH = 256 * 1024;
 
 /**
- * The canonical YAML of a rule list. Rules are normalised through the schema first, so key order
- * is always the schema's and `policyFromYaml(policyToYaml(rules))` deep-equals the rules.
- * Long strings are never folded (lineWidth 0), so a reason reads on one line and diffs cleanly.
+ * The canonical YAML of a policy. Rules are normalised through the schema first, so key order is
+ * always the schema's and `policyFromYaml(policyToYaml(rules, breaker))` deep-equals the input.
+ * With the default circuit breaker (null) the policy is a bare rule list; with thresholds of its
+ * own it is a mapping of `circuitBreaker` and `rules`. Long strings are never folded
+ * (lineWidth 0), so a reason reads on one line and diffs cleanly.
  */
-export function policyToYaml(rules: PolicyRule[]): string {
-  const normalised = PolicyRules.parse(rules);
+export function policyToYaml(rules: PolicyRule[], circuitBreaker: BreakerThresholds | null = null): string {
+  const normalised = circuitBreaker
+    ? PolicyDocument.parse({ circuitBreaker, rules })
+    : PolicyRules.parse(rules);
   return stringify(normalised, { lineWidth: 0, minContentWidth: 0, indent: 2, indentSeq: true, aliasDuplicateObjects: false });
 }
 
-export type PolicyYamlCheck = { ok: true; rules: PolicyRule[] } | { ok: false; errors: FieldError[] };
+export type PolicyYamlCheck =
+  | { ok: true; rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null }
+  | { ok: false; errors: FieldError[] };
 
 /** Parses and validates policy YAML without throwing: YAML syntax errors carry their line. */
 export function checkPolicyYaml(text: string): PolicyYamlCheck {
@@ -46,20 +53,28 @@ export function checkPolicyYaml(text: string): PolicyYamlCheck {
     return { ok: false, errors: [{ field: "(yaml)", message: error instanceof Error ? firstLine(error.message) : "cannot be read" }] };
   }
   if (value === null || value === undefined) value = [];
-  const parsed = PolicyRules.safeParse(value);
-  if (parsed.success) return { ok: true, rules: parsed.data };
-  const source = Array.isArray(value) ? value : undefined;
+  if (Array.isArray(value)) {
+    const parsed = PolicyRules.safeParse(value);
+    if (parsed.success) return { ok: true, rules: parsed.data, circuitBreaker: null };
+    return { ok: false, errors: parsed.error.issues.map((issue) => ({ field: issueLabel(issue.path, value as unknown[]), message: issue.message })) };
+  }
+  const parsed = PolicyDocument.safeParse(value);
+  if (parsed.success) return { ok: true, rules: parsed.data.rules, circuitBreaker: parsed.data.circuitBreaker ?? null };
+  const source = (value as { rules?: unknown }).rules;
   return {
     ok: false,
-    errors: parsed.error.issues.map((issue) => ({ field: issueLabel(issue.path, source), message: issue.message })),
+    errors: parsed.error.issues.map((issue) => ({
+      field: issue.path[0] === "rules" ? issueLabel(issue.path.slice(1), Array.isArray(source) ? source : undefined) : issue.path.map(String).join(".") || "(policy)",
+      message: issue.message,
+    })),
   };
 }
 
 /** Parses and validates policy YAML; an AppError (422) names each problem by rule and field. */
-export function policyFromYaml(text: string): PolicyRule[] {
+export function policyFromYaml(text: string): { rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null } {
   const result = checkPolicyYaml(text);
   if (!result.ok) throw new AppError("validation_failed", "The policy YAML is not valid.", result.errors);
-  return result.rules;
+  return { rules: result.rules, circuitBreaker: result.circuitBreaker };
 }
 
 /** "rule 2 (production-critical) effect.approvals" from a zod path such as [1, "effect", "approvals"]. */
@@ -142,6 +157,7 @@ function splitLines(text: string): string[] {
 export interface PolicyVersionEntry {
   version: number;
   rules: PolicyRule[];
+  circuitBreaker: BreakerThresholds | null;
   authorEmail: string | null;
   note: string;
   createdAt: Date;
@@ -158,6 +174,7 @@ export async function listPolicyHistory(prisma: PrismaClient): Promise<PolicyVer
   return rows.map((row) => ({
     version: row.version,
     rules: row.rules as unknown as PolicyRule[],
+    circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null,
     authorEmail: row.authorId ? (emails.get(row.authorId) ?? null) : null,
     note: row.note,
     createdAt: row.createdAt,
@@ -165,10 +182,13 @@ export async function listPolicyHistory(prisma: PrismaClient): Promise<PolicyVer
 }
 
 /** One version's rules, or a 404 AppError. */
-export async function getPolicyVersion(prisma: PrismaClient, version: number): Promise<{ version: number; rules: PolicyRule[] }> {
+export async function getPolicyVersion(
+  prisma: PrismaClient,
+  version: number,
+): Promise<{ version: number; rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null }> {
   const row = Number.isSafeInteger(version) ? await prisma.policyVersion.findUnique({ where: { version } }) : null;
   if (!row) throw new AppError("not_found", `Policy version ${version} does not exist.`);
-  return { version: row.version, rules: row.rules as unknown as PolicyRule[] };
+  return { version: row.version, rules: row.rules as unknown as PolicyRule[], circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null };
 }
 
 export interface SimulationRequest {

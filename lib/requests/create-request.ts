@@ -8,7 +8,8 @@ import { recordAudit } from "../audit";
 import { redactDeep } from "../audit/redact";
 import { assessRisk } from "../risk";
 import { evaluatePolicy } from "../policy";
-import { currentPolicy } from "../policy/store";
+import { breakerThresholdsOf, currentPolicy } from "../policy/store";
+import { countsTowardBreaker } from "../policy/breaker";
 import { tierOf } from "../environments";
 import { mintGrant, operationDigest } from "../grants";
 import type { CreateRequest } from "./schema";
@@ -132,8 +133,11 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
         events.push({ type: "grant.issued", actor: { type: "policy" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers: [] } as never });
       }
       await recordTransition(tx, request.id, events);
-      // A burst of critical or denied requests quarantines the agent (denying this one too if pending).
-      const tripped = (risk.level === "critical" || status === "denied") && (await tripBreakerIfNeeded(tx, cfg, agent, now));
+      // A burst of requests the policy's circuit breaker counts (by default critical or denied ones)
+      // quarantines the agent, denying this one too if pending.
+      const thresholds = breakerThresholdsOf(policy);
+      const tripped =
+        countsTowardBreaker({ risk: risk.level, status }, thresholds) && (await tripBreakerIfNeeded(tx, cfg, agent, now, thresholds));
       if (status === "pending" && !tripped) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
       return request.id;
     }, TX_OPTIONS);

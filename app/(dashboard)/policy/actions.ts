@@ -26,7 +26,7 @@ export async function savePolicyAction(_prev: PolicySaveResult, form: FormData):
     if (current.version !== base) {
       throw new AppError("conflict", `Version ${current.version} was saved after you started editing version ${base}. Copy your changes, reload, and apply them again.`);
     }
-    const saved = await savePolicy(prisma, checked.rules, { type: "user", id: admin.id }, formString(form, "note").slice(0, 500));
+    const saved = await savePolicy(prisma, checked.rules, { type: "user", id: admin.id }, formString(form, "note").slice(0, 500), checked.circuitBreaker);
     refresh();
     return { done: `Saved as version ${saved.version}.`, version: saved.version };
   } catch (error) {
@@ -40,7 +40,7 @@ export async function restorePolicyAction(_prev: PolicySaveResult, form: FormDat
     const admin = await requireActionReviewer("admin");
     const prisma = await db();
     const old = await getPolicyVersion(prisma, Number(formString(form, "version")));
-    const saved = await savePolicy(prisma, old.rules, { type: "user", id: admin.id }, `Restored version ${old.version}`);
+    const saved = await savePolicy(prisma, old.rules, { type: "user", id: admin.id }, `Restored version ${old.version}`, old.circuitBreaker);
     refresh();
     return { done: `Version ${old.version} restored as version ${saved.version}.`, version: saved.version };
   } catch (error) {

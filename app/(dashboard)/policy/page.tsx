@@ -3,6 +3,8 @@ import Form from "next/form";
 import { db } from "@/lib/db";
 import { listEnvironments } from "@/lib/environments";
 import { diffLines, listPolicyHistory, policyToYaml } from "@/lib/policy/versions";
+import { describeBreaker } from "@/lib/policy/breaker";
+import { breakerThresholdsOf } from "@/lib/policy/store";
 import { hasRole } from "@/lib/users/roles";
 import { requirePageReviewer } from "@/lib/auth/session";
 import { ActionButton } from "@/components/action-form";
@@ -48,10 +50,14 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
       />
       <Panel id="policy-rules" title={`Rules in force (version ${current.version})`}>
         <RuleList rules={current.rules} />
+        <p className="mt-3 border-t border-zinc-200 pt-3 text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-300">
+          <span className="font-medium text-zinc-900 dark:text-zinc-100">Circuit breaker{current.circuitBreaker ? "" : " (default)"}:</span>{" "}
+          {describeBreaker(breakerThresholdsOf(current))} Set <code className="font-mono text-xs">circuitBreaker</code> in the YAML to change it.
+        </p>
       </Panel>
       <PolicyWorkspace
         version={current.version}
-        yaml={policyToYaml(current.rules)}
+        yaml={policyToYaml(current.rules, current.circuitBreaker)}
         environments={environments.map((e) => ({ name: e.name, tier: e.tier }))}
         save={savePolicyAction}
         simulate={simulatePolicyAction}
@@ -133,7 +139,7 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
         </Form>
         {comparing ? (
           <PolicyDiff
-            lines={diffLines(policyToYaml(from.rules), policyToYaml(to.rules))}
+            lines={diffLines(policyToYaml(from.rules, from.circuitBreaker), policyToYaml(to.rules, to.circuitBreaker))}
             label={`Differences from version ${from.version} to version ${to.version}`}
           />
         ) : (
