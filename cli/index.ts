@@ -100,7 +100,11 @@ async function run(argv: string[]): Promise<number> {
   }
   const parsedPositionals = parseArgs({ args: argv, options, allowPositionals: true, strict: true }).positionals;
   const extra = parsedPositionals.slice(name.split(" ").length);
-  if (extra.length) throw new UsageError(`Unexpected argument: ${extra.join(" ")}\n\n${commandHelp(name, spec)}`);
+  if (extra.length) {
+    // Not echoed: a stray argument here is most likely the secret itself.
+    if (spec.secretFromStdin) throw new UsageError(`Unexpected argument. ${spec.secretFromStdin.missing}\n\n${commandHelp(name, spec)}`);
+    throw new UsageError(`Unexpected argument: ${extra.join(" ")}\n\n${commandHelp(name, spec)}`);
+  }
   for (const [opt, o] of Object.entries(spec.options)) {
     if (o.required && (values[opt] === undefined || values[opt] === "")) {
       throw new UsageError(`--${opt} is required.\n\n${commandHelp(name, spec)}`);
@@ -112,6 +116,11 @@ async function run(argv: string[]): Promise<number> {
     const password = await readSecretFromStdin("Password: ");
     if (!password) throw new UsageError("Give the password on standard input (or --no-password for a sign-in-with-OIDC user).");
     args.password = password;
+  }
+  if (spec.secretFromStdin) {
+    const secret = (await readSecretFromStdin(spec.secretFromStdin.prompt)).trim();
+    if (!secret) throw new UsageError(spec.secretFromStdin.missing);
+    args[spec.secretFromStdin.arg] = secret;
   }
 
   if (typeof values["data-dir"] === "string") {

@@ -28,6 +28,14 @@ export function render(command: string, result: unknown): string {
       return table(result as Row[], ["email", "role", "disabledAt"]);
     case "env list":
       return table(result as Row[], ["name", "tier", "description"]);
+    case "resource add":
+      return `Resource ${r.name} registered in ${r.environment}. Its connection URL is stored encrypted and will not be shown again.`;
+    case "resource list":
+      return table(result as Row[], ["name", "environment", "kind", "description", "createdAt"]);
+    case "resource set-url":
+      return `Connection URL of ${r.name} replaced.`;
+    case "resource remove":
+      return `Resource ${r.name} removed.`;
     case "audit verify":
       return r.ok
         ? `Audit chain intact: ${r.count} events${r.lastSeq ? `, last sequence ${r.lastSeq}` : ""}.`

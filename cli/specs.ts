@@ -12,9 +12,17 @@ export interface CommandSpec {
   details?: string;
   options: Record<string, OptionSpec>;
   passwordFromStdin?: boolean;
+  /** A secret read from standard input (never argv, which other users can see), passed as `arg`. */
+  secretFromStdin?: { arg: string; prompt: string; missing: string };
   toArgs?: (values: Record<string, string | boolean | undefined>) => Record<string, unknown>;
   exitCode?: (result: unknown) => number;
 }
+
+const CONNECTION_URL_FROM_STDIN = {
+  arg: "connectionUrl",
+  prompt: "Connection URL: ",
+  missing: "Give the connection URL on standard input (postgresql://user:password@host:5432/database).",
+} as const;
 
 const ROLE = { type: "string", help: "viewer, approver or admin", placeholder: "ROLE" } as const;
 
@@ -130,6 +138,31 @@ export const SPECS: Record<string, CommandSpec> = {
     },
   },
   "env list": { summary: "List environments", options: {} },
+  "resource add": {
+    summary: "Register a PostgreSQL resource for the built-in executor; its connection URL is read from standard input",
+    details: [
+      "The URL is stored encrypted and is never shown again, logged or audited. It is read from standard input,",
+      "never from the command line, which other users of the machine can see. Typed at a terminal, it is not echoed.",
+      "Example: printf '%s' \"$ORDERS_DB_URL\" | npm run cli -- resource add --name postgres/orders --environment production",
+    ].join("\n"),
+    options: {
+      name: { type: "string", help: "unique name agents use (lower-case letters, digits, . _ / -)", required: true, placeholder: "NAME" },
+      environment: { type: "string", help: "its environment (policy uses the environment's tier)", required: true, placeholder: "ENV" },
+      description: { type: "string", help: "what it is", placeholder: "TEXT" },
+    },
+    secretFromStdin: CONNECTION_URL_FROM_STDIN,
+  },
+  "resource list": { summary: "List resources (never their connection URLs)", options: {} },
+  "resource set-url": {
+    summary: "Replace a resource's connection URL (e.g. a rotated password), read from standard input",
+    details: "Example: printf '%s' \"$NEW_ORDERS_DB_URL\" | npm run cli -- resource set-url --name postgres/orders",
+    options: { name: { type: "string", help: "the resource", required: true, placeholder: "NAME" } },
+    secretFromStdin: CONNECTION_URL_FROM_STDIN,
+  },
+  "resource remove": {
+    summary: "Remove a resource: the built-in executor can no longer reach it",
+    options: { name: { type: "string", help: "the resource", required: true, placeholder: "NAME" } },
+  },
   "audit verify": {
     summary: "Verify the audit log's hash chain; exits 1 naming the first broken sequence number",
     options: {},

@@ -16,6 +16,7 @@ const LINKS = [
   { href: "/agents", label: "Agents", admin: true },
   { href: "/users", label: "Users", admin: true },
   { href: "/environments", label: "Environments", admin: true },
+  { href: "/resources", label: "Resources", admin: true },
   { href: "/policy", label: "Policy", admin: true },
   { href: "/audit", label: "Audit", admin: true },
   { href: "/settings", label: "Settings", admin: true },

@@ -11,6 +11,7 @@ import * as redeemRoute from "../app/api/v1/grants/redeem/route";
 import * as cancelRoute from "../app/api/v1/requests/[id]/cancel/route";
 import * as jwksRoute from "../app/.well-known/jwks.json/route";
 import * as healthRoute from "../app/api/health/route";
+import { createRequest, CreateRequest } from "../lib/requests";
 
 describe("OpenAPI 3.1 document", () => {
   let h: Harness;
@@ -69,6 +70,18 @@ describe("OpenAPI 3.1 document", () => {
     check("/api/v1/requests/{id}", "get", read.status, read.body, read.headers.get("content-type")!);
     const missing = await h.call(requestRoute.GET, "GET", `/api/v1/requests/${crypto.randomUUID()}`, { key: agent.key, params: { id: crypto.randomUUID() } });
     check("/api/v1/requests/{id}", "get", missing.status, missing.body, missing.headers.get("content-type")!);
+
+    // Only the built-in executor measures a planned effect; the view then carries it.
+    const prisma = h.database.prisma;
+    const caller = { agent: await prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }), key: await prisma.agentKey.findUniqueOrThrow({ where: { id: agent.keyId } }) };
+    const measured = await createRequest(prisma, h.config, {
+      caller,
+      body: CreateRequest.parse({ operation: { ...operation, sql: "DELETE FROM t" } }),
+      plannedEffect: { summary: "Deletes 3 of 3 rows in `public.t` (8.0 kB).", details: "Deletes 3 of 3 rows in `public.t` (8.0 kB)." },
+    });
+    const withEffect = await h.call(requestRoute.GET, "GET", `/api/v1/requests/${measured.view.id}`, { key: agent.key, params: { id: measured.view.id } });
+    expect(withEffect.body.plannedEffect.summary).toMatch(/^Deletes 3 of 3 rows/);
+    check("/api/v1/requests/{id}", "get", withEffect.status, withEffect.body, withEffect.headers.get("content-type")!);
 
     const cancelled = await h.call(cancelRoute.POST, "POST", `/api/v1/requests/${pending.body.id}/cancel`, { key: agent.key, params: { id: pending.body.id } });
     check("/api/v1/requests/{id}/cancel", "post", cancelled.status, cancelled.body, cancelled.headers.get("content-type")!);

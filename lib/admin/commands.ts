@@ -17,6 +17,7 @@ import {
 } from "../agents";
 import { createEnvironment, listEnvironments, setEnvironmentTier, type Tier } from "../environments";
 import { verifyAuditChain } from "../audit";
+import { listResources, registerResource, removeResource, updateResourceConnection } from "../resources";
 import { liftQuarantine } from "../agents/quarantine";
 import { getPolicyVersion, policyFromYaml, policyToYaml } from "../policy/versions";
 import { currentPolicy, savePolicy } from "../policy/store";
@@ -107,6 +108,17 @@ export const COMMANDS: Record<string, Command> = {
     createEnvironment(prisma, { name: str(a, "name"), tier: str(a, "tier") as Tier, description: optStr(a, "description") ?? "" }, CLI),
   "env tier": ({ prisma }, a) => setEnvironmentTier(prisma, str(a, "name"), str(a, "tier") as Tier, CLI),
   "env list": ({ prisma }) => listEnvironments(prisma),
+  // The connection URL arrives in the arguments (read from stdin by the CLI) and leaves in nothing.
+  "resource add": ({ prisma, config }, a) =>
+    registerResource(
+      prisma,
+      config,
+      { name: str(a, "name"), environment: str(a, "environment"), connectionUrl: str(a, "connectionUrl"), description: optStr(a, "description") ?? "" },
+      CLI,
+    ),
+  "resource list": ({ prisma }) => listResources(prisma),
+  "resource set-url": ({ prisma, config }, a) => updateResourceConnection(prisma, config, str(a, "name"), str(a, "connectionUrl"), CLI),
+  "resource remove": ({ prisma }, a) => removeResource(prisma, str(a, "name"), CLI),
   "audit verify": async ({ prisma }) => {
     const status = await verifyAuditChain(prisma);
     return JSON.parse(JSON.stringify(status, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));

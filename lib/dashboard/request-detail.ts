@@ -4,6 +4,7 @@ import "server-only";
 import { z } from "zod";
 import type { PrismaClient } from "../db";
 import type { Finding } from "../risk/levels";
+import { readPlannedEffect, type PlannedEffect } from "../requests/planned-effect";
 
 export interface TranscriptEntry {
   role: string;
@@ -33,6 +34,8 @@ export interface RequestDetail {
   findings: Finding[];
   context: AgentContext | null;
   diff: { format: string; content: string } | null;
+  /** Countersign's own measurement (built-in executor), as opposed to the agent's diff. */
+  plannedEffect: PlannedEffect | null;
   requiredApprovals: number;
   requiredRole: string;
   reason: string | null;
@@ -122,6 +125,7 @@ export async function getRequestDetail(prisma: PrismaClient, id: string): Promis
     findings: readFindings(row.findings),
     context: readContext(row.context),
     diff: readDiff(row.diff),
+    plannedEffect: readPlannedEffect(row.plannedEffect),
     requiredApprovals: row.requiredApprovals,
     requiredRole: row.requiredRole,
     reason: row.reason,

@@ -114,16 +114,36 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
     expect((capped.result as { rows: unknown[] }).rows).toHaveLength(5);
   });
 
-  it("holds a DROP TABLE pending with the measured diff, and drops nothing", async () => {
+  it("holds a DROP TABLE pending with its measured effect, and drops nothing", async () => {
     const agent = await h.agent({ environments: ["staging"] });
     const before = await fingerprint();
     const res = await runSql(agent.key, staging, { sql: "DROP TABLE customers CASCADE;", wait: 1 });
     expect(res.status).toBe(202);
     expect(res.body.request).toMatchObject({ status: "pending", environment: "staging", resource: staging, requiredApprovals: 1 });
+    expect(res.body.request.plannedEffect.summary).toMatch(/^Drops `public\.customers` \([\d.]+ kB\) with 12 rows; 2 views depend on it/);
     expect(res.body.result).toBeUndefined();
     expect(await fingerprint()).toEqual(before);
+  });
+
+  it("records the measured sentence as Countersign's planned effect, leaving the agent's diff empty", async () => {
+    // Medium risk: approval needed in production (in staging policy would let it run at once).
+    const agent = await h.agent({ environments: ["production"] });
+    const res = await runSql(agent.key, production, { sql: "DELETE FROM customers WHERE id > 5", summary: "Prune test customers" });
+    expect(res.status).toBe(202);
     const row = await h.database.prisma.request.findUniqueOrThrow({ where: { id: res.body.request.id } });
-    expect(JSON.stringify(row)).toMatch(/Drops `public\.customers`/);
+    expect(row.diff).toBeNull();
+    expect(row.summary).toBe("Prune test customers");
+    const effect = row.plannedEffect as { summary: string; details: string };
+    expect(effect.summary).toMatch(/^Deletes 7 of 12 rows in `public\.customers` \([\d.]+ kB\); 2 views depend on it; 1 table references it\.$/);
+    expect(effect.details).toContain("Measured read-only (READ ONLY transaction, rolled back)");
+    expect(effect.details).toMatch(/plan \(EXPLAIN, not ANALYZE\):\n\s+Delete on customers/);
+    expect(res.body.request.plannedEffect).toEqual(effect);
+
+    // An agent that may not target the environment gets no measurement, only the refusal.
+    const outsider = await h.agent({ environments: ["staging"] });
+    const refused = await runSql(outsider.key, production, { sql: "DELETE FROM customers" });
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).not.toMatch(/rows|customers/);
   });
 
   it("takes the environment from the registration, never from the agent", async () => {

@@ -7,7 +7,7 @@ import type { Config } from "../env";
 import type { AuthenticatedAgent } from "../agents";
 import type { RequestContext } from "../requests/schema";
 import { CreateRequest } from "../requests/schema";
-import { createRequest, redeemGrant, reportOutcome, waitForDecision, type RequestView } from "../requests";
+import { createRequest, redeemGrant, reportOutcome, waitForDecision, type PlannedEffect, type RequestView } from "../requests";
 import { resourceConnection } from "../resources";
 import { log } from "../log";
 import { AppError } from "../errors";
@@ -38,8 +38,6 @@ export interface RunSqlOutcome {
 const WAITING = new Set(["pending", "cooling_down"]);
 // The dry run answers fast or not at all: reviewers should not wait on a slow measurement.
 const DRY_RUN_TIMEOUT_MS = 5_000;
-// Below the request schema's 512 KiB limit on a diff.
-const MAX_DIFF_CHARS = 500_000;
 
 export async function runSqlOnResource(database: Database, cfg: Config, caller: AuthenticatedAgent, input: RunSqlInput): Promise<RunSqlOutcome> {
   const prisma = database.prisma;
@@ -49,17 +47,12 @@ export async function runSqlOnResource(database: Database, cfg: Config, caller: 
   // An agent that may not target the resource's environment gets no measurement of its data:
   // createRequest refuses and audits it.
   const mayTarget = caller.agent.environments.some((pattern) => matchesGlob(pattern, resource.environment));
-  const diff = mayTarget ? await plannedDiff(connectionUrl, resource.name, input.sql) : null;
+  const plannedEffect = mayTarget ? await measurePlannedEffect(connectionUrl, resource.name, input.sql) : undefined;
 
-  const parsed = CreateRequest.safeParse({
-    operation,
-    summary: input.summary ?? `Run SQL on ${resource.name}`,
-    context: input.context,
-    diff: diff === null ? undefined : { format: "text", content: diff },
-  });
+  // The measurement travels beside the body, never in it: the body's `diff` is the agent's claim.
+  const parsed = CreateRequest.safeParse({ operation, summary: input.summary ?? `Run SQL on ${resource.name}`, context: input.context });
   if (!parsed.success) throw new AppError("validation_failed", "The request is not valid.", fieldErrors(parsed.error));
-  const body = parsed.data;
-  let { view } = await createRequest(prisma, cfg, { caller, body });
+  let { view } = await createRequest(prisma, cfg, { caller, body: parsed.data, plannedEffect });
   const waitSeconds = Math.max(0, Math.min(60, input.waitSeconds ?? 0));
   if (WAITING.has(view.status) && waitSeconds > 0) {
     view = await waitForDecision(database, cfg, caller.agent.id, view.id, waitSeconds);
@@ -90,13 +83,14 @@ export async function runSqlOnResource(database: Database, cfg: Config, caller: 
 }
 
 /** The dry run as reviewers read it; a failed measurement says so instead of blocking the request. */
-async function plannedDiff(connectionUrl: string, resourceName: string, sql: string): Promise<string> {
+async function measurePlannedEffect(connectionUrl: string, resourceName: string, sql: string): Promise<PlannedEffect> {
   try {
-    const { details } = await dryRunSql(connectionUrl, sql, { statementTimeoutMs: DRY_RUN_TIMEOUT_MS });
-    return details.length > MAX_DIFF_CHARS ? `${details.slice(0, MAX_DIFF_CHARS)}\n… (truncated)` : details;
+    const { sentence, details } = await dryRunSql(connectionUrl, sql, { statementTimeoutMs: DRY_RUN_TIMEOUT_MS });
+    return { summary: sentence, details };
   } catch (error) {
     const message = scrubSecret(error instanceof Error ? error.message : String(error), connectionUrl);
     log.warn("dry run failed", { resource: resourceName, error: message });
-    return `Not measured: ${message}`;
+    const summary = `Not measured: ${message}`;
+    return { summary, details: summary };
   }
 }

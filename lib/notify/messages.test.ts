@@ -144,6 +144,19 @@ describe("pendingRequestMessage", () => {
     expect(json).toContain("safe\ufffdexe.txt");
   });
 
+  it("carries Countersign's measured effect, labelled as measured and escaped like agent text", () => {
+    const summary = "Deletes 12,431 of 12,431 rows in `public.customers` (3.1 MB); 2 views depend on it.";
+    const message = pendingRequestMessage(request({ plannedEffect: { summary, details: "plan …" } }), "bot", cfg);
+    const i = message.blocks.findIndex((b) => b.type === "context" && b.elements[0].text.startsWith("Measured by Countersign, read-only"));
+    expect(i).toBeGreaterThan(-1);
+    expect(message.blocks[i + 1]).toEqual({ type: "section", text: { type: "plain_text", text: summary, emoji: false } });
+    expect(JSON.stringify(message)).not.toContain("plan …");
+
+    const hostile = pendingRequestMessage(request({ plannedEffect: { summary: "Drops `public.<!channel>` @here", details: "" } }), "bot", cfg);
+    expect(texts(hostile).find((t) => t.text.startsWith("Drops"))?.text).toBe("Drops `public.&lt;!channel&gt;` @\u2060here");
+    expect(JSON.stringify(pendingRequestMessage(request(), "bot", cfg))).not.toContain("Measured by Countersign");
+  });
+
   it("cuts long agent text to Slack's limits", () => {
     const long = "&".repeat(5000);
     const message = pendingRequestMessage(request({ summary: long, resource: long, findings: [{ level: "high", message: long }] }), long, cfg);

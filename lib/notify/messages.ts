@@ -3,6 +3,7 @@
 // links to the request page — it carries no authority to approve.
 import type { Config } from "../env";
 import { untrusted, untrustedCode } from "./escape";
+import { readPlannedEffect } from "../requests/planned-effect";
 
 export type SlackText =
   | { type: "plain_text"; text: string; emoji?: boolean }
@@ -39,6 +40,8 @@ export interface NotifiableRequest {
   reason?: string | null;
   requiredApprovals: number;
   outcomeDetail?: string | null;
+  /** The built-in executor's read-only measurement ({summary, details}), when there is one. */
+  plannedEffect?: unknown;
 }
 
 export interface MessageContext {
@@ -50,7 +53,7 @@ export interface MessageContext {
 
 type MessageConfig = Pick<Config, "publicUrl">;
 
-const LIMITS = { summary: 500, agent: 100, environment: 100, resource: 200, finding: 240, reason: 500, decidedBy: 120 };
+const LIMITS = { plannedEffect: 600, summary: 500, agent: 100, environment: 100, resource: 200, finding: 240, reason: 500, decidedBy: 120 };
 const TOP_FINDINGS = 3;
 const RISK_ORDER = ["critical", "high", "medium", "low"];
 const RISK_EMOJI: Record<string, string> = { critical: ":red_circle:", high: ":large_orange_circle:", medium: ":large_yellow_circle:", low: ":white_circle:" };
@@ -142,6 +145,14 @@ export function pendingRequestMessage(
       ],
     },
   ];
+  const effect = readPlannedEffect(request.plannedEffect);
+  if (effect) {
+    // Countersign's own measurement, but it names tables from the target database: escaped all the same.
+    blocks.push(
+      { type: "context", elements: [{ type: "mrkdwn", text: "Measured by Countersign, read-only (not the agent's claim):", verbatim: true }] },
+      { type: "section", text: { type: "plain_text", text: untrusted(effect.summary, { max: LIMITS.plannedEffect }), emoji: false } },
+    );
+  }
   if (shown.length) {
     const lines = shown.map((f) => `• ${f.level.toUpperCase()}: ${untrusted(f.message, { max: LIMITS.finding })}`);
     if (more) lines.push(`…and ${more} more on the request page`);

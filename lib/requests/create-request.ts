@@ -17,11 +17,17 @@ import { toRequestView, type RequestView } from "./view";
 import { notifyRequestPending } from "../notify";
 import { tripBreakerIfNeeded } from "../agents/quarantine";
 import { REQUEST_INCLUDE, dbNow, matchesGlob, recordTransition } from "./shared";
+import { boundPlannedEffect, type PlannedEffect } from "./planned-effect";
 
 export interface CreateRequestInput {
   caller: AuthenticatedAgent;
   body: CreateRequest;
   idempotencyKey?: string | null;
+  /**
+   * Countersign's own measurement of the operation's effect. Internal: only the built-in executor
+   * passes it; no route copies it from what an agent sent.
+   */
+  plannedEffect?: PlannedEffect;
 }
 
 export interface CreateRequestResult {
@@ -87,6 +93,8 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           summary: redactDeep(body.summary ?? ""),
           context: body.context ? (redactDeep(body.context) as object) : undefined,
           diff: body.diff ? (redactDeep(body.diff) as object) : undefined,
+          // Derived from the agent's SQL (its WHERE, the plan), so secrets in it are redacted too.
+          plannedEffect: input.plannedEffect ? (redactDeep(boundPlannedEffect(input.plannedEffect)) as object) : undefined,
           riskLevel: risk.level,
           findings: risk.findings as object,
           targets: risk.targets,

@@ -5,4 +5,5 @@ export { getRequestForAgent, waitForDecision, cancelRequest } from "./agent-requ
 export { expireDueRequests } from "./expire-requests";
 export { requestEvents, REQUEST_CHANNEL } from "./events";
 export { toRequestView, reviewUrl, type RequestView } from "./view";
+export { readPlannedEffect, type PlannedEffect } from "./planned-effect";
 export * from "./schema";

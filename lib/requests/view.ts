@@ -1,6 +1,7 @@
 // The request as the agent API shows it.
 import type { Config } from "../env";
 import type { Finding, RiskLevel } from "../risk";
+import { readPlannedEffect, type PlannedEffect } from "./planned-effect";
 
 export interface RequestRow {
   id: string;
@@ -20,6 +21,7 @@ export interface RequestRow {
   decidedAt: Date | null;
   createdAt: Date;
   outcomeDetail: string | null;
+  plannedEffect?: unknown;
   coolDownUntil?: Date | null;
   outcomeAt: Date | null;
   policyVersion: number | null;
@@ -45,6 +47,8 @@ export interface RequestView {
   expiresAt: string;
   decidedAt: string | null;
   grant?: { token: string; expiresAt: string };
+  /** Countersign's read-only measurement of the effect (built-in executor only), as reviewers see it. */
+  plannedEffect?: PlannedEffect;
   /** While cooling down: when the grant will be issued unless a reviewer cancels. */
   coolDownUntil?: string;
   reason?: string;
@@ -73,6 +77,8 @@ export function toRequestView(row: RequestRow, cfg: Config, now = new Date()): R
     expiresAt: row.expiresAt.toISOString(),
     decidedAt: row.decidedAt?.toISOString() ?? null,
   };
+  const plannedEffect = readPlannedEffect(row.plannedEffect);
+  if (plannedEffect) view.plannedEffect = plannedEffect;
   // The grant is handed out again (the same one) until it lapses or is used.
   if (row.status === "approved" && row.grant && !row.grant.redeemedAt && !row.grant.revokedAt && row.grant.expiresAt > now) {
     view.grant = { token: row.grant.token, expiresAt: row.grant.expiresAt.toISOString() };

@@ -8,7 +8,7 @@ import type { Actor } from "../actors";
 import { appendAudit } from "../audit";
 import { AppError, isUniqueViolation } from "../errors";
 import { fieldErrors } from "../validate";
-import { RegisterResource } from "./schema";
+import { PostgresUrl, RegisterResource } from "./schema";
 import { decryptSecret, encryptSecret } from "./secret";
 
 export { RegisterResource, PostgresUrl, RESOURCE_NAME } from "./schema";
@@ -74,6 +74,73 @@ export async function listResources(prisma: PrismaClient): Promise<ResourceView[
 export async function getResource(prisma: PrismaClient, name: string): Promise<ResourceView> {
   const row = await prisma.resource.findUnique({ where: { name }, select: VIEW_SELECT });
   if (!row) throw new AppError("not_found", "No such resource.");
+  return toView(row);
+}
+
+/**
+ * Replaces a resource's connection URL (a rotated password, a moved database). The audit row names
+ * which parts changed — never their values.
+ */
+export async function updateResourceConnection(prisma: PrismaClient, cfg: Config, name: string, connectionUrl: string, actor: Actor): Promise<ResourceView> {
+  const parsed = PostgresUrl.safeParse(connectionUrl);
+  if (!parsed.success) throw new AppError("validation_failed", "The connection URL is not valid.", fieldErrors(parsed.error, "connectionUrl"));
+  const row = await prisma.$transaction(async (tx) => {
+    const existing = await tx.resource.findUnique({ where: { name } });
+    if (!existing) throw new AppError("not_found", `No resource named ${name}.`);
+    let previous: string | null = null;
+    try {
+      previous = decryptSecret(existing.connectionUrlEnc, cfg.authSecret, name);
+    } catch {
+      // Unreadable under this AUTH_SECRET: replacing it is exactly how an admin recovers.
+    }
+    const updated = await tx.resource.update({
+      where: { id: existing.id },
+      data: { connectionUrlEnc: encryptSecret(parsed.data, cfg.authSecret, name) },
+      select: VIEW_SELECT,
+    });
+    await appendAudit(tx, {
+      type: "resource.connection_updated",
+      actor,
+      subject: { type: "resource", id: existing.id },
+      data: previous === null ? { name, changed: null, previousUnreadable: true } : { name, changed: changedParts(previous, parsed.data) },
+    });
+    return updated;
+  }, TX_OPTIONS);
+  return toView(row);
+}
+
+/** Names the parts of a connection URL that differ, so the audit log says what kind of change it was. */
+function changedParts(before: string, after: string): string[] {
+  const a = new URL(before);
+  const b = new URL(after);
+  const parts: Array<[string, string, string]> = [
+    ["user", a.username, b.username],
+    ["password", a.password, b.password],
+    ["host", a.hostname, b.hostname],
+    ["port", a.port, b.port],
+    ["database", a.pathname, b.pathname],
+    ["options", a.search, b.search],
+  ];
+  return parts.filter(([, x, y]) => x !== y).map(([part]) => part);
+}
+
+/**
+ * Removes a resource: the executor can no longer reach it. Past requests naming it keep their
+ * history; a resource registered later under the same name is a new resource with a new id.
+ */
+export async function removeResource(prisma: PrismaClient, name: string, actor: Actor): Promise<ResourceView> {
+  const row = await prisma.$transaction(async (tx) => {
+    const existing = await tx.resource.findUnique({ where: { name }, select: VIEW_SELECT });
+    if (!existing) throw new AppError("not_found", `No resource named ${name}.`);
+    await tx.resource.delete({ where: { id: existing.id } });
+    await appendAudit(tx, {
+      type: "resource.removed",
+      actor,
+      subject: { type: "resource", id: existing.id },
+      data: { name, environment: existing.environment, kind: existing.kind },
+    });
+    return existing;
+  }, TX_OPTIONS);
   return toView(row);
 }
 

@@ -10,6 +10,7 @@ import { EnvironmentBadge, RiskBadge, StatusBadge } from "@/components/badges";
 import { CodeView } from "@/components/code-view";
 import { Countdown } from "@/components/countdown";
 import { DiffView } from "@/components/diff-view";
+import { PlannedEffectPanel } from "@/components/planned-effect";
 import { RelativeTime } from "@/components/relative-time";
 import { InlineUntrusted, SafeText } from "@/components/safe-text";
 import { Notice, Panel } from "@/components/ui";
@@ -34,6 +35,7 @@ export default async function RequestPage({ params }: { params: Params }) {
     countInvisibleDeep(request.operation) +
     countInvisibleDeep(request.context) +
     countInvisible(request.diff?.content ?? "") +
+    countInvisible(request.plannedEffect ? `${request.plannedEffect.summary}\n${request.plannedEffect.details}` : "") +
     countInvisible(request.outcomeDetail ?? "");
   const approvals = request.reviews.filter((r) => r.decision === "approve");
   const myReview = request.reviews.find((r) => r.reviewerId === reviewer.id);
@@ -111,6 +113,7 @@ export default async function RequestPage({ params }: { params: Params }) {
       <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0 space-y-4">
           <Findings request={request} />
+          {request.plannedEffect && <PlannedEffectPanel effect={request.plannedEffect} />}
           <Panel
             id="operation"
             title="Operation — exactly what will run"
