@@ -25,6 +25,8 @@ interface Options<S extends z.ZodType | undefined> {
   /** The scope the key's agent needs; with a list, any one of them. */
   scope: Scope | Scope[];
   body?: S;
+  /** With a body schema: a request without a body is parsed as `{}` (all defaults). */
+  bodyOptional?: boolean;
 }
 
 type RouteContext = { params?: Promise<Record<string, string>> };
@@ -87,7 +89,7 @@ export function withAgent<S extends z.ZodType | undefined = undefined>(
       }
       let body: unknown = undefined;
       if (options.body) {
-        const raw = await readJsonBody(req);
+        const raw = options.bodyOptional && !hasBody(req) ? {} : await readJsonBody(req);
         const nul = findNulCharacter(raw);
         if (nul) throw new AppError("validation_failed", "The request body is not valid.", [{ field: nul, message: "contains a NUL character (\\u0000), which cannot be stored" }]);
         const parsed = options.body.safeParse(raw);
@@ -100,6 +102,11 @@ export function withAgent<S extends z.ZodType | undefined = undefined>(
       return problemResponse(error, url.pathname);
     }
   };
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers.get("content-length");
+  return req.headers.has("content-type") || req.headers.has("transfer-encoding") || (length !== null && length !== "0");
 }
 
 export function json(data: unknown, init: ResponseInit = {}): Response {

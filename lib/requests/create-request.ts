@@ -21,6 +21,8 @@ export interface CreateRequestInput {
   caller: AuthenticatedAgent;
   body: CreateRequest;
   idempotencyKey?: string | null;
+  /** Set by Countersign's built-in SQL executor only: it will run the statement once approved. */
+  builtInExecutor?: boolean;
 }
 
 export interface CreateRequestResult {
@@ -94,6 +96,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           requiredApprovals: effect.type === "require_approval" ? effect.approvals : 0,
           requiredRole: effect.type === "require_approval" && effect.role ? effect.role : "approver",
           coolDownSeconds: effect.type === "require_approval" ? (effect.coolDownSeconds ?? null) : null,
+          builtInExecutor: input.builtInExecutor === true,
           reason: effect.type === "deny" ? effect.reason : null,
           idempotencyKey,
           requestDigest,
@@ -118,6 +121,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
             risk: risk.level,
             findings: risk.findings.map((f) => f.id),
             summary: request.summary,
+            ...(request.builtInExecutor ? { builtInExecutor: true } : {}),
           },
         },
         {
