@@ -69,6 +69,23 @@ export async function authenticateRequest(prisma: PrismaClient, req: Request): P
   }
 }
 
+/** Refuses (and audits) a caller whose agent holds none of the scopes; `call` says what was refused. */
+export async function requireScope(
+  prisma: PrismaClient,
+  caller: AuthenticatedAgent,
+  scope: Scope | Scope[],
+  call: { method: string; path: string; tool?: string },
+): Promise<void> {
+  const scopes = Array.isArray(scope) ? scope : [scope];
+  if (scopes.some((s) => agentHasScope(caller.agent, s))) return;
+  await recordAudit(prisma, {
+    type: "auth.refused",
+    actor: { type: "agent", id: caller.agent.id },
+    data: { reason: "missing_scope", scope: scopes.join("|"), ...call },
+  });
+  throw new AppError("missing_scope", `This key's agent lacks the ${scopes.join(" or ")} scope.`);
+}
+
 export function withAgent<S extends z.ZodType | undefined = undefined>(
   options: Options<S>,
   handler: (ctx: AgentContext<S extends z.ZodType ? z.output<S> : undefined>) => Promise<Response>,
@@ -78,15 +95,7 @@ export function withAgent<S extends z.ZodType | undefined = undefined>(
     try {
       const prisma = await db();
       const authenticated = await authenticateRequest(prisma, req);
-      const scopes = Array.isArray(options.scope) ? options.scope : [options.scope];
-      if (!scopes.some((scope) => agentHasScope(authenticated.agent, scope))) {
-        await recordAudit(prisma, {
-          type: "auth.refused",
-          actor: { type: "agent", id: authenticated.agent.id },
-          data: { reason: "missing_scope", scope: scopes.join("|"), method: req.method, path: url.pathname },
-        });
-        throw new AppError("missing_scope", `This key's agent lacks the ${scopes.join(" or ")} scope.`);
-      }
+      await requireScope(prisma, authenticated, options.scope, { method: req.method, path: url.pathname });
       let body: unknown = undefined;
       if (options.body) {
         const raw = options.bodyOptional && !hasBody(req) ? {} : await readJsonBody(req);
