@@ -130,6 +130,12 @@ export async function runApprovedSql(
   return redeemAndRun(database, cfg, caller, view, operation.data, connectionUrl, { ...options, sql: operation.data.sql });
 }
 
+/** True when Countersign's built-in executor made the request, so runApprovedSql may run it. */
+export async function madeByBuiltInExecutor(prisma: Database["prisma"], requestId: string): Promise<boolean> {
+  const row = await prisma.request.findUnique({ where: { id: requestId }, select: { builtInExecutor: true } });
+  return row?.builtInExecutor === true;
+}
+
 function clampWait(seconds: number | undefined): number {
   return Math.max(0, Math.min(60, seconds ?? 0));
 }
