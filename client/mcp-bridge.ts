@@ -55,8 +55,9 @@ function describeUpstreamError(error: unknown, endpoint: URL): string {
     if (error.code === 429) return `Countersign is rate limiting this key (429)${said}`;
     return `Countersign answered ${error.code}${said || `: ${error.message}`}`;
   }
-  const cause = (error as { cause?: { code?: string } })?.cause?.code;
-  return `Could not reach Countersign at ${endpoint.origin}${cause ? ` (${cause})` : ""}: ${error instanceof Error ? error.message : String(error)}`;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const why = cause?.code ?? cause?.message;
+  return `Could not reach Countersign at ${endpoint.origin}: ${error instanceof Error ? error.message : String(error)}${why ? ` (${why})` : ""}`;
 }
 
 async function runBridge(cfg: BridgeConfig): Promise<void> {
@@ -87,10 +88,9 @@ async function runBridge(cfg: BridgeConfig): Promise<void> {
     upstream
       .send(message)
       .catch(async (error) => {
-        const text = describeUpstreamError(error, cfg.endpoint);
-        process.stderr.write(`countersign-mcp-bridge: ${text}\n`);
-        // A request must get an answer, or the client waits until its own timeout.
-        if (isJSONRPCRequest(message)) await local.send({ jsonrpc: "2.0", id: message.id, error: { code: -32000, message: text } });
+        // The transport has reported it through onerror already. A request must still get an
+        // answer, or the client waits until its own timeout.
+        if (isJSONRPCRequest(message)) await local.send({ jsonrpc: "2.0", id: message.id, error: { code: -32000, message: describeUpstreamError(error, cfg.endpoint) } });
       })
       .finally(() => {
         inFlight--;
