@@ -12,7 +12,7 @@ import { createRequest, getRequestForAgent, redeemGrant, reportOutcome, waitForD
 import { SqlOperation } from "../operations/schema";
 import { resourceConnection } from "../resources";
 import { log } from "../log";
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
 import { fieldErrors } from "../validate";
 import { dryRunSql } from "./dry-run";
 import { executeSql, SqlExecutionError, type SqlResult, DEFAULT_MAX_ROWS, DEFAULT_STATEMENT_TIMEOUT_MS } from "./execute";
@@ -117,17 +117,19 @@ export async function runApprovedSql(
   }
   if (!view.grant) throw new AppError("grant_already_redeemed", "The grant was already redeemed: the statement is running or has run; it runs only once.");
   const { environment, resource: name } = operation.data.target;
-  const registered = await prisma.resource.findUnique({ where: { name }, select: { environment: true } });
-  if (!registered || registered.environment !== environment) {
+  const registered = await resourceConnection(prisma, cfg, name).catch((error) => {
+    if (isAppError(error) && error.code === "not_found") return null;
+    throw error;
+  });
+  if (!registered || registered.resource.environment !== environment) {
     throw new AppError(
       "resource_not_registered",
       registered
-        ? `The resource ${name} is now registered in ${registered.environment}, not ${environment} as approved. Nothing ran.`
+        ? `The resource ${name} is now registered in ${registered.resource.environment}, not ${environment} as approved. Nothing ran.`
         : `No resource named ${name} is registered any more. Nothing ran.`,
     );
   }
-  const { connectionUrl } = await resourceConnection(prisma, cfg, name);
-  return redeemAndRun(database, cfg, caller, view, operation.data, connectionUrl, { ...options, sql: operation.data.sql });
+  return redeemAndRun(database, cfg, caller, view, operation.data, registered.connectionUrl, { ...options, sql: operation.data.sql });
 }
 
 /** True when Countersign's built-in executor made the request, so runApprovedSql may run it. */
