@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   grant_already_redeemed: 409,
   grant_revoked: 409,
   grant_not_redeemed: 409,
+  not_executable: 409,
+  resource_not_registered: 409,
   idempotency_key_reused: 422,
   digest_mismatch: 422,
   confirmation_required: 422,

@@ -11,7 +11,12 @@ import * as redeemRoute from "../app/api/v1/grants/redeem/route";
 import * as cancelRoute from "../app/api/v1/requests/[id]/cancel/route";
 import * as jwksRoute from "../app/.well-known/jwks.json/route";
 import * as healthRoute from "../app/api/health/route";
-import { createRequest, CreateRequest } from "../lib/requests";
+import * as executeRoute from "../app/api/v1/requests/[id]/execute/route";
+import * as resourcesRoute from "../app/api/v1/resources/route";
+import * as sqlRoute from "../app/api/v1/resources/[name]/sql/route";
+import { DATABASE_KINDS, createPostgresDatabase } from "./databases";
+import { registerResource } from "../lib/resources";
+import { createRequest, CreateRequest, decideRequest } from "../lib/requests";
 
 describe("OpenAPI 3.1 document", () => {
   let h: Harness;
@@ -44,7 +49,18 @@ describe("OpenAPI 3.1 document", () => {
   it("is OpenAPI 3.1 and documents every agent route", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ["/.well-known/jwks.json", "/api/health", "/api/v1/grants/redeem", "/api/v1/requests", "/api/v1/requests/{id}", "/api/v1/requests/{id}/cancel", "/api/v1/requests/{id}/outcome"].sort(),
+      [
+        "/.well-known/jwks.json",
+        "/api/health",
+        "/api/v1/grants/redeem",
+        "/api/v1/requests",
+        "/api/v1/requests/{id}",
+        "/api/v1/requests/{id}/cancel",
+        "/api/v1/requests/{id}/execute",
+        "/api/v1/requests/{id}/outcome",
+        "/api/v1/resources",
+        "/api/v1/resources/{name}/sql",
+      ].sort(),
     );
   });
 
@@ -93,9 +109,54 @@ describe("OpenAPI 3.1 document", () => {
     const replay = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token: allowed.body.grant.token, operation } });
     check("/api/v1/grants/redeem", "post", replay.status, replay.body, replay.headers.get("content-type")!);
 
+    // A request the agent made itself is not Countersign's to run.
+    const notExecutable = await h.call(executeRoute.POST, "POST", `/api/v1/requests/${allowed.body.id}/execute`, { key: agent.key, params: { id: allowed.body.id } });
+    expect(notExecutable.status).toBe(409);
+    check("/api/v1/requests/{id}/execute", "post", notExecutable.status, notExecutable.body, notExecutable.headers.get("content-type")!);
+    const badWait = await h.call(executeRoute.POST, "POST", `/api/v1/requests/${allowed.body.id}/execute`, { key: agent.key, body: { wait: -1 }, params: { id: allowed.body.id } });
+    check("/api/v1/requests/{id}/execute", "post", badWait.status, badWait.body, badWait.headers.get("content-type")!);
+
+    const resources = await h.call(resourcesRoute.GET, "GET", "/api/v1/resources", { key: agent.key });
+    check("/api/v1/resources", "get", resources.status, resources.body, resources.headers.get("content-type")!);
+    const noResource = await h.call(sqlRoute.POST, "POST", "/api/v1/resources/nowhere/sql", { key: agent.key, body: { sql: "SELECT 1" }, params: { name: "nowhere" } });
+    expect(noResource.status).toBe(404);
+    check("/api/v1/resources/{name}/sql", "post", noResource.status, noResource.body, noResource.headers.get("content-type")!);
+
     const jwks = await jwksRoute.GET();
     check("/.well-known/jwks.json", "get", jwks.status, await jwks.json(), jwks.headers.get("content-type")!);
     const health = await healthRoute.GET();
     check("/api/health", "get", health.status, await health.json(), health.headers.get("content-type")!);
+  });
+
+  it.runIf(DATABASE_KINDS.includes("postgres"))("matches the built-in executor's real responses", async () => {
+    const target = await createPostgresDatabase();
+    try {
+      const admin = await h.user("admin");
+      const approver = await h.user("approver");
+      const name = h.unique("openapi-db");
+      await registerResource(h.database.prisma, h.config, { name, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
+      const agent = await h.agent({ environments: ["production"] });
+      const run = (body: unknown) => h.call(sqlRoute.POST, "POST", `/api/v1/resources/${name}/sql`, { key: agent.key, body, params: { name } });
+      const execute = (id: string) => h.call(executeRoute.POST, "POST", `/api/v1/requests/${id}/execute`, { key: agent.key, params: { id } });
+
+      const selected = await run({ sql: "SELECT 1 AS one" });
+      expect(selected.status).toBe(200);
+      check("/api/v1/resources/{name}/sql", "post", selected.status, selected.body, selected.headers.get("content-type")!);
+      const pending = await run({ sql: "CREATE TABLE t (id int)" });
+      expect(pending.status).toBe(202);
+      check("/api/v1/resources/{name}/sql", "post", pending.status, pending.body, pending.headers.get("content-type")!);
+      const invalid = await run({ sql: "" });
+      check("/api/v1/resources/{name}/sql", "post", invalid.status, invalid.body, invalid.headers.get("content-type")!);
+
+      const early = await execute(pending.body.request.id);
+      expect(early.status).toBe(202);
+      check("/api/v1/requests/{id}/execute", "post", early.status, early.body, early.headers.get("content-type")!);
+      await decideRequest(h.database.prisma, h.config, { requestId: pending.body.request.id, reviewerId: approver.id, decision: { decision: "approve" } });
+      const ran = await execute(pending.body.request.id);
+      expect(ran.status).toBe(200);
+      check("/api/v1/requests/{id}/execute", "post", ran.status, ran.body, ran.headers.get("content-type")!);
+    } finally {
+      await target.drop();
+    }
   });
 });

@@ -7,6 +7,8 @@ import { DATABASE_KINDS, createPostgresDatabase } from "../../test/databases";
 import { createHarness, type Harness } from "../../test/api-harness";
 import * as resourcesRoute from "../../app/api/v1/resources/route";
 import * as sqlRoute from "../../app/api/v1/resources/[name]/sql/route";
+import * as executeRoute from "../../app/api/v1/requests/[id]/execute/route";
+import * as requestsRoute from "../../app/api/v1/requests/route";
 import { setConfig } from "../env";
 import { decideRequest } from "../requests";
 import { registerResource, listResources, resourceConnection } from "../resources";
@@ -23,195 +25,297 @@ const SEED = `
 `;
 
 describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on PostgreSQL", () => {
-  let h: Harness;
-  let target: { url: string; drop(): Promise<void> };
-  let client: pg.Client;
-  const responses: unknown[] = [];
-  const logLines: string[] = [];
-  const staging = `staging-db-${Math.random().toString(36).slice(2, 8)}`;
-  const production = `prod-db-${Math.random().toString(36).slice(2, 8)}`;
+  describe.each(DATABASE_KINDS)("with Countersign on the %s database", (kind) => {
+    let h: Harness;
+    let target: { url: string; drop(): Promise<void> };
+    let client: pg.Client;
+    const responses: unknown[] = [];
+    const logLines: string[] = [];
+    const staging = `staging-db-${Math.random().toString(36).slice(2, 8)}`;
+    const production = `prod-db-${Math.random().toString(36).slice(2, 8)}`;
 
-  beforeAll(async () => {
-    h = await createHarness("embedded");
-    setConfig({ ...h.config, logLevel: "debug" });
-    const write = process.stdout.write.bind(process.stdout);
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      logLines.push(String(chunk));
-      return write(chunk as never, ...(rest as []));
+    beforeAll(async () => {
+      h = await createHarness(kind);
+      setConfig({ ...h.config, logLevel: "debug" });
+      const write = process.stdout.write.bind(process.stdout);
+      vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        logLines.push(String(chunk));
+        return write(chunk as never, ...(rest as []));
+      });
+      target = await createPostgresDatabase();
+      client = new pg.Client({ connectionString: target.url });
+      await client.connect();
+      await client.query(SEED);
+      const admin = await h.user("admin");
+      await registerResource(h.database.prisma, h.config, { name: staging, environment: "staging", connectionUrl: target.url, description: "scratch" }, { type: "user", id: admin.id });
+      await registerResource(h.database.prisma, h.config, { name: production, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
     });
-    target = await createPostgresDatabase();
-    client = new pg.Client({ connectionString: target.url });
-    await client.connect();
-    await client.query(SEED);
-    const admin = await h.user("admin");
-    await registerResource(h.database.prisma, h.config, { name: staging, environment: "staging", connectionUrl: target.url, description: "scratch" }, { type: "user", id: admin.id });
-    await registerResource(h.database.prisma, h.config, { name: production, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
-  });
-  afterAll(async () => {
-    vi.restoreAllMocks();
-    await client?.end();
-    await target?.drop();
-    await h?.close();
-  });
-
-  const fingerprint = async () => {
-    const { rows } = await client.query(
-      `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM orders)::int AS orders,
-              (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM customers t) AS checksum,
-              (SELECT count(*) FROM pg_class WHERE relname IN ('customers', 'orders', 'customer_names', 'big_customers'))::int AS relations`,
-    );
-    return rows[0];
-  };
-
-  const runSql = async (key: string, name: string, body: unknown) => {
-    const res = await h.call(sqlRoute.POST, "POST", `/api/v1/resources/${encodeURIComponent(name)}/sql`, { key, body, params: { name: encodeURIComponent(name) } });
-    responses.push(res.body);
-    return res;
-  };
-
-  it("measures a DELETE without changing a byte, counting the statement's own WHERE", async () => {
-    const before = await fingerprint();
-    const dryRun = await dryRunSql(target.url, "DELETE FROM customers WHERE id > 5");
-    expect(await fingerprint()).toEqual(before);
-    expect(dryRun.statements[0].tables[0]).toMatchObject({
-      action: "delete",
-      table: "public.customers",
-      totalRows: 12,
-      affectedRows: 7,
-      estimatedRows: 12,
-      dependentViews: ["public.big_customers", "public.customer_names"],
-      referencingTables: ["public.orders"],
+    afterAll(async () => {
+      vi.restoreAllMocks();
+      await client?.end();
+      await target?.drop();
+      await h?.close();
     });
-    expect(dryRun.sentence).toMatch(/^Deletes 7 of 12 rows in `public\.customers` \([\d.]+ kB\); 2 views depend on it; 1 table references it\.$/);
-    expect(dryRun.details).toContain("plan (EXPLAIN, not ANALYZE)");
-    expect(dryRun.details).toMatch(/Delete on customers/);
-  });
 
-  it.each([
-    ["DROP TABLE customers CASCADE", /^Drops `public\.customers` \([\d.]+ kB\) with 12 rows; 2 views depend on it/],
-    ["TRUNCATE customers, orders", /^Empties `public\.customers` .*: all 12 rows.* Empties `public\.orders` .*: all 0 rows/],
-    ["UPDATE customers c SET name = 'x' FROM orders o WHERE o.customer_id = c.id", /^Updates 0 of 12 rows in `public\.customers`/],
-    ["DELETE FROM customers WHERE id IN (SELECT id FROM customers WHERE id <= 3); DELETE FROM orders", /^Deletes 3 of 12 rows .* Deletes 0 of 0 rows in `public\.orders`/],
-    ["DELETE FROM customers WHERE pg_sleep(10) IS NULL", /^Deletes an uncounted number of the 12 rows in `public\.customers`/],
-    ["DROP TABLE nope", /^Drops "nope", which does not exist\.$/],
-  ])("dry-runs %s read-only", async (sql, sentence) => {
-    const before = await fingerprint();
-    const dryRun = await dryRunSql(target.url, sql);
-    expect(await fingerprint()).toEqual(before);
-    expect(dryRun.sentence).toMatch(sentence);
-  });
-
-  it("runs an allowed SELECT through the API and returns its rows, capped", async () => {
-    const agent = await h.agent({ environments: ["staging"] });
-    const res = await runSql(agent.key, staging, { sql: "SELECT id, name FROM customers ORDER BY id", summary: "List customers" });
-    expect(res.status).toBe(200);
-    expect(res.body.request).toMatchObject({ status: "executed", environment: "staging", resource: staging, kind: "sql" });
-    expect(res.body.result).toMatchObject({ status: "executed", commands: ["SELECT 12"], fields: ["id", "name"], rowCount: 12, truncated: false });
-    expect(res.body.result.rows[0]).toEqual({ id: 1, name: "customer 1" });
-
-    const capped = await runSqlOnResource(h.database, h.config, await caller(agent), { resource: staging, sql: "SELECT id FROM customers", maxRows: 5 });
-    expect(capped.result).toMatchObject({ status: "executed", truncated: true });
-    expect((capped.result as { rows: unknown[] }).rows).toHaveLength(5);
-  });
-
-  it("holds a DROP TABLE pending with its measured effect, and drops nothing", async () => {
-    const agent = await h.agent({ environments: ["staging"] });
-    const before = await fingerprint();
-    const res = await runSql(agent.key, staging, { sql: "DROP TABLE customers CASCADE;", wait: 1 });
-    expect(res.status).toBe(202);
-    expect(res.body.request).toMatchObject({ status: "pending", environment: "staging", resource: staging, requiredApprovals: 1 });
-    expect(res.body.request.plannedEffect.summary).toMatch(/^Drops `public\.customers` \([\d.]+ kB\) with 12 rows; 2 views depend on it/);
-    expect(res.body.result).toBeUndefined();
-    expect(await fingerprint()).toEqual(before);
-  });
-
-  it("records the measured sentence as Countersign's planned effect, leaving the agent's diff empty", async () => {
-    // Medium risk: approval needed in production (in staging policy would let it run at once).
-    const agent = await h.agent({ environments: ["production"] });
-    const res = await runSql(agent.key, production, { sql: "DELETE FROM customers WHERE id > 5", summary: "Prune test customers" });
-    expect(res.status).toBe(202);
-    const row = await h.database.prisma.request.findUniqueOrThrow({ where: { id: res.body.request.id } });
-    expect(row.diff).toBeNull();
-    expect(row.summary).toBe("Prune test customers");
-    const effect = row.plannedEffect as { summary: string; details: string };
-    expect(effect.summary).toMatch(/^Deletes 7 of 12 rows in `public\.customers` \([\d.]+ kB\); 2 views depend on it; 1 table references it\.$/);
-    expect(effect.details).toContain("Measured read-only (READ ONLY transaction, rolled back)");
-    expect(effect.details).toMatch(/plan \(EXPLAIN, not ANALYZE\):\n\s+Delete on customers/);
-    expect(res.body.request.plannedEffect).toEqual(effect);
-
-    // An agent that may not target the environment gets no measurement, only the refusal.
-    const outsider = await h.agent({ environments: ["staging"] });
-    const refused = await runSql(outsider.key, production, { sql: "DELETE FROM customers" });
-    expect(refused.status).toBe(403);
-    expect(JSON.stringify(refused.body)).not.toMatch(/rows|customers/);
-  });
-
-  it("takes the environment from the registration, never from the agent", async () => {
-    const agent = await h.agent({ environments: ["staging"] });
-    const res = await runSql(agent.key, production, { sql: "SELECT 1" });
-    expect(res.status).toBe(403);
-    expect(res.body.type).toMatch(/environment_not_allowed/);
-    const missing = await runSql(agent.key, "no-such-resource", { sql: "SELECT 1" });
-    expect(missing.status).toBe(404);
-  });
-
-  it("runs an approved statement exactly once after people approve", async () => {
-    const agent = await h.agent({ environments: ["production"] });
-    const approver = await h.user("approver");
-    const before = await fingerprint();
-    const running = runSqlOnResource(h.database, h.config, await caller(agent), { resource: production, sql: "DELETE FROM customers WHERE id > 10", waitSeconds: 20 });
-    let pending;
-    for (let i = 0; i < 100 && !pending; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      pending = await h.database.prisma.request.findFirst({ where: { agentId: agent.id, status: "pending" } });
-    }
-    expect(pending).toBeTruthy();
-    expect(await fingerprint()).toEqual(before);
-    await decideRequest(h.database.prisma, h.config, { requestId: pending!.id, reviewerId: approver.id, decision: { decision: "approve", confirmation: production } });
-    const outcome = await running;
-    responses.push(outcome);
-    expect(outcome.request.status).toBe("executed");
-    expect(outcome.result).toMatchObject({ status: "executed", commands: ["DELETE 2"] });
-    expect((await fingerprint()).customers).toBe(10);
-    const grant = await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: pending!.id } });
-    expect(grant.redeemedAt).not.toBeNull();
-  });
-
-  it("lists resources without their connection URLs and never leaks the URL anywhere", async () => {
-    const agent = await h.agent();
-    const list = await h.call(resourcesRoute.GET, "GET", "/api/v1/resources", { key: agent.key });
-    responses.push(list.body);
-    expect(list.status).toBe(200);
-    expect(list.body.resources).toEqual(
-      expect.arrayContaining([{ name: staging, environment: "staging", kind: "postgres", description: "scratch" }]),
-    );
-    expect(await listResources(h.database.prisma)).not.toHaveProperty("0.connectionUrlEnc");
-    expect((await resourceConnection(h.database.prisma, h.config, staging)).connectionUrl).toBe(target.url);
-
-    const secretParts = [target.url, new URL(target.url).pathname.slice(1)];
-    const password = new URL(target.url).password;
-    if (password) secretParts.push(decodeURIComponent(password));
-    const audit = await h.database.prisma.auditEvent.findMany();
-    expect(audit.some((e) => e.type === "resource.registered")).toBe(true);
-    const requests = await h.database.prisma.request.findMany();
-    const stored = await h.database.prisma.resource.findMany();
-    const haystacks = {
-      responses: JSON.stringify(responses),
-      audit: JSON.stringify(audit, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
-      requests: JSON.stringify(requests),
-      logs: logLines.join(""),
-      storedEnvelope: stored.map((r) => r.connectionUrlEnc).join(),
+    const fingerprint = async () => {
+      const { rows } = await client.query(
+        `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM orders)::int AS orders,
+                (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM customers t) AS checksum,
+                (SELECT count(*) FROM pg_class WHERE relname IN ('customers', 'orders', 'customer_names', 'big_customers'))::int AS relations`,
+      );
+      return rows[0];
     };
-    for (const [where, text] of Object.entries(haystacks)) {
-      for (const secret of secretParts) expect(text.includes(secret), `${where} contains ${secret}`).toBe(false);
+
+    const execute = async (key: string, id: string, body?: unknown) => {
+      const res = await h.call(executeRoute.POST, "POST", `/api/v1/requests/${id}/execute`, { key, body, params: { id } });
+      responses.push(res.body);
+      return res;
+    };
+
+    const runSql = async (key: string, name: string, body: unknown) => {
+      const res = await h.call(sqlRoute.POST, "POST", `/api/v1/resources/${encodeURIComponent(name)}/sql`, { key, body, params: { name: encodeURIComponent(name) } });
+      responses.push(res.body);
+      return res;
+    };
+
+    it("measures a DELETE without changing a byte, counting the statement's own WHERE", async () => {
+      const before = await fingerprint();
+      const dryRun = await dryRunSql(target.url, "DELETE FROM customers WHERE id > 5");
+      expect(await fingerprint()).toEqual(before);
+      expect(dryRun.statements[0].tables[0]).toMatchObject({
+        action: "delete",
+        table: "public.customers",
+        totalRows: 12,
+        affectedRows: 7,
+        estimatedRows: 12,
+        dependentViews: ["public.big_customers", "public.customer_names"],
+        referencingTables: ["public.orders"],
+      });
+      expect(dryRun.sentence).toMatch(/^Deletes 7 of 12 rows in `public\.customers` \([\d.]+ kB\); 2 views depend on it; 1 table references it\.$/);
+      expect(dryRun.details).toContain("plan (EXPLAIN, not ANALYZE)");
+      expect(dryRun.details).toMatch(/Delete on customers/);
+    });
+
+    it.each([
+      ["DROP TABLE customers CASCADE", /^Drops `public\.customers` \([\d.]+ kB\) with 12 rows; 2 views depend on it/],
+      ["TRUNCATE customers, orders", /^Empties `public\.customers` .*: all 12 rows.* Empties `public\.orders` .*: all 0 rows/],
+      ["UPDATE customers c SET name = 'x' FROM orders o WHERE o.customer_id = c.id", /^Updates 0 of 12 rows in `public\.customers`/],
+      ["DELETE FROM customers WHERE id IN (SELECT id FROM customers WHERE id <= 3); DELETE FROM orders", /^Deletes 3 of 12 rows .* Deletes 0 of 0 rows in `public\.orders`/],
+      ["DELETE FROM customers WHERE pg_sleep(10) IS NULL", /^Deletes an uncounted number of the 12 rows in `public\.customers`/],
+      ["DROP TABLE nope", /^Drops "nope", which does not exist\.$/],
+    ])("dry-runs %s read-only", async (sql, sentence) => {
+      const before = await fingerprint();
+      const dryRun = await dryRunSql(target.url, sql);
+      expect(await fingerprint()).toEqual(before);
+      expect(dryRun.sentence).toMatch(sentence);
+    });
+
+    it("runs an allowed SELECT through the API and returns its rows, capped", async () => {
+      const agent = await h.agent({ environments: ["staging"] });
+      const res = await runSql(agent.key, staging, { sql: "SELECT id, name FROM customers ORDER BY id", summary: "List customers" });
+      expect(res.status).toBe(200);
+      expect(res.body.request).toMatchObject({ status: "executed", environment: "staging", resource: staging, kind: "sql" });
+      expect(res.body.result).toMatchObject({ status: "executed", commands: ["SELECT 12"], fields: ["id", "name"], rowCount: 12, truncated: false });
+      expect(res.body.result.rows[0]).toEqual({ id: 1, name: "customer 1" });
+
+      const capped = await runSqlOnResource(h.database, h.config, await caller(agent), { resource: staging, sql: "SELECT id FROM customers", maxRows: 5 });
+      expect(capped.result).toMatchObject({ status: "executed", truncated: true });
+      expect((capped.result as { rows: unknown[] }).rows).toHaveLength(5);
+    });
+
+    it("holds a DROP TABLE pending with its measured effect, and drops nothing", async () => {
+      const agent = await h.agent({ environments: ["staging"] });
+      const before = await fingerprint();
+      const res = await runSql(agent.key, staging, { sql: "DROP TABLE customers CASCADE;", wait: 1 });
+      expect(res.status).toBe(202);
+      expect(res.body.request).toMatchObject({ status: "pending", environment: "staging", resource: staging, requiredApprovals: 1 });
+      expect(res.body.request.plannedEffect.summary).toMatch(/^Drops `public\.customers` \([\d.]+ kB\) with 12 rows; 2 views depend on it/);
+      expect(res.body.result).toBeUndefined();
+      expect(await fingerprint()).toEqual(before);
+    });
+
+    it("records the measured sentence as Countersign's planned effect, leaving the agent's diff empty", async () => {
+      // Medium risk: approval needed in production (in staging policy would let it run at once).
+      const agent = await h.agent({ environments: ["production"] });
+      const res = await runSql(agent.key, production, { sql: "DELETE FROM customers WHERE id > 5", summary: "Prune test customers" });
+      expect(res.status).toBe(202);
+      const row = await h.database.prisma.request.findUniqueOrThrow({ where: { id: res.body.request.id } });
+      expect(row.diff).toBeNull();
+      expect(row.summary).toBe("Prune test customers");
+      const effect = row.plannedEffect as { summary: string; details: string };
+      expect(effect.summary).toMatch(/^Deletes 7 of 12 rows in `public\.customers` \([\d.]+ kB\); 2 views depend on it; 1 table references it\.$/);
+      expect(effect.details).toContain("Measured read-only (READ ONLY transaction, rolled back)");
+      expect(effect.details).toMatch(/plan \(EXPLAIN, not ANALYZE\):\n\s+Delete on customers/);
+      expect(res.body.request.plannedEffect).toEqual(effect);
+
+      // An agent that may not target the environment gets no measurement, only the refusal.
+      const outsider = await h.agent({ environments: ["staging"] });
+      const refused = await runSql(outsider.key, production, { sql: "DELETE FROM customers" });
+      expect(refused.status).toBe(403);
+      expect(JSON.stringify(refused.body)).not.toMatch(/rows|customers/);
+    });
+
+    it("takes the environment from the registration, never from the agent", async () => {
+      const agent = await h.agent({ environments: ["staging"] });
+      const res = await runSql(agent.key, production, { sql: "SELECT 1" });
+      expect(res.status).toBe(403);
+      expect(res.body.type).toMatch(/environment_not_allowed/);
+      const missing = await runSql(agent.key, "no-such-resource", { sql: "SELECT 1" });
+      expect(missing.status).toBe(404);
+    });
+
+    it("runs an approved statement exactly once after people approve", async () => {
+      const agent = await h.agent({ environments: ["production"] });
+      const approver = await h.user("approver");
+      const before = await fingerprint();
+      const running = runSqlOnResource(h.database, h.config, await caller(agent), { resource: production, sql: "DELETE FROM customers WHERE id > 10", waitSeconds: 20 });
+      let pending;
+      for (let i = 0; i < 100 && !pending; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        pending = await h.database.prisma.request.findFirst({ where: { agentId: agent.id, status: "pending" } });
+      }
+      expect(pending).toBeTruthy();
+      expect(await fingerprint()).toEqual(before);
+      await decideRequest(h.database.prisma, h.config, { requestId: pending!.id, reviewerId: approver.id, decision: { decision: "approve", confirmation: production } });
+      const outcome = await running;
+      responses.push(outcome);
+      expect(outcome.request.status).toBe("executed");
+      expect(outcome.result).toMatchObject({ status: "executed", commands: ["DELETE 2"] });
+      expect((await fingerprint()).customers).toBe(10);
+      const grant = await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: pending!.id } });
+      expect(grant.redeemedAt).not.toBeNull();
+    });
+
+    it("runs a statement approved after the agent stopped waiting, once, whoever asks twice at the same time", async () => {
+      const agent = await h.agent({ environments: ["production"] });
+      const approver = await h.user("approver");
+      const before = await fingerprint();
+      const created = await runSql(agent.key, production, { sql: "DELETE FROM customers WHERE id = 10", summary: "Remove the test customer" });
+      expect(created.status).toBe(202);
+      const id = created.body.request.id;
+      const early = await execute(agent.key, id);
+      expect(early.status).toBe(202);
+      expect(early.body).toEqual({ request: expect.objectContaining({ id, status: "pending" }) });
+      expect(await fingerprint()).toEqual(before);
+
+      await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve" } });
+      const [a, b] = await Promise.all([execute(agent.key, id), execute(agent.key, id)]);
+      const ran = [a, b].filter((r) => r.status === 200);
+      const refused = [a, b].filter((r) => r.status !== 200);
+      expect(ran).toHaveLength(1);
+      expect(ran[0].body.request).toMatchObject({ id, status: "executed" });
+      expect(ran[0].body.result).toMatchObject({ status: "executed", commands: ["DELETE 1"] });
+      expect(refused[0].status).toBe(409);
+      expect(refused[0].body.code).toMatch(/^(grant_already_redeemed|request_already_decided)$/);
+      expect((await fingerprint()).customers).toBe(before.customers - 1);
+
+      const again = await execute(agent.key, id);
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ code: "grant_already_redeemed", detail: expect.stringMatching(/already ran \(executed\)/) });
+      const events = await h.database.prisma.auditEvent.findMany({ where: { subjectId: id }, orderBy: { seq: "asc" } });
+      expect(events.filter((e) => e.type === "grant.redeemed")).toHaveLength(1);
+      expect(events.filter((e) => e.type === "request.outcome")).toHaveLength(1);
+    });
+
+    it("waits for people when asked to, then runs the statement", async () => {
+      const agent = await h.agent({ environments: ["production"] });
+      const approver = await h.user("approver");
+      const created = await runSql(agent.key, production, { sql: "UPDATE customers SET email = NULL WHERE id = 9" });
+      const id = created.body.request.id;
+      const waiting = execute(agent.key, id, { wait: 20 });
+      await new Promise((r) => setTimeout(r, 300));
+      await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve" } });
+      const res = await waiting;
+      expect(res.status).toBe(200);
+      expect(res.body.result).toMatchObject({ status: "executed", commands: ["UPDATE 1"] });
+    });
+
+    it.each([
+      ["a request made through POST /api/v1/requests", "rest", 409, "not_executable"],
+      ["a denied request", "denied", 409, "request_already_decided"],
+      ["a request whose resource was removed", "unregistered", 409, "resource_not_registered"],
+      ["another agent's request", "other", 404, "not_found"],
+      ["a request id that is not a UUID", "garbage", 404, "not_found"],
+    ])("refuses %s with a clear problem, running nothing", async (_label, scenario, status, code) => {
+      const agent = await h.agent({ environments: ["production", "staging"] });
+      const approver = await h.user("approver");
+      const before = await fingerprint();
+      let id: string;
+      if (scenario === "rest") {
+        const operation = { kind: "sql", target: { environment: "staging", resource: staging }, sql: "SELECT 1" };
+        const res = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation, diff: { format: "text", content: "Reads only" } } });
+        expect(res.body.status).toBe("approved");
+        id = res.body.id;
+      } else if (scenario === "garbage") {
+        id = "not-a-uuid";
+      } else {
+        const name = scenario === "unregistered" ? `gone-${Math.random().toString(36).slice(2, 8)}` : production;
+        if (scenario === "unregistered") {
+          const admin = await h.user("admin");
+          await registerResource(h.database.prisma, h.config, { name, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
+        }
+        const owner = scenario === "other" ? await h.agent({ environments: ["production"] }) : agent;
+        const created = await runSql(owner.key, name, { sql: "DELETE FROM customers WHERE id = 5" });
+        id = created.body.request.id;
+        if (scenario === "denied") {
+          await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "deny", reason: "Not during the freeze" } });
+        } else {
+          await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve", confirmation: name } });
+        }
+        if (scenario === "unregistered") await h.database.prisma.resource.delete({ where: { name } });
+      }
+      const res = await execute(agent.key, id);
+      expect(res.status).toBe(status);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(res.body.code).toBe(code);
+      if (scenario === "denied") expect(res.body.detail).toBe("The request is denied: Not during the freeze. Nothing ran.");
+      expect(await fingerprint()).toEqual(before);
+    });
+
+    it("refuses a bad wait with a 422 naming the field", async () => {
+      const agent = await h.agent({ environments: ["production"] });
+      const created = await runSql(agent.key, production, { sql: "DELETE FROM customers WHERE id = 1" });
+      const res = await execute(agent.key, created.body.request.id, { wait: 61 });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: "wait" })]);
+    });
+
+    it("lists resources without their connection URLs and never leaks the URL anywhere", async () => {
+      const agent = await h.agent();
+      const list = await h.call(resourcesRoute.GET, "GET", "/api/v1/resources", { key: agent.key });
+      responses.push(list.body);
+      expect(list.status).toBe(200);
+      expect(list.body.resources).toEqual(
+        expect.arrayContaining([{ name: staging, environment: "staging", kind: "postgres", description: "scratch" }]),
+      );
+      expect(await listResources(h.database.prisma)).not.toHaveProperty("0.connectionUrlEnc");
+      expect((await resourceConnection(h.database.prisma, h.config, staging)).connectionUrl).toBe(target.url);
+
+      const secretParts = [target.url, new URL(target.url).pathname.slice(1)];
+      const password = new URL(target.url).password;
+      if (password) secretParts.push(decodeURIComponent(password));
+      const audit = await h.database.prisma.auditEvent.findMany();
+      expect(audit.some((e) => e.type === "resource.registered")).toBe(true);
+      const requests = await h.database.prisma.request.findMany();
+      const stored = await h.database.prisma.resource.findMany();
+      const haystacks = {
+        responses: JSON.stringify(responses),
+        audit: JSON.stringify(audit, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+        requests: JSON.stringify(requests),
+        logs: logLines.join(""),
+        storedEnvelope: stored.map((r) => r.connectionUrlEnc).join(),
+      };
+      for (const [where, text] of Object.entries(haystacks)) {
+        for (const secret of secretParts) expect(text.includes(secret), `${where} contains ${secret}`).toBe(false);
+      }
+    });
+
+    async function caller(agent: { id: string; keyId: string }) {
+      const prisma = h.database.prisma;
+      return {
+        agent: await prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }),
+        key: await prisma.agentKey.findUniqueOrThrow({ where: { id: agent.keyId } }),
+      } as never;
     }
   });
-
-  async function caller(agent: { id: string; keyId: string }) {
-    const prisma = h.database.prisma;
-    return {
-      agent: await prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }),
-      key: await prisma.agentKey.findUniqueOrThrow({ where: { id: agent.keyId } }),
-    } as never;
-  }
 });

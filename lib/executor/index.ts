@@ -1,4 +1,4 @@
 export { dryRunSql, formatBytes, type DryRun, type StatementDryRun, type TableImpact } from "./dry-run";
 export { executeSql, SqlExecutionError, type SqlResult, type ExecuteOptions } from "./execute";
-export { runSqlOnResource, type RunSqlInput, type RunSqlOutcome, type ExecutionResult } from "./run-sql";
-export { RunSql } from "./schema";
+export { runSqlOnResource, runApprovedSql, madeByBuiltInExecutor, type RunSqlInput, type RunApprovedSqlOptions, type RunSqlOutcome, type ExecutionResult } from "./run-sql";
+export { RunSql, RunApprovedSql } from "./schema";

@@ -2,15 +2,17 @@
 // planned effect read-only, asks policy (and people), and, once approved, redeems the grant itself,
 // runs the statement once and records the outcome. The environment comes from the resource's
 // registration, never from the agent; the connection URL never leaves this module's callers.
+// When people take longer than the agent waits, runApprovedSql runs the statement once they approve.
 import type { Database } from "../db";
 import type { Config } from "../env";
 import type { AuthenticatedAgent } from "../agents";
 import type { RequestContext } from "../requests/schema";
 import { CreateRequest } from "../requests/schema";
-import { createRequest, redeemGrant, reportOutcome, waitForDecision, type PlannedEffect, type RequestView } from "../requests";
+import { createRequest, getRequestForAgent, redeemGrant, reportOutcome, waitForDecision, type PlannedEffect, type RequestView } from "../requests";
+import { SqlOperation } from "../operations/schema";
 import { resourceConnection } from "../resources";
 import { log } from "../log";
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
 import { fieldErrors } from "../validate";
 import { dryRunSql } from "./dry-run";
 import { executeSql, SqlExecutionError, type SqlResult, DEFAULT_MAX_ROWS, DEFAULT_STATEMENT_TIMEOUT_MS } from "./execute";
@@ -42,7 +44,7 @@ const DRY_RUN_TIMEOUT_MS = 5_000;
 export async function runSqlOnResource(database: Database, cfg: Config, caller: AuthenticatedAgent, input: RunSqlInput): Promise<RunSqlOutcome> {
   const prisma = database.prisma;
   const { resource, connectionUrl } = await resourceConnection(prisma, cfg, input.resource);
-  const operation = { kind: "sql" as const, target: { environment: resource.environment, resource: resource.name }, sql: input.sql };
+  const operation: SqlOperation = { kind: "sql", target: { environment: resource.environment, resource: resource.name }, sql: input.sql };
 
   // An agent that may not target the resource's environment gets no measurement of its data:
   // createRequest refuses and audits it.
@@ -52,22 +54,106 @@ export async function runSqlOnResource(database: Database, cfg: Config, caller: 
   // The measurement travels beside the body, never in it: the body's `diff` is the agent's claim.
   const parsed = CreateRequest.safeParse({ operation, summary: input.summary ?? `Run SQL on ${resource.name}`, context: input.context });
   if (!parsed.success) throw new AppError("validation_failed", "The request is not valid.", fieldErrors(parsed.error));
-  let { view } = await createRequest(prisma, cfg, { caller, body: parsed.data, plannedEffect });
-  const waitSeconds = Math.max(0, Math.min(60, input.waitSeconds ?? 0));
+  let { view } = await createRequest(prisma, cfg, { caller, body: parsed.data, plannedEffect, builtInExecutor: true });
+  const waitSeconds = clampWait(input.waitSeconds);
   if (WAITING.has(view.status) && waitSeconds > 0) {
     view = await waitForDecision(database, cfg, caller.agent.id, view.id, waitSeconds);
   }
   if (view.status !== "approved" || !view.grant) return { request: view };
+  return redeemAndRun(database, cfg, caller, view, operation, connectionUrl, input);
+}
 
-  // Redeemed immediately before running: the grant is single-use and bound to this operation.
-  await redeemGrant(prisma, cfg, caller, { token: view.grant.token, operation });
+export interface RunApprovedSqlOptions {
+  /** Seconds to wait for people while the request is still pending (0–60). */
+  waitSeconds?: number;
+  statementTimeoutMs?: number;
+  maxRows?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the statement of an approved request that the built-in executor made (through
+ * runSqlOnResource), once: the owning agent asks, Countersign redeems the grant — atomically, so
+ * of concurrent calls at most one runs it — executes the stored statement on the registered
+ * resource and records the outcome. While the request is still pending the answer is the request
+ * itself, without a result.
+ */
+export async function runApprovedSql(
+  database: Database,
+  cfg: Config,
+  caller: AuthenticatedAgent,
+  requestId: string,
+  options: RunApprovedSqlOptions = {},
+): Promise<RunSqlOutcome> {
+  const prisma = database.prisma;
+  // Another agent's request answers exactly like a missing one.
+  let view = await getRequestForAgent(prisma, cfg, caller.agent.id, requestId);
+  const row = await prisma.request.findUniqueOrThrow({ where: { id: view.id }, select: { builtInExecutor: true, operation: true } });
+  const operation = SqlOperation.safeParse(row.operation);
+  if (!row.builtInExecutor || !operation.success) {
+    throw new AppError(
+      "not_executable",
+      "Countersign runs only the statements its own SQL executor was asked to run (POST /api/v1/resources/{name}/sql or the MCP run_sql tool). " +
+        "For this request, redeem its grant and run the operation with your own executor.",
+    );
+  }
+  const waitSeconds = clampWait(options.waitSeconds);
+  if (WAITING.has(view.status) && waitSeconds > 0) {
+    view = await waitForDecision(database, cfg, caller.agent.id, view.id, waitSeconds, options.signal);
+  }
+  if (WAITING.has(view.status)) return { request: view };
+  if (view.status === "executed" || view.status === "failed") {
+    throw new AppError("grant_already_redeemed", `The statement already ran (${view.status}); it runs only once.`);
+  }
+  if (view.status !== "approved") {
+    throw new AppError("request_already_decided", `The request is ${view.status}${view.reason ? `: ${view.reason}` : ""}. Nothing ran.`);
+  }
+  if (!view.grant) throw new AppError("grant_already_redeemed", "The grant was already redeemed: the statement is running or has run; it runs only once.");
+  const { environment, resource: name } = operation.data.target;
+  const registered = await resourceConnection(prisma, cfg, name).catch((error) => {
+    if (isAppError(error) && error.code === "not_found") return null;
+    throw error;
+  });
+  if (!registered || registered.resource.environment !== environment) {
+    throw new AppError(
+      "resource_not_registered",
+      registered
+        ? `The resource ${name} is now registered in ${registered.resource.environment}, not ${environment} as approved. Nothing ran.`
+        : `No resource named ${name} is registered any more. Nothing ran.`,
+    );
+  }
+  return redeemAndRun(database, cfg, caller, view, operation.data, registered.connectionUrl, { ...options, sql: operation.data.sql });
+}
+
+/** True when Countersign's built-in executor made the request, so runApprovedSql may run it. */
+export async function madeByBuiltInExecutor(prisma: Database["prisma"], requestId: string): Promise<boolean> {
+  const row = await prisma.request.findUnique({ where: { id: requestId }, select: { builtInExecutor: true } });
+  return row?.builtInExecutor === true;
+}
+
+function clampWait(seconds: number | undefined): number {
+  return Math.max(0, Math.min(60, seconds ?? 0));
+}
+
+/** Redeemed immediately before running: the grant is single-use and bound to this operation. */
+async function redeemAndRun(
+  database: Database,
+  cfg: Config,
+  caller: AuthenticatedAgent,
+  view: RequestView,
+  operation: SqlOperation,
+  connectionUrl: string,
+  options: { sql: string; statementTimeoutMs?: number; maxRows?: number },
+): Promise<RunSqlOutcome> {
+  const prisma = database.prisma;
+  await redeemGrant(prisma, cfg, caller, { token: view.grant!.token, operation });
   let result: ExecutionResult;
   try {
     result = {
       status: "executed",
-      ...(await executeSql(connectionUrl, input.sql, {
-        statementTimeoutMs: input.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-        maxRows: input.maxRows ?? DEFAULT_MAX_ROWS,
+      ...(await executeSql(connectionUrl, options.sql, {
+        statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+        maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
       })),
     };
   } catch (error) {

@@ -10,3 +10,10 @@ export const RunSql = z.strictObject({
   wait: z.number().int().min(0).max(60).default(0),
 });
 export type RunSql = z.infer<typeof RunSql>;
+
+/** What an agent may send to run the statement of its approved request (the body is optional). */
+export const RunApprovedSql = z.strictObject({
+  /** Seconds to wait for people while the request is still pending (0–60). */
+  wait: z.number().int().min(0).max(60).default(0),
+});
+export type RunApprovedSql = z.infer<typeof RunApprovedSql>;

@@ -2,6 +2,7 @@
 // with, so the document cannot drift from what the server accepts.
 import { z } from "zod";
 import { CreateRequest, RedeemGrant, ReportOutcome } from "../requests/schema";
+import { RunApprovedSql, RunSql } from "../executor/schema";
 import { VERSION } from "../version";
 
 const RiskLevel = z.enum(["low", "medium", "high", "critical"]);
@@ -44,6 +45,28 @@ export const RedemptionSchema = z.object({
   environment: z.string(),
   resource: z.string(),
   redeemedAt: z.iso.datetime(),
+});
+
+export const SqlRunSchema = z.object({
+  request: RequestViewSchema,
+  result: z
+    .discriminatedUnion("status", [
+      z.object({
+        status: z.literal("executed"),
+        commands: z.array(z.string()).describe("command tags, one per statement: `DELETE 6`, `SELECT 3`"),
+        rows: z.array(z.record(z.string(), z.unknown())).describe("the last statement's rows, capped"),
+        fields: z.array(z.string()),
+        rowCount: z.number().int().nullable(),
+        truncated: z.boolean(),
+      }),
+      z.object({ status: z.literal("failed"), error: z.string(), code: z.string().optional() }),
+    ])
+    .optional()
+    .describe("present once the statement ran (or failed to)"),
+});
+
+export const ResourceListSchema = z.object({
+  resources: z.array(z.object({ name: z.string(), environment: z.string(), kind: z.string(), description: z.string() })),
 });
 
 export const ProblemSchema = z.object({
@@ -139,6 +162,43 @@ export function openApiDocument(serverUrl: string) {
           responses: { "200": { description: "The request, now executed or failed", content: json("Request") }, ...problems(401, 403, 404, 409, 422) },
         },
       },
+      "/api/v1/requests/{id}/execute": {
+        post: {
+          operationId: "executeRequest",
+          summary: "Have Countersign run the approved statement of a request made through its SQL executor, once",
+          description:
+            "For a request made with POST /api/v1/resources/{name}/sql that was still pending when that call answered. Redeems the grant and runs the stored statement once on the registered resource; of concurrent calls at most one runs it, the others answer 409.",
+          parameters: [idParam],
+          requestBody: { required: false, content: json("RunApprovedSql") },
+          responses: {
+            "200": { description: "The statement ran (or failed to): the request and the result", content: json("SqlRun") },
+            "202": { description: "Still waiting for people: the request, without a result", content: json("SqlRun") },
+            ...problems(401, 403, 404, 409, 413, 415, 422, 429),
+          },
+        },
+      },
+      "/api/v1/resources": {
+        get: {
+          operationId: "listResources",
+          summary: "The registered resources an agent can name, with their environments (never a connection URL)",
+          responses: { "200": { description: "The resources", content: json("ResourceList") }, ...problems(401, 403, 429) },
+        },
+      },
+      "/api/v1/resources/{name}/sql": {
+        post: {
+          operationId: "runSql",
+          summary: "Ask Countersign to run SQL on a registered resource",
+          description:
+            "The environment comes from the resource's registration. Countersign measures the statement's effect read-only as the diff reviewers see, asks policy (and people), and once approved runs it once. While people decide the answer is 202; run it later with POST /api/v1/requests/{id}/execute.",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" }, description: "The resource name, percent-encoded" }],
+          requestBody: { required: true, content: json("RunSql") },
+          responses: {
+            "200": { description: "Ran (with result), or decided without running (denied)", content: json("SqlRun") },
+            "202": { description: "Waiting for people: the request, without a result", content: json("SqlRun") },
+            ...problems(400, 401, 403, 404, 413, 415, 422, 429),
+          },
+        },
+      },
       "/api/v1/grants/redeem": {
         post: {
           operationId: "redeemGrant",
@@ -168,6 +228,10 @@ export function openApiDocument(serverUrl: string) {
         CreateRequest: schema(CreateRequest, "input"),
         RedeemGrant: schema(RedeemGrant, "input"),
         ReportOutcome: schema(ReportOutcome, "input"),
+        RunSql: schema(RunSql, "input"),
+        RunApprovedSql: schema(RunApprovedSql, "input"),
+        SqlRun: schema(SqlRunSchema),
+        ResourceList: schema(ResourceListSchema),
         Request: schema(RequestViewSchema),
         Redemption: schema(RedemptionSchema),
         Problem: schema(ProblemSchema),

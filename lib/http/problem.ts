@@ -28,6 +28,8 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   grant_already_redeemed: "Grant already redeemed",
   grant_revoked: "Grant revoked",
   grant_not_redeemed: "Grant not redeemed",
+  not_executable: "Not run by Countersign's executor",
+  resource_not_registered: "Resource not registered",
   idempotency_key_reused: "Idempotency key reused with a different body",
   digest_mismatch: "Operation does not match the grant",
   confirmation_required: "Typed confirmation required",

@@ -25,6 +25,8 @@ interface Options<S extends z.ZodType | undefined> {
   /** The scope the key's agent needs; with a list, any one of them. */
   scope: Scope | Scope[];
   body?: S;
+  /** With a body schema: a request without a body is parsed as `{}` (all defaults). */
+  bodyOptional?: boolean;
 }
 
 type RouteContext = { params?: Promise<Record<string, string>> };
@@ -67,6 +69,23 @@ export async function authenticateRequest(prisma: PrismaClient, req: Request): P
   }
 }
 
+/** Refuses (and audits) a caller whose agent holds none of the scopes; `call` says what was refused. */
+export async function requireScope(
+  prisma: PrismaClient,
+  caller: AuthenticatedAgent,
+  scope: Scope | Scope[],
+  call: { method: string; path: string; tool?: string },
+): Promise<void> {
+  const scopes = Array.isArray(scope) ? scope : [scope];
+  if (scopes.some((s) => agentHasScope(caller.agent, s))) return;
+  await recordAudit(prisma, {
+    type: "auth.refused",
+    actor: { type: "agent", id: caller.agent.id },
+    data: { reason: "missing_scope", scope: scopes.join("|"), ...call },
+  });
+  throw new AppError("missing_scope", `This key's agent lacks the ${scopes.join(" or ")} scope.`);
+}
+
 export function withAgent<S extends z.ZodType | undefined = undefined>(
   options: Options<S>,
   handler: (ctx: AgentContext<S extends z.ZodType ? z.output<S> : undefined>) => Promise<Response>,
@@ -76,18 +95,10 @@ export function withAgent<S extends z.ZodType | undefined = undefined>(
     try {
       const prisma = await db();
       const authenticated = await authenticateRequest(prisma, req);
-      const scopes = Array.isArray(options.scope) ? options.scope : [options.scope];
-      if (!scopes.some((scope) => agentHasScope(authenticated.agent, scope))) {
-        await recordAudit(prisma, {
-          type: "auth.refused",
-          actor: { type: "agent", id: authenticated.agent.id },
-          data: { reason: "missing_scope", scope: scopes.join("|"), method: req.method, path: url.pathname },
-        });
-        throw new AppError("missing_scope", `This key's agent lacks the ${scopes.join(" or ")} scope.`);
-      }
+      await requireScope(prisma, authenticated, options.scope, { method: req.method, path: url.pathname });
       let body: unknown = undefined;
       if (options.body) {
-        const raw = await readJsonBody(req);
+        const raw = options.bodyOptional && !hasBody(req) ? {} : await readJsonBody(req);
         const nul = findNulCharacter(raw);
         if (nul) throw new AppError("validation_failed", "The request body is not valid.", [{ field: nul, message: "contains a NUL character (\\u0000), which cannot be stored" }]);
         const parsed = options.body.safeParse(raw);
@@ -100,6 +111,11 @@ export function withAgent<S extends z.ZodType | undefined = undefined>(
       return problemResponse(error, url.pathname);
     }
   };
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers.get("content-length");
+  return req.headers.has("content-type") || req.headers.has("transfer-encoding") || (length !== null && length !== "0");
 }
 
 export function json(data: unknown, init: ResponseInit = {}): Response {

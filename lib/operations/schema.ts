@@ -13,6 +13,7 @@ export const SqlOperation = z.strictObject({
   target: Target,
   sql: z.string().min(1).max(512 * 1024),
 });
+export type SqlOperation = z.infer<typeof SqlOperation>;
 
 export const HttpOperation = z.strictObject({
   kind: z.literal("http"),

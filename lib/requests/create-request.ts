@@ -28,6 +28,8 @@ export interface CreateRequestInput {
    * passes it; no route copies it from what an agent sent.
    */
   plannedEffect?: PlannedEffect;
+  /** Set by Countersign's built-in SQL executor only: it will run the statement once approved. */
+  builtInExecutor?: boolean;
 }
 
 export interface CreateRequestResult {
@@ -103,6 +105,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           requiredApprovals: effect.type === "require_approval" ? effect.approvals : 0,
           requiredRole: effect.type === "require_approval" && effect.role ? effect.role : "approver",
           coolDownSeconds: effect.type === "require_approval" ? (effect.coolDownSeconds ?? null) : null,
+          builtInExecutor: input.builtInExecutor === true,
           reason: effect.type === "deny" ? effect.reason : null,
           idempotencyKey,
           requestDigest,
@@ -127,6 +130,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
             risk: risk.level,
             findings: risk.findings.map((f) => f.id),
             summary: request.summary,
+            ...(request.builtInExecutor ? { builtInExecutor: true } : {}),
           },
         },
         {

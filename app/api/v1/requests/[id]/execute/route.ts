@@ -1,0 +1,14 @@
+import { withAgent, json } from "@/lib/http/with-agent";
+import { config } from "@/lib/env";
+import { database } from "@/lib/db";
+import { RunApprovedSql, runApprovedSql } from "@/lib/executor";
+
+// POST /api/v1/requests/{id}/execute — the agent has Countersign run its approved statement, once
+export const POST = withAgent({ scope: "requests:create", body: RunApprovedSql, bodyOptional: true }, async ({ agent, key, body, params, req }) => {
+  const outcome = await runApprovedSql(await database(), config(), { agent, key }, params.id, { waitSeconds: body.wait, signal: req.signal });
+  // 200 once the statement ran (or failed to); 202 while people decide.
+  return json(outcome.result ? { request: outcome.request, result: outcome.result } : { request: outcome.request }, {
+    status: outcome.result ? 200 : 202,
+    headers: { location: `/api/v1/requests/${outcome.request.id}` },
+  });
+});

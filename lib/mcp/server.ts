@@ -1,0 +1,112 @@
+// The MCP server Countersign serves at /api/mcp: one per HTTP request (stateless), so any instance
+// behind a load balancer answers any call; the agent is the one the request's key authenticated.
+import "server-only";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { config } from "../env";
+import { database, db } from "../db";
+import { VERSION } from "../version";
+import { authenticateRequest } from "../http/with-agent";
+import { readJsonBody } from "../http/body";
+import { problemResponse } from "../http/problem";
+import { AppError } from "../errors";
+import {
+  CheckRequestArgs,
+  MAX_CHECK_WAIT_SECONDS,
+  MCP_PATH,
+  RequestApprovalArgs,
+  RunSqlArgs,
+  checkRequestTool,
+  listResourcesTool,
+  requestApprovalTool,
+  runSqlTool,
+  type ToolContext,
+} from "./tools";
+
+const INSTRUCTIONS = `Countersign puts people between you and destructive operations. Policy decides per environment and risk: safe operations run at once, dangerous ones wait for human reviewers, some are refused.
+- To run SQL on a registered database, call list_resources, then run_sql.
+- For anything else destructive that you will run yourself (cloud API calls, shell commands), call request_approval first with the exact operation.
+- A call that needs people returns at once as pending with a review URL: tell the user, then call check_request with the request id (waitSeconds up to ${MAX_CHECK_WAIT_SECONDS}) until it is decided.
+- A denial is final and comes with the reviewer's reason. Never work around a pending or denied request with other tools, credentials or a reworded operation.`;
+
+export function createMcpServer(ctx: ToolContext): McpServer {
+  const server = new McpServer({ name: "countersign", title: "Countersign", version: VERSION }, { instructions: INSTRUCTIONS });
+  server.registerTool(
+    "list_resources",
+    {
+      title: "List databases",
+      description: "List the databases registered with Countersign that run_sql can reach: name, environment (e.g. production), kind and description. Connection details are never shown.",
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    () => listResourcesTool(ctx),
+  );
+  server.registerTool(
+    "run_sql",
+    {
+      title: "Run SQL with approval",
+      description:
+        "Run one SQL statement (or a batch) on a database registered with Countersign. Countersign parses it, measures its effect read-only for the reviewers, and applies policy for the database's environment. " +
+        "Reads and other safe statements run at once and return their rows. Destructive ones wait for people: the call returns at once as pending with a review URL and a request id; " +
+        "then call check_request with that id, which runs the statement once it is approved. Some operations are refused outright, with the reason.",
+      inputSchema: RunSqlArgs,
+      annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    (args) => runSqlTool(ctx, args),
+  );
+  server.registerTool(
+    "request_approval",
+    {
+      title: "Ask people before acting",
+      description:
+        "Ask for approval before you run an operation yourself: an HTTP call to a cloud or SaaS API, a shell command, SQL on a database Countersign does not run, or a custom action. " +
+        "Submit the exact operation; Countersign classifies its risk and applies policy. It is allowed at once (you get a single-use grant bound to exactly that operation), " +
+        "sent to reviewers (pending, with a review URL: call check_request with the id), or refused with a reason. Run only what was approved; a denial is final.",
+      inputSchema: RequestApprovalArgs,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    (args) => requestApprovalTool(ctx, args),
+  );
+  server.registerTool(
+    "check_request",
+    {
+      title: "Check a request",
+      description:
+        `Check on a request made with run_sql or request_approval, waiting up to waitSeconds (at most ${MAX_CHECK_WAIT_SECONDS}) for people to decide. ` +
+        "Still pending: call it again. Approved through run_sql: Countersign runs the statement now, once, and returns its result. Approved through request_approval: the single-use grant. " +
+        "Denied, expired, cancelled or revoked: the reason; nothing ran.",
+      inputSchema: CheckRequestArgs,
+      annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args, extra) => checkRequestTool({ ...ctx, signal: extra.signal }, args),
+  );
+  return server;
+}
+
+/**
+ * POST /api/mcp: authenticates the agent's key exactly as the agent API does (401 problem details
+ * for a missing or bad key, rate limits, lockout, audited refusals), reads the body within the
+ * API's 1 MiB limit, and answers with a fresh server over the Streamable HTTP transport.
+ */
+export async function handleMcpPost(req: Request): Promise<Response> {
+  try {
+    const prisma = await db();
+    const caller = await authenticateRequest(prisma, req);
+    const body = await readJsonBody(req);
+    const server = createMcpServer({ database: await database(), cfg: config(), caller });
+    // Stateless (no session id) and plain JSON answers: nothing about the conversation lives here.
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(req, { parsedBody: body });
+    } finally {
+      await server.close();
+    }
+  } catch (error) {
+    return problemResponse(error, MCP_PATH);
+  }
+}
+
+/** GET and DELETE: a stateless server has no stream to open and no session to end. */
+export function mcpMethodNotAllowed(): Response {
+  return problemResponse(new AppError("method_not_allowed", "This MCP endpoint is stateless: send JSON-RPC messages with POST.", undefined, { allow: "POST" }), MCP_PATH);
+}

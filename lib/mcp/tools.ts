@@ -1,0 +1,212 @@
+// The Countersign MCP tools: each one calls the same lib/ functions as the agent API, with the
+// agent authenticated by its key. A tool that needs people answers at once with the status and
+// the review URL (MCP clients give up on calls after about a minute); check_request follows up.
+import "server-only";
+import { z } from "zod";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Database } from "../db";
+import type { Config } from "../env";
+import type { AuthenticatedAgent, Scope } from "../agents";
+import { AppError } from "../errors";
+import { toProblem } from "../http/problem";
+import { requireScope } from "../http/with-agent";
+import { findNulCharacter, fieldErrors } from "../validate";
+import { Operation } from "../operations/schema";
+import { CreateRequest, RequestContext, createRequest, waitForDecision, type RequestView } from "../requests";
+import { listResources } from "../resources";
+import { madeByBuiltInExecutor, runApprovedSql, runSqlOnResource, type ExecutionResult } from "../executor";
+
+export const MCP_PATH = "/api/mcp";
+
+/** check_request waits at most this long, so a client's one-minute call timeout is never reached. */
+export const MAX_CHECK_WAIT_SECONDS = 45;
+const DEFAULT_CHECK_WAIT_SECONDS = 20;
+/** Rows handed back to the model: enough to answer, not a whole table in its context. */
+const MCP_MAX_ROWS = 200;
+
+export interface ToolContext {
+  database: Database;
+  cfg: Config;
+  caller: AuthenticatedAgent;
+  signal?: AbortSignal;
+}
+
+const Summary = z.string().max(500).describe("One line for the reviewers: what this does and why.");
+const Reasoning = z
+  .string()
+  .max(64 * 1024)
+  .describe("Why this is needed: the task you are doing, what you checked, why it is safe. Reviewers read it as your own words.");
+
+export const RunSqlArgs = {
+  resource: z.string().min(1).max(200).describe("The resource's name exactly as list_resources shows it."),
+  sql: z
+    .string()
+    .min(1)
+    .max(256 * 1024)
+    .describe("The exact SQL to run. It is what reviewers approve and what runs, byte for byte; a changed statement is a new request."),
+  summary: Summary.optional(),
+  reasoning: Reasoning.optional(),
+};
+
+export const RequestApprovalArgs = {
+  operation: Operation.describe(
+    "The exact operation you will run once approved, with target {environment, resource}. kind sql: {sql}; " +
+      "http: {method, url, body?} (never put credentials in it); shell: {command, cwd?}; custom: {action, params?}.",
+  ),
+  summary: Summary.optional(),
+  reasoning: Reasoning.optional(),
+  context: RequestContext.omit({ reasoning: true })
+    .optional()
+    .describe("More for the reviewers: the user's prompt, a transcript excerpt, links, a session id."),
+  ttlSeconds: z.number().int().min(10).max(86_400).optional().describe("How long people have to decide (default 900 seconds)."),
+};
+
+export const CheckRequestArgs = {
+  id: z.string().min(1).max(100).describe("The request id that run_sql or request_approval returned."),
+  waitSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_CHECK_WAIT_SECONDS)
+    .optional()
+    .describe(`Seconds to wait for people to decide before answering (0–${MAX_CHECK_WAIT_SECONDS}, default ${DEFAULT_CHECK_WAIT_SECONDS}).`),
+};
+
+type Args<S extends z.ZodRawShape> = z.output<z.ZodObject<S>>;
+
+/** A tool's body, run with the scope checked, NUL characters refused and every error made readable. */
+async function guarded(ctx: ToolContext, tool: string, scope: Scope | Scope[], args: unknown, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    await requireScope(ctx.database.prisma, ctx.caller, scope, { method: "POST", path: MCP_PATH, tool });
+    const nul = findNulCharacter(args);
+    if (nul) throw new AppError("validation_failed", "The arguments are not valid.", [{ field: nul, message: "contains a NUL character (\\u0000), which cannot be stored" }]);
+    return await body();
+  } catch (error) {
+    return toolError(error);
+  }
+}
+
+/** An error the model can read and act on; unknown errors say nothing of the server's insides. */
+export function toolError(error: unknown): CallToolResult {
+  const problem = toProblem(error, MCP_PATH);
+  const lines = [`Error: ${problem.title} (${problem.code}). ${problem.detail}`];
+  for (const e of problem.errors ?? []) lines.push(`- ${e.field}: ${e.message}`);
+  return {
+    isError: true,
+    content: [{ type: "text", text: lines.join("\n") }],
+    structuredContent: { error: { code: problem.code, status: problem.status, title: problem.title, detail: problem.detail, ...(problem.errors ? { errors: problem.errors } : {}) } },
+  };
+}
+
+export async function runSqlTool(ctx: ToolContext, args: Args<typeof RunSqlArgs>): Promise<CallToolResult> {
+  return guarded(ctx, "run_sql", "requests:create", args, async () => {
+    const outcome = await runSqlOnResource(ctx.database, ctx.cfg, ctx.caller, {
+      resource: args.resource,
+      sql: args.sql,
+      summary: args.summary,
+      context: args.reasoning ? { reasoning: args.reasoning } : undefined,
+      maxRows: MCP_MAX_ROWS,
+    });
+    return answer(outcome.request, { builtIn: true, result: outcome.result });
+  });
+}
+
+export async function requestApprovalTool(ctx: ToolContext, args: Args<typeof RequestApprovalArgs>): Promise<CallToolResult> {
+  return guarded(ctx, "request_approval", "requests:create", args, async () => {
+    const parsed = CreateRequest.safeParse({
+      operation: args.operation,
+      summary: args.summary,
+      context: args.reasoning || args.context ? { ...args.context, ...(args.reasoning ? { reasoning: args.reasoning } : {}) } : undefined,
+      ...(args.ttlSeconds ? { ttlSeconds: args.ttlSeconds } : {}),
+    });
+    if (!parsed.success) throw new AppError("validation_failed", "The request is not valid.", fieldErrors(parsed.error));
+    const { view } = await createRequest(ctx.database.prisma, ctx.cfg, { caller: ctx.caller, body: parsed.data });
+    return answer(view, { builtIn: false });
+  });
+}
+
+export async function checkRequestTool(ctx: ToolContext, args: Args<typeof CheckRequestArgs>): Promise<CallToolResult> {
+  return guarded(ctx, "check_request", "requests:read", args, async () => {
+    const { database, cfg, caller } = ctx;
+    const wait = Math.min(args.waitSeconds ?? DEFAULT_CHECK_WAIT_SECONDS, MAX_CHECK_WAIT_SECONDS);
+    const view = await waitForDecision(database, cfg, caller.agent.id, args.id, wait, ctx.signal);
+    const builtIn = await madeByBuiltInExecutor(database.prisma, view.id);
+    if (builtIn && view.status === "approved" && view.grant) {
+      // Running it is acting on the request: the same scope as asking Countersign to run SQL.
+      await requireScope(database.prisma, caller, "requests:create", { method: "POST", path: MCP_PATH, tool: "check_request" });
+      const outcome = await runApprovedSql(database, cfg, caller, view.id, { maxRows: MCP_MAX_ROWS });
+      return answer(outcome.request, { builtIn, result: outcome.result });
+    }
+    return answer(view, { builtIn });
+  });
+}
+
+export async function listResourcesTool(ctx: ToolContext): Promise<CallToolResult> {
+  return guarded(ctx, "list_resources", ["requests:create", "requests:read"], {}, async () => {
+    const resources = (await listResources(ctx.database.prisma)).map(({ name, environment, kind, description }) => ({ name, environment, kind, description }));
+    const text = resources.length
+      ? [`${resources.length} registered resource(s); run_sql takes the name:`, JSON.stringify(resources, null, 2)].join("\n")
+      : "No resources are registered: an admin registers databases before run_sql can reach them.";
+    return { content: [{ type: "text", text }], structuredContent: { resources } };
+  });
+}
+
+const WAITING = new Set(["pending", "cooling_down"]);
+
+/**
+ * The tool's answer: one status line the model can act on, the facts reviewers will see (risk,
+ * review URL, expiry), the next step, then the data. Text from the database (rows, reasons)
+ * appears only inside JSON, never as instructions of ours.
+ */
+function answer(view: RequestView, options: { builtIn: boolean; result?: ExecutionResult }): CallToolResult {
+  const { result } = options;
+  const lines: string[] = [];
+  let next: string;
+  if (result?.status === "executed") {
+    lines.push(`Executed: ${result.commands.join("; ") || "done"}.${result.truncated ? ` Showing the first ${result.rows.length} rows.` : ""}`);
+    next = "Done. The statement ran once; running it again needs a new request.";
+  } else if (result?.status === "failed") {
+    lines.push(`Failed: the statement was approved and run, and the database refused it.`);
+    next = "Read the error below. A corrected statement is a new request.";
+  } else if (WAITING.has(view.status)) {
+    lines.push(
+      view.status === "pending"
+        ? `Pending: waiting for people to approve (${view.approvals} of ${view.requiredApprovals} approvals). Nothing has run.`
+        : `Approved, cooling down until ${view.coolDownUntil}: a reviewer can still cancel it. Nothing has run.`,
+    );
+    next =
+      `Tell the user it awaits review at ${view.reviewUrl}, then call check_request with id "${view.id}" ` +
+      `(waitSeconds up to ${MAX_CHECK_WAIT_SECONDS}) until it is decided.` +
+      (options.builtIn ? " Once approved, check_request runs the statement and returns its result." : "") +
+      " Do not try to do the same thing another way meanwhile.";
+  } else if (view.status === "approved") {
+    lines.push(`Approved: a single-use grant, bound to exactly this operation, expires at ${view.grant?.expiresAt ?? view.expiresAt}.`);
+    next = options.builtIn
+      ? `Call check_request with id "${view.id}" to run the statement.`
+      : "Run exactly the operation you submitted, nothing else; the executor redeems the grant (POST /api/v1/grants/redeem) before running it.";
+  } else if (view.status === "executed" || view.status === "failed") {
+    lines.push(`Already ${view.status === "executed" ? "executed" : "run, and failed"}: ${view.outcome?.detail ?? "no detail"}.`);
+    next = "It ran once; its rows are not kept. Running it again needs a new request.";
+  } else {
+    const reason = view.reason ? ` Reason: ${JSON.stringify(view.reason)}` : "";
+    lines.push(`${capitalize(view.status)}. Nothing ran.${reason}`);
+    next =
+      view.status === "expired"
+        ? "Nobody decided in time. Ask the user whether to submit it again."
+        : "This is final. Do not retry the same operation or work around the decision; tell the user and ask how to proceed.";
+  }
+  lines.push(`Request: ${view.id}`, `Environment: ${view.environment} · resource: ${view.resource}`, `Risk: ${view.risk.level}`);
+  for (const finding of view.risk.findings) lines.push(`- ${finding.id} (${finding.level}): ${finding.message}`);
+  lines.push(`Review page: ${view.reviewUrl}`, `Next: ${next}`);
+  if (view.grant) lines.push(`Grant: ${view.grant.token}`);
+  if (result?.status === "executed" && result.fields.length) lines.push(`Rows (JSON; columns ${result.fields.join(", ")}):`, JSON.stringify(result.rows));
+  if (result?.status === "failed") lines.push(`Error (JSON): ${JSON.stringify({ error: result.error, code: result.code })}`);
+  return {
+    content: [{ type: "text", text: lines.join("\n") }],
+    structuredContent: { request: view, ...(result ? { result } : {}), next },
+  };
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

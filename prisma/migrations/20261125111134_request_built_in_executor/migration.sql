@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "requests" ADD COLUMN     "built_in_executor" BOOLEAN NOT NULL DEFAULT false;

@@ -1,0 +1,210 @@
+// The MCP endpoint against the running app on PostgreSQL, driven by the official MCP client over
+// Streamable HTTP and through the stdio bridge (`npm run mcp`): the same tools, the same answers.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { DATABASE_KINDS } from "./databases";
+import { cleanEnv } from "./app-server";
+import { callTool, startMcpFixture, type McpFixture, type McpTransportKind } from "./mcp-fixture";
+import { decideRequest } from "../lib/requests";
+import { registerResource } from "../lib/resources";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+const SEED = `
+  CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
+  INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 20) g;
+  CREATE TABLE audit_trail (id serial PRIMARY KEY, note text);
+`;
+
+describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running app", () => {
+  let f: McpFixture;
+  let staging: string;
+  let production: string;
+
+  beforeAll(async () => {
+    f = await startMcpFixture(SEED);
+    staging = f.unique("staging-db");
+    production = f.unique("prod-db");
+    const admin = { type: "system" as const };
+    await registerResource(f.database.prisma, f.config, { name: staging, environment: "staging", connectionUrl: f.target.url, description: "Scratch copy" }, admin);
+    await registerResource(f.database.prisma, f.config, { name: production, environment: "production", connectionUrl: f.target.url, description: "Customers" }, admin);
+  }, 120_000);
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const count = async (table: string) => Number((await f.target.client.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
+
+  describe.each<McpTransportKind>(["http", "stdio"])("over %s", (kind) => {
+    let client: Client;
+    let agent: { id: string; key: string };
+    const stderr: string[] = [];
+
+    beforeAll(async () => {
+      agent = await f.agent();
+      client = await f.connect(kind, agent.key, stderr);
+    }, 60_000);
+
+    it("lists the four tools, described for a model, and the registered resources without connection URLs", async () => {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(["check_request", "list_resources", "request_approval", "run_sql"]);
+      const runSql = tools.find((t) => t.name === "run_sql")!;
+      expect(runSql.description).toMatch(/check_request/);
+      expect(runSql.inputSchema.required).toEqual(["resource", "sql"]);
+      const check = tools.find((t) => t.name === "check_request")!;
+      expect((check.inputSchema.properties as any).waitSeconds.maximum).toBe(45);
+      expect(client.getInstructions()).toMatch(/Never work around a pending or denied request/);
+
+      const listed = await callTool(client, "list_resources");
+      expect(listed.isError).toBeFalsy();
+      expect(listed.data.resources).toEqual(
+        expect.arrayContaining([
+          { name: staging, environment: "staging", kind: "postgres", description: "Scratch copy" },
+          { name: production, environment: "production", kind: "postgres", description: "Customers" },
+        ]),
+      );
+      expect(listed.text).not.toContain(f.target.url);
+      expect(listed.text).not.toContain(new URL(f.target.url).pathname.slice(1));
+    });
+
+    it("runs an allowed SELECT at once and returns its rows", async () => {
+      const res = await callTool(client, "run_sql", { resource: staging, sql: "SELECT id, name FROM customers WHERE id <= 3 ORDER BY id", summary: "Look up customers" });
+      expect(res.isError).toBeFalsy();
+      expect(res.text).toMatch(/^Executed: SELECT 3\./);
+      expect(res.data.request).toMatchObject({ status: "executed", environment: "staging", resource: staging });
+      expect(res.data.result).toMatchObject({ status: "executed", fields: ["id", "name"], rows: [{ id: 1, name: "customer 1" }, { id: 2, name: "customer 2" }, { id: 3, name: "customer 3" }] });
+    });
+
+    it("holds a DELETE for people, returns the review URL at once, and runs it exactly once after approval", async () => {
+      const before = await count("customers");
+      const started = Date.now();
+      const res = await callTool(client, "run_sql", { resource: production, sql: `DELETE FROM customers WHERE id = ${kind === "http" ? 20 : 19}`, reasoning: "The customer asked to be forgotten" });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(res.isError).toBeFalsy();
+      const id = res.data.request.id;
+      expect(res.data.request).toMatchObject({ status: "pending", environment: "production", reviewUrl: `${f.publicUrl}/requests/${id}` });
+      expect(res.text).toContain(`Review page: ${f.publicUrl}/requests/${id}`);
+      expect(res.text).toMatch(/^Pending: waiting for people/);
+      expect(res.text).toContain(`call check_request with id "${id}"`);
+      expect(res.text).toMatch(/Risk: (medium|high)/);
+      expect(await count("customers")).toBe(before);
+
+      const still = await callTool(client, "check_request", { id, waitSeconds: 0 });
+      expect(still.data.request.status).toBe("pending");
+      expect(await count("customers")).toBe(before);
+
+      // A reviewer approves while the agent is waiting in check_request.
+      const waiting = callTool(client, "check_request", { id, waitSeconds: 30 });
+      await new Promise((r) => setTimeout(r, 300));
+      await decideRequest(f.database.prisma, f.config, { requestId: id, reviewerId: await f.reviewer(), decision: { decision: "approve" } });
+      const ran = await waiting;
+      expect(ran.isError, ran.text).toBeFalsy();
+      expect(ran.text).toMatch(/^Executed: DELETE 1\./);
+      expect(ran.data.request.status).toBe("executed");
+      expect(await count("customers")).toBe(before - 1);
+
+      const again = await callTool(client, "check_request", { id, waitSeconds: 0 });
+      expect(again.isError).toBeFalsy();
+      expect(again.text).toMatch(/^Already executed: Run by Countersign's executor: DELETE 1/);
+      expect(await count("customers")).toBe(before - 1);
+      const redeemed = await f.database.prisma.auditEvent.count({ where: { subjectId: id, type: "grant.redeemed" } });
+      expect(redeemed).toBe(1);
+    });
+
+    it("brings a reviewer's denial and its reason back to the agent, and nothing runs", async () => {
+      const res = await callTool(client, "run_sql", { resource: production, sql: "TRUNCATE audit_trail" });
+      const id = res.data.request.id;
+      await f.target.client.query("INSERT INTO audit_trail (note) VALUES ('kept')");
+      await decideRequest(f.database.prisma, f.config, { requestId: id, reviewerId: await f.reviewer(), decision: { decision: "deny", reason: "The audit trail is evidence <b>keep</b> it" } });
+      const checked = await callTool(client, "check_request", { id });
+      expect(checked.isError).toBeFalsy();
+      expect(checked.data.request).toMatchObject({ status: "denied", reason: "The audit trail is evidence <b>keep</b> it" });
+      expect(checked.text).toContain('Denied. Nothing ran. Reason: "The audit trail is evidence <b>keep</b> it"');
+      expect(checked.text).toMatch(/Do not retry the same operation/);
+      expect(await count("audit_trail")).toBeGreaterThan(0);
+    });
+
+    it("asks approval for an operation the agent runs itself and hands back the grant once approved", async () => {
+      const operation = { kind: "custom", target: { environment: "staging", resource: "feature-flags" }, action: "flags.disable", params: { flag: "checkout" } };
+      const res = await callTool(client, "request_approval", { operation, summary: "Disable the checkout flag", reasoning: "It is failing for every user" });
+      expect(res.isError).toBeFalsy();
+      expect(res.data.request).toMatchObject({ status: "pending", kind: "custom", environment: "staging" });
+      await decideRequest(f.database.prisma, f.config, { requestId: res.data.request.id, reviewerId: await f.reviewer(), decision: { decision: "approve" } });
+      const checked = await callTool(client, "check_request", { id: res.data.request.id, waitSeconds: 5 });
+      expect(checked.data.request.status).toBe("approved");
+      expect(checked.data.request.grant.token).toMatch(/^eyJ/);
+      expect(checked.text).toMatch(/^Approved: a single-use grant/);
+      expect(checked.text).toContain(`Grant: ${checked.data.request.grant.token}`);
+      const stored = await f.database.prisma.request.findUniqueOrThrow({ where: { id: res.data.request.id } });
+      expect(stored.context).toEqual({ reasoning: "It is failing for every user" });
+    });
+
+    it.each([
+      ["an unknown resource", "run_sql", { resource: "no-such-db", sql: "SELECT 1" }, /^Error: Not found \(not_found\)\. No such resource\./],
+      ["an environment the agent may not target", "request_approval", { operation: { kind: "shell", target: { environment: "secret-env", resource: "box" }, command: "ls" } }, /^Error: Environment not allowed for this agent \(environment_not_allowed\)/],
+      ["an unknown request", "check_request", { id: "00000000-0000-4000-8000-000000000000", waitSeconds: 0 }, /^Error: Not found \(not_found\)\. No such request\./],
+      ["a NUL character", "run_sql", { resource: "no-such-db", sql: "SELECT '\u0000'" }, /^Error: The request is not valid \(validation_failed\)[\s\S]*- sql: contains a NUL character/],
+      ["a wait over 45 seconds", "check_request", { id: "00000000-0000-4000-8000-000000000000", waitSeconds: 46 }, /Input validation error[\s\S]*waitSeconds/],
+    ])("answers %s with a readable tool error", async (_label, tool, args, message) => {
+      const res = await callTool(client, tool, args);
+      expect(res.isError).toBe(true);
+      expect(res.text).toMatch(message);
+      expect(res.text).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+    });
+
+    it("checks each tool's scope, as the agent API does", async () => {
+      const readOnly = await f.agent({ scopes: ["requests:read"] });
+      const limited = await f.connect(kind, readOnly.key);
+      const res = await callTool(limited, "run_sql", { resource: staging, sql: "SELECT 1" });
+      expect(res.isError).toBe(true);
+      expect(res.text).toMatch(/^Error: Missing scope \(missing_scope\)\. This key's agent lacks the requests:create scope\./);
+      expect((await callTool(limited, "list_resources")).isError).toBeFalsy();
+      const refused = await f.database.prisma.auditEvent.findFirst({ where: { type: "auth.refused", actorId: readOnly.id } });
+      expect(refused?.data).toMatchObject({ reason: "missing_scope", tool: "run_sql", path: "/api/mcp" });
+    });
+
+    it("refuses a bad key", async () => {
+      const lines: string[] = [];
+      const error = await f.connect(kind, "csk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", lines).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(error).not.toBeNull();
+      if (kind === "http") expect(String(error)).toMatch(/401/);
+      else {
+        expect(String(error)).toMatch(/Countersign refused the API key \(401\): The API key is missing, unknown, revoked or expired\. Check COUNTERSIGN_API_KEY\./);
+        expect(lines.join("")).toMatch(/refused the API key \(401\)/);
+      }
+    });
+  });
+
+  it("answers a missing key with 401 problem details, and other methods with 405", async () => {
+    const res = await fetch(`${f.app.url}/api/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(await res.json()).toMatchObject({ code: "invalid_api_key", status: 401 });
+    const get = await fetch(`${f.app.url}/api/mcp`, { headers: { accept: "text/event-stream" } });
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+  });
+
+  it("the bridge says what is missing and exits non-zero without its configuration", async () => {
+    const child = spawn("npm", ["run", "--silent", "mcp"], { cwd: root, env: cleanEnv({ COUNTERSIGN_URL: "not a url" }) as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).not.toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr).toContain('COUNTERSIGN_URL must be an http:// or https:// URL (got "not a url").');
+    expect(stderr).toContain("COUNTERSIGN_API_KEY is not set.");
+  });
+});
