@@ -9,7 +9,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["lib/**/*.test.ts", "cli/**/*.test.ts", "test/**/*.test.ts", "app/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "cli/**/*.test.ts", "client/**/*.test.ts", "test/**/*.test.ts", "app/**/*.test.ts"],
     exclude: ["node_modules", "e2e/**", ".countersign/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

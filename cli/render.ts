@@ -41,7 +41,7 @@ export function render(command: string, result: unknown): string {
         ? `Audit chain intact: ${r.count} events${r.lastSeq ? `, last sequence ${r.lastSeq}` : ""}.`
         : `Audit chain BROKEN at sequence ${r.brokenAt}: ${r.reason}.`;
     case "keys rotate":
-      return `Signing key rotated. Now signing with ${r.kid ?? (r as { activeKid?: string }).activeKid}.`;
+      return `Signing key ${r.kid} published; it signs grants from ${new Date(r.activatesAt as string).toISOString()}${r.previousKid ? ` (${r.previousKid} until then)` : ""}.`;
     case "setup-link":
       return `Open within the hour to create the first admin:\n\n  ${r.url}`;
     case "user add":

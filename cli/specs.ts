@@ -168,7 +168,16 @@ export const SPECS: Record<string, CommandSpec> = {
     options: {},
     exitCode: (r) => ((r as { ok: boolean }).ok ? 0 : 1),
   },
-  "keys rotate": { summary: "Rotate the grant signing key (the new key is published before use)", options: {} },
+  "keys rotate": {
+    summary: "Rotate the grant signing key (the new key is published before use)",
+    options: {
+      "activate-after": {
+        type: "string",
+        help: "seconds the new key is published before it signs (default 120, longer than executors cache the key set; less only if every executor refetches at once)",
+        placeholder: "SECONDS",
+      },
+    },
+  },
   "setup-link": { summary: "Print a one-time link to create the first admin (only while no user exists)", options: {} },
   "policy test": {
     summary: "Simulate the current policy on an operation: its findings, the rule that matches and the effect",

@@ -43,8 +43,9 @@ export function cleanEnv(extra: Record<string, string | undefined>): Record<stri
   return env;
 }
 
-export async function startApp(options: { dataDir?: string; databaseUrl?: string; env?: Record<string, string> } = {}): Promise<AppServer> {
-  const port = await freePort();
+/** `port`: listen there (e.g. to restart on the address clients already use); default a free one. */
+export async function startApp(options: { dataDir?: string; databaseUrl?: string; env?: Record<string, string>; port?: number } = {}): Promise<AppServer> {
+  const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? tempDataDir();
   const env = cleanEnv({
     PORT: String(port),

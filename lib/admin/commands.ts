@@ -123,7 +123,10 @@ export const COMMANDS: Record<string, Command> = {
     const status = await verifyAuditChain(prisma);
     return JSON.parse(JSON.stringify(status, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
   },
-  "keys rotate": async ({ prisma, config }) => rotateSigningKeys(prisma, config, new Date(), { actor: CLI }),
+  "keys rotate": async ({ prisma, config }, a) => {
+    const after = optStr(a, "activate-after");
+    return rotateSigningKeys(prisma, config, new Date(), { actor: CLI, activateAfterSeconds: after === undefined ? undefined : Number(after) });
+  },
   "policy test": ({ prisma }, a) => policyTest(prisma, a),
   "policy export": async ({ prisma }, a) => {
     const version = optStr(a, "version");

@@ -1,0 +1,237 @@
+// An executor for one PostgreSQL database that lives outside Countersign: it holds the database's
+// credentials (the agent never does), binds every request to the environment and resource of its
+// own configuration, and runs a statement only after the grant verifies offline for exactly that
+// statement and has been redeemed — once.
+import pg from "pg";
+import {
+  CountersignClient,
+  GrantVerificationError,
+  createGrantVerifier,
+  isCountersignError,
+  type GrantClaims,
+  type GrantVerifier,
+  type RequestView,
+} from "./index";
+
+export interface SqlExecutorConfig {
+  /** Countersign's URL (COUNTERSIGN_URL): the API, the JWKS, and the grants' expected `iss`. */
+  countersignUrl: string;
+  /** This executor's agent key. */
+  apiKey: string;
+  /** The database this executor runs statements on. Never sent anywhere. */
+  databaseUrl: string;
+  /** The environment this database belongs to: every request and grant is bound to it. */
+  environment: string;
+  /** The resource name reviewers see, e.g. `postgres/main`: every request and grant is bound to it. */
+  resource: string;
+  /** Default 30 s. */
+  statementTimeoutMs?: number;
+  /** Rows of the last statement returned, at most (default 1000). */
+  maxRows?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface SqlRunOptions {
+  /** A grant the agent already holds (from `request --wait`): no new request is made. */
+  grant?: string;
+  summary?: string;
+  reasoning?: string;
+  idempotencyKey?: string;
+  /** Give up waiting for people after this long (the request stays open). */
+  waitTimeoutSeconds?: number;
+  signal?: AbortSignal;
+  /** Called once the request exists, before waiting: e.g. to print its review URL. */
+  onRequest?: (request: RequestView) => void;
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+}
+
+export interface SqlRows {
+  /** Command tags, one per statement: `DELETE 6`, `SELECT 3`. */
+  commands: string[];
+  /** The last statement's rows, at most maxRows. */
+  rows: Record<string, unknown>[];
+  fields: string[];
+  rowCount: number | null;
+  truncated: boolean;
+}
+
+export type SqlRunResult =
+  | { status: "executed"; requestId: string; result: SqlRows; outcomeReported: boolean }
+  | { status: "failed"; requestId: string; error: string; sqlState?: string; outcomeReported: boolean }
+  /** Nothing ran: people or policy said no, the grant did not verify, or redemption was refused. */
+  | { status: "refused"; requestId?: string; code: string; reason: string }
+  /** Nothing ran: still waiting for people when waitTimeoutSeconds ran out. */
+  | { status: "undecided"; request: RequestView };
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_ROWS = 1_000;
+
+/** Removes the connection URL and its password from a message before it is printed or reported. */
+export function scrubConnectionSecrets(message: string, connectionUrl: string): string {
+  let out = message.split(connectionUrl).join("[connection URL]");
+  try {
+    const url = new URL(connectionUrl);
+    const password = decodeURIComponent(url.password);
+    if (password) out = out.split(password).join("[redacted]").split(url.password).join("[redacted]");
+  } catch {
+    // not a URL: nothing more to scrub
+  }
+  return out;
+}
+
+export class SqlExecutor {
+  readonly client: CountersignClient;
+  readonly verifier: GrantVerifier;
+  readonly #config: SqlExecutorConfig;
+
+  constructor(config: SqlExecutorConfig) {
+    for (const field of ["countersignUrl", "apiKey", "databaseUrl", "environment", "resource"] as const) {
+      if (!config[field]) throw new TypeError(`SqlExecutor: ${field} is required.`);
+    }
+    this.#config = config;
+    this.client = new CountersignClient({ baseUrl: config.countersignUrl, apiKey: config.apiKey, fetch: config.fetch });
+    this.verifier = createGrantVerifier({
+      issuer: config.countersignUrl,
+      audience: config.resource,
+      environment: config.environment,
+      fetch: config.fetch,
+    });
+  }
+
+  /** The exact operation this executor would run for a statement: the target is its own. */
+  operationFor(sql: string) {
+    return { kind: "sql" as const, target: { environment: this.#config.environment, resource: this.#config.resource }, sql };
+  }
+
+  /**
+   * Asks for (or takes) a grant for exactly this statement on this executor's database, verifies it
+   * offline, redeems it, runs the statement once and reports the outcome. Refusals run nothing.
+   * Network trouble and server errors before redemption are thrown (nothing ran).
+   */
+  async run(sql: string, options: SqlRunOptions = {}): Promise<SqlRunResult> {
+    if (typeof sql !== "string" || sql.trim() === "") throw new TypeError("SqlExecutor.run: a statement is required.");
+    const operation = this.operationFor(sql);
+
+    let token = options.grant;
+    let requestId: string | undefined;
+    if (token === undefined) {
+      let request = await this.client.createRequest(
+        {
+          operation,
+          summary: options.summary ?? `Run SQL on ${this.#config.resource}`,
+          ...(options.reasoning ? { context: { reasoning: options.reasoning } } : {}),
+        },
+        { idempotencyKey: options.idempotencyKey, signal: options.signal },
+      );
+      requestId = request.id;
+      options.onRequest?.(request);
+      if (request.status === "pending" || request.status === "cooling_down") {
+        request = await this.client.waitForDecision(request.id, { timeoutSeconds: options.waitTimeoutSeconds, signal: options.signal, onRetry: options.onRetry });
+      }
+      if (request.status === "pending" || request.status === "cooling_down") return { status: "undecided", request };
+      if (request.status !== "approved" || !request.grant) {
+        const reason =
+          request.status === "approved" ? "its grant was already used or has lapsed" : (request.reason ?? `the request is ${request.status}`);
+        return { status: "refused", requestId, code: `request_${request.status}`, reason };
+      }
+      token = request.grant.token;
+    }
+
+    // Offline, against this executor's own configuration and the statement it is about to run.
+    let claims: GrantClaims;
+    try {
+      claims = await this.verifier.verifyGrant(token, { operation });
+    } catch (error) {
+      if (error instanceof GrantVerificationError) return { status: "refused", requestId, code: error.code, reason: error.message };
+      throw error;
+    }
+    requestId = claims.req;
+
+    // Connect before redeeming, so an unreachable database does not spend the grant.
+    const db = await this.#connect();
+    try {
+      try {
+        // No abort signal from here on: a redemption cut off half-way could spend the grant with nothing run.
+        await this.client.redeemGrant(token, operation);
+      } catch (error) {
+        if (isCountersignError(error) && error.status >= 400 && error.status < 500) {
+          return { status: "refused", requestId, code: error.code, reason: error.detail };
+        }
+        throw error;
+      }
+      let outcome: SqlRunResult;
+      try {
+        outcome = { status: "executed", requestId, result: await this.#execute(db, sql), outcomeReported: false };
+      } catch (error) {
+        const sqlState = (error as { code?: unknown }).code;
+        outcome = {
+          status: "failed",
+          requestId,
+          error: this.#scrub(error),
+          ...(typeof sqlState === "string" ? { sqlState } : {}),
+          outcomeReported: false,
+        };
+      }
+      outcome.outcomeReported = await this.#report(requestId, outcome);
+      return outcome;
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+  }
+
+  async #connect(): Promise<pg.Client> {
+    const timeout = Math.max(100, Math.floor(this.#config.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS));
+    const db = new pg.Client({ connectionString: this.#config.databaseUrl, application_name: "countersign-executor", connectionTimeoutMillis: 10_000 });
+    db.on("error", () => undefined); // an idle socket error must not crash the process
+    try {
+      await db.connect();
+      await db.query(`SET statement_timeout = ${timeout}`);
+    } catch (error) {
+      await db.end().catch(() => undefined);
+      throw new Error(`Could not connect to the database: ${this.#scrub(error)}`);
+    }
+    return db;
+  }
+
+  async #execute(db: pg.Client, sql: string): Promise<SqlRows> {
+    const maxRows = Math.max(0, Math.floor(this.#config.maxRows ?? DEFAULT_MAX_ROWS));
+    // The simple protocol: a batch runs as one implicit transaction, exactly as approved.
+    const raw = (await db.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+    const results = Array.isArray(raw) ? raw : [raw];
+    const last = results[results.length - 1];
+    const rows = (last?.rows ?? []) as Record<string, unknown>[];
+    return {
+      commands: results.map((r) => [r.command, r.rowCount].filter((p) => p !== null && p !== undefined).join(" ")),
+      rows: rows.slice(0, maxRows),
+      fields: (last?.fields ?? []).map((f) => f.name),
+      rowCount: last?.rowCount ?? null,
+      truncated: rows.length > maxRows,
+    };
+  }
+
+  /** Reports the outcome, retrying network trouble a few times; false when it could not be recorded. */
+  async #report(requestId: string, outcome: SqlRunResult): Promise<boolean> {
+    const detail =
+      outcome.status === "executed"
+        ? `Run by the countersign sql executor: ${outcome.result.commands.join("; ") || "done"}`
+        : outcome.status === "failed"
+          ? `Run by the countersign sql executor, failed: ${outcome.error}`
+          : "";
+    const status = outcome.status === "executed" ? "executed" : "failed";
+    for (let attempt = 0; attempt < 4; attempt++) {
+      try {
+        await this.client.reportOutcome(requestId, status, detail.slice(0, 2000));
+        return true;
+      } catch (error) {
+        // 4xx: already reported, or not ours to report — retrying will not change it.
+        if (isCountersignError(error) && error.status < 500) return false;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
+    return false;
+  }
+
+  #scrub(error: unknown): string {
+    return scrubConnectionSecrets(error instanceof Error ? error.message : String(error), this.#config.databaseUrl);
+  }
+}
