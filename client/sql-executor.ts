@@ -79,6 +79,24 @@ export function scrubConnectionSecrets(message: string, connectionUrl: string): 
   return out;
 }
 
+/**
+ * What a simple-protocol query answered, as the executors return it: one command tag per
+ * statement (`DELETE 6`), and the last statement's rows, at most maxRows.
+ */
+export function summarizeResults(raw: unknown, maxRows: number): SqlRows {
+  const cap = Math.max(0, Math.floor(maxRows));
+  const results = (Array.isArray(raw) ? raw : [raw]) as pg.QueryResult[];
+  const last = results[results.length - 1];
+  const rows = (last?.rows ?? []) as Record<string, unknown>[];
+  return {
+    commands: results.map((r) => [r.command, r.rowCount].filter((p) => p !== null && p !== undefined).join(" ")),
+    rows: rows.slice(0, cap),
+    fields: (last?.fields ?? []).map((f) => f.name),
+    rowCount: last?.rowCount ?? null,
+    truncated: rows.length > cap,
+  };
+}
+
 export class SqlExecutor {
   readonly client: CountersignClient;
   readonly verifier: GrantVerifier;
@@ -194,19 +212,8 @@ export class SqlExecutor {
   }
 
   async #execute(db: pg.Client, sql: string): Promise<SqlRows> {
-    const maxRows = Math.max(0, Math.floor(this.#config.maxRows ?? DEFAULT_MAX_ROWS));
     // The simple protocol: a batch runs as one implicit transaction, exactly as approved.
-    const raw = (await db.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
-    const results = Array.isArray(raw) ? raw : [raw];
-    const last = results[results.length - 1];
-    const rows = (last?.rows ?? []) as Record<string, unknown>[];
-    return {
-      commands: results.map((r) => [r.command, r.rowCount].filter((p) => p !== null && p !== undefined).join(" ")),
-      rows: rows.slice(0, maxRows),
-      fields: (last?.fields ?? []).map((f) => f.name),
-      rowCount: last?.rowCount ?? null,
-      truncated: rows.length > maxRows,
-    };
+    return summarizeResults(await db.query(sql), this.#config.maxRows ?? DEFAULT_MAX_ROWS);
   }
 
   /** Reports the outcome, retrying network trouble a few times; false when it could not be recorded. */

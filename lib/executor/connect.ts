@@ -1,23 +1,15 @@
 // Connections to a resource. Errors are rewritten so that neither the connection URL nor its
 // password can reach a response, log line or audit row through an error message.
 import pg from "pg";
+// The standalone client's SQL executor scrubs messages the same way: one implementation serves both.
+import { scrubConnectionSecrets } from "../../client/sql-executor";
 
 export class ResourceConnectionError extends Error {
   override name = "ResourceConnectionError";
 }
 
 /** Removes the URL, its password and its user:password pair from a message. */
-export function scrubSecret(message: string, connectionUrl: string): string {
-  let out = message.split(connectionUrl).join("[connection URL]");
-  try {
-    const url = new URL(connectionUrl);
-    const password = decodeURIComponent(url.password);
-    if (password) out = out.split(password).join("[redacted]").split(url.password).join("[redacted]");
-  } catch {
-    // not a URL: nothing more to scrub
-  }
-  return out;
-}
+export const scrubSecret = scrubConnectionSecrets;
 
 export async function connect(connectionUrl: string, applicationName: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: connectionUrl, application_name: applicationName, connectionTimeoutMillis: 10_000 });

@@ -189,7 +189,7 @@ export function openApiDocument(serverUrl: string) {
           operationId: "runSql",
           summary: "Ask Countersign to run SQL on a registered resource",
           description:
-            "The environment comes from the resource's registration. Countersign measures the statement's effect read-only as the diff reviewers see, asks policy (and people), and once approved runs it once. While people decide the answer is 202; run it later with POST /api/v1/requests/{id}/execute.",
+            "The environment comes from the resource's registration. Countersign measures the statement's effect read-only (plannedEffect, shown to reviewers), asks policy (and people), and once approved runs it once. While people decide the answer is 202; run it later with POST /api/v1/requests/{id}/execute.",
           parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" }, description: "The resource name, percent-encoded" }],
           requestBody: { required: true, content: json("RunSql") },
           responses: {
