@@ -6,7 +6,6 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { VERSION } from "../lib/version";
 
 interface BridgeConfig {
   endpoint: URL;
@@ -62,7 +61,7 @@ function describeUpstreamError(error: unknown, endpoint: URL): string {
 
 async function runBridge(cfg: BridgeConfig): Promise<void> {
   const upstream = new StreamableHTTPClientTransport(cfg.endpoint, {
-    requestInit: { headers: { authorization: `Bearer ${cfg.apiKey}`, "user-agent": `countersign-mcp-bridge/${VERSION}` } },
+    requestInit: { headers: { authorization: `Bearer ${cfg.apiKey}`, "user-agent": "countersign-mcp-bridge" } },
   });
   const local = new StdioServerTransport();
   const initializeIds = new Set<RequestId>();
