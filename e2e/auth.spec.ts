@@ -38,6 +38,10 @@ test("repeated failures for one email are refused with a readable message", asyn
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(`wrong guess number ${i}`);
     await Promise.all([page.waitForResponse((r) => r.request().method() === "POST"), page.getByRole("button", { name: "Sign in", exact: true }).click()]);
+    // The response lands before React finishes the action and resets the form: wait for that, or the
+    // next guess is typed into a field about to be cleared and the browser refuses the empty submit.
+    await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled();
+    await expect(page.getByLabel("Password")).toHaveValue("");
   }
   await expect(tooMany).toHaveText("Too many failed attempts. Wait a minute, then try again.");
 });
