@@ -2,6 +2,7 @@
 // people who are not admins can neither see the page nor run its actions; and a reviewer reads
 // Countersign's own measurement of an agent's DELETE on a real PostgreSQL database.
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import pg from "pg";
 import type { Page } from "@playwright/test";
 import { expect, fillSignIn, signInAt, test, unique } from "./fixtures";
@@ -112,7 +113,7 @@ test("approvers and viewers cannot see the page, and its actions refuse anyone w
   expect((await cli(["resource", "list", "--json"])).stdout).not.toContain(`"${name}"`);
 });
 
-test("the reviewer reads Countersign's measurement of an agent's DELETE beside the exact SQL", async ({ page, browser, baseURL, agent }) => {
+test("the reviewer reads Countersign's measurement of an agent's DELETE beside the exact SQL", async ({ page, browser, baseURL, agent }, testInfo) => {
   test.skip(!TEST_DATABASE_URL, "needs TEST_DATABASE_URL (a PostgreSQL server for the scratch resource)");
   const database = `countersign_e2e_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
@@ -152,6 +153,9 @@ test("the reviewer reads Countersign's measurement of an agent's DELETE beside t
     await expect(effect.getByLabel("Measurement details")).toContainText("plan (EXPLAIN, not ANALYZE)");
     await expect(effect.getByLabel("Measurement details")).toContainText("Delete on customers");
     await expect(review.getByLabel("SQL to run")).toContainText("DELETE FROM customers");
+    // The README shows this page (written to docs/screenshots with UPDATE_SCREENSHOTS=1, as in screenshots.spec.ts).
+    const shots = process.env.UPDATE_SCREENSHOTS === "1" ? path.resolve(import.meta.dirname, "..", "docs", "screenshots") : testInfo.outputPath();
+    await review.screenshot({ path: path.join(shots, "request-planned-effect.png"), fullPage: true });
     // The measurement is not the agent's planned change: that panel is for what the agent wrote.
     await expect(review.getByRole("region", { name: "Planned change" })).toHaveCount(0);
     await reviewer.close();
