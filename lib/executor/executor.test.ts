@@ -288,6 +288,11 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
       expect(list.body.resources).toEqual(
         expect.arrayContaining([{ name: staging, environment: "staging", kind: "postgres", description: "scratch" }]),
       );
+      // Only resources in environments the agent may target are listed.
+      const stagingOnly = await h.agent({ environments: ["staging"] });
+      const narrow = await h.call(resourcesRoute.GET, "GET", "/api/v1/resources", { key: stagingOnly.key });
+      expect(narrow.body.resources.map((r: { name: string }) => r.name)).toContain(staging);
+      expect(narrow.body.resources.map((r: { name: string }) => r.name)).not.toContain(production);
       expect(await listResources(h.database.prisma)).not.toHaveProperty("0.connectionUrlEnc");
       expect((await resourceConnection(h.database.prisma, h.config, staging)).connectionUrl).toBe(target.url);
 

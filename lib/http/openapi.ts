@@ -180,7 +180,7 @@ export function openApiDocument(serverUrl: string) {
       "/api/v1/resources": {
         get: {
           operationId: "listResources",
-          summary: "The registered resources an agent can name, with their environments (never a connection URL)",
+          summary: "The registered resources in the environments this agent may target (never a connection URL)",
           responses: { "200": { description: "The resources", content: json("ResourceList") }, ...problems(401, 403, 429) },
         },
       },

@@ -13,7 +13,7 @@ import { requireScope } from "../http/with-agent";
 import { findNulCharacter, fieldErrors } from "../validate";
 import { Operation } from "../operations/schema";
 import { CreateRequest, RequestContext, createRequest, waitForDecision, type RequestView } from "../requests";
-import { listResources } from "../resources";
+import { listResourcesForAgent } from "../resources";
 import { madeByBuiltInExecutor, runApprovedSql, runSqlOnResource, type ExecutionResult } from "../executor";
 
 export const MCP_PATH = "/api/mcp";
@@ -143,10 +143,10 @@ export async function checkRequestTool(ctx: ToolContext, args: Args<typeof Check
 
 export async function listResourcesTool(ctx: ToolContext): Promise<CallToolResult> {
   return guarded(ctx, "list_resources", ["requests:create", "requests:read"], {}, async () => {
-    const resources = (await listResources(ctx.database.prisma)).map(({ name, environment, kind, description }) => ({ name, environment, kind, description }));
+    const resources = await listResourcesForAgent(ctx.database.prisma, ctx.caller.agent);
     const text = resources.length
       ? [`${resources.length} registered resource(s); run_sql takes the name:`, JSON.stringify(resources, null, 2)].join("\n")
-      : "No resources are registered: an admin registers databases before run_sql can reach them.";
+      : "No resources are registered in the environments this agent may use: an admin registers databases before run_sql can reach them.";
     return { content: [{ type: "text", text }], structuredContent: { resources } };
   });
 }

@@ -8,6 +8,7 @@ import type { Actor } from "../actors";
 import { appendAudit } from "../audit";
 import { AppError, isUniqueViolation } from "../errors";
 import { fieldErrors } from "../validate";
+import { matchesGlob } from "../requests/shared";
 import { PostgresUrl, RegisterResource } from "./schema";
 import { decryptSecret, encryptSecret } from "./secret";
 
@@ -69,6 +70,20 @@ export async function registerResource(prisma: PrismaClient, cfg: Config, input:
 export async function listResources(prisma: PrismaClient): Promise<ResourceView[]> {
   const rows = await prisma.resource.findMany({ select: VIEW_SELECT, orderBy: { name: "asc" } });
   return rows.map(toView);
+}
+
+/**
+ * The resources an agent can name: those in environments it may target, without anything
+ * about the connection. Others are not listed, as an agent cannot use them.
+ */
+export async function listResourcesForAgent(
+  prisma: PrismaClient,
+  agent: { environments: string[] },
+): Promise<Array<Pick<ResourceView, "name" | "environment" | "kind" | "description">>> {
+  const resources = await listResources(prisma);
+  return resources
+    .filter((r) => agent.environments.some((pattern) => matchesGlob(pattern, r.environment)))
+    .map(({ name, environment, kind, description }) => ({ name, environment, kind, description }));
 }
 
 export async function getResource(prisma: PrismaClient, name: string): Promise<ResourceView> {
