@@ -47,6 +47,29 @@ export function Notice({ tone, children, role }: { tone: "error" | "success" | "
   );
 }
 
+/**
+ * The dense table of an admin page inside a Panel: column headings, then the rows (`<tr>`s).
+ * An empty heading is the actions column, named for screen readers only.
+ */
+export function PanelTable({ columns, children }: { columns: string[]; children: ReactNode }) {
+  return (
+    <div className="-m-4 overflow-x-auto">
+      <table className="w-full text-left text-sm">
+        <thead className="border-b border-zinc-200 text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
+          <tr>
+            {columns.map((column, i) => (
+              <th key={column || `actions-${i}`} scope="col" className="px-4 py-2 font-medium">
+                {column || <span className="sr-only">Actions</span>}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 export function PageHeader({ title, description, actions }: { title: ReactNode; description?: ReactNode; actions?: ReactNode }) {
   return (
     <div className="mb-4 flex flex-wrap items-end justify-between gap-3">

@@ -11,7 +11,7 @@ import { ActionButton } from "@/components/action-form";
 import { PolicyDiff } from "@/components/policy/policy-diff";
 import { PolicyWorkspace } from "@/components/policy/policy-workspace";
 import { RuleList } from "@/components/policy/rule-list";
-import { buttonStyles, Forbidden, inputClass, labelClass, PageHeader, Panel } from "@/components/ui";
+import { buttonStyles, Forbidden, inputClass, labelClass, PageHeader, Panel, PanelTable } from "@/components/ui";
 import { restorePolicyAction, savePolicyAction, simulatePolicyAction } from "./actions";
 
 export const metadata: Metadata = { title: "Policy" };
@@ -63,48 +63,33 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
         simulate={simulatePolicyAction}
       />
       <Panel id="policy-history" title="Version history">
-        <div className="-m-4 overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <thead className="border-b border-zinc-200 text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">Version</th>
-                <th scope="col" className="px-4 py-2 font-medium">Author</th>
-                <th scope="col" className="px-4 py-2 font-medium">Saved</th>
-                <th scope="col" className="px-4 py-2 font-medium">Note</th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {history.map((v) => (
-                <tr key={v.version}>
-                  <td className="px-4 py-2 tabular-nums">
-                    {v.version}
-                    {v.version === current.version && <span className="ml-2 text-xs font-medium text-emerald-700 dark:text-emerald-400">in force</span>}
-                  </td>
-                  <td className="px-4 py-2">{v.authorEmail ?? "Countersign"}</td>
-                  <td className="px-4 py-2 whitespace-nowrap tabular-nums">
-                    <time dateTime={v.createdAt.toISOString()}>{formatTime(v.createdAt)}</time>
-                  </td>
-                  <td className="px-4 py-2 text-zinc-600 dark:text-zinc-400">{v.note}</td>
-                  <td className="px-4 py-2 text-right">
-                    {v.version !== current.version && (
-                      <ActionButton
-                        action={restorePolicyAction}
-                        fields={{ version: String(v.version) }}
-                        label="Restore"
-                        ariaLabel={`Restore version ${v.version}`}
-                        variant="subtle"
-                        confirm={`Make version ${v.version}'s rules current again? This saves them as a new version.`}
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <PanelTable columns={["Version", "Author", "Saved", "Note", ""]}>
+          {history.map((v) => (
+            <tr key={v.version}>
+              <td className="px-4 py-2 tabular-nums">
+                {v.version}
+                {v.version === current.version && <span className="ml-2 text-xs font-medium text-emerald-700 dark:text-emerald-400">in force</span>}
+              </td>
+              <td className="px-4 py-2">{v.authorEmail ?? "Countersign"}</td>
+              <td className="px-4 py-2 whitespace-nowrap tabular-nums">
+                <time dateTime={v.createdAt.toISOString()}>{formatTime(v.createdAt)}</time>
+              </td>
+              <td className="px-4 py-2 text-zinc-600 dark:text-zinc-400">{v.note}</td>
+              <td className="px-4 py-2 text-right">
+                {v.version !== current.version && (
+                  <ActionButton
+                    action={restorePolicyAction}
+                    fields={{ version: String(v.version) }}
+                    label="Restore"
+                    ariaLabel={`Restore version ${v.version}`}
+                    variant="subtle"
+                    confirm={`Make version ${v.version}'s rules current again? This saves them as a new version.`}
+                  />
+                )}
+              </td>
+            </tr>
+          ))}
+        </PanelTable>
       </Panel>
       <Panel id="policy-compare" title="Compare versions">
         {/* next/form navigates without a reload, so unsaved edits in the editor survive a comparison. */}

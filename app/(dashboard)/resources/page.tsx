@@ -7,7 +7,7 @@ import { requirePageReviewer } from "@/lib/auth/session";
 import { ActionButton } from "@/components/action-form";
 import { EnvironmentBadge } from "@/components/badges";
 import { RelativeTime } from "@/components/relative-time";
-import { Forbidden, PageHeader, Panel } from "@/components/ui";
+import { Forbidden, PageHeader, Panel, PanelTable } from "@/components/ui";
 import { RegisterResourceForm, ReplaceUrlForm } from "./resource-forms";
 import { removeResourceAction } from "./actions";
 
@@ -36,49 +36,34 @@ export default async function ResourcesPage() {
         {resources.length === 0 ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">No resources yet.</p>
         ) : (
-          <div className="-m-4 overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-zinc-200 text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
-                <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">Name</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Environment</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Kind</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Description</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Created</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Connection URL</th>
-                  <th scope="col" className="px-4 py-2 font-medium"><span className="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                {resources.map((resource) => (
-                  <tr key={resource.id}>
-                    <td className="px-4 py-2 font-mono text-xs break-all">{resource.name}</td>
-                    <td className="px-4 py-2">
-                      <EnvironmentBadge name={resource.environment} production={(tiers.get(resource.environment) ?? "production") === "production"} />
-                    </td>
-                    <td className="px-4 py-2 text-xs">{resource.kind}</td>
-                    <td className="px-4 py-2 text-zinc-600 dark:text-zinc-400">{resource.description}</td>
-                    <td className="px-4 py-2 text-xs whitespace-nowrap">
-                      <RelativeTime at={resource.createdAt} now={now} />
-                    </td>
-                    <td className="px-4 py-2">
-                      <ReplaceUrlForm name={resource.name} />
-                    </td>
-                    <td className="px-4 py-2 text-right">
-                      <ActionButton
-                        action={removeResourceAction}
-                        fields={{ name: resource.name }}
-                        label="Remove"
-                        ariaLabel={`Remove resource ${resource.name}`}
-                        variant="subtle"
-                        confirm={`Remove ${resource.name}? Agents can no longer run SQL on it through Countersign.`}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <PanelTable columns={["Name", "Environment", "Kind", "Description", "Created", "Connection URL", ""]}>
+            {resources.map((resource) => (
+              <tr key={resource.id}>
+                <td className="px-4 py-2 font-mono text-xs break-all">{resource.name}</td>
+                <td className="px-4 py-2">
+                  <EnvironmentBadge name={resource.environment} production={(tiers.get(resource.environment) ?? "production") === "production"} />
+                </td>
+                <td className="px-4 py-2 text-xs">{resource.kind}</td>
+                <td className="px-4 py-2 text-zinc-600 dark:text-zinc-400">{resource.description}</td>
+                <td className="px-4 py-2 text-xs whitespace-nowrap">
+                  <RelativeTime at={resource.createdAt} now={now} />
+                </td>
+                <td className="px-4 py-2">
+                  <ReplaceUrlForm name={resource.name} />
+                </td>
+                <td className="px-4 py-2 text-right">
+                  <ActionButton
+                    action={removeResourceAction}
+                    fields={{ name: resource.name }}
+                    label="Remove"
+                    ariaLabel={`Remove resource ${resource.name}`}
+                    variant="subtle"
+                    confirm={`Remove ${resource.name}? Agents can no longer run SQL on it through Countersign.`}
+                  />
+                </td>
+              </tr>
+            ))}
+          </PanelTable>
         )}
       </Panel>
     </div>

@@ -5,7 +5,7 @@ import { hasRole } from "@/lib/users/roles";
 import { requirePageReviewer } from "@/lib/auth/session";
 import { ActionButton } from "@/components/action-form";
 import { RoleBadge } from "@/components/badges";
-import { Forbidden, PageHeader, Panel } from "@/components/ui";
+import { Forbidden, PageHeader, Panel, PanelTable } from "@/components/ui";
 import { CreateUserForm, RoleForm } from "./user-forms";
 import { setUserDisabledAction } from "./actions";
 
@@ -23,46 +23,34 @@ export default async function UsersPage() {
         <CreateUserForm />
       </Panel>
       <Panel id="user-list" title={`${users.length} users`}>
-        <div className="-m-4 overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <thead className="border-b border-zinc-200 text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">User</th>
-                <th scope="col" className="px-4 py-2 font-medium">Role</th>
-                <th scope="col" className="px-4 py-2 font-medium">State</th>
-                <th scope="col" className="px-4 py-2 font-medium"><span className="sr-only">Actions</span></th>
+        <PanelTable columns={["User", "Role", "State", ""]}>
+          {users.map((user) => {
+            const self = user.id === reviewer.id;
+            const disabled = user.disabledAt !== null;
+            return (
+              <tr key={user.id} className={disabled ? "text-zinc-500" : ""}>
+                <td className="px-4 py-2">
+                  <div className="font-medium">{user.name || user.email}</div>
+                  {user.name && <div className="text-xs text-zinc-500 dark:text-zinc-400">{user.email}</div>}
+                  {self && <div className="text-xs text-zinc-500 dark:text-zinc-400">You</div>}
+                </td>
+                <td className="px-4 py-2">{self ? <RoleBadge role={user.role} /> : <RoleForm userId={user.id} email={user.email} role={user.role} />}</td>
+                <td className="px-4 py-2 text-xs font-medium">{disabled ? <span className="text-red-700 dark:text-red-400">Disabled</span> : "Active"}</td>
+                <td className="px-4 py-2 text-right">
+                  {!self && (
+                    <ActionButton
+                      action={setUserDisabledAction}
+                      fields={{ userId: user.id, disabled: String(!disabled) }}
+                      label={disabled ? "Enable" : "Disable"}
+                      ariaLabel={`${disabled ? "Enable" : "Disable"} ${user.email}`}
+                      variant="subtle"
+                    />
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {users.map((user) => {
-                const self = user.id === reviewer.id;
-                const disabled = user.disabledAt !== null;
-                return (
-                  <tr key={user.id} className={disabled ? "text-zinc-500" : ""}>
-                    <td className="px-4 py-2">
-                      <div className="font-medium">{user.name || user.email}</div>
-                      {user.name && <div className="text-xs text-zinc-500 dark:text-zinc-400">{user.email}</div>}
-                      {self && <div className="text-xs text-zinc-500 dark:text-zinc-400">You</div>}
-                    </td>
-                    <td className="px-4 py-2">{self ? <RoleBadge role={user.role} /> : <RoleForm userId={user.id} email={user.email} role={user.role} />}</td>
-                    <td className="px-4 py-2 text-xs font-medium">{disabled ? <span className="text-red-700 dark:text-red-400">Disabled</span> : "Active"}</td>
-                    <td className="px-4 py-2 text-right">
-                      {!self && (
-                        <ActionButton
-                          action={setUserDisabledAction}
-                          fields={{ userId: user.id, disabled: String(!disabled) }}
-                          label={disabled ? "Enable" : "Disable"}
-                          ariaLabel={`${disabled ? "Enable" : "Disable"} ${user.email}`}
-                          variant="subtle"
-                        />
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </PanelTable>
       </Panel>
     </div>
   );
