@@ -64,7 +64,9 @@ export async function decideRequest(prisma: PrismaClient, cfg: Config, input: De
         await expireOne(tx, request.id, now);
         return { expired: true as const };
       }
-      await tx.grant.update({ where: { requestId: request.id }, data: { revokedAt: now } });
+      // Conditional, so a grant spent in the meantime is never also marked revoked.
+      const revoked = await tx.grant.updateMany({ where: { requestId: request.id, redeemedAt: null, revokedAt: null }, data: { revokedAt: now } });
+      if (revoked.count === 0) throw new AppError("grant_already_redeemed", "The grant was already redeemed; it can no longer be revoked.");
       await tx.request.update({ where: { id: request.id }, data: { status: "revoked", reason: decision.reason } });
       await recordTransition(tx, request.id, [
         { type: "grant.revoked", actor, subject, data: { jti: request.grant.jti, reason: decision.reason } },

@@ -30,18 +30,26 @@ export async function expireOne(tx: Tx, requestId: string, now: Date): Promise<v
 /** Sweeps everything due. Returns how many requests it expired. */
 export async function expireDueRequests(prisma: PrismaClient): Promise<number> {
   return prisma.$transaction(async (tx) => {
+    // Lock first, then decide on a fresh read: a redeem that committed while this sweep waited for
+    // a row is seen, so a grant is never both redeemed and expired.
+    const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+      `SELECT r.id FROM requests r
+       WHERE (r.status = 'pending' AND r.expires_at <= now())
+          OR (r.status = 'approved' AND EXISTS (SELECT 1 FROM grants g WHERE g.request_id = r.id AND g.redeemed_at IS NULL AND g.revoked_at IS NULL AND g.expires_at <= now()))
+       ORDER BY r.expires_at
+       LIMIT ${BATCH}
+       FOR UPDATE OF r SKIP LOCKED`,
+    );
+    if (locked.length === 0) return 0;
     const due = await tx.$queryRawUnsafe<Array<{ id: string; was: string }>>(
-      `WITH due AS (
-         SELECT r.id, r.status FROM requests r
-         WHERE (r.status = 'pending' AND r.expires_at <= now())
-            OR (r.status = 'approved' AND EXISTS (SELECT 1 FROM grants g WHERE g.request_id = r.id AND g.redeemed_at IS NULL AND g.revoked_at IS NULL AND g.expires_at <= now()))
-         ORDER BY r.expires_at
-         LIMIT ${BATCH}
-         FOR UPDATE OF r SKIP LOCKED
+      `UPDATE requests r SET status = 'expired', updated_at = now()
+       FROM (SELECT id, status FROM requests WHERE id = ANY($1::uuid[])) was
+       WHERE r.id = was.id AND (
+         (r.status = 'pending' AND r.expires_at <= now()) OR
+         (r.status = 'approved' AND EXISTS (SELECT 1 FROM grants g WHERE g.request_id = r.id AND g.redeemed_at IS NULL AND g.revoked_at IS NULL AND g.expires_at <= now()))
        )
-       UPDATE requests r SET status = 'expired', updated_at = now()
-       FROM due WHERE r.id = due.id AND r.status = due.status
-       RETURNING r.id, due.status AS was`,
+       RETURNING r.id, was.status AS was`,
+      locked.map((row) => row.id),
     );
     for (const row of due) {
       await recordTransition(tx, row.id, [

@@ -1,6 +1,7 @@
 // An executor redeems a grant before it runs anything: the token must verify, the operation it is
 // about to run must digest to the grant's `op`, and of any number of concurrent redeems exactly one
-// succeeds (a single conditional UPDATE decides).
+// succeeds (a single conditional UPDATE decides). The request's row lock is taken first, so a
+// redeem and a revoke or an expiry of the same request happen one after the other, never at once.
 import type { PrismaClient } from "../db";
 import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
@@ -75,6 +76,8 @@ export async function redeemGrant(
   }
 
   const result = await prisma.$transaction(async (tx) => {
+    // The same lock revoke and expiry hold while they read and change the grant.
+    await tx.$queryRawUnsafe(`SELECT r.id FROM requests r JOIN grants g ON g.request_id = r.id WHERE g.jti = $1 FOR UPDATE OF r`, claims.jti);
     const rows = await tx.$queryRawUnsafe<Array<{ redeemed_at: Date }>>(
       `UPDATE grants g SET redeemed_at = now(), redeemed_by_key_id = $2::uuid
        FROM requests r
