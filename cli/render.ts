@@ -23,7 +23,7 @@ export function render(command: string, result: unknown): string {
     case "agent key add":
       return [`New key ${r.lookupId} for ${r.agent} — shown once, store it now:`, "", `  ${r.key}`].join("\n");
     case "agent list":
-      return table(result as Row[], ["name", "environments", "scopes", "disabledAt"]);
+      return table(result as Row[], ["name", "environments", "resources", "scopes", "disabledAt"]);
     case "user list":
       return table(result as Row[], ["email", "role", "disabledAt"]);
     case "env list":

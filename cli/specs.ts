@@ -94,6 +94,7 @@ export const SPECS: Record<string, CommandSpec> = {
     options: {
       name: { type: "string", help: "unique agent name", required: true, placeholder: "NAME" },
       environments: { type: "string", help: "comma-separated environments it may target", required: true, placeholder: "a,b" },
+      resources: { type: "string", help: "comma-separated resource patterns it may target, '*' a wildcard (default: *)", placeholder: "a,b" },
       owner: { type: "string", help: "email of the user who owns it (never approves its requests)", placeholder: "EMAIL" },
       scopes: { type: "string", help: "requests:create,requests:read,grants:redeem (default: the first two)", placeholder: "LIST" },
       description: { type: "string", help: "what the agent is for", placeholder: "TEXT" },

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   missing_scope: 403,
   environment_not_allowed: 403,
+  resource_not_allowed: 403,
   agent_disabled: 403,
   agent_quarantined: 403,
   owner_cannot_approve: 403,

@@ -27,7 +27,7 @@ export interface Harness {
   config: Config;
   unique(prefix: string): string;
   user(role: "viewer" | "approver" | "admin"): Promise<{ id: string; email: string }>;
-  agent(options?: { environments?: string[]; scopes?: Scope[]; ownerId?: string | null }): Promise<{ id: string; name: string; key: string; keyId: string }>;
+  agent(options?: { environments?: string[]; resources?: string[]; scopes?: Scope[]; ownerId?: string | null }): Promise<{ id: string; name: string; key: string; keyId: string }>;
   call(handler: Handler, method: string, pathname: string, options?: { key?: string; body?: unknown; rawBody?: string | Uint8Array; headers?: Record<string, string>; params?: Record<string, string> }): Promise<ApiResponse>;
   close(): Promise<void>;
 }
@@ -60,6 +60,7 @@ export async function createHarness(kind: DatabaseKind): Promise<Harness> {
         {
           name: unique("agent"),
           environments: options.environments ?? ["production", "staging", "development"],
+          resources: options.resources,
           scopes: options.scopes ?? ["requests:create", "requests:read"],
           ownerId: options.ownerId ?? null,
         },

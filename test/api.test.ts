@@ -157,7 +157,7 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect((await redeem(token, operation)).status).toBe(200);
   });
 
-  it("lets only the grant's agent or an executor with grants:redeem for that environment redeem", async () => {
+  it("lets only the grant's agent or an executor with grants:redeem for that environment and resource redeem", async () => {
     const operation = sql("development", "SELECT 1");
     const created = await create({ operation });
     const stranger = await h.agent({ environments: ["development"] });
@@ -165,8 +165,29 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect(res.status).toBe(403);
     const stagingExecutor = await h.agent({ environments: ["staging"], scopes: ["grants:redeem"] });
     expect((await redeem(created.body.grant.token, operation, stagingExecutor.key)).status).toBe(403);
-    const executor = await h.agent({ environments: ["development"], scopes: ["grants:redeem"] });
+    // The right environment is not enough: the grant's resource (its aud) must match too.
+    const otherResource = await h.agent({ environments: ["development"], resources: ["postgres/billing", "mysql/*"], scopes: ["grants:redeem"] });
+    const wrong = await redeem(created.body.grant.token, operation, otherResource.key);
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.code).toBe("forbidden");
+    expect(await h.database.prisma.auditEvent.count({ where: { type: "grant.redeem_refused", actorId: otherResource.id } })).toBe(1);
+    const executor = await h.agent({ environments: ["development"], resources: ["postgres/*"], scopes: ["grants:redeem"] });
     expect((await redeem(created.body.grant.token, operation, executor.key)).status).toBe(200);
+  });
+
+  it("lets an agent create requests only for resources matching its patterns, auditing the refusal", async () => {
+    const scoped = await h.agent({ environments: ["staging"], resources: ["postgres/*"] });
+    expect((await create({ operation: sql("staging", "SELECT 1", "postgres/reporting") }, { key: scoped.key })).status).toBe(201);
+    const refused = await create({ operation: sql("staging", "SELECT 1", "mysql/orders") }, { key: scoped.key });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: "resource_not_allowed", type: "urn:countersign:problem:resource_not_allowed" });
+    const audit = await h.database.prisma.auditEvent.findMany({ where: { type: "request.refused", actorId: scoped.id } });
+    expect(audit).toHaveLength(1);
+    expect(audit[0].data).toMatchObject({ reason: "resource_not_allowed", resource: "mysql/orders" });
+    expect(await h.database.prisma.request.count({ where: { agentId: scoped.id, resource: "mysql/orders" } })).toBe(0);
+    // By default an agent may target any resource.
+    const unscoped = await h.agent({ environments: ["staging"] });
+    expect((await create({ operation: sql("staging", "SELECT 1", "mysql/orders") }, { key: unscoped.key })).status).toBe(201);
   });
 
   it("denies backup deletion by policy, with the reason", async () => {

@@ -42,7 +42,7 @@ describe("admin CLI and server on one embedded data folder", () => {
     expect(agent.code).toBe(0);
     const parsed = JSON.parse(agent.stdout);
     expect(parsed.key).toMatch(/^csk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-    expect(parsed.agent).toMatchObject({ name: "deploy-bot", environments: ["staging", "production"], scopes: ["requests:create", "requests:read"] });
+    expect(parsed.agent).toMatchObject({ name: "deploy-bot", environments: ["staging", "production"], resources: ["*"], scopes: ["requests:create", "requests:read"] });
 
     const duplicate = await runCli(["agent", "add", "--name", "deploy-bot", "--environments", "staging"], env);
     expect(duplicate.code).toBe(1);
@@ -58,16 +58,25 @@ describe("admin CLI and server on one embedded data folder", () => {
     const health = await (await fetch(`${server.url}/api/health`)).json();
     expect(health).toMatchObject({ status: "ok", database: { kind: "embedded", reachable: true } });
 
-    const added = await runCli(["agent", "add", "--name", "ci-bot", "--environments", "staging", "--json"], env);
+    const added = await runCli(["agent", "add", "--name", "ci-bot", "--environments", "staging", "--resources", "postgres/*,s3://ci-cache", "--json"], env);
     expect(added.stderr).toBe("");
-    const { key } = JSON.parse(added.stdout);
-    const res = await fetch(`${server.url}/api/v1/requests`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify({ operation: { kind: "sql", target: { environment: "staging", resource: "postgres/main" }, sql: "SELECT 1" } }),
-    });
+    const { key, agent } = JSON.parse(added.stdout);
+    expect(agent.resources).toEqual(["postgres/*", "s3://ci-cache"]);
+    const ask = (resource: string) =>
+      fetch(`${server!.url}/api/v1/requests`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ operation: { kind: "sql", target: { environment: "staging", resource }, sql: "SELECT 1" } }),
+      });
+    const res = await ask("postgres/main");
     expect(res.status).toBe(201);
     expect((await res.json()).status).toBe("approved");
+    const outside = await ask("mysql/main");
+    expect(outside.status).toBe(403);
+    expect((await outside.json()).code).toBe("resource_not_allowed");
+    const listed = await runCli(["agent", "list"], env);
+    expect(listed.stdout).toMatch(/^name\s+environments\s+resources\s+scopes/m);
+    expect(listed.stdout).toMatch(/^ci-bot\s+staging\s+postgres\/\*,s3:\/\/ci-cache\s+/m);
 
     const env2 = await runCli(["env", "add", "--name", "eu-prod", "--tier", "production"], env);
     expect(env2.code).toBe(0);

@@ -76,6 +76,7 @@ export const COMMANDS: Record<string, Command> = {
         name: str(a, "name"),
         description: optStr(a, "description") ?? "",
         environments: list(str(a, "environments")) ?? [],
+        resources: list(optStr(a, "resources")),
         scopes: list(optStr(a, "scopes")) as Scope[] | undefined,
         ownerId: await ownerId(prisma, optStr(a, "owner")),
         keyExpiresAt: optStr(a, "expiresAt") ? new Date(str(a, "expiresAt")) : null,

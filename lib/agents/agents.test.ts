@@ -60,4 +60,19 @@ describe.each(DATABASE_KINDS)("agents on %s", (kind) => {
       createAgent(database.prisma, { name: "bad-scope", environments: ["x"], scopes: ["grants:everything" as never] }, { type: "system" }),
     ).rejects.toMatchObject({ code: "validation_failed" });
   });
+
+  it("scopes an agent to resource patterns, any resource by default, validated like environments", async () => {
+    const { agent } = await createAgent(database.prisma, { name: "any-resource", environments: ["staging"] }, { type: "system" });
+    expect(agent.resources).toEqual(["*"]);
+    const scoped = await createAgent(database.prisma, { name: "pg-only", environments: ["staging"], resources: ["postgres/*", "s3://logs", "postgres/*"] }, { type: "system" });
+    expect(scoped.agent.resources).toEqual(["postgres/*", "s3://logs"]);
+    const audit = await database.prisma.auditEvent.findFirstOrThrow({ where: { type: "agent.created", subjectId: scoped.agent.id } });
+    expect(audit.data).toMatchObject({ resources: ["postgres/*", "s3://logs"] });
+    for (const resources of [[], ["has space"], ["a,b"], [""]]) {
+      await expect(createAgent(database.prisma, { name: "bad-resources", environments: ["staging"], resources }, { type: "system" })).rejects.toMatchObject({
+        code: "validation_failed",
+        errors: expect.arrayContaining([expect.objectContaining({ field: expect.stringMatching(/^resources/) })]),
+      });
+    }
+  });
 });

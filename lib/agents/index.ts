@@ -23,12 +23,21 @@ const EnvironmentName = z
   .min(1)
   .max(100)
   .regex(/^[A-Za-z0-9*][A-Za-z0-9._*-]*$/, "letters, digits, '.', '_', '-' and '*' only");
+// Resource names carry a kind and a path ("postgres/main", "s3://backups"): any printable ASCII
+// but spaces and commas (the CLI's list separator), with '*' as the wildcard.
+const ResourcePattern = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x2b\x2d-\x7e]+$/, "printable characters only, no spaces or commas ('*' matches anything)");
 
 export const CreateAgent = z.object({
   name: Name,
   description: z.string().trim().max(2000).default(""),
   ownerId: z.uuid().nullish(),
   environments: z.array(EnvironmentName).min(1, "name at least one environment"),
+  resources: z.array(ResourcePattern).min(1, "name at least one resource pattern").default(["*"]),
   scopes: z.array(z.enum(SCOPES)).min(1).default(DEFAULT_SCOPES),
   keyLabel: z.string().trim().max(100).default("default"),
   keyExpiresAt: z.coerce.date().nullish(),
@@ -41,6 +50,7 @@ export interface AgentView {
   description: string;
   ownerId: string | null;
   environments: string[];
+  resources: string[];
   scopes: string[];
   disabledAt: Date | null;
   createdAt: Date;
@@ -63,6 +73,7 @@ const agentView = {
   description: true,
   ownerId: true,
   environments: true,
+  resources: true,
   scopes: true,
   disabledAt: true,
   createdAt: true,
@@ -103,6 +114,7 @@ export async function createAgent(
           description: data.description,
           ownerId: data.ownerId ?? null,
           environments: [...new Set(data.environments)],
+          resources: [...new Set(data.resources)],
           scopes: [...new Set(data.scopes)],
         },
         select: agentView,
@@ -121,7 +133,7 @@ export async function createAgent(
         type: "agent.created",
         actor,
         subject: { type: "agent", id: agent.id },
-        data: { name: agent.name, ownerId: agent.ownerId, environments: agent.environments, scopes: agent.scopes },
+        data: { name: agent.name, ownerId: agent.ownerId, environments: agent.environments, resources: agent.resources, scopes: agent.scopes },
       });
       await appendAudit(tx, {
         type: "agent.key_created",
@@ -159,6 +171,7 @@ export const UpdateAgent = z.object({
   description: z.string().trim().max(2000).optional(),
   ownerId: z.uuid().nullish(),
   environments: z.array(EnvironmentName).min(1).optional(),
+  resources: z.array(ResourcePattern).min(1).optional(),
   scopes: z.array(z.enum(SCOPES)).min(1).optional(),
 });
 export type UpdateAgent = z.input<typeof UpdateAgent>;
@@ -173,6 +186,7 @@ export async function updateAgent(prisma: PrismaClient, nameOrId: string, input:
         description: data.description,
         ownerId: data.ownerId === undefined ? undefined : data.ownerId,
         environments: data.environments ? [...new Set(data.environments)] : undefined,
+        resources: data.resources ? [...new Set(data.resources)] : undefined,
         scopes: data.scopes ? [...new Set(data.scopes)] : undefined,
       },
       select: agentView,

@@ -14,6 +14,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   forbidden: "Forbidden",
   missing_scope: "Missing scope",
   environment_not_allowed: "Environment not allowed for this agent",
+  resource_not_allowed: "Resource not allowed for this agent",
   agent_disabled: "Agent disabled",
   agent_quarantined: "Agent quarantined",
   owner_cannot_approve: "An agent's owner cannot approve its requests",

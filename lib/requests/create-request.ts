@@ -63,6 +63,14 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
     });
     throw new AppError("environment_not_allowed", `This agent may not target the ${environment} environment.`);
   }
+  if (!agent.resources.some((pattern) => matchesGlob(pattern, resource))) {
+    await recordAudit(prisma, {
+      type: "request.refused",
+      actor: { type: "agent", id: agent.id },
+      data: { reason: "resource_not_allowed", environment, resource, keyId: caller.key.id },
+    });
+    throw new AppError("resource_not_allowed", `This agent may not target the resource ${resource}.`);
+  }
 
   const digest = operationDigest(body.operation);
   const risk = assessRisk(body.operation);

@@ -51,9 +51,13 @@ export async function redeemGrant(
     return refuse(prisma, caller, new AppError(code, code === "grant_expired" ? "The grant has expired." : "The grant is not valid."));
   }
 
-  // Who may redeem: the agent it was issued to, or an executor key with grants:redeem for its environment.
+  // Who may redeem: the agent it was issued to, or an executor key with grants:redeem for its
+  // environment and its resource (the grant's audience).
   const own = claims.sub === caller.agent.id;
-  const executor = agentHasScope(caller.agent, "grants:redeem") && caller.agent.environments.some((p) => matchesGlob(p, claims.env));
+  const executor =
+    agentHasScope(caller.agent, "grants:redeem") &&
+    caller.agent.environments.some((p) => matchesGlob(p, claims.env)) &&
+    caller.agent.resources.some((p) => matchesGlob(p, claims.aud));
   if (!own && !executor) {
     return refuse(prisma, caller, new AppError("forbidden", "This key may not redeem that grant."), claims);
   }

@@ -73,16 +73,18 @@ export async function listResources(prisma: PrismaClient): Promise<ResourceView[
 }
 
 /**
- * The resources an agent can name: those in environments it may target, without anything
+ * The resources an agent can name: those in environments it may target whose names match its
+ * resource patterns, without anything
  * about the connection. Others are not listed, as an agent cannot use them.
  */
 export async function listResourcesForAgent(
   prisma: PrismaClient,
-  agent: { environments: string[] },
+  agent: { environments: string[]; resources: string[] },
 ): Promise<Array<Pick<ResourceView, "name" | "environment" | "kind" | "description">>> {
   const resources = await listResources(prisma);
   return resources
     .filter((r) => agent.environments.some((pattern) => matchesGlob(pattern, r.environment)))
+    .filter((r) => agent.resources.some((pattern) => matchesGlob(pattern, r.name)))
     .map(({ name, environment, kind, description }) => ({ name, environment, kind, description }));
 }
 

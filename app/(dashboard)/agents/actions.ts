@@ -33,6 +33,10 @@ export async function createAgentAction(_prev: NewKeyResult, form: FormData): Pr
         description: formString(form, "description"),
         ownerId: formString(form, "ownerId") || null,
         environments: environmentsFrom(form),
+        resources: formString(form, "resources")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
         scopes: form.getAll("scopes").filter((v): v is Scope => typeof v === "string"),
         keyLabel: formString(form, "keyLabel") || "default",
       },

@@ -81,6 +81,10 @@ export function CreateAgentForm({ users, environments }: { users: Array<{ id: st
             Other environments (comma-separated, * allowed)
           </label>
           <input id={`${id}-other-envs`} name="otherEnvironments" className={`${inputClass} mt-1`} placeholder="e.g. preview-*" />
+          <label htmlFor={`${id}-resources`} className={`${labelClass} mt-2`}>
+            Resources (comma-separated, * allowed)
+          </label>
+          <input id={`${id}-resources`} name="resources" defaultValue="*" className={`${inputClass} mt-1`} placeholder="e.g. postgres/*" />
         </fieldset>
         <fieldset>
           <legend className={labelClass}>Scopes</legend>

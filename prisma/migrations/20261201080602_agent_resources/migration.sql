@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "agents" ADD COLUMN     "resources" TEXT[] DEFAULT ARRAY['*']::TEXT[];
