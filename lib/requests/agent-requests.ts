@@ -56,16 +56,22 @@ export async function waitForDecision(
   signal?: AbortSignal,
 ): Promise<RequestView> {
   const deadline = Date.now() + waitSeconds * 1000;
-  let row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
-  // A cool-down is not yet a decision for the agent: keep waiting through it.
-  while ((row.status === "pending" || row.status === "cooling_down") && Date.now() < deadline && !signal?.aborted) {
-    // Wake at the deadline, or when the request is due to expire or leave its cool-down.
-    const due = row.status === "cooling_down" && row.coolDownUntil ? row.coolDownUntil : row.expiresAt;
-    const untilExpiry = due.getTime() - Date.now() + 50;
-    await requestEvents(database).wait(id, Math.max(10, Math.min(deadline - Date.now(), untilExpiry)), signal);
-    row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
+  // Subscribe before reading: a decision committed between the read and the wait still wakes us.
+  const subscription = await requestEvents(database).subscribe(id);
+  try {
+    let row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
+    // A cool-down is not yet a decision for the agent: keep waiting through it.
+    while ((row.status === "pending" || row.status === "cooling_down") && Date.now() < deadline && !signal?.aborted) {
+      // Wake at the deadline, or when the request is due to expire or leave its cool-down.
+      const due = row.status === "cooling_down" && row.coolDownUntil ? row.coolDownUntil : row.expiresAt;
+      const untilExpiry = due.getTime() - Date.now() + 50;
+      await subscription.wait(Math.max(10, Math.min(deadline - Date.now(), untilExpiry)), signal);
+      row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
+    }
+    return toRequestView(row, cfg);
+  } finally {
+    subscription.close();
   }
-  return toRequestView(row, cfg);
 }
 
 export async function cancelRequest(prisma: PrismaClient, cfg: Config, agentId: string, id: string): Promise<RequestView> {

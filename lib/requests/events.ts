@@ -13,6 +13,16 @@ export async function notifyRequestChanged(tx: Tx, requestId: string): Promise<v
   await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, REQUEST_CHANNEL, requestId);
 }
 
+/**
+ * Interest in one request, registered before its state is read: a change that lands between the
+ * read and `wait()` is remembered, so the waiter cannot sleep through it.
+ */
+export interface Subscription {
+  /** Resolves at once if the request changed since the last wait (or since subscribing), else when it changes or after `ms`. */
+  wait(ms: number, signal?: AbortSignal): Promise<void>;
+  close(): void;
+}
+
 class RequestEvents {
   private waiters = new Map<string, Set<() => void>>();
   private ready: Promise<void> | undefined;
@@ -50,23 +60,53 @@ class RequestEvents {
     return n;
   }
 
+  /** Starts listening for changes to the request; read its state after this, then wait. */
+  async subscribe(requestId: string): Promise<Subscription> {
+    await this.start();
+    let woken = false;
+    let resolveWait: (() => void) | undefined;
+    let set = this.waiters.get(requestId);
+    if (!set) this.waiters.set(requestId, (set = new Set()));
+    const members = set;
+    const onWake = () => {
+      woken = true;
+      resolveWait?.();
+    };
+    members.add(onWake);
+    return {
+      wait: (ms, signal) =>
+        new Promise<void>((resolve) => {
+          if (woken || signal?.aborted) {
+            woken = false;
+            return resolve();
+          }
+          const done = () => {
+            clearTimeout(timeout);
+            signal?.removeEventListener("abort", done);
+            resolveWait = undefined;
+            woken = false;
+            resolve();
+          };
+          const timeout = setTimeout(done, ms);
+          signal?.addEventListener("abort", done, { once: true });
+          resolveWait = done;
+        }),
+      close: () => {
+        members.delete(onWake);
+        resolveWait?.();
+        if (members.size === 0 && this.waiters.get(requestId) === members) this.waiters.delete(requestId);
+      },
+    };
+  }
+
   /** Resolves when the request changes, or after `ms`. */
   async wait(requestId: string, ms: number, signal?: AbortSignal): Promise<void> {
-    await this.start();
-    await new Promise<void>((resolve) => {
-      let set = this.waiters.get(requestId);
-      if (!set) this.waiters.set(requestId, (set = new Set()));
-      const done = () => {
-        clearTimeout(timeout);
-        signal?.removeEventListener("abort", done);
-        set.delete(done);
-        if (set.size === 0 && this.waiters.get(requestId) === set) this.waiters.delete(requestId);
-        resolve();
-      };
-      const timeout = setTimeout(done, ms);
-      signal?.addEventListener("abort", done, { once: true });
-      set.add(done);
-    });
+    const subscription = await this.subscribe(requestId);
+    try {
+      await subscription.wait(ms, signal);
+    } finally {
+      subscription.close();
+    }
   }
 
   private wake(requestId: string) {

@@ -1,0 +1,120 @@
+// Long-poll: a decision committed at any moment wakes the waiting agent at once (not at the
+// safety sweep), and however many agents wait, they hold no database connection each.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { DATABASE_KINDS } from "./databases";
+import { createHarness, type Harness } from "./api-harness";
+import { createRequest, decideRequest, requestEvents, waitForDecision } from "../lib/requests";
+import { authenticateAgentKey } from "../lib/agents";
+import type { Database } from "../lib/db";
+
+const operation = (statement: string) => ({ kind: "sql" as const, target: { environment: "staging", resource: "postgres/main" }, sql: statement });
+
+describe.each(DATABASE_KINDS)("long-poll on %s", (kind) => {
+  let h: Harness;
+  let caller: Awaited<ReturnType<typeof authenticateAgentKey>>;
+  let approver: { id: string };
+
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    const agent = await h.agent({ environments: ["staging"] });
+    caller = await authenticateAgentKey(h.database.prisma, agent.key);
+    approver = await h.user("approver");
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const pending = async (statement: string) => {
+    const { view } = await createRequest(h.database.prisma, h.config, { caller, body: { operation: operation(statement), ttlSeconds: 900 } });
+    expect(view.status).toBe("pending");
+    return view.id;
+  };
+
+  it("does not miss a decision committed between reading the request and starting to wait", async () => {
+    const id = await pending("DROP TABLE raced_wake_up");
+    let decidedAt = 0;
+    let armed = true;
+    // The waiter's read of the request returns, then the decision commits, then the waiter waits.
+    const prisma = h.database.prisma.$extends({
+      query: {
+        request: {
+          async findUnique({ args, query }) {
+            const result = await query(args);
+            if (armed && (args.where as { id?: string }).id === id) {
+              armed = false;
+              await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "deny", reason: "raced" } });
+              decidedAt = Date.now();
+            }
+            return result;
+          },
+        },
+      },
+    }) as unknown as Database["prisma"];
+    // A fresh hub for this handle: its first safety sweep is 5 s away, longer than the wait.
+    const database: Database = { ...h.database, prisma };
+    try {
+      const view = await waitForDecision(database, h.config, caller.agent.id, id, 4);
+      expect(armed).toBe(false);
+      expect(view.status).toBe("denied");
+      expect(Date.now() - decidedAt).toBeLessThan(1_000);
+    } finally {
+      await requestEvents(database).stop();
+    }
+  });
+});
+
+describe.runIf(DATABASE_KINDS.includes("postgres"))("many waiters on postgres", () => {
+  let h: Harness;
+  let caller: Awaited<ReturnType<typeof authenticateAgentKey>>;
+
+  beforeAll(async () => {
+    h = await createHarness("postgres");
+    const agent = await h.agent({ environments: ["staging"] });
+    caller = await authenticateAgentKey(h.database.prisma, agent.key);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const pending = async (statement: string) => {
+    const { view } = await createRequest(h.database.prisma, h.config, { caller, body: { operation: operation(statement), ttlSeconds: 900 } });
+    expect(view.status).toBe("pending");
+    return view.id;
+  };
+
+  it("holds no connection per waiter: a thousand waiters, the same few connections", async () => {
+    const ids: string[] = [];
+    // High, not critical: a thousand critical requests would trip the circuit breaker.
+    for (let i = 0; i < 1000; i++) ids.push(await pending(`ALTER TABLE many_${i} DROP COLUMN c`));
+    const admin = new pg.Client({ connectionString: h.database.url });
+    await admin.connect();
+    const database = new URL(h.database.url!).pathname.slice(1);
+    const connections = async () =>
+      Number((await admin.query(`SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database])).rows[0].count);
+    try {
+      const hub = requestEvents(h.database);
+      await hub.start();
+      // A small warm-up wait fills the pool as far as a burst of reads takes it.
+      await Promise.all(ids.slice(0, 50).map((id) => waitForDecision(h.database, h.config, caller.agent.id, id, 1)));
+      const before = await connections();
+      const stop = new AbortController();
+      const waits = ids.map((id) => waitForDecision(h.database, h.config, caller.agent.id, id, 60, stop.signal));
+      const counts: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 400));
+        counts.push(await connections());
+      }
+      expect(hub.waiting).toBe(1000);
+      // The pool (10) and the one LISTEN connection, whatever the number of waiters.
+      expect(before).toBeLessThanOrEqual(11);
+      for (const count of counts) expect(count).toBeLessThanOrEqual(11);
+      stop.abort();
+      const views = await Promise.all(waits);
+      expect(views.every((v) => v.status === "pending")).toBe(true);
+      expect(hub.waiting).toBe(0);
+    } finally {
+      await admin.end();
+    }
+  }, 120_000);
+});
