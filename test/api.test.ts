@@ -314,14 +314,18 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect(await h.database.prisma.auditEvent.count({ where: { type: "request.refused", actorId: stagingOnly.id } })).toBe(1);
   });
 
-  it("answers 404 for another agent's request, and 422 for wait outside 0–60", async () => {
+  it("answers 404 for another agent's request, and 422 for wait outside 1–60", async () => {
     const created = await create({ operation: sql("staging", "DROP TABLE mine") });
     const other = await h.agent();
     const res = await read(created.body.id, "", other.key);
     expect(res.status).toBe(404);
     expect((await read("00000000-0000-0000-0000-000000000000")).status).toBe(404);
     expect((await read("not-a-uuid")).status).toBe(404);
-    expect((await read(created.body.id, "?wait=61")).status).toBe(422);
+    for (const query of ["?wait=0", "?wait=", "?wait=61", "?wait=abc", "?wait=1.5", "?wait=-1"]) {
+      const bad = await read(created.body.id, query);
+      expect(bad.status, query).toBe(422);
+      expect(bad.body).toMatchObject({ code: "validation_failed", errors: [{ field: "wait" }] });
+    }
     const started = Date.now();
     const polled = await read(created.body.id, "?wait=1");
     expect(polled.body.status).toBe("pending");

@@ -141,7 +141,7 @@ export function openApiDocument(serverUrl: string) {
         get: {
           operationId: "getRequest",
           summary: "Read a request; with ?wait=N, long-poll until it leaves pending",
-          parameters: [idParam, { name: "wait", in: "query", required: false, schema: { type: "integer", minimum: 0, maximum: 60 } }],
+          parameters: [idParam, { name: "wait", in: "query", required: false, description: "Seconds to long-poll for a decision; without it the read answers at once.", schema: { type: "integer", minimum: 1, maximum: 60 } }],
           responses: { "200": { description: "The request", content: json("Request") }, ...problems(401, 403, 404, 422, 429) },
         },
       },

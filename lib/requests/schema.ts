@@ -47,7 +47,12 @@ export const ReportOutcome = z.strictObject({
 });
 export type ReportOutcome = z.infer<typeof ReportOutcome>;
 
-export const WaitSeconds = z.coerce.number().int().min(0).max(60);
+/** `?wait=N` on a read: whole seconds, 1–60 (no `wait` means no waiting). */
+export const WaitSeconds = z
+  .string()
+  .regex(/^\d{1,2}$/, "must be a whole number of seconds")
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(60));
 
 export const REQUEST_STATUSES = ["pending", "cooling_down", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];

@@ -10,8 +10,8 @@ export const GET = withAgent({ scope: "requests:read" }, async ({ prisma, agent,
   if (waitParam === null) return json(await getRequestForAgent(prisma, config(), agent.id, params.id));
   const wait = WaitSeconds.safeParse(waitParam);
   if (!wait.success) {
-    throw new AppError("validation_failed", "wait must be a whole number of seconds from 0 to 60.", [
-      { field: "wait", message: "must be an integer from 0 to 60" },
+    throw new AppError("validation_failed", "wait must be a whole number of seconds from 1 to 60.", [
+      { field: "wait", message: "must be an integer from 1 to 60" },
     ]);
   }
   return json(await waitForDecision(await database(), config(), agent.id, params.id, wait.data, req.signal));
