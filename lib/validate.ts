@@ -3,10 +3,13 @@ import type { z } from "zod";
 import { AppError } from "./errors";
 
 export function fieldErrors(error: z.ZodError, prefix = ""): { field: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
-    message: issue.message,
-  }));
+  const name = (path: PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join(".") || "(body)";
+  return error.issues.flatMap((issue) =>
+    // A strict object names its unknown keys on the object itself: name each key as its own field.
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ field: name([...issue.path, key]), message: "is not a known field" }))
+      : [{ field: name(issue.path), message: issue.message }],
+  );
 }
 
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, message = "The input is not valid."): z.output<T> {

@@ -270,14 +270,17 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     ["unknown kind", { operation: { kind: "ftp", target: { environment: "staging", resource: "x" } } }, 422, "validation_failed", "operation.kind"],
     ["ttl too short", { operation: sql("staging", "SELECT 1"), ttlSeconds: 5 }, 422, "validation_failed", "ttlSeconds"],
     ["ttl too long", { operation: sql("staging", "SELECT 1"), ttlSeconds: 86_401 }, 422, "validation_failed", "ttlSeconds"],
-    ["unknown field", { operation: sql("staging", "SELECT 1"), approve: true }, 422, "validation_failed", ""],
+    ["unknown field", { operation: sql("staging", "SELECT 1"), approve: true }, 422, "validation_failed", "approve"],
+    ["unknown operation field", { operation: { ...sql("staging", "SELECT 1"), force: true } }, 422, "validation_failed", "operation.force"],
+    ["unknown target field", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/main", database: "other" } } }, 422, "validation_failed", "operation.target.database"],
+    ["unknown context field", { operation: sql("staging", "SELECT 1"), context: { reasoning: "r", secret: "x" } }, 422, "validation_failed", "context.secret"],
     ["NUL character", { operation: sql("staging", "SELECT 1"), summary: "a\u0000b" }, 422, "validation_failed", "summary"],
   ])("rejects %s with a problem naming the field", async (_name, body, status, code, field) => {
     const res = await create(body);
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(res.body).toMatchObject({ status, code, type: `urn:countersign:problem:${code}` });
-    if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   });
 
   it("rejects bad JSON (400), non-JSON (415) and bodies over 1 MiB (413)", async () => {

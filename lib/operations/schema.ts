@@ -2,7 +2,9 @@
 // digested, reviewed and bound into the grant, so the schema is strict about shape.
 import { z } from "zod";
 
-export const Target = z.object({
+// Strict like the rest: an extra key would be dropped silently, and the digested operation would
+// differ from what the agent sent.
+export const Target = z.strictObject({
   environment: z.string().min(1).max(100),
   resource: z.string().min(1).max(200),
 });
