@@ -255,8 +255,10 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     const first = await create(body, { headers });
     const second = await create({ summary: "idempotent", operation: { sql: body.operation.sql, target: body.operation.target, kind: "sql" } }, { headers });
     expect(first.status).toBe(201);
-    expect(second.status).toBe(200);
-    expect(second.body.id).toBe(first.body.id);
+    // The same response as the first call: status, location and body.
+    expect(second.status).toBe(201);
+    expect(second.headers.get("location")).toBe(first.headers.get("location"));
+    expect(second.body).toEqual(first.body);
     const other = await create({ ...body, summary: "something else" }, { headers });
     expect(other.status).toBe(422);
     expect(other.body.code).toBe("idempotency_key_reused");

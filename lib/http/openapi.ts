@@ -131,8 +131,10 @@ export function openApiDocument(serverUrl: string) {
           parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 200 }, description: "Same key and same body → the same response; another body → 422" }],
           requestBody: { required: true, content: json("CreateRequest") },
           responses: {
-            "201": { description: "Created: pending, approved (with grant) or denied (with reason)", content: json("Request") },
-            "200": { description: "An earlier request with the same Idempotency-Key and body", content: json("Request") },
+            "201": {
+              description: "Created: pending, approved (with grant) or denied (with reason); an Idempotency-Key replay answers the same",
+              content: json("Request"),
+            },
             ...problems(400, 401, 403, 413, 415, 422, 429),
           },
         },

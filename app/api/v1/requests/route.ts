@@ -4,10 +4,11 @@ import { createRequest, CreateRequest } from "@/lib/requests";
 
 // POST /api/v1/requests — an agent asks to run an operation
 export const POST = withAgent({ scope: "requests:create", body: CreateRequest }, async ({ prisma, agent, key, body, req }) => {
-  const { view, created } = await createRequest(prisma, config(), {
+  const { view } = await createRequest(prisma, config(), {
     caller: { agent, key },
     body,
     idempotencyKey: req.headers.get("idempotency-key"),
   });
-  return json(view, { status: created ? 201 : 200, headers: { location: `/api/v1/requests/${view.id}` } });
+  // An Idempotency-Key replay gets the same response as the first call: 201 and the request.
+  return json(view, { status: 201, headers: { location: `/api/v1/requests/${view.id}` } });
 });
