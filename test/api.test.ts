@@ -471,7 +471,8 @@ describe.each(DATABASE_KINDS)("cool-down after approval on %s", (kind) => {
   it("lets any reviewer cancel during the cool-down, and then nothing can be redeemed", async () => {
     const created = await create("DROP TABLE cancelled_in_cool_down");
     await approve(created.body.id);
-    const other = await h.user("approver");
+    // A viewer, who could not approve, can still stop it.
+    const other = await h.user("viewer");
     const revoked = await decideRequest(h.database.prisma, h.config, {
       requestId: created.body.id,
       reviewerId: other.id,
@@ -483,5 +484,21 @@ describe.each(DATABASE_KINDS)("cool-down after approval on %s", (kind) => {
     await h.database.prisma.$executeRawUnsafe(`UPDATE requests SET cool_down_until = now() - interval '1 second' WHERE id = $1::uuid`, created.body.id);
     expect(await finishCoolDowns(h.database.prisma, h.config)).toBe(0);
     expect((await read(created.body.id)).body.status).toBe("revoked");
+    const audit = await h.database.prisma.auditEvent.findMany({ where: { type: "request.cool_down_cancelled", subjectId: created.body.id } });
+    expect(audit).toHaveLength(1);
+    expect(audit[0].actorId).toBe(other.id);
+  });
+
+  it("still needs an approver to revoke a grant once the cool-down has passed", async () => {
+    const created = await create("DROP TABLE revoked_after_cool_down");
+    await approve(created.body.id);
+    await h.database.prisma.$executeRawUnsafe(`UPDATE requests SET cool_down_until = now() - interval '1 second' WHERE id = $1::uuid`, created.body.id);
+    const { finishCoolDowns } = await import("../lib/requests/expire-requests");
+    expect(await finishCoolDowns(h.database.prisma, h.config)).toBe(1);
+    const viewer = await h.user("viewer");
+    await expect(
+      decideRequest(h.database.prisma, h.config, { requestId: created.body.id, reviewerId: viewer.id, decision: { decision: "revoke", reason: "no" } }),
+    ).rejects.toMatchObject({ code: "role_required", status: 403 });
+    expect((await read(created.body.id)).body.status).toBe("approved");
   });
 });

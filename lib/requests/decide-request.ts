@@ -48,14 +48,14 @@ export async function decideRequest(prisma: PrismaClient, cfg: Config, input: De
     const by = { decidedBy: reviewer.name ?? reviewer.email };
 
     if (decision.decision === "revoke") {
-      if (!hasRole(reviewer.role as Role, "approver")) throw new AppError("role_required", "Revoking needs the approver role.");
       if (request.status === "cooling_down") {
-        // Any reviewer may cancel an approval while its cool-down runs; no grant exists yet.
+        // Any reviewer, a viewer too, may cancel an approval while its cool-down runs; no grant exists yet.
         await tx.request.update({ where: { id: request.id }, data: { status: "revoked", reason: decision.reason, coolDownUntil: null } });
         await recordTransition(tx, request.id, [{ type: "request.cool_down_cancelled", actor, subject, data: { reason: decision.reason } }]);
         await notifyRequestDecided(tx, { ...request, status: "revoked", reason: decision.reason }, request.agent.name, cfg, by);
         return { expired: false as const };
       }
+      if (!hasRole(reviewer.role as Role, "approver")) throw new AppError("role_required", "Revoking needs the approver role.");
       if (request.status !== "approved" || !request.grant) {
         throw new AppError("request_already_decided", `Only an approved request can be revoked; this one is ${request.status}.`);
       }

@@ -43,7 +43,8 @@ export default async function RequestPage({ params }: { params: Params }) {
   const grantUsable = request.status === "approved" && request.grant && !request.grant.redeemedAt && !request.grant.revokedAt && request.grant.expiresAt > now;
   const canDecide = request.status === "pending" && request.expiresAt > now && !myReview && hasRole(reviewer.role, request.requiredRole as Role);
   // During a cool-down any reviewer who may decide can still cancel the approval.
-  const canRevoke = (Boolean(grantUsable) || request.status === "cooling_down") && hasRole(reviewer.role, "approver");
+  // Any reviewer may cancel during a cool-down; revoking an issued grant needs an approver.
+  const canRevoke = (Boolean(grantUsable) && hasRole(reviewer.role, "approver")) || request.status === "cooling_down";
   const mode = canDecide ? "decide" : canRevoke ? "revoke" : "none";
   const version = requestVersion({
     status: request.status,
