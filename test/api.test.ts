@@ -157,6 +157,32 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect((await redeem(token, operation)).status).toBe(200);
   });
 
+  it("counts grant tokens that do not verify per source, instead of chaining an audit row each", async () => {
+    const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 11");
+    const created = await create({ operation });
+    const [header, payload, signature] = (created.body.grant.token as string).split(".");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, op: "sha256:forged" })).toString("base64url")}.${signature}`;
+    const source = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+    const refusedBefore = await h.database.prisma.auditEvent.count({ where: { type: "grant.redeem_refused" } });
+    for (const token of ["not-a-token", forged, forged, "a.b.c", forged]) {
+      const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation }, headers: { "x-forwarded-for": source } });
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe("grant_invalid");
+    }
+    expect(await h.database.prisma.auditEvent.count({ where: { type: "grant.redeem_refused" } })).toBe(refusedBefore);
+    const windows = await h.database.prisma.authFailure.findMany({ where: { source, kind: "grant" } });
+    expect(windows.reduce((n, w) => n + w.count, 0)).toBe(5);
+    // A closed window becomes one audit row carrying the count.
+    const { flushAuthFailures } = await import("../lib/auth/failures");
+    await flushAuthFailures(h.database.prisma, new Date(Date.now() + 120_000));
+    const summaries = await h.database.prisma.auditEvent.findMany({ where: { type: "auth.failures" } });
+    const mine = summaries.filter((e) => (e.data as { source?: string; kind?: string }).source === source && (e.data as { kind?: string }).kind === "grant");
+    expect(mine.reduce((n, e) => n + (e.data as { count: number }).count, 0)).toBe(5);
+    // The real grant is untouched by the forgeries.
+    expect((await redeem(created.body.grant.token, operation)).status).toBe(200);
+  });
+
   it("lets only the grant's agent or an executor with grants:redeem for that environment and resource redeem", async () => {
     const operation = sql("development", "SELECT 1");
     const created = await create({ operation });

@@ -7,6 +7,7 @@ import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit";
+import { recordAuthFailure } from "../auth/failures";
 import type { AuthenticatedAgent } from "../agents";
 import { agentHasScope } from "../agents";
 import { operationDigest, verifyStoredGrant, type GrantClaims } from "../grants";
@@ -41,14 +42,17 @@ export async function redeemGrant(
   prisma: PrismaClient,
   cfg: Config,
   caller: AuthenticatedAgent,
-  input: { token: string; operation: unknown },
+  input: { token: string; operation: unknown; /** Where the call came from, for counting failed tokens. */ source?: string },
 ): Promise<Redemption> {
   let claims: GrantClaims;
   try {
     claims = await verifyStoredGrant(prisma, cfg, input.token);
   } catch (error) {
+    // A token that does not verify is failed authentication: counted per source and minute like a
+    // bad API key, not one chained audit row each, so a flood of forgeries cannot clog the log.
+    await recordAuthFailure(prisma, input.source ?? `key:${caller.key.id}`, "grant");
     const code = (error as { code?: string }).code === "grant_expired" ? "grant_expired" : "grant_invalid";
-    return refuse(prisma, caller, new AppError(code, code === "grant_expired" ? "The grant has expired." : "The grant is not valid."));
+    throw new AppError(code, code === "grant_expired" ? "The grant has expired." : "The grant is not valid.");
   }
 
   // Who may redeem: the agent it was issued to, or an executor key with grants:redeem for its
