@@ -9,6 +9,7 @@ import * as requestsRoute from "../app/api/v1/requests/route";
 import * as requestRoute from "../app/api/v1/requests/[id]/route";
 import * as redeemRoute from "../app/api/v1/grants/redeem/route";
 import * as cancelRoute from "../app/api/v1/requests/[id]/cancel/route";
+import * as outcomeRoute from "../app/api/v1/requests/[id]/outcome/route";
 import * as jwksRoute from "../app/.well-known/jwks.json/route";
 import * as healthRoute from "../app/api/health/route";
 import * as executeRoute from "../app/api/v1/requests/[id]/execute/route";
@@ -126,6 +127,70 @@ describe("OpenAPI 3.1 document", () => {
     check("/.well-known/jwks.json", "get", jwks.status, await jwks.json(), jwks.headers.get("content-type")!);
     const health = await healthRoute.GET();
     check("/api/health", "get", health.status, await health.json(), health.headers.get("content-type")!);
+  });
+
+  it("documents every problem the create, redeem and outcome routes answer, with the Problem schema", async () => {
+    const agent = await h.agent({ environments: ["staging"], resources: ["postgres/*"] });
+    const stranger = await h.agent({ environments: ["staging"] });
+    const readOnly = await h.agent({ scopes: ["requests:read"] });
+    const operation = { kind: "sql", target: { environment: "staging", resource: "postgres/main" }, sql: "SELECT 1" };
+    const allowed = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation } });
+    const token = allowed.body.grant.token as string;
+    const idem = { "idempotency-key": h.unique("idem") };
+    await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation }, headers: idem });
+    const big = JSON.stringify({ operation, summary: "x".repeat(1024 * 1024) });
+    const notJson = { rawBody: "token=x", headers: { "content-type": "application/x-www-form-urlencoded" } };
+    const badJson = { rawBody: "{", headers: { "content-type": "application/json" } };
+    const outcomePath = `/api/v1/requests/${allowed.body.id}/outcome`;
+    const outcomeParams = { id: allowed.body.id };
+
+    type Case = [string, Parameters<Harness["call"]>[0], string, string, Parameters<Harness["call"]>[3], number, string];
+    const cases: Case[] = [
+      ["create: bad JSON", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { key: agent.key, ...badJson }, 400, "bad_request"],
+      ["create: no key", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { body: { operation } }, 401, "invalid_api_key"],
+      ["create: missing scope", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { key: readOnly.key, body: { operation } }, 403, "missing_scope"],
+      ["create: environment", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { key: agent.key, body: { operation: { ...operation, target: { environment: "production", resource: "postgres/main" } } } }, 403, "environment_not_allowed"],
+      ["create: resource", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { key: agent.key, body: { operation: { ...operation, target: { environment: "staging", resource: "mysql/main" } } } }, 403, "resource_not_allowed"],
+      ["create: too large", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { key: agent.key, rawBody: big, headers: { "content-type": "application/json" } }, 413, "payload_too_large"],
+      ["create: not JSON", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { key: agent.key, ...notJson }, 415, "unsupported_media_type"],
+      ["create: invalid", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { key: agent.key, body: { operation, ttlSeconds: 1 } }, 422, "validation_failed"],
+      ["create: idempotency key reused", requestsRoute.POST, "/api/v1/requests", "/api/v1/requests", { key: agent.key, body: { operation, summary: "other" }, headers: idem }, 422, "idempotency_key_reused"],
+      ["redeem: bad JSON", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: agent.key, ...badJson }, 400, "bad_request"],
+      ["redeem: bad token", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: agent.key, body: { token: "not-a-token", operation } }, 401, "grant_invalid"],
+      ["redeem: bad key", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: "csk_nope", body: { token, operation } }, 401, "invalid_api_key"],
+      ["redeem: another agent's grant", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: stranger.key, body: { token, operation } }, 403, "forbidden"],
+      ["redeem: too large", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: agent.key, rawBody: big, headers: { "content-type": "application/json" } }, 413, "payload_too_large"],
+      ["redeem: not JSON", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: agent.key, ...notJson }, 415, "unsupported_media_type"],
+      ["redeem: invalid", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: agent.key, body: { token } }, 422, "validation_failed"],
+      ["redeem: other operation", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation: { ...operation, sql: "SELECT 2" } } }, 422, "digest_mismatch"],
+      ["outcome: not redeemed", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { key: agent.key, params: outcomeParams, body: { status: "executed" } }, 404, "not_found"],
+      ["redeem: once", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation } }, 200, ""],
+      ["redeem: again", redeemRoute.POST, "/api/v1/grants/redeem", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation } }, 409, "grant_already_redeemed"],
+      ["outcome: bad JSON", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { key: agent.key, params: outcomeParams, ...badJson }, 400, "bad_request"],
+      ["outcome: no key", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { params: outcomeParams, body: { status: "executed" } }, 401, "invalid_api_key"],
+      ["outcome: not JSON", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { key: agent.key, params: outcomeParams, ...notJson }, 415, "unsupported_media_type"],
+      ["outcome: too large", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { key: agent.key, params: outcomeParams, rawBody: JSON.stringify({ status: "executed", detail: "x".repeat(1024 * 1024) }), headers: { "content-type": "application/json" } }, 413, "payload_too_large"],
+      ["outcome: invalid", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { key: agent.key, params: outcomeParams, body: { status: "done" } }, 422, "validation_failed"],
+      ["outcome: another agent", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { key: stranger.key, params: outcomeParams, body: { status: "executed" } }, 404, "not_found"],
+      ["outcome: reported", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { key: agent.key, params: outcomeParams, body: { status: "executed" } }, 200, ""],
+      ["outcome: twice", outcomeRoute.POST, outcomePath, "/api/v1/requests/{id}/outcome", { key: agent.key, params: outcomeParams, body: { status: "failed" } }, 409, "request_already_decided"],
+    ];
+    for (const [name, handler, path, documented, options, status, code] of cases) {
+      const res = await h.call(handler, "POST", path, options);
+      expect(res.status, name).toBe(status);
+      if (code) expect(res.body.code, name).toBe(code);
+      check(documented, "post", res.status, res.body, res.headers.get("content-type")!);
+    }
+
+    // Past the failed-attempt limit a source is refused outright: 429 with Retry-After.
+    const source = { "x-forwarded-for": `198.51.100.${Math.floor(Math.random() * 250) + 1}` };
+    let limited: Awaited<ReturnType<Harness["call"]>> | undefined;
+    for (let i = 0; i < 30 && !limited; i++) {
+      const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: "csk_nope", body: { token, operation }, headers: source });
+      if (res.status === 429) limited = res;
+    }
+    expect(limited?.headers.get("retry-after")).toMatch(/^\d+$/);
+    check("/api/v1/grants/redeem", "post", limited!.status, limited!.body, limited!.headers.get("content-type")!);
   });
 
   it.runIf(DATABASE_KINDS.includes("postgres"))("matches the built-in executor's real responses", async () => {

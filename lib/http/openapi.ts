@@ -96,13 +96,13 @@ function problems(...statuses: number[]) {
   const descriptions: Record<number, string> = {
     400: "Malformed request (bad JSON, bad header)",
     401: "No, unknown, revoked or expired API key (or, for redeem, a bad or expired grant)",
-    403: "Missing scope, environment not allowed, or agent disabled",
+    403: "Missing scope, environment or resource not allowed, agent disabled or quarantined (for redeem: not this key's grant)",
     404: "No such request (another agent's request answers the same)",
     409: "The request or grant is not in a state that allows this",
     413: "Body over 1 MiB",
     415: "Body is not JSON",
     422: "Validation failed; `errors[]` names the fields",
-    429: "Rate limited",
+    429: "Rate limited: too many requests for this key, or too many failed attempts from this source (see Retry-After)",
   };
   return Object.fromEntries(
     statuses.map((s) => [String(s), { description: descriptions[s], content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }]),
@@ -152,7 +152,7 @@ export function openApiDocument(serverUrl: string) {
           operationId: "cancelRequest",
           summary: "Withdraw a pending request",
           parameters: [idParam],
-          responses: { "200": { description: "The cancelled request", content: json("Request") }, ...problems(401, 403, 404, 409) },
+          responses: { "200": { description: "The cancelled request", content: json("Request") }, ...problems(401, 403, 404, 409, 429) },
         },
       },
       "/api/v1/requests/{id}/outcome": {
@@ -161,7 +161,10 @@ export function openApiDocument(serverUrl: string) {
           summary: "Report whether the redeemed operation ran (the redeemer only)",
           parameters: [idParam],
           requestBody: { required: true, content: json("ReportOutcome") },
-          responses: { "200": { description: "The request, now executed or failed", content: json("Request") }, ...problems(401, 403, 404, 409, 422) },
+          responses: {
+            "200": { description: "The request, now executed or failed", content: json("Request") },
+            ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429),
+          },
         },
       },
       "/api/v1/requests/{id}/execute": {
@@ -208,7 +211,7 @@ export function openApiDocument(serverUrl: string) {
           requestBody: { required: true, content: json("RedeemGrant") },
           responses: {
             "200": { description: "Redeemed: run the operation now", content: json("Redemption") },
-            ...problems(401, 403, 409, 422),
+            ...problems(400, 401, 403, 409, 413, 415, 422, 429),
           },
         },
       },
