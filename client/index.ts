@@ -261,7 +261,7 @@ export class CountersignClient {
 
   /** Reads a request; `wait` (1–60) long-polls until it leaves `pending`. */
   async getRequest(id: string, options: { wait?: number; signal?: AbortSignal } = {}): Promise<RequestView> {
-    const query = options.wait ? `?wait=${Math.max(0, Math.min(60, Math.floor(options.wait)))}` : "";
+    const query = options.wait ? `?wait=${Math.max(1, Math.min(60, Math.floor(options.wait)))}` : "";
     return (await this.#call("GET", `/api/v1/requests/${encodeURIComponent(id)}${query}`, RequestViewSchema, { signal: options.signal })) as RequestView;
   }
 
