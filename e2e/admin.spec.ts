@@ -10,6 +10,8 @@ test("creating an agent shows its key once, and the key works", async ({ page, b
   await form.getByLabel("Name", { exact: true }).fill(name);
   await form.getByLabel("staging").check();
   await form.getByLabel("Owner").selectOption({ label: "Alice Approver (alice@e2e.example)" });
+  await expect(form.getByLabel(/^Resources/)).toHaveValue("*");
+  await form.getByLabel(/^Resources/).fill("pg/*");
   await form.getByRole("button", { name: "Create agent" }).click();
   const key = form.getByLabel("New API key");
   await expect(key).toHaveText(/^csk_[0-9a-f]{16}_/);
@@ -24,6 +26,13 @@ test("creating an agent shows its key once, and the key works", async ({ page, b
     body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "pg/app", "staging") }),
   });
   expect(res.status).toBe(201);
+  // ...for the resources it was given only.
+  const elsewhere = await fetch(`${baseURL}/api/v1/requests`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${plaintext}`, "content-type": "application/json" },
+    body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "mysql/app", "staging") }),
+  });
+  expect(elsewhere.status).toBe(403);
 
   // ...and is never shown again.
   await page.reload();
