@@ -10,6 +10,8 @@ import * as cancelRoute from "../app/api/v1/requests/[id]/cancel/route";
 import * as outcomeRoute from "../app/api/v1/requests/[id]/outcome/route";
 import * as redeemRoute from "../app/api/v1/grants/redeem/route";
 import * as jwksRoute from "../app/.well-known/jwks.json/route";
+import * as resourcesRoute from "../app/api/v1/resources/route";
+import { registerResource } from "../lib/resources";
 import { decideRequest, expireDueRequests } from "../lib/requests";
 import { revokeAgentKey } from "../lib/agents";
 import { verifyAuditChain } from "../lib/audit";
@@ -236,6 +238,16 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     // By default an agent may target any resource.
     const unscoped = await h.agent({ environments: ["staging"] });
     expect((await create({ operation: sql("staging", "SELECT 1", "mysql/orders") }, { key: unscoped.key })).status).toBe(201);
+
+    // The registered resources it is shown are the ones it may target.
+    const names = [h.unique("postgres/listed"), h.unique("mysql/hidden")];
+    for (const name of names) {
+      await registerResource(h.database.prisma, h.config, { name, environment: "staging", connectionUrl: "postgresql://u:p@127.0.0.1:1/x" }, { type: "system" });
+    }
+    const listed = async (key: string) =>
+      (await h.call(resourcesRoute.GET, "GET", "/api/v1/resources", { key })).body.resources.map((r: { name: string }) => r.name).filter((n: string) => names.includes(n));
+    expect(await listed(scoped.key)).toEqual([names[0]]);
+    expect((await listed(unscoped.key)).sort()).toEqual([...names].sort());
   });
 
   it("denies backup deletion by policy, with the reason", async () => {

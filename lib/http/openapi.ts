@@ -185,7 +185,7 @@ export function openApiDocument(serverUrl: string) {
       "/api/v1/resources": {
         get: {
           operationId: "listResources",
-          summary: "The registered resources in the environments this agent may target (never a connection URL)",
+          summary: "The registered resources this agent may target, by environment and resource pattern (never a connection URL)",
           responses: { "200": { description: "The resources", content: json("ResourceList") }, ...problems(401, 403, 429) },
         },
       },
