@@ -187,7 +187,7 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     const [header, payload, signature] = (created.body.grant.token as string).split(".");
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
     const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, op: "sha256:forged" })).toString("base64url")}.${signature}`;
-    const source = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+    const source = h.unique("forger");
     const refusedBefore = await h.database.prisma.auditEvent.count({ where: { type: "grant.redeem_refused" } });
     for (const token of ["not-a-token", forged, forged, "a.b.c", forged]) {
       const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation }, headers: { "x-forwarded-for": source } });
@@ -205,6 +205,15 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect(mine.reduce((n, e) => n + (e.data as { count: number }).count, 0)).toBe(5);
     // The real grant is untouched by the forgeries.
     expect((await redeem(created.body.grant.token, operation)).status).toBe(200);
+    // A flood from one source is refused outright once past the failed-attempt limit.
+    let answer = 401;
+    for (let i = 0; i < 30 && answer === 401; i++) {
+      answer = (await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token: forged, operation }, headers: { "x-forwarded-for": source } })).status;
+    }
+    expect(answer).toBe(429);
+    const locked = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation }, headers: { "x-forwarded-for": source } });
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("retry-after")).toMatch(/^\d+$/);
   });
 
   it("lets only the grant's agent or an executor with grants:redeem for that environment and resource redeem", async () => {

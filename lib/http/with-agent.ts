@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { db } from "../db";
 import { AppError } from "../errors";
 import { authenticateAgentKey, agentHasScope, type AuthenticatedAgent, type Scope } from "../agents";
-import { recordAuthFailure, FAILURE_LIMIT, FAILURE_WINDOW_MS } from "../auth/failures";
+import { recordAuthFailure, FAILURE_LIMIT, FAILURE_WINDOW_MS, type FailureKind } from "../auth/failures";
 import { recordAudit } from "../audit";
 import { fieldErrors, findNulCharacter } from "../validate";
 import { readJsonBody } from "./body";
@@ -61,12 +61,15 @@ export async function authenticateRequest(prisma: PrismaClient, req: Request): P
     if (wait) throw new AppError("rate_limited", "This key is sending too many requests.", undefined, { "retry-after": String(wait) });
     return authenticated;
   } catch (error) {
-    if (error instanceof Error && (error as AppError).code === "invalid_api_key") {
-      const count = await recordAuthFailure(prisma, source, "api_key");
-      if (count >= FAILURE_LIMIT) lockedOut.set(source, Date.now() + FAILURE_WINDOW_MS);
-    }
+    if (error instanceof Error && (error as AppError).code === "invalid_api_key") await countAuthFailure(prisma, source, "api_key");
     throw error;
   }
+}
+
+/** Counts a failed authentication (a bad key, a grant token that does not verify); past the limit the source is locked out. */
+export async function countAuthFailure(prisma: PrismaClient, source: string, kind: FailureKind): Promise<void> {
+  const count = await recordAuthFailure(prisma, source, kind);
+  if (count >= FAILURE_LIMIT) lockedOut.set(source, Date.now() + FAILURE_WINDOW_MS);
 }
 
 /** Refuses (and audits) a caller whose agent holds none of the scopes; `call` says what was refused. */

@@ -42,7 +42,9 @@ export async function redeemGrant(
   prisma: PrismaClient,
   cfg: Config,
   caller: AuthenticatedAgent,
-  input: { token: string; operation: unknown; /** Where the call came from, for counting failed tokens. */ source?: string },
+  input: { token: string; operation: unknown },
+  /** Counts a token that does not verify; the agent route's counter also locks the source out past the limit. */
+  countInvalidToken: () => Promise<unknown> = () => recordAuthFailure(prisma, `key:${caller.key.id}`, "grant"),
 ): Promise<Redemption> {
   let claims: GrantClaims;
   try {
@@ -50,7 +52,7 @@ export async function redeemGrant(
   } catch (error) {
     // A token that does not verify is failed authentication: counted per source and minute like a
     // bad API key, not one chained audit row each, so a flood of forgeries cannot clog the log.
-    await recordAuthFailure(prisma, input.source ?? `key:${caller.key.id}`, "grant");
+    await countInvalidToken();
     const code = (error as { code?: string }).code === "grant_expired" ? "grant_expired" : "grant_invalid";
     throw new AppError(code, code === "grant_expired" ? "The grant has expired." : "The grant is not valid.");
   }
