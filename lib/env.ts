@@ -19,6 +19,12 @@ const EnvSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
   ),
+  DATABASE_MIGRATION_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
   COUNTERSIGN_DATA_DIR: optional,
   AUTH_SECRET: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   COUNTERSIGN_SIGNING_KEY: optional,
@@ -36,6 +42,8 @@ export interface Config {
   port: number;
   publicUrl: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL only: the role that owns the schema runs migrations; the app connects as another. */
+  databaseMigrationUrl: string | undefined;
   dataDir: string;
   authSecret: string;
   authSecretSource: "environment" | "generated" | "data-dir";
@@ -99,6 +107,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
     throw new ConfigError("OIDC sign-in needs all of AUTH_OIDC_ISSUER, AUTH_OIDC_ID and AUTH_OIDC_SECRET.");
   }
+  if (e.DATABASE_MIGRATION_URL && !e.DATABASE_URL) {
+    throw new ConfigError("DATABASE_MIGRATION_URL needs DATABASE_URL: it names the role that migrates the PostgreSQL database the app connects to.");
+  }
   if (Boolean(e.COUNTERSIGN_ADMIN_EMAIL) !== Boolean(e.COUNTERSIGN_ADMIN_PASSWORD)) {
     throw new ConfigError("Set both COUNTERSIGN_ADMIN_EMAIL and COUNTERSIGN_ADMIN_PASSWORD, or neither.");
   }
@@ -108,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     publicUrl: (e.COUNTERSIGN_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     databaseUrl: e.DATABASE_URL,
+    databaseMigrationUrl: e.DATABASE_MIGRATION_URL,
     dataDir,
     authSecret,
     authSecretSource,

@@ -6,7 +6,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
 import type { Config } from "../env";
 import { config } from "../env";
-import { applyMigrations, type SqlRunner } from "./migrate";
+import { applyMigrations, grantAppRole, type SqlRunner } from "./migrate";
 import { acquireDataDirLock, type DataDirLock } from "./lock";
 import { log } from "../log";
 
@@ -33,8 +33,13 @@ export interface Database {
 }
 
 export interface OpenOptions {
-  /** Apply pending migrations (the server and tests do; the CLI does on the embedded database). */
+  /** Apply pending migrations (the server, the CLI and tests do). */
   migrate?: boolean;
+  /**
+   * PostgreSQL: migrate through this URL (a role that owns the schema) instead of the app's own,
+   * then grant the app's role what it needs, and on audit_events only SELECT and INSERT.
+   */
+  migrationUrl?: string;
   /** For an embedded database: who is opening it, for the lock's error message. */
   holder?: string;
   /** For an in-memory embedded database: start from this dump (tests reuse a migrated one). */
@@ -55,7 +60,12 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
       client.release();
     }
   };
-  if (options.migrate) await withSql((sql) => applyMigrations(sql));
+  if (options.migrate && options.migrationUrl) {
+    const [{ role }] = await withSql((sql) => sql.query<{ role: string }>(`SELECT current_user AS role`));
+    await migrateAs(options.migrationUrl, role);
+  } else if (options.migrate) {
+    await withSql((sql) => applyMigrations(sql));
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: "postgres",
@@ -67,6 +77,23 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
       await pool.end();
     },
   };
+}
+
+/** Applies migrations as the owning role, then grants `appRole` its privileges. */
+async function migrateAs(migrationUrl: string, appRole: string): Promise<void> {
+  const client = new pg.Client({ connectionString: migrationUrl, application_name: "countersign-migrate" });
+  await client.connect();
+  try {
+    const sql: SqlRunner = {
+      exec: async (text) => void (await client.query(text)),
+      query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+    };
+    await applyMigrations(sql);
+    const [{ owner }] = await sql.query<{ owner: string }>(`SELECT current_user AS owner`);
+    if (owner !== appRole) await grantAppRole(sql, appRole);
+  } finally {
+    await client.end();
+  }
 }
 
 async function listenPostgres(
@@ -154,7 +181,9 @@ export async function openEmbedded(dataDir: string | undefined, options: OpenOpt
 }
 
 export async function openDatabase(cfg: Config = config(), options: OpenOptions = {}): Promise<Database> {
-  return cfg.databaseUrl ? openPostgres(cfg.databaseUrl, options) : openEmbedded(cfg.dataDir, options);
+  return cfg.databaseUrl
+    ? openPostgres(cfg.databaseUrl, { migrationUrl: cfg.databaseMigrationUrl, ...options })
+    : openEmbedded(cfg.dataDir, options);
 }
 
 const holder = globalThis as unknown as { __countersignDb?: Promise<Database> };
