@@ -7,6 +7,7 @@ import { ConfigError, config } from "./lib/env";
 import { DataDirInUseError } from "./lib/db/lock";
 import { startServices } from "./lib/server/start";
 import { log } from "./lib/log";
+import { CLIENT_ADDRESS_HEADER, resolveClientAddress } from "./lib/http/client-address";
 
 const dev = process.argv.includes("--dev");
 
@@ -30,7 +31,11 @@ async function main() {
   const app = next({ dev, dir: import.meta.dirname, port: cfg.port, quiet: !dev });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    // Overwrites any client-sent value: only this server says where a request came from.
+    req.headers[CLIENT_ADDRESS_HEADER] = resolveClientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], cfg.trustedProxies);
+    void handle(req, res);
+  });
   // Long-polls last up to 60 s; keep idle sockets a little longer than that.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

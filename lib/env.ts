@@ -34,6 +34,7 @@ const EnvSchema = z.object({
   AUTH_OIDC_ID: optional,
   AUTH_OIDC_SECRET: optional,
   SLACK_WEBHOOK_URL: optional.pipe(z.url().optional()),
+  COUNTERSIGN_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 
@@ -53,6 +54,8 @@ export interface Config {
   oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
   slackWebhookUrl: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are believed. */
+  trustedProxies: number;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,
     logLevel: e.LOG_LEVEL,
+    trustedProxies: e.COUNTERSIGN_TRUSTED_PROXIES,
   };
 }
 
