@@ -6,10 +6,14 @@ import next from "next";
 import { ConfigError, config } from "./lib/env";
 import { DataDirInUseError } from "./lib/db/lock";
 import { startServices } from "./lib/server/start";
+import { beginShutdown } from "./lib/server/shutdown";
 import { log } from "./lib/log";
 import { CLIENT_ADDRESS_HEADER, resolveClientAddress } from "./lib/http/client-address";
 
 const dev = process.argv.includes("--dev");
+// In-flight requests get this long to finish after SIGTERM; long-polls answer at once.
+const DRAIN_MS = 8_000;
+const FORCE_EXIT_MS = 20_000;
 
 // Next.js prints its own lines through console; keep every line of output structured JSON.
 function routeConsoleToLog() {
@@ -50,10 +54,22 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => {
+      log.error("shutdown did not finish in time; exiting", { signal });
+      process.exit(1);
+    }, FORCE_EXIT_MS);
     force.unref();
-    server.close();
-    server.closeIdleConnections();
+    // Stop accepting connections, wake long-polls so they answer their current state, and let
+    // in-flight requests finish (idle keep-alive connections are closed as they become idle).
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    beginShutdown();
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const inTime = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_MS))]);
+    clearInterval(idle);
+    if (!inTime) {
+      log.warn("requests still running at the shutdown deadline; closing their connections", { signal, drainMs: DRAIN_MS });
+      server.closeAllConnections();
+    }
     await services.stop();
     await app.close().catch(() => {});
     log.info("stopped", { signal });

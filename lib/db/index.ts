@@ -9,6 +9,7 @@ import { config } from "../env";
 import { applyMigrations, grantAppRole, type SqlRunner } from "./migrate";
 import { acquireDataDirLock, type DataDirLock } from "./lock";
 import { log } from "../log";
+import { AppError } from "../errors";
 
 export type { PrismaClient };
 
@@ -186,10 +187,13 @@ export async function openDatabase(cfg: Config = config(), options: OpenOptions 
     : openEmbedded(cfg.dataDir, options);
 }
 
-const holder = globalThis as unknown as { __countersignDb?: Promise<Database> };
+const holder = globalThis as unknown as { __countersignDb?: Promise<Database>; __countersignDbShutDown?: boolean };
 
-/** The process's database, opened (and migrated) on first use. */
+/** The process's database, opened (and migrated) on first use; never again after shutDownDatabase(). */
 export function database(): Promise<Database> {
+  if (holder.__countersignDbShutDown) {
+    return Promise.reject(new AppError("unavailable", "Countersign is shutting down; try again in a moment."));
+  }
   holder.__countersignDb ??= openDatabase(config(), { migrate: true, holder: "server" }).catch((error) => {
     holder.__countersignDb = undefined;
     throw error;
@@ -204,6 +208,15 @@ export async function db(): Promise<PrismaClient> {
 /** Installs an already-open database as the process's (tests, CLI). */
 export function useDatabase(value: Database | undefined): void {
   holder.__countersignDb = value ? Promise.resolve(value) : undefined;
+}
+
+/**
+ * The server's last word on its database: closes it, and from then on database() refuses rather
+ * than reopening it (on the embedded database that would take the folder's lock again).
+ */
+export async function shutDownDatabase(): Promise<void> {
+  holder.__countersignDbShutDown = true;
+  await closeDatabase();
 }
 
 export async function closeDatabase(): Promise<void> {
