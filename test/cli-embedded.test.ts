@@ -3,7 +3,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { cleanEnv, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
+import { spawn } from "node:child_process";
+import { cleanEnv, freePort, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
+import { readLock } from "../lib/db/lock";
 import { SPECS } from "../cli/specs";
 
 describe("admin CLI and server on one embedded data folder", () => {
@@ -97,6 +99,37 @@ describe("admin CLI and server on one embedded data folder", () => {
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout).map((a: { name: string }) => a.name)).toEqual(["ci-bot", "deploy-bot"]);
   });
+});
+
+describe("the admin CLI while the server is starting", () => {
+  it("waits for the server's admin socket instead of failing, then goes through the server", async () => {
+    const dataDir = tempDataDir();
+    const env = cleanEnv({ COUNTERSIGN_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+    const port = await freePort();
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "..", "server.ts")], {
+      cwd: path.join(import.meta.dirname, ".."),
+      env: { ...cleanEnv({ COUNTERSIGN_DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "production", LOG_LEVEL: "info" }) } as NodeJS.ProcessEnv,
+      stdio: "ignore",
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      // The moment the server holds the folder but is still migrating, before its socket exists.
+      const deadline = Date.now() + 30_000;
+      while (!readLock(dataDir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(readLock(dataDir)).toMatchObject({ pid: child.pid, holder: "server" });
+      expect(readLock(dataDir)?.adminSocket).toBeUndefined();
+
+      const added = await runCli(["agent", "add", "--name", "early-bot", "--environments", "staging", "--json"], env);
+      expect(added.code).toBe(0);
+      expect(added.stderr).toContain(`waiting for the server (process ${child.pid}) to finish starting`);
+      expect(JSON.parse(added.stdout).agent).toMatchObject({ name: "early-bot" });
+      // It went through the server, which still holds the folder.
+      expect(readLock(dataDir)).toMatchObject({ pid: child.pid, adminSocket: expect.any(String) });
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }, 60_000);
 });
 
 describe("first start with no user", () => {
