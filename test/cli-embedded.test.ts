@@ -1,7 +1,7 @@
 // The admin CLI as a subprocess on the embedded database, with and without the server running,
 // and the one-process-per-folder rule.
 import { afterAll, describe, expect, it } from "vitest";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { cleanEnv, freePort, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
@@ -84,6 +84,12 @@ describe("admin CLI and server on one embedded data folder", () => {
     const verify = await runCli(["audit", "verify"], env);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/Audit chain intact: \d+ events/);
+
+    // The key went through the server: it is in no line the server wrote.
+    expect(server.logs()).toContain('"msg":"admin command"');
+    expect(server.logs()).not.toContain(key);
+    expect(server.logs()).not.toContain(key.slice("csk_".length + 17));
+    expect(server.logs()).not.toMatch(/csk_[0-9a-f]{16}_/);
   });
 
   it("refuses a second server on the same folder with a clear error", async () => {
@@ -146,6 +152,11 @@ describe("first start with no user", () => {
       expect(await bad.text()).toContain("invalid, expired or already used");
       for (const line of logs.split("\n").filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
       expect(logs).not.toMatch(/PRIVATE KEY|auth-secret"?:/);
+      // The secret generated into the data folder is never logged.
+      const secret = readFileSync(path.join(app.dataDir, "auth-secret"), "utf8").trim();
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+      expect(logs).not.toContain(secret);
+      expect(logs).toContain('"authSecret":"generated"');
     } finally {
       await app.stop();
     }
@@ -156,6 +167,7 @@ describe("first start with no user", () => {
     try {
       expect(app.logs()).toContain("created the first admin");
       expect(app.logs()).not.toContain("setupUrl");
+      expect(app.logs()).not.toContain("a long enough password");
     } finally {
       await app.stop();
     }
