@@ -80,12 +80,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
-    log.error(error.message);
-    process.stderr.write(`\ncountersign: ${error.message}\n`);
-  } else {
-    log.error("start-up failed", { err: error });
-    process.stderr.write(`\ncountersign: start-up failed: ${(error as Error).stack}\n`);
-  }
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) log.fatal(error.message);
+  else log.fatal("start-up failed", { err: error });
   process.exit(1);
 });

@@ -3,7 +3,7 @@
 // server through its admin socket, or opens the folder itself (under the same lock) when none runs.
 import { parseArgs } from "node:util";
 import http from "node:http";
-import { ConfigError, config, loadConfig, setConfig, type Config } from "../lib/env";
+import { ConfigError, config, loadConfigWith, setConfig, type Config } from "../lib/env";
 import { openDatabase, type Database } from "../lib/db";
 import { DataDirInUseError, readLock } from "../lib/db/lock";
 import { runAdminCommand } from "../lib/admin/commands";
@@ -177,7 +177,7 @@ async function run(argv: string[]): Promise<number> {
   }
 
   if (typeof values["data-dir"] === "string") {
-    setConfig(loadConfig({ ...process.env, COUNTERSIGN_DATA_DIR: values["data-dir"] }));
+    setConfig(loadConfigWith({ COUNTERSIGN_DATA_DIR: values["data-dir"] }));
   }
   const cfg = config();
   const result = await runOnDatabase(cfg, name, args);

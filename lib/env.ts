@@ -138,6 +138,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
+/** The environment with some variables replaced (the CLI's --data-dir), validated like loadConfig. */
+export function loadConfigWith(overrides: Record<string, string | undefined>): Config {
+  return loadConfig({ ...process.env, ...overrides });
+}
+
+/**
+ * Whether this is a development server. Cheaper than config() (no secret is read or generated),
+ * for code that runs before every page (proxy.ts).
+ */
+export function isDevelopment(): boolean {
+  return process.env.NODE_ENV === "development";
+}
+
 const holder = globalThis as unknown as { __countersignConfig?: Config };
 
 /** The process's configuration, validated on first use. */

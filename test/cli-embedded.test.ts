@@ -186,5 +186,14 @@ describe("configuration", () => {
   it("names invalid settings", async () => {
     await expect(startApp({ env: { PORT: "99999" } }).catch((e) => Promise.reject(e))).rejects.toThrow(/PORT/);
   });
+
+  it("reports a failed start as JSON lines, even with LOG_LEVEL=silent", async () => {
+    const error: Error = await startApp({ env: { PORT: "99999", LOG_LEVEL: "silent" } }).catch((e) => e);
+    const output = error.message.slice(error.message.indexOf("\n") + 1);
+    const lines = output.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    const parsed = lines.map((line) => JSON.parse(line));
+    expect(parsed).toContainEqual(expect.objectContaining({ level: "error", msg: expect.stringMatching(/Invalid configuration:\n\s+PORT/) }));
+  });
 });
 
