@@ -1,8 +1,8 @@
 // The admin CLI as a subprocess on PostgreSQL, as an operator runs it: users and agents disabled,
 // keys added, and `audit verify` on a chain someone tampered with.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DATABASE_KINDS, createPostgresDatabase } from "./databases";
-import { cleanEnv, runCli } from "./app-server";
+import { DATABASE_KINDS, createOwnedPostgresDatabase, createPostgresDatabase } from "./databases";
+import { cleanEnv, runCli, startApp, type AppServer } from "./app-server";
 import { openPostgres, type Database } from "../lib/db";
 import { authenticateAgentKey } from "../lib/agents";
 import { authenticateUser } from "../lib/users";
@@ -85,4 +85,43 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("admin CLI on PostgreSQL", (
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, brokenAt: 2 });
   });
+});
+
+describe.runIf(DATABASE_KINDS.includes("postgres"))("the README's two-role PostgreSQL deployment", () => {
+  let roles: Awaited<ReturnType<typeof createOwnedPostgresDatabase>>;
+  let app: AppServer | undefined;
+  beforeAll(async () => {
+    roles = await createOwnedPostgresDatabase();
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await roles?.drop();
+  });
+
+  it("the CLI and the server migrate as the owner and run as the app role, which cannot touch audit rows", async () => {
+    const env = cleanEnv({ DATABASE_URL: roles.appUrl, DATABASE_MIGRATION_URL: roles.ownerUrl, AUTH_SECRET: SECRET, LOG_LEVEL: "silent" });
+    const added = await runCli(["agent", "add", "--name", "two-role-bot", "--environments", "staging", "--json"], env);
+    expect(added.stderr).toBe("");
+    const { key } = JSON.parse(added.stdout);
+
+    app = await startApp({ databaseUrl: roles.appUrl, env: { DATABASE_MIGRATION_URL: roles.ownerUrl, AUTH_SECRET: SECRET } });
+    const res = await fetch(`${app.url}/api/v1/requests`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ operation: { kind: "sql", target: { environment: "staging", resource: "postgres/main" }, sql: "SELECT 1" } }),
+    });
+    expect(res.status).toBe(201);
+
+    const asApp = await openPostgres(roles.appUrl);
+    try {
+      const [owner] = await asApp.withSql((sql) => sql.query<{ tableowner: string }>(`SELECT tableowner FROM pg_tables WHERE tablename = 'audit_events'`));
+      expect(owner.tableowner).toBe(roles.owner);
+      await expect(asApp.withSql((sql) => sql.exec(`DELETE FROM audit_events`))).rejects.toThrow(/permission denied/);
+      await expect(asApp.withSql((sql) => sql.exec(`ALTER TABLE audit_events DISABLE TRIGGER ALL`))).rejects.toThrow(/must be owner/);
+    } finally {
+      await asApp.close();
+    }
+    const verify = await runCli(["audit", "verify"], env);
+    expect(verify.code).toBe(0);
+  }, 120_000);
 });
