@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DATABASE_KINDS, createOwnedPostgresDatabase } from "../../test/databases";
 import { openDatabase, type Database } from ".";
 import { loadConfig } from "../env";
@@ -64,6 +64,27 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("the app role on PostgreSQL 
     await expect(app.withSql((sql) => sql.exec(statement))).rejects.toThrow(message);
     await expect(app.prisma.$executeRawUnsafe(`DELETE FROM audit_events`)).rejects.toThrow(/permission denied/);
     expect((await verifyAuditChain(app.prisma)).ok).toBe(true);
+  });
+
+  it("warns when the app's role could act as the owner (here: the owner itself), not when it cannot", async () => {
+    const warningsOpening = async (appUrl: string) => {
+      const lines: string[] = [];
+      const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+        lines.push(String(chunk));
+        return true;
+      });
+      let opened: Database | undefined;
+      try {
+        const cfg = loadConfig({ DATABASE_URL: appUrl, DATABASE_MIGRATION_URL: roles.ownerUrl, AUTH_SECRET: randomBytes(32).toString("base64url"), COUNTERSIGN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "cs-roles-")) });
+        opened = await openDatabase(cfg, { migrate: true });
+      } finally {
+        spy.mockRestore();
+        await opened?.close();
+      }
+      return lines.map((l) => JSON.parse(l)).filter((l) => /can switch off the audit log's append-only guard/.test(l.msg));
+    };
+    expect(await warningsOpening(roles.ownerUrl)).toEqual([expect.objectContaining({ level: "warn", role: roles.owner, owner: true, superuser: false })]);
+    expect(await warningsOpening(roles.appUrl)).toEqual([]);
   });
 
   it("a restart migrates again as the owner and keeps the grants (new tables included)", async () => {

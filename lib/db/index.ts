@@ -92,6 +92,19 @@ async function migrateAs(migrationUrl: string, appRole: string): Promise<void> {
     await applyMigrations(sql);
     const [{ owner }] = await sql.query<{ owner: string }>(`SELECT current_user AS owner`);
     if (owner !== appRole) await grantAppRole(sql, appRole);
+    // The split only protects the audit log if the app's role cannot act as the table's owner.
+    const [app] = await sql.query<{ superuser: boolean; owner: boolean }>(
+      `SELECT r.rolsuper AS superuser, pg_has_role($1, t.tableowner, 'USAGE') AS owner
+         FROM pg_roles r, pg_tables t WHERE r.rolname = $1 AND t.tablename = 'audit_events' AND t.schemaname = current_schema()`,
+      [appRole],
+    );
+    if (app && (app.superuser || app.owner)) {
+      log.warn("DATABASE_URL's role can switch off the audit log's append-only guard: give the app a role that is not a superuser and does not own the tables", {
+        role: appRole,
+        superuser: app.superuser,
+        owner: app.owner,
+      });
+    }
   } finally {
     await client.end();
   }
