@@ -2,6 +2,7 @@
 // headers, and a redirect to sign-in for signed-out visitors of dashboard pages. It only guards
 // pages — each page, route handler and server action checks the session and role itself.
 import { NextResponse, type NextRequest } from "next/server";
+import { isDevelopment } from "@/lib/env";
 
 const PUBLIC_PAGES = ["/signin", "/setup"];
 const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"];
@@ -35,7 +36,7 @@ export function proxy(request: NextRequest) {
   }
 
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
-  const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
+  const csp = contentSecurityPolicy(nonce, isDevelopment());
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("content-security-policy", csp);

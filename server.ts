@@ -6,9 +6,14 @@ import next from "next";
 import { ConfigError, config } from "./lib/env";
 import { DataDirInUseError } from "./lib/db/lock";
 import { startServices } from "./lib/server/start";
+import { beginShutdown } from "./lib/server/shutdown";
 import { log } from "./lib/log";
+import { CLIENT_ADDRESS_HEADER, resolveClientAddress } from "./lib/http/client-address";
 
 const dev = process.argv.includes("--dev");
+// In-flight requests get this long to finish after SIGTERM; long-polls answer at once.
+const DRAIN_MS = 8_000;
+const FORCE_EXIT_MS = 20_000;
 
 // Next.js prints its own lines through console; keep every line of output structured JSON.
 function routeConsoleToLog() {
@@ -30,7 +35,11 @@ async function main() {
   const app = next({ dev, dir: import.meta.dirname, port: cfg.port, quiet: !dev });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    // Overwrites any client-sent value: only this server says where a request came from.
+    req.headers[CLIENT_ADDRESS_HEADER] = resolveClientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], cfg.trustedProxies);
+    void handle(req, res);
+  });
   // Long-polls last up to 60 s; keep idle sockets a little longer than that.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -45,10 +54,22 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => {
+      log.error("shutdown did not finish in time; exiting", { signal });
+      process.exit(1);
+    }, FORCE_EXIT_MS);
     force.unref();
-    server.close();
-    server.closeIdleConnections();
+    // Stop accepting connections, wake long-polls so they answer their current state, and let
+    // in-flight requests finish (idle keep-alive connections are closed as they become idle).
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    beginShutdown();
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const inTime = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_MS))]);
+    clearInterval(idle);
+    if (!inTime) {
+      log.warn("requests still running at the shutdown deadline; closing their connections", { signal, drainMs: DRAIN_MS });
+      server.closeAllConnections();
+    }
     await services.stop();
     await app.close().catch(() => {});
     log.info("stopped", { signal });
@@ -59,12 +80,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
-    log.error(error.message);
-    process.stderr.write(`\ncountersign: ${error.message}\n`);
-  } else {
-    log.error("start-up failed", { err: error });
-    process.stderr.write(`\ncountersign: start-up failed: ${(error as Error).stack}\n`);
-  }
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) log.fatal(error.message);
+  else log.fatal("start-up failed", { err: error });
   process.exit(1);
 });

@@ -3,7 +3,7 @@
 // server through its admin socket, or opens the folder itself (under the same lock) when none runs.
 import { parseArgs } from "node:util";
 import http from "node:http";
-import { ConfigError, config, loadConfig, setConfig } from "../lib/env";
+import { ConfigError, config, loadConfigWith, setConfig, type Config } from "../lib/env";
 import { openDatabase, type Database } from "../lib/db";
 import { DataDirInUseError, readLock } from "../lib/db/lock";
 import { runAdminCommand } from "../lib/admin/commands";
@@ -68,6 +68,59 @@ async function viaSocket(socketPath: string, command: string, args: Record<strin
   return parsed.result;
 }
 
+// A server records its admin socket once its database is migrated and ready; another admin
+// command holds the folder only while it runs. Either way, wait this long before giving up.
+const HOLDER_WAIT_MS = 30_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Runs the command: directly on PostgreSQL; on the embedded database through the running server's
+ * admin socket, or by opening the folder when no process holds it. A holder without a socket yet
+ * (a server still starting, another admin command) is waited for.
+ */
+async function runOnDatabase(cfg: Config, name: string, args: Record<string, unknown>): Promise<unknown> {
+  const deadline = Date.now() + HOLDER_WAIT_MS;
+  let told = false;
+  for (;;) {
+    const holder = cfg.databaseUrl ? undefined : readLock(cfg.dataDir);
+    if (holder?.adminSocket) return viaSocket(holder.adminSocket, name, args);
+    if (holder) {
+      const starting = holder.holder === "server";
+      if (Date.now() > deadline) {
+        throw new DataDirInUseError(
+          cfg.dataDir,
+          holder,
+          starting
+            ? "The server is still starting and not yet taking admin commands; try again once it is listening."
+            : "Only one process may open it: try again when that admin command has finished.",
+        );
+      }
+      if (!told) {
+        process.stderr.write(starting ? `countersign: waiting for the server (process ${holder.pid}) to finish starting…\n` : `countersign: waiting for another admin command (process ${holder.pid}) to finish…\n`);
+        told = true;
+      }
+      await sleep(200);
+      continue;
+    }
+    let database: Database | undefined;
+    try {
+      await loadRiskEngine();
+      database = await openDatabase(cfg, { migrate: true, holder: `cli ${name}` });
+      await prepareDatabase(database.prisma, cfg);
+      return await runAdminCommand({ prisma: database.prisma, config: cfg }, name, args);
+    } catch (error) {
+      // A server (or another command) took the folder between our look and our open: go again.
+      if (error instanceof DataDirInUseError && Date.now() < deadline) continue;
+      throw error;
+    } finally {
+      await database?.close();
+    }
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   // The command is the leading words before the first option.
   const firstOption = argv.findIndex((a) => a.startsWith("-"));
@@ -124,27 +177,10 @@ async function run(argv: string[]): Promise<number> {
   }
 
   if (typeof values["data-dir"] === "string") {
-    setConfig(loadConfig({ ...process.env, COUNTERSIGN_DATA_DIR: values["data-dir"] }));
+    setConfig(loadConfigWith({ COUNTERSIGN_DATA_DIR: values["data-dir"] }));
   }
   const cfg = config();
-  let result: unknown;
-  const holder = cfg.databaseUrl ? undefined : readLock(cfg.dataDir);
-  if (holder) {
-    if (!holder.adminSocket) {
-      throw new DataDirInUseError(cfg.dataDir, holder);
-    }
-    result = await viaSocket(holder.adminSocket, name, args);
-  } else {
-    let database: Database | undefined;
-    try {
-      await loadRiskEngine();
-      database = await openDatabase(cfg, { migrate: true, holder: `cli ${name}` });
-      await prepareDatabase(database.prisma, cfg);
-      result = await runAdminCommand({ prisma: database.prisma, config: cfg }, name, args);
-    } finally {
-      await database?.close();
-    }
-  }
+  const result = await runOnDatabase(cfg, name, args);
   const json = JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
   process.stdout.write((values.json ? json : render(name, result)) + "\n");
   return spec.exitCode ? spec.exitCode(result) : 0;

@@ -23,6 +23,12 @@ describe("configuration", () => {
     expect(loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), COUNTERSIGN_URL: "https://cs.example.com/" }).publicUrl).toBe("https://cs.example.com");
   });
 
+  it("reads DATABASE_MIGRATION_URL beside DATABASE_URL", () => {
+    const cfg = loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), DATABASE_URL: "postgresql://app@db/cs", DATABASE_MIGRATION_URL: "postgresql://owner@db/cs" });
+    expect(cfg).toMatchObject({ databaseUrl: "postgresql://app@db/cs", databaseMigrationUrl: "postgresql://owner@db/cs" });
+    expect(loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), DATABASE_URL: "postgresql://app@db/cs" }).databaseMigrationUrl).toBeUndefined();
+  });
+
   it.each([
     [{ PORT: "70000" }, /PORT/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
@@ -30,6 +36,8 @@ describe("configuration", () => {
     [{ AUTH_OIDC_ISSUER: "https://idp.example.com" }, /AUTH_OIDC_ID/],
     [{ COUNTERSIGN_ADMIN_EMAIL: "a@example.com" }, /COUNTERSIGN_ADMIN_PASSWORD/],
     [{ DATABASE_URL: "postgresql://db/cs", NODE_ENV: "production" }, /AUTH_SECRET is required/],
+    [{ DATABASE_URL: "postgresql://db/cs", DATABASE_MIGRATION_URL: "mysql://db/cs" }, /DATABASE_MIGRATION_URL: must be a postgres/],
+    [{ DATABASE_MIGRATION_URL: "postgresql://owner@db/cs" }, /DATABASE_MIGRATION_URL needs DATABASE_URL/],
   ])("refuses %o with a message naming it", (env, message) => {
     expect(() => loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), ...env })).toThrow(message);

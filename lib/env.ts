@@ -19,6 +19,12 @@ const EnvSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
   ),
+  DATABASE_MIGRATION_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
   COUNTERSIGN_DATA_DIR: optional,
   AUTH_SECRET: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   COUNTERSIGN_SIGNING_KEY: optional,
@@ -28,6 +34,7 @@ const EnvSchema = z.object({
   AUTH_OIDC_ID: optional,
   AUTH_OIDC_SECRET: optional,
   SLACK_WEBHOOK_URL: optional.pipe(z.url().optional()),
+  COUNTERSIGN_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 
@@ -36,6 +43,8 @@ export interface Config {
   port: number;
   publicUrl: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL only: the role that owns the schema runs migrations; the app connects as another. */
+  databaseMigrationUrl: string | undefined;
   dataDir: string;
   authSecret: string;
   authSecretSource: "environment" | "generated" | "data-dir";
@@ -45,6 +54,8 @@ export interface Config {
   oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
   slackWebhookUrl: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are believed. */
+  trustedProxies: number;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
     throw new ConfigError("OIDC sign-in needs all of AUTH_OIDC_ISSUER, AUTH_OIDC_ID and AUTH_OIDC_SECRET.");
   }
+  if (e.DATABASE_MIGRATION_URL && !e.DATABASE_URL) {
+    throw new ConfigError("DATABASE_MIGRATION_URL needs DATABASE_URL: it names the role that migrates the PostgreSQL database the app connects to.");
+  }
   if (Boolean(e.COUNTERSIGN_ADMIN_EMAIL) !== Boolean(e.COUNTERSIGN_ADMIN_PASSWORD)) {
     throw new ConfigError("Set both COUNTERSIGN_ADMIN_EMAIL and COUNTERSIGN_ADMIN_PASSWORD, or neither.");
   }
@@ -108,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     publicUrl: (e.COUNTERSIGN_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     databaseUrl: e.DATABASE_URL,
+    databaseMigrationUrl: e.DATABASE_MIGRATION_URL,
     dataDir,
     authSecret,
     authSecretSource,
@@ -119,7 +134,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,
     logLevel: e.LOG_LEVEL,
+    trustedProxies: e.COUNTERSIGN_TRUSTED_PROXIES,
   };
+}
+
+/** The environment with some variables replaced (the CLI's --data-dir), validated like loadConfig. */
+export function loadConfigWith(overrides: Record<string, string | undefined>): Config {
+  return loadConfig({ ...process.env, ...overrides });
+}
+
+/**
+ * Whether this is a development server. Cheaper than config() (no secret is read or generated),
+ * for code that runs before every page (proxy.ts).
+ */
+export function isDevelopment(): boolean {
+  return process.env.NODE_ENV === "development";
 }
 
 const holder = globalThis as unknown as { __countersignConfig?: Config };

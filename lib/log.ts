@@ -24,4 +24,10 @@ export const log = {
   info: (msg: string, fields?: Record<string, unknown>) => write("info", msg, fields),
   warn: (msg: string, fields?: Record<string, unknown>) => write("warn", msg, fields),
   error: (msg: string, fields?: Record<string, unknown>) => write("error", msg, fields),
+  /** Why the process is about to exit: one line on standard error, whatever LOG_LEVEL says. */
+  fatal: (msg: string, fields?: Record<string, unknown>) => {
+    const line: Record<string, unknown> = { time: new Date().toISOString(), level: "error", msg, ...fields };
+    if (fields?.err instanceof Error) line.err = { name: fields.err.name, message: fields.err.message, stack: fields.err.stack };
+    process.stderr.write(JSON.stringify(line) + "\n");
+  },
 };

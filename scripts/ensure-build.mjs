@@ -26,14 +26,26 @@ export function buildIsStale() {
   return latest > statSync(buildId).mtimeMs;
 }
 
+/** One JSON log line, like the server's (lib/log.ts), on standard error: this runs before it. */
+export function logLine(level, msg, fields = {}) {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n");
+}
+
 export function ensureBuild() {
   if (!buildIsStale()) return;
-  console.error("countersign: building the app (first start, or sources changed)…");
+  logLine("info", "building the app (first start, or sources changed)");
   const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
     cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
   });
+  // next build prints plain text; pass it on as JSON lines, one per line it printed.
+  const strip = (text) => text.replace(/\u001b\[[0-9;]*m/g, "").trimEnd();
+  for (const [stream, level] of [[result.stdout, "info"], [result.stderr, "warn"]]) {
+    for (const line of (stream ?? "").split("\n").map(strip).filter((l) => l.trim())) logLine(level, line, { source: "next build" });
+  }
   if (result.status !== 0) throw new Error(`next build failed (exit ${result.status})`);
 }
 

@@ -2,12 +2,12 @@
 // reach it directly).
 import path from "node:path";
 import { register } from "tsx/esm/api";
-import { ensureBuild } from "./ensure-build.mjs";
+import { ensureBuild, logLine } from "./ensure-build.mjs";
 
 try {
   ensureBuild();
 } catch (error) {
-  console.error(`countersign: ${error.message}`);
+  logLine("error", error.message);
   process.exit(1);
 }
 process.env.NODE_ENV ??= "production";

@@ -1,9 +1,11 @@
 // The admin CLI as a subprocess on the embedded database, with and without the server running,
 // and the one-process-per-folder rule.
 import { afterAll, describe, expect, it } from "vitest";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { cleanEnv, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
+import { spawn } from "node:child_process";
+import { cleanEnv, freePort, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
+import { readLock } from "../lib/db/lock";
 import { SPECS } from "../cli/specs";
 
 describe("admin CLI and server on one embedded data folder", () => {
@@ -91,6 +93,12 @@ describe("admin CLI and server on one embedded data folder", () => {
     const verify = await runCli(["audit", "verify"], env);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/Audit chain intact: \d+ events/);
+
+    // The key went through the server: it is in no line the server wrote.
+    expect(server.logs()).toContain('"msg":"admin command"');
+    expect(server.logs()).not.toContain(key);
+    expect(server.logs()).not.toContain(key.slice("csk_".length + 17));
+    expect(server.logs()).not.toMatch(/csk_[0-9a-f]{16}_/);
   });
 
   it("refuses a second server on the same folder with a clear error", async () => {
@@ -108,6 +116,37 @@ describe("admin CLI and server on one embedded data folder", () => {
   });
 });
 
+describe("the admin CLI while the server is starting", () => {
+  it("waits for the server's admin socket instead of failing, then goes through the server", async () => {
+    const dataDir = tempDataDir();
+    const env = cleanEnv({ COUNTERSIGN_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+    const port = await freePort();
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "..", "server.ts")], {
+      cwd: path.join(import.meta.dirname, ".."),
+      env: { ...cleanEnv({ COUNTERSIGN_DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "production", LOG_LEVEL: "info" }) } as NodeJS.ProcessEnv,
+      stdio: "ignore",
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      // The moment the server holds the folder but is still migrating, before its socket exists.
+      const deadline = Date.now() + 30_000;
+      while (!readLock(dataDir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(readLock(dataDir)).toMatchObject({ pid: child.pid, holder: "server" });
+      expect(readLock(dataDir)?.adminSocket).toBeUndefined();
+
+      const added = await runCli(["agent", "add", "--name", "early-bot", "--environments", "staging", "--json"], env);
+      expect(added.code).toBe(0);
+      expect(added.stderr).toContain(`waiting for the server (process ${child.pid}) to finish starting`);
+      expect(JSON.parse(added.stdout).agent).toMatchObject({ name: "early-bot" });
+      // It went through the server, which still holds the folder.
+      expect(readLock(dataDir)).toMatchObject({ pid: child.pid, adminSocket: expect.any(String) });
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }, 60_000);
+});
+
 describe("first start with no user", () => {
   it("prints a one-time setup link that opens the setup page, and keys no secret into the log", async () => {
     const app = await startApp();
@@ -122,6 +161,11 @@ describe("first start with no user", () => {
       expect(await bad.text()).toContain("invalid, expired or already used");
       for (const line of logs.split("\n").filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
       expect(logs).not.toMatch(/PRIVATE KEY|auth-secret"?:/);
+      // The secret generated into the data folder is never logged.
+      const secret = readFileSync(path.join(app.dataDir, "auth-secret"), "utf8").trim();
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+      expect(logs).not.toContain(secret);
+      expect(logs).toContain('"authSecret":"generated"');
     } finally {
       await app.stop();
     }
@@ -132,6 +176,7 @@ describe("first start with no user", () => {
     try {
       expect(app.logs()).toContain("created the first admin");
       expect(app.logs()).not.toContain("setupUrl");
+      expect(app.logs()).not.toContain("a long enough password");
     } finally {
       await app.stop();
     }
@@ -149,6 +194,15 @@ describe("configuration", () => {
 
   it("names invalid settings", async () => {
     await expect(startApp({ env: { PORT: "99999" } }).catch((e) => Promise.reject(e))).rejects.toThrow(/PORT/);
+  });
+
+  it("reports a failed start as JSON lines, even with LOG_LEVEL=silent", async () => {
+    const error: Error = await startApp({ env: { PORT: "99999", LOG_LEVEL: "silent" } }).catch((e) => e);
+    const output = error.message.slice(error.message.indexOf("\n") + 1);
+    const lines = output.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    const parsed = lines.map((line) => JSON.parse(line));
+    expect(parsed).toContainEqual(expect.objectContaining({ level: "error", msg: expect.stringMatching(/Invalid configuration:\n\s+PORT/) }));
   });
 });
 

@@ -49,6 +49,51 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
+/**
+ * The split deployment of the README's "Deploying on PostgreSQL": a role that owns a fresh
+ * database (and runs migrations) and a separate, non-superuser role the app connects as.
+ */
+export async function createOwnedPostgresDatabase(): Promise<{ ownerUrl: string; appUrl: string; owner: string; app: string; drop(): Promise<void> }> {
+  if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
+  const suffix = randomBytes(6).toString("hex");
+  const name = `countersign_test_${suffix}`;
+  const owner = `countersign_owner_${suffix}`;
+  const app = `countersign_app_${suffix}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE ROLE ${owner} LOGIN PASSWORD 'owner-${suffix}'`);
+    await admin.query(`CREATE ROLE ${app} LOGIN PASSWORD 'app-${suffix}'`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${owner}`);
+  } finally {
+    await admin.end();
+  }
+  const urlAs = (role: string, password: string) => {
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${name}`;
+    url.username = role;
+    url.password = password;
+    return url.toString();
+  };
+  return {
+    ownerUrl: urlAs(owner, `owner-${suffix}`),
+    appUrl: urlAs(app, `app-${suffix}`),
+    owner,
+    app,
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.query(`DROP ROLE IF EXISTS ${app}`);
+        await c.query(`DROP ROLE IF EXISTS ${owner}`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
 // A fresh in-memory PGlite costs seconds to start and migrate; loading a migrated dump is much
 // cheaper. The dump is cached in the temp folder, keyed by the migrations it contains.
 async function migratedDump(): Promise<Blob | undefined> {

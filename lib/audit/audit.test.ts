@@ -65,27 +65,35 @@ describe.each(DATABASE_KINDS)("audit log on %s", (kind) => {
     await expect(prisma().$executeRawUnsafe(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
   });
 
-  it("detects an edited row and a deleted row, naming the first broken sequence number", async () => {
-    const count = await prisma().auditEvent.count();
-    // Tampering needs a superuser to take the guards down first, which the app never does.
-    await database.withSql(async (sql) => {
-      await sql.exec(`DROP EVENT TRIGGER IF EXISTS countersign_audit_guard_ddl; DROP EVENT TRIGGER IF EXISTS countersign_audit_guard_drop;`);
-      await sql.exec(`ALTER TABLE audit_events DISABLE TRIGGER ALL`);
-      await sql.exec(`UPDATE audit_events SET data = '{"i": 99}' WHERE seq = 3`);
-    });
-    expect(await verifyAuditChain(prisma())).toMatchObject({ ok: false, brokenAt: 3n });
-
-    await database.withSql(async (sql) => {
-      await sql.exec(`DELETE FROM audit_events WHERE seq <= 3`);
-    });
-    // Row 1 is now missing: that is the first break.
-    expect(await verifyAuditChain(prisma())).toMatchObject({ ok: false, brokenAt: 1n });
-
-    await database.withSql(async (sql) => {
-      await sql.exec(`DELETE FROM audit_events WHERE seq = ${count - 1}`);
-    });
-    const status = await verifyAuditChain(prisma());
-    expect(status.ok).toBe(false);
+  // Tampering needs a superuser to take the guards down first, which the app never does. Each case
+  // starts from its own intact chain of six rows, so the sequence named is the tampered one.
+  it.each([
+    ["an edited row", [`UPDATE audit_events SET data = '{"i": 99}' WHERE seq = 3`], 3n, /altered/],
+    ["an edited column other than data", [`UPDATE audit_events SET actor_id = 'someone-else' WHERE seq = 5`], 5n, /altered/],
+    ["a deleted middle row", [`DELETE FROM audit_events WHERE seq = 4`], 4n, /missing/],
+    ["a deleted first row", [`DELETE FROM audit_events WHERE seq = 1`], 1n, /missing/],
+    [
+      "a row deleted and the next one relinked",
+      [`DELETE FROM audit_events WHERE seq = 2`, `UPDATE audit_events SET seq = 2 WHERE seq = 3`],
+      2n,
+      /does not link|altered/,
+    ],
+  ])("detects %s, naming its sequence number", async (_name, statements, brokenAt, reason) => {
+    const fresh = await createTestDatabase(kind);
+    try {
+      for (let i = 0; i < 6; i++) await recordAudit(fresh.prisma, { type: "test.event", actor: { type: "system" }, data: { i } });
+      expect(await verifyAuditChain(fresh.prisma)).toMatchObject({ ok: true, count: 6 });
+      await fresh.withSql(async (sql) => {
+        await sql.exec(`DROP EVENT TRIGGER IF EXISTS countersign_audit_guard_ddl; DROP EVENT TRIGGER IF EXISTS countersign_audit_guard_drop;`);
+        await sql.exec(`ALTER TABLE audit_events DISABLE TRIGGER ALL`);
+        for (const statement of statements) await sql.exec(statement);
+      });
+      const status = await verifyAuditChain(fresh.prisma);
+      expect(status).toMatchObject({ ok: false, brokenAt });
+      expect((status as { reason: string }).reason).toMatch(reason);
+    } finally {
+      await fresh.drop();
+    }
   });
 });
 

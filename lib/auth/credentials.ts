@@ -1,7 +1,7 @@
 // Password sign-in with attempt limits. Failures are counted per email and client address in
 // lib/auth/failures.ts's windows; past FAILURE_LIMIT the attempt is refused without checking the
 // password, so guessing stops even when the guess would be right. A wider per-email cap stops
-// guessing spread over many (possibly spoofed) addresses.
+// guessing spread over many addresses, and a per-address cap guessing spread over many emails.
 import "server-only";
 import type { PrismaClient } from "../db";
 import { recordAudit } from "../audit";
@@ -10,25 +10,15 @@ import { FAILURE_LIMIT, failureCount, recordAuthFailure } from "./failures";
 
 /** Failures for one email from all addresses within a window before it is refused. */
 export const EMAIL_FAILURE_LIMIT = FAILURE_LIMIT * 5;
+/** Failures from one address for any emails within a window before it is refused. */
+export const ADDRESS_FAILURE_LIMIT = FAILURE_LIMIT * 5;
 
 export type PasswordSignIn = { ok: true; user: UserView } | { ok: false; reason: "invalid" | "rate_limited" };
 
-/**
- * The client's address as the nearest proxy saw it: the last `X-Forwarded-For` entry (Next.js sets
- * it to the socket address when no proxy did), else `X-Real-IP`.
- */
-export function clientAddress(headers: Headers): string {
-  const forwarded = headers.get("x-forwarded-for");
-  const last = forwarded
-    ?.split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .pop();
-  return (last || headers.get("x-real-ip") || "unknown").slice(0, 64);
-}
+export { clientAddress } from "../http/client-address";
 
 function sources(email: string, address: string) {
-  return { pair: `sign-in:${email}|${address}`, email: `sign-in:${email}` };
+  return { pair: `sign-in:${email}|${address}`, email: `sign-in:${email}`, address: `sign-in-from:${address}` };
 }
 
 export async function signInWithPassword(
@@ -40,16 +30,20 @@ export async function signInWithPassword(
   const password = typeof input.password === "string" ? input.password.slice(0, 1024) : "";
   if (!email || !password) return { ok: false, reason: "invalid" };
   const source = sources(email, input.address);
-  const [pairFailures, emailFailures] = await Promise.all([
+  const [pairFailures, emailFailures, addressFailures] = await Promise.all([
     failureCount(prisma, source.pair, "sign_in", now),
     failureCount(prisma, source.email, "sign_in", now),
+    failureCount(prisma, source.address, "sign_in", now),
   ]);
-  if (pairFailures >= FAILURE_LIMIT || emailFailures >= EMAIL_FAILURE_LIMIT) return { ok: false, reason: "rate_limited" };
+  if (pairFailures >= FAILURE_LIMIT || emailFailures >= EMAIL_FAILURE_LIMIT || addressFailures >= ADDRESS_FAILURE_LIMIT) {
+    return { ok: false, reason: "rate_limited" };
+  }
 
   const user = await authenticateUser(prisma, email, password);
   if (!user) {
     await recordAuthFailure(prisma, source.pair, "sign_in", now);
     await recordAuthFailure(prisma, source.email, "sign_in", now);
+    await recordAuthFailure(prisma, source.address, "sign_in", now);
     return { ok: false, reason: "invalid" };
   }
   await recordAudit(prisma, {

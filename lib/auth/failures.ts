@@ -1,11 +1,18 @@
 // Failed authentication is counted per source and minute, not chained one audit row per attempt,
-// so a flood cannot clog the audit log. Closed windows are flushed into one audit row each.
+// so a flood cannot clog the audit log. Limits use each source's exact count; the audit log gets,
+// per kind and closed window, one row for each of the SOURCES_PER_WINDOW busiest sources and one
+// OTHER_SOURCES row for the rest, so a flush writes a bounded number of rows however many
+// sources there were.
 import type { PrismaClient } from "../db";
 import { appendAudit } from "../audit";
 
 export const FAILURE_WINDOW_MS = 60_000;
 /** Failures from one source within a window before it is refused outright (429). */
 export const FAILURE_LIMIT = 20;
+/** Sources of one kind audited one row each per window; the rest share one row. */
+export const SOURCES_PER_WINDOW = 50;
+/** The `source` of the row for sources past SOURCES_PER_WINDOW (no real source has this form). */
+export const OTHER_SOURCES = "(other sources)";
 
 export type FailureKind = "api_key" | "sign_in" | "grant";
 
@@ -15,14 +22,13 @@ export function windowStart(now: Date): Date {
 
 /** Counts one failure; returns how many this source has in the current window. */
 export async function recordAuthFailure(prisma: PrismaClient, source: string, kind: FailureKind, now = new Date()): Promise<number> {
-  const start = windowStart(now);
   const rows = await prisma.$queryRawUnsafe<Array<{ count: number }>>(
     `INSERT INTO auth_failures (source, kind, window_start, count, last_at) VALUES ($1, $2, $3, 1, $4)
      ON CONFLICT (source, kind, window_start) DO UPDATE SET count = auth_failures.count + 1, last_at = EXCLUDED.last_at
      RETURNING count`,
     source.slice(0, 200),
     kind,
-    start,
+    windowStart(now),
     now,
   );
   return Number(rows[0]?.count ?? 1);
@@ -35,30 +41,59 @@ export async function failureCount(prisma: PrismaClient, source: string, kind: F
   return row?.count ?? 0;
 }
 
-/** Writes one `auth.failures` audit row per closed window. Safe to run on every instance. */
+type FailureRow = { source: string; kind: string; window_start: Date; count: number; last_at: Date };
+
+/**
+ * Writes the `auth.failures` audit rows of every closed window: at most SOURCES_PER_WINDOW + 1 per
+ * kind and window. Returns the number of rows written. Safe to run on every instance.
+ */
 export async function flushAuthFailures(prisma: PrismaClient, now = new Date()): Promise<number> {
   return prisma.$transaction(async (tx) => {
-    const closed = await tx.$queryRawUnsafe<Array<{ source: string; kind: string; window_start: Date; count: number; last_at: Date }>>(
+    const closed = await tx.$queryRawUnsafe<FailureRow[]>(
       `UPDATE auth_failures SET flushed_at = $1 WHERE flushed_at IS NULL AND window_start < $2
        RETURNING source, kind, window_start, count, last_at`,
       now,
       windowStart(now),
     );
-    for (const row of closed.sort((a, b) => a.window_start.getTime() - b.window_start.getTime())) {
-      await appendAudit(tx, {
-        type: "auth.failures",
-        actor: { type: "anonymous" },
-        data: {
-          source: row.source,
-          kind: row.kind,
-          windowStart: new Date(row.window_start).toISOString(),
-          count: Number(row.count),
-          lastAt: new Date(row.last_at).toISOString(),
-        },
-      });
+    const groups = new Map<string, FailureRow[]>();
+    for (const row of closed) {
+      const key = `${new Date(row.window_start).toISOString()} ${row.kind}`;
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    let written = 0;
+    for (const key of [...groups.keys()].sort()) {
+      const rows = groups.get(key)!;
+      const busiest = [...rows].sort((a, b) => Number(b.count) - Number(a.count) || a.source.localeCompare(b.source));
+      const entries: Array<{ source: string; count: number; lastAt: Date; sources?: number }> = busiest
+        .slice(0, SOURCES_PER_WINDOW)
+        .map((r) => ({ source: r.source, count: Number(r.count), lastAt: new Date(r.last_at) }));
+      const rest = busiest.slice(SOURCES_PER_WINDOW);
+      if (rest.length) {
+        entries.push({
+          source: OTHER_SOURCES,
+          sources: rest.length,
+          count: rest.reduce((sum, r) => sum + Number(r.count), 0),
+          lastAt: new Date(Math.max(...rest.map((r) => new Date(r.last_at).getTime()))),
+        });
+      }
+      for (const entry of entries) {
+        await appendAudit(tx, {
+          type: "auth.failures",
+          actor: { type: "anonymous" },
+          data: {
+            source: entry.source,
+            kind: rows[0].kind,
+            windowStart: new Date(rows[0].window_start).toISOString(),
+            count: entry.count,
+            ...(entry.sources ? { sources: entry.sources } : {}),
+            lastAt: entry.lastAt.toISOString(),
+          },
+        });
+        written++;
+      }
     }
     // Old flushed windows carry nothing the audit log does not already hold.
     await tx.$executeRawUnsafe(`DELETE FROM auth_failures WHERE flushed_at IS NOT NULL AND window_start < $1`, new Date(now.getTime() - 86_400_000));
-    return closed.length;
+    return written;
   });
 }

@@ -6,9 +6,10 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
 import type { Config } from "../env";
 import { config } from "../env";
-import { applyMigrations, type SqlRunner } from "./migrate";
+import { applyMigrations, grantAppRole, type SqlRunner } from "./migrate";
 import { acquireDataDirLock, type DataDirLock } from "./lock";
 import { log } from "../log";
+import { AppError } from "../errors";
 
 export type { PrismaClient };
 
@@ -33,8 +34,13 @@ export interface Database {
 }
 
 export interface OpenOptions {
-  /** Apply pending migrations (the server and tests do; the CLI does on the embedded database). */
+  /** Apply pending migrations (the server, the CLI and tests do). */
   migrate?: boolean;
+  /**
+   * PostgreSQL: migrate through this URL (a role that owns the schema) instead of the app's own,
+   * then grant the app's role what it needs, and on audit_events only SELECT and INSERT.
+   */
+  migrationUrl?: string;
   /** For an embedded database: who is opening it, for the lock's error message. */
   holder?: string;
   /** For an in-memory embedded database: start from this dump (tests reuse a migrated one). */
@@ -55,7 +61,12 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
       client.release();
     }
   };
-  if (options.migrate) await withSql((sql) => applyMigrations(sql));
+  if (options.migrate && options.migrationUrl) {
+    const [{ role }] = await withSql((sql) => sql.query<{ role: string }>(`SELECT current_user AS role`));
+    await migrateAs(options.migrationUrl, role);
+  } else if (options.migrate) {
+    await withSql((sql) => applyMigrations(sql));
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: "postgres",
@@ -67,6 +78,36 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
       await pool.end();
     },
   };
+}
+
+/** Applies migrations as the owning role, then grants `appRole` its privileges. */
+async function migrateAs(migrationUrl: string, appRole: string): Promise<void> {
+  const client = new pg.Client({ connectionString: migrationUrl, application_name: "countersign-migrate" });
+  await client.connect();
+  try {
+    const sql: SqlRunner = {
+      exec: async (text) => void (await client.query(text)),
+      query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+    };
+    await applyMigrations(sql);
+    const [{ owner }] = await sql.query<{ owner: string }>(`SELECT current_user AS owner`);
+    if (owner !== appRole) await grantAppRole(sql, appRole);
+    // The split only protects the audit log if the app's role cannot act as the table's owner.
+    const [app] = await sql.query<{ superuser: boolean; owner: boolean }>(
+      `SELECT r.rolsuper AS superuser, pg_has_role($1, t.tableowner, 'USAGE') AS owner
+         FROM pg_roles r, pg_tables t WHERE r.rolname = $1 AND t.tablename = 'audit_events' AND t.schemaname = current_schema()`,
+      [appRole],
+    );
+    if (app && (app.superuser || app.owner)) {
+      log.warn("DATABASE_URL's role can switch off the audit log's append-only guard: give the app a role that is not a superuser and does not own the tables", {
+        role: appRole,
+        superuser: app.superuser,
+        owner: app.owner,
+      });
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 async function listenPostgres(
@@ -154,13 +195,18 @@ export async function openEmbedded(dataDir: string | undefined, options: OpenOpt
 }
 
 export async function openDatabase(cfg: Config = config(), options: OpenOptions = {}): Promise<Database> {
-  return cfg.databaseUrl ? openPostgres(cfg.databaseUrl, options) : openEmbedded(cfg.dataDir, options);
+  return cfg.databaseUrl
+    ? openPostgres(cfg.databaseUrl, { migrationUrl: cfg.databaseMigrationUrl, ...options })
+    : openEmbedded(cfg.dataDir, options);
 }
 
-const holder = globalThis as unknown as { __countersignDb?: Promise<Database> };
+const holder = globalThis as unknown as { __countersignDb?: Promise<Database>; __countersignDbShutDown?: boolean };
 
-/** The process's database, opened (and migrated) on first use. */
+/** The process's database, opened (and migrated) on first use; never again after shutDownDatabase(). */
 export function database(): Promise<Database> {
+  if (holder.__countersignDbShutDown) {
+    return Promise.reject(new AppError("unavailable", "Countersign is shutting down; try again in a moment."));
+  }
   holder.__countersignDb ??= openDatabase(config(), { migrate: true, holder: "server" }).catch((error) => {
     holder.__countersignDb = undefined;
     throw error;
@@ -175,6 +221,15 @@ export async function db(): Promise<PrismaClient> {
 /** Installs an already-open database as the process's (tests, CLI). */
 export function useDatabase(value: Database | undefined): void {
   holder.__countersignDb = value ? Promise.resolve(value) : undefined;
+}
+
+/**
+ * The server's last word on its database: closes it, and from then on database() refuses rather
+ * than reopening it (on the embedded database that would take the folder's lock again).
+ */
+export async function shutDownDatabase(): Promise<void> {
+  holder.__countersignDbShutDown = true;
+  await closeDatabase();
 }
 
 export async function closeDatabase(): Promise<void> {

@@ -102,3 +102,27 @@ export async function applyMigrations(db: SqlRunner, dir = MIGRATIONS_DIR): Prom
     await db.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
   }
 }
+
+/** Quotes a PostgreSQL identifier (a role name read from the server). */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Run by the migrating role (which owns the schema) for the role the app connects as: everything
+ * the app needs on every table, and on `audit_events` only SELECT and INSERT. The app role owns
+ * nothing, so it can neither change audit rows nor disable or drop the table's triggers. Re-run
+ * after every migration, so tables added later are covered too.
+ */
+export async function grantAppRole(db: SqlRunner, appRole: string): Promise<void> {
+  const role = quoteIdent(appRole);
+  await db.exec(`
+    GRANT USAGE ON SCHEMA public TO ${role};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};
+    GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${role};
+    REVOKE ALL ON "_prisma_migrations" FROM ${role};
+    GRANT SELECT ON "_prisma_migrations" TO ${role};
+    REVOKE ALL ON "audit_events" FROM ${role};
+    GRANT SELECT, INSERT ON "audit_events" TO ${role};
+  `);
+}

@@ -11,6 +11,7 @@ import { fieldErrors, findNulCharacter } from "../validate";
 import { readJsonBody } from "./body";
 import { problemResponse } from "./problem";
 import { RateLimiter } from "./rate-limit";
+import { clientAddress } from "./client-address";
 import type { PrismaClient } from "../db";
 
 export interface AgentContext<B> extends AuthenticatedAgent {
@@ -35,10 +36,6 @@ type RouteContext = { params?: Promise<Record<string, string>> };
 const perKey = new RateLimiter(600, 60_000);
 const lockedOut = new Map<string, number>();
 
-export function clientAddress(req: Request): string {
-  return req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || req.headers.get("x-real-ip") || "unknown";
-}
-
 function bearer(req: Request): string | null {
   const header = req.headers.get("authorization");
   const match = header && /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -46,7 +43,7 @@ function bearer(req: Request): string | null {
 }
 
 export async function authenticateRequest(prisma: PrismaClient, req: Request): Promise<AuthenticatedAgent> {
-  const source = clientAddress(req);
+  const source = clientAddress(req.headers);
   const until = lockedOut.get(source);
   if (until && until > Date.now()) {
     throw new AppError("rate_limited", "Too many failed attempts; try again later.", undefined, {

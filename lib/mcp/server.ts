@@ -10,6 +10,7 @@ import { authenticateRequest } from "../http/with-agent";
 import { readJsonBody } from "../http/body";
 import { problemResponse } from "../http/problem";
 import { AppError } from "../errors";
+import { untilShutdown } from "../server/shutdown";
 import {
   CheckRequestArgs,
   MAX_CHECK_WAIT_SECONDS,
@@ -77,7 +78,7 @@ export function createMcpServer(ctx: ToolContext): McpServer {
       inputSchema: CheckRequestArgs,
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    (args, extra) => checkRequestTool({ ...ctx, signal: extra.signal }, args),
+    (args, extra) => checkRequestTool({ ...ctx, signal: untilShutdown(extra.signal) }, args),
   );
   return server;
 }

@@ -1,5 +1,5 @@
 // Everything the server process does before it accepts requests, and undoes on shutdown.
-import { openDatabase, useDatabase, type Database } from "../db";
+import { openDatabase, shutDownDatabase, useDatabase, type Database } from "../db";
 import type { Config } from "../env";
 import { updateLock } from "../db/lock";
 import { bootstrap } from "./bootstrap";
@@ -58,9 +58,9 @@ export async function startServices(cfg: Config): Promise<Services> {
     database,
     async stop() {
       for (const fn of background.splice(0).reverse()) await fn().catch((err) => log.warn("shutdown step failed", { err }));
-      for (const c of closers.reverse()) await ("close" in c ? c.close() : c.stop());
-      useDatabase(undefined);
-      await database.close();
+      for (const c of closers.reverse()) await ("close" in c ? c.close() : c.stop()).catch((err) => log.warn("shutdown step failed", { err }));
+      // Closes the database and releases the data folder; nothing may reopen it afterwards.
+      await shutDownDatabase();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../../test/databases";
 import { authenticateUser, createUser, hasRole, setUserDisabled } from ".";
-import { completeSetup, issueSetupToken, setupTokenIsValid } from "./setup";
+import { SETUP_TOKEN_TTL_MS, completeSetup, issueSetupToken, setupTokenIsValid } from "./setup";
 
 describe("roles", () => {
   it("nest: viewer ⊂ approver ⊂ admin", () => {
@@ -19,6 +19,27 @@ describe.each(DATABASE_KINDS)("users on %s", (kind) => {
   });
   afterAll(async () => {
     await database?.drop();
+  });
+
+  it("expires a setup link one hour after it was issued", async () => {
+    const fresh = await createTestDatabase(kind);
+    try {
+      const issuedAt = new Date();
+      const token = await issueSetupToken(fresh.prisma, issuedAt);
+      const at = (ms: number) => new Date(issuedAt.getTime() + ms);
+      expect(SETUP_TOKEN_TTL_MS).toBe(60 * 60 * 1000);
+      expect(await setupTokenIsValid(fresh.prisma, token!, at(SETUP_TOKEN_TTL_MS - 1000))).toBe(true);
+      expect(await setupTokenIsValid(fresh.prisma, token!, at(SETUP_TOKEN_TTL_MS + 1000))).toBe(false);
+      await expect(
+        completeSetup(fresh.prisma, { token: token!, email: "late@example.com", password: "a long enough password" }, at(SETUP_TOKEN_TTL_MS + 1000)),
+      ).rejects.toMatchObject({ code: "forbidden", status: 403 });
+      expect(await fresh.prisma.user.count()).toBe(0);
+      // Within the hour the same link still works.
+      await completeSetup(fresh.prisma, { token: token!, email: "early@example.com", password: "a long enough password" }, at(SETUP_TOKEN_TTL_MS - 1000));
+      expect(await fresh.prisma.user.count()).toBe(1);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it("only lets a one-time setup link create the first admin, once", async () => {

@@ -3,6 +3,7 @@ import { config } from "@/lib/env";
 import { database } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { getRequestForAgent, waitForDecision, WaitSeconds } from "@/lib/requests";
+import { untilShutdown } from "@/lib/server/shutdown";
 
 // GET /api/v1/requests/{id}[?wait=N] — the agent reads its request, long-polling up to 60 s for a decision
 export const GET = withAgent({ scope: "requests:read" }, async ({ prisma, agent, params, url, req }) => {
@@ -14,5 +15,5 @@ export const GET = withAgent({ scope: "requests:read" }, async ({ prisma, agent,
       { field: "wait", message: "must be an integer from 1 to 60" },
     ]);
   }
-  return json(await waitForDecision(await database(), config(), agent.id, params.id, wait.data, req.signal));
+  return json(await waitForDecision(await database(), config(), agent.id, params.id, wait.data, untilShutdown(req.signal)));
 });

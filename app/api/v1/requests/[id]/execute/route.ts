@@ -2,10 +2,11 @@ import { withAgent, json } from "@/lib/http/with-agent";
 import { config } from "@/lib/env";
 import { database } from "@/lib/db";
 import { RunApprovedSql, runApprovedSql } from "@/lib/executor";
+import { untilShutdown } from "@/lib/server/shutdown";
 
 // POST /api/v1/requests/{id}/execute — the agent has Countersign run its approved statement, once
 export const POST = withAgent({ scope: "requests:create", body: RunApprovedSql, bodyOptional: true }, async ({ agent, key, body, params, req }) => {
-  const outcome = await runApprovedSql(await database(), config(), { agent, key }, params.id, { waitSeconds: body.wait, signal: req.signal });
+  const outcome = await runApprovedSql(await database(), config(), { agent, key }, params.id, { waitSeconds: body.wait, signal: untilShutdown(req.signal) });
   // 200 once the statement ran (or failed to); 202 while people decide.
   return json(outcome.result ? { request: outcome.request, result: outcome.result } : { request: outcome.request }, {
     status: outcome.result ? 200 : 202,

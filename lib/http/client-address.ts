@@ -1,0 +1,33 @@
+// The client's network address, for counting failed authentication per source. The custom server
+// (server.ts) resolves it from the socket, trusting `X-Forwarded-For` only as far as
+// COUNTERSIGN_TRUSTED_PROXIES says, and hands it on in CLIENT_ADDRESS_HEADER, overwriting whatever
+// a client sent under that name. Route handlers read it with clientAddress().
+import { isIP } from "node:net";
+
+export const CLIENT_ADDRESS_HEADER = "x-countersign-client-address";
+
+/**
+ * With `trustedProxies` = 0 the socket's peer is the client. With N, the last N hops (the socket's
+ * peer and the N-1 entries nearest it in `X-Forwarded-For`) are proxies of ours, and the entry
+ * before them is the client; entries further left were written by the client and are ignored.
+ */
+export function resolveClientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: number): string {
+  const peer = normalise(socketAddress);
+  if (trustedProxies <= 0) return peer;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(",") : (forwardedFor ?? "");
+  const hops = [...header.split(",").map((s) => s.trim()).filter(Boolean), peer];
+  const index = hops.length - 1 - trustedProxies;
+  return normalise(hops[Math.max(index, 0)]);
+}
+
+function normalise(address: string | undefined): string {
+  if (!address) return "unknown";
+  const plain = address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  return isIP(plain) ? plain : "unknown";
+}
+
+/** The address server.ts resolved for this request ("unknown" when none was). */
+export function clientAddress(headers: Headers): string {
+  const value = headers.get(CLIENT_ADDRESS_HEADER)?.trim();
+  return value && isIP(value) ? value : "unknown";
+}

@@ -1,0 +1,76 @@
+// The server process's life on the embedded database: client addresses come from the socket,
+// not from headers a client chose; SIGTERM lets in-flight requests (long-polls included) finish
+// with a complete answer, then releases the data folder.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { cleanEnv, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
+
+describe("the server process on the embedded database", () => {
+  const dataDir = tempDataDir();
+  const env = cleanEnv({ COUNTERSIGN_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+  let server: AppServer | undefined;
+  let key: string;
+
+  beforeAll(async () => {
+    const added = await runCli(["agent", "add", "--name", "lifecycle-bot", "--environments", "staging,production", "--json"], env);
+    expect(added.stderr).toBe("");
+    key = JSON.parse(added.stdout).key;
+    server = await startApp({ dataDir });
+  });
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+  });
+
+  it("locks out a source after 20 bad keys, however it forges X-Forwarded-For", async () => {
+    const bad = `csk_0123456789abcdef_${"y".repeat(43)}`;
+    const attempt = (token: string, i: number) =>
+      fetch(`${server!.url}/api/v1/requests/00000000-0000-4000-8000-000000000000`, {
+        headers: { authorization: `Bearer ${token}`, "x-forwarded-for": `203.0.113.${i}`, "x-real-ip": `198.51.100.${i}` },
+      });
+    for (let i = 0; i < 20; i++) expect((await attempt(bad, i)).status).toBe(401);
+    const refused = await attempt(key, 99);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("on SIGTERM answers a held long-poll in full, exits 0 and releases the folder", async () => {
+    // The lockout above is per process: a restart clears it (the counts live in the database).
+    await server!.stop("SIGTERM");
+    server = await startApp({ dataDir });
+    const created = await fetch(`${server.url}/api/v1/requests`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ operation: { kind: "sql", target: { environment: "production", resource: "postgres/main" }, sql: "DROP TABLE customers" } }),
+    });
+    expect(created.status).toBe(201);
+    const request = await created.json();
+    expect(request.status).toBe("pending");
+
+    const started = Date.now();
+    const poll = fetch(`${server.url}/api/v1/requests/${request.id}?wait=30`, { headers: { authorization: `Bearer ${key}` } }).then(async (res) => ({
+      status: res.status,
+      body: await res.json(),
+      at: Date.now(),
+    }));
+    await new Promise((r) => setTimeout(r, 1500));
+    const signalled = Date.now();
+    const exited = server.stop("SIGTERM");
+    const answer = await poll;
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id: request.id, status: "pending" });
+    // Answered because of the shutdown, long before its 30 s wait.
+    expect(answer.at - signalled).toBeLessThan(5_000);
+    expect(answer.at - started).toBeGreaterThan(1_000);
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(server.logs()).toContain('"msg":"stopped"');
+    server = undefined;
+
+    expect(existsSync(path.join(dataDir, "countersign.lock"))).toBe(false);
+    const list = await runCli(["agent", "list", "--json"], env);
+    expect(list.stderr).toBe("");
+    expect(JSON.parse(list.stdout).map((a: { name: string }) => a.name)).toEqual(["lifecycle-bot"]);
+  }, 60_000);
+});
