@@ -1,8 +1,9 @@
-import { withAgent, json, clientAddress, countAuthFailure } from "@/lib/http/with-agent";
+import { withAgent, json, countAuthFailure } from "@/lib/http/with-agent";
+import { clientAddress } from "@/lib/http/client-address";
 import { config } from "@/lib/env";
 import { redeemGrant, RedeemGrant } from "@/lib/requests";
 
 // POST /api/v1/grants/redeem — an executor spends a grant, once, for exactly the approved operation
 export const POST = withAgent({ scope: ["requests:create", "requests:read", "grants:redeem"], body: RedeemGrant }, async ({ prisma, agent, key, body, req }) =>
-  json(await redeemGrant(prisma, config(), { agent, key }, body, () => countAuthFailure(prisma, clientAddress(req), "grant"))),
+  json(await redeemGrant(prisma, config(), { agent, key }, body, () => countAuthFailure(prisma, clientAddress(req.headers), "grant"))),
 );
