@@ -44,6 +44,49 @@ test("creating an agent shows its key once, and the key works", async ({ page, b
   expect(refused.status).toBe(401);
 });
 
+test("an admin edits an agent's environments, scopes, owner and description, and the key obeys at once", async ({ page, baseURL }) => {
+  const name = unique("e2e-edit");
+  await signInAt(page, ADMIN, "/agents");
+  const form = page.getByRole("region", { name: "Create agent" });
+  await form.getByLabel("Name", { exact: true }).fill(name);
+  await form.getByLabel("staging").check();
+  await form.getByLabel("production").check();
+  await form.getByRole("button", { name: "Create agent" }).click();
+  const key = (await form.getByLabel("New API key").textContent())!;
+  const ask = (environment: string) =>
+    fetch(`${baseURL}/api/v1/requests`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "pg/app", environment) }),
+    });
+  expect((await ask("production")).status).toBe(201);
+
+  await page.reload();
+  const panel = page.getByRole("region", { name: new RegExp(name) });
+  await panel.getByText("Edit environments, scopes, owner and description").click();
+  const edit = panel.getByRole("form", { name: `Edit agent ${name}` });
+  await expect(edit.getByLabel("production")).toBeChecked();
+  await edit.getByLabel("production").uncheck();
+  await edit.getByLabel("Owner").selectOption({ label: "Bob Approver (bob@e2e.example)" });
+  await edit.getByLabel("Description").fill("Deploys to staging only");
+  await edit.getByLabel(/Redeem grants/).check();
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(edit.getByRole("status")).toHaveText(`Agent ${name} saved.`);
+
+  // The removed environment is refused from the agent's next call; the rest still works.
+  const refused = await ask("production");
+  expect(refused.status).toBe(403);
+  expect((await refused.json()).type).toMatch(/environment_not_allowed$/);
+  expect((await ask("staging")).status).toBe(201);
+
+  await page.reload();
+  await expect(panel).toContainText("bob@e2e.example");
+  await expect(panel).toContainText("Deploys to staging only");
+  await expect(panel).toContainText("grants:redeem");
+  await page.goto(`/audit?type=agent.updated&subject=${encodeURIComponent(`agent:${name}`)}`);
+  await expect(page.getByRole("list", { name: "Audit events" })).toContainText("agent.updated");
+});
+
 test("a disabled user is signed out on their next request", async ({ page, browser, baseURL }) => {
   const email = `${unique("temp")}@e2e.example`;
   await signInAt(page, ADMIN, "/users");
