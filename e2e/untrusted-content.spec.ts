@@ -48,6 +48,11 @@ test("markup, scripts, bidi and zero-width tricks are shown inert and escaped", 
   await expect(context.getByText("\\u001B").first()).toBeVisible();
   await expect(page.getByRole("region", { name: "Planned change" }).getByText("\\u2067")).toBeVisible();
 
+  // The operation is the agent's too: marked so, while saying it is exactly what runs.
+  const operation = page.getByRole("region", { name: /Operation — exactly what will run/ });
+  await expect(operation).toContainText("Agent-supplied — untrusted");
+  await expect(operation.getByLabel("SQL to run")).toBeVisible();
+
   // No raw control characters reached the rendered text.
   const text = await main.innerText();
   expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF\u001B]/);
@@ -84,3 +89,4 @@ test("pages carry a nonce-based CSP and load without violations or script errors
   await page.waitForTimeout(500);
   expect(problems).toEqual([]);
 });
+

@@ -117,11 +117,22 @@ export default async function RequestPage({ params }: { params: Params }) {
           <Panel
             id="operation"
             title="Operation — exactly what will run"
-            actions={<span className="font-mono text-[11px] break-all text-zinc-500 dark:text-zinc-400" title="Operation digest, bound into the grant">{request.operationDigest}</span>}
+            actions={
+              <span className="flex min-w-0 flex-wrap items-center gap-2">
+                <UntrustedLabel />
+                <span className="font-mono text-[11px] break-all text-zinc-500 dark:text-zinc-400" title="Operation digest, bound into the grant">
+                  {request.operationDigest}
+                </span>
+              </span>
+            }
           >
+            className="border-dashed border-amber-400/80 dark:border-amber-700/70"
             <OperationView request={request} />
           </Panel>
           {request.diff && (
+            <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400">
+              The agent wrote this operation. It is exactly what will run if approved — the grant is bound to its digest — so read it, not the summary.
+            </p>
             <UntrustedPanel id="diff" title="Planned change">
               <DiffView format={request.diff.format} content={request.diff.content} />
             </UntrustedPanel>
