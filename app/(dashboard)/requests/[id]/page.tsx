@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { displayName, requirePageReviewer } from "@/lib/auth/session";
 import { hasRole, type Role } from "@/lib/users/roles";
 import { getRequestDetail, requestVersion, type RequestDetail } from "@/lib/dashboard/request-detail";
+import { previewDiff } from "@/lib/dashboard/diff";
 import { countInvisible, countInvisibleDeep } from "@/lib/dashboard/invisible";
 import { EnvironmentBadge, RiskBadge, StatusBadge } from "@/components/badges";
 import { CodeView } from "@/components/code-view";
@@ -134,7 +135,7 @@ export default async function RequestPage({ params }: { params: Params }) {
               The agent wrote this operation. It is exactly what will run if approved — the grant is bound to its digest — so read it, not the summary.
             </p>
             <UntrustedPanel id="diff" title="Planned change">
-              <DiffView format={request.diff.format} content={request.diff.content} />
+              <DiffView preview={previewDiff(request.diff.format, request.diff.content)} downloadHref={`/api/dashboard/requests/${request.id}/diff`} />
             </UntrustedPanel>
           )}
           <UntrustedPanel id="context" title="Agent's context">
