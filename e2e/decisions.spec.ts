@@ -55,3 +55,28 @@ test("revoking an approval before redemption makes the grant useless", async ({ 
   expect(redeemed.status).toBe(409);
   expect((await agent.get(created.id)).body.status).toBe("revoked");
 });
+
+test("on a phone the decision is one tap from the top, with quorum and time left", async ({ browser, agent, baseURL }) => {
+  const created = await agent.create({
+    operation: sqlOperation("DELETE FROM carts WHERE created_at < now() - interval '1 year';", unique("pg/shop"), "production"),
+    summary: "Clear year-old carts",
+    context: { reasoning: "A long story.\n".repeat(200) },
+    diff: { format: "unified", content: Array.from({ length: 300 }, (_, i) => `-cart ${i}`).join("\n") },
+  });
+  const phone = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 } });
+  const page = await phone.newPage();
+  await signInAt(page, USERS.alice, `/requests/${created.id}`);
+  const glance = page.getByRole("group", { name: "At a glance" });
+  await expect(glance).toBeInViewport();
+  await expect(glance).toContainText("Quorum 0/1");
+  await expect(glance.getByRole("time")).toHaveText(/^\d+:\d\d left$|^\d+h \d\dm left$/);
+  await expect(page.getByText(/^Expires in (\d+:\d\d|\d+h \d\dm)$/)).toBeVisible();
+
+  const approve = page.getByRole("button", { name: "Approve" });
+  await expect(approve).not.toBeInViewport();
+  await glance.getByRole("link", { name: "Go to decision ↓" }).click();
+  await expect(approve).toBeInViewport();
+  await approve.click();
+  await expect(page.getByText(/grant has not been redeemed yet/)).toBeVisible();
+  await phone.close();
+});
