@@ -172,6 +172,9 @@ test("the audit log verifies its chain, exports JSON lines and CSV, and pages ba
   }
   await signInAt(page, ADMIN, "/audit");
   await expect(page.getByText("Chain intact.")).toBeVisible();
+  await page.getByRole("link", { name: "Verify whole chain" }).click();
+  await expect(page).toHaveURL(/verify=full/);
+  await expect(page.getByText("The whole chain was walked just now.")).toBeVisible();
   await page.getByLabel("Event type").fill("user.");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(/type=user\./);
