@@ -8,12 +8,16 @@ test("a denial's reason reaches the waiting agent", async ({ page, agent }) => {
   await signInAt(page, USERS.alice, `/requests/${created.id}`);
   await page.getByRole("button", { name: "Deny" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Give a reason for the denial." })).toBeVisible();
+  // The agent is already waiting when the reviewer decides, and hears at once.
+  const waiting = agent.get(created.id, 60);
   await page.getByLabel("Reason").fill("Archive is still needed for the quarterly audit.");
+  const deniedAt = Date.now();
   await page.getByRole("button", { name: "Deny" }).click();
   await expect(page.getByText("The request is denied")).toBeVisible();
   await expect(page.getByText("Denied:")).toBeVisible();
 
-  const answer = await agent.get(created.id, 5);
+  const answer = await waiting;
+  expect(Date.now() - deniedAt).toBeLessThan(5_000);
   expect(answer.body.status).toBe("denied");
   expect(answer.body.reason).toBe("Archive is still needed for the quarterly audit.");
 });
