@@ -5,6 +5,7 @@
 // and what the preview left out is named, with the whole diff downloadable as plain text.
 import { useState } from "react";
 import type { DiffLineKind, DiffPreview, PreviewLine } from "@/lib/dashboard/diff";
+import { CodeView } from "./code-view";
 import { SafeText } from "./safe-text";
 import { buttonStyles } from "./ui";
 
@@ -34,6 +35,14 @@ function Line({ line }: { line: PreviewLine }) {
 }
 
 export function DiffView({ preview, downloadHref }: { preview: DiffPreview; downloadHref: string }) {
+  // A whole JSON or text change reads best highlighted and numbered; a cut one keeps the notices.
+  if (preview.format !== "unified" && preview.complete) {
+    return <CodeView code={preview.lines.map((l) => l.text).join("\n")} language={preview.format === "json" ? "json" : "text"} label="Planned change" />;
+  }
+  return <PreviewLines preview={preview} downloadHref={downloadHref} />;
+}
+
+function PreviewLines({ preview, downloadHref }: { preview: DiffPreview; downloadHref: string }) {
   const [limit, setLimit] = useState(INITIAL_DIFF_LINES);
   const shown = preview.lines.slice(0, limit);
   const truncatedLines = preview.lines.filter((l) => l.length !== undefined).length;

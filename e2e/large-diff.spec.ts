@@ -40,4 +40,11 @@ test("a 20,000-line diff and a 300 KiB line are truncated visibly and the page s
   await expect(page.getByText("The request is denied")).toBeVisible();
   expect(Date.now() - started).toBeLessThan(5_000);
   expect((await agent.get(long.id)).body.status).toBe("denied");
+
+  // A small JSON change is shown whole, numbered and highlighted.
+  const json = await agent.create({ operation: sqlOperation("UPDATE flags SET on = false;", unique("pg/app"), "staging"), diff: { format: "json", content: '{\n  "checkout_v2": false\n}' } });
+  await page.goto(`/requests/${json.id}`);
+  const code = page.getByRole("region", { name: "Planned change" }).getByLabel("Planned change", { exact: true });
+  await expect(code).toContainText('"checkout_v2": false');
+  await expect(page.getByRole("region", { name: "Planned change" }).getByRole("status")).toHaveCount(0);
 });
