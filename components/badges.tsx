@@ -1,21 +1,26 @@
 // Environment, risk and status badges. State is carried by words as well as colour.
+import { escapeInvisible } from "@/lib/dashboard/invisible";
+import { InlineUntrusted } from "./safe-text";
+
 const base = "inline-flex items-center gap-1 whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-semibold";
 
+// An agent with an environment glob such as `*` chooses the name: escaped like all agent text.
 export function EnvironmentBadge({ name, production }: { name: string; production: boolean }) {
+  const shown = escapeInvisible(name);
   if (production) {
     return (
-      <span className={`${base} bg-red-700 text-white ring-1 ring-red-900 dark:bg-red-600 dark:ring-red-400`} title={`${name}: production tier`}>
+      <span className={`${base} bg-red-700 text-white ring-1 ring-red-900 dark:bg-red-600 dark:ring-red-400`} title={`${shown}: production tier`}>
         <svg viewBox="0 0 16 16" className="h-3 w-3 fill-current" aria-hidden="true">
           <path d="M8 1l7.5 13h-15L8 1zm-.8 5v4h1.6V6H7.2zm0 5.2v1.6h1.6v-1.6H7.2z" />
         </svg>
-        <bdi>{name}</bdi>
+        <InlineUntrusted text={name} />
         {name.toLowerCase() !== "production" && <span className="rounded-sm bg-white/20 px-1 text-[10px] tracking-wide uppercase">Production</span>}
       </span>
     );
   }
   return (
-    <span className={`${base} bg-sky-50 text-sky-900 ring-1 ring-sky-300 dark:bg-sky-950 dark:text-sky-100 dark:ring-sky-800`} title={`${name}: non-production tier`}>
-      <bdi>{name}</bdi>
+    <span className={`${base} bg-sky-50 text-sky-900 ring-1 ring-sky-300 dark:bg-sky-950 dark:text-sky-100 dark:ring-sky-800`} title={`${shown}: non-production tier`}>
+      <InlineUntrusted text={name} />
     </span>
   );
 }

@@ -1,7 +1,7 @@
 // Admin pages: agents and keys, users, environments, and the audit log's exports.
 import { readFileSync } from "node:fs";
 import { expect, fillSignIn, signInAt, sqlOperation, test, unique } from "./fixtures";
-import { ADMIN, PASSWORD } from "./state";
+import { ADMIN, PASSWORD, e2eState } from "./state";
 
 test("creating an agent shows its key once, and the key works", async ({ page, baseURL }) => {
   const name = unique("e2e-agent");
@@ -34,12 +34,28 @@ test("creating an agent shows its key once, and the key works", async ({ page, b
   });
   expect(elsewhere.status).toBe(403);
 
-  // ...and is never shown again.
+  // ...and is never shown again; its "Last used" now says when.
   await page.reload();
   await expect(page.getByText(plaintext)).toHaveCount(0);
   const agentPanel = page.getByRole("region", { name: new RegExp(name) });
   await expect(agentPanel).toContainText("alice@e2e.example");
-  await expect(agentPanel.getByRole("cell", { name: plaintext.slice(4, 20), exact: true })).toBeVisible();
+  const keyRow = agentPanel.getByRole("row", { name: new RegExp(plaintext.slice(4, 20)) });
+  await expect(keyRow.getByRole("cell", { name: plaintext.slice(4, 20), exact: true })).toBeVisible();
+  await expect(keyRow.getByRole("cell").nth(3)).toHaveText("just now"); // Last used
+
+  // Disabling the agent stops its keys; enabling it lets them work again.
+  const ask = () =>
+    fetch(`${baseURL}/api/v1/requests`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${plaintext}`, "content-type": "application/json" },
+      body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "pg/app", "staging") }),
+    });
+  await agentPanel.getByRole("button", { name: `Disable agent ${name}` }).click();
+  await expect(agentPanel.getByText("Disabled", { exact: true })).toBeVisible();
+  expect((await ask()).status).toBe(403);
+  await agentPanel.getByRole("button", { name: `Enable agent ${name}` }).click();
+  await expect(agentPanel.getByText("Enabled", { exact: true })).toBeVisible();
+  expect((await ask()).status).toBe(201);
 
   // Revoking the key stops it at once.
   page.once("dialog", (d) => d.accept());
@@ -51,6 +67,49 @@ test("creating an agent shows its key once, and the key works", async ({ page, b
     body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "pg/app", "staging") }),
   });
   expect(refused.status).toBe(401);
+});
+
+test("an admin edits an agent's environments, scopes, owner and description, and the key obeys at once", async ({ page, baseURL }) => {
+  const name = unique("e2e-edit");
+  await signInAt(page, ADMIN, "/agents");
+  const form = page.getByRole("region", { name: "Create agent" });
+  await form.getByLabel("Name", { exact: true }).fill(name);
+  await form.getByLabel("staging").check();
+  await form.getByLabel("production").check();
+  await form.getByRole("button", { name: "Create agent" }).click();
+  const key = (await form.getByLabel("New API key").textContent())!;
+  const ask = (environment: string) =>
+    fetch(`${baseURL}/api/v1/requests`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "pg/app", environment) }),
+    });
+  expect((await ask("production")).status).toBe(201);
+
+  await page.reload();
+  const panel = page.getByRole("region", { name: new RegExp(name) });
+  await panel.getByText("Edit environments, scopes, owner and description").click();
+  const edit = panel.getByRole("form", { name: `Edit agent ${name}` });
+  await expect(edit.getByLabel("production")).toBeChecked();
+  await edit.getByLabel("production").uncheck();
+  await edit.getByLabel("Owner").selectOption({ label: "Bob Approver (bob@e2e.example)" });
+  await edit.getByLabel("Description").fill("Deploys to staging only");
+  await edit.getByLabel(/Redeem grants/).check();
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(edit.getByRole("status")).toHaveText(`Agent ${name} saved.`);
+
+  // The removed environment is refused from the agent's next call; the rest still works.
+  const refused = await ask("production");
+  expect(refused.status).toBe(403);
+  expect((await refused.json()).type).toMatch(/environment_not_allowed$/);
+  expect((await ask("staging")).status).toBe(201);
+
+  await page.reload();
+  await expect(panel).toContainText("bob@e2e.example");
+  await expect(panel).toContainText("Deploys to staging only");
+  await expect(panel).toContainText("grants:redeem");
+  await page.goto(`/audit?type=agent.updated&subject=${encodeURIComponent(`agent:${name}`)}`);
+  await expect(page.getByRole("list", { name: "Audit events" })).toContainText("agent.updated");
 });
 
 test("a disabled user is signed out on their next request", async ({ page, browser, baseURL }) => {
@@ -69,6 +128,20 @@ test("a disabled user is signed out on their next request", async ({ page, brows
   await theirPage.goto("/");
   await fillSignIn(theirPage, { email, name: "Temp Reviewer", role: "approver" });
   await expect(theirPage.getByRole("heading", { name: "Inbox" })).toBeVisible();
+
+  // A role change applies from their next request.
+  await page.reload();
+  await page.getByLabel(`Role for ${email}`).selectOption("viewer");
+  await page.getByRole("button", { name: `Change role of ${email}` }).click();
+  await expect(page.getByRole("row", { name: new RegExp(email) }).getByRole("status")).toHaveText("Now viewer.");
+  const request = await fetch(`${baseURL}/api/v1/requests`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${e2eState().agentKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ operation: sqlOperation("DROP TABLE role_check;", unique("pg/app"), "staging") }),
+  });
+  await theirPage.goto(`/requests/${(await request.json()).id}`);
+  await expect(theirPage.getByText(/deciding it needs the/)).toBeVisible();
+  await expect(theirPage.getByRole("button", { name: "Approve" })).toHaveCount(0);
 
   await page.reload();
   await page.getByRole("button", { name: `Disable ${email}` }).click();
@@ -91,11 +164,26 @@ test("an admin adds an environment with its tier", async ({ page }) => {
   await add.getByRole("button", { name: "Add environment" }).click();
   await expect(add.getByText(`Environment ${name} added (production tier).`)).toBeVisible();
   await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText("Production");
+
+  // Its tier can change later.
+  await page.getByLabel(`Tier of ${name}`, { exact: true }).selectOption("other");
+  await page.getByRole("button", { name: `Save tier of ${name}` }).click();
+  await expect(page.getByRole("row", { name: new RegExp(name) }).getByRole("status")).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("row", { name: new RegExp(name) }).getByTitle(`${name}: non-production tier`)).toBeVisible();
+  await expect(page.getByLabel(`Tier of ${name}`, { exact: true })).toHaveValue("other");
 });
 
-test("the audit log verifies its chain and exports JSON lines and CSV", async ({ page }) => {
+test("the audit log verifies its chain, exports JSON lines and CSV, and pages back", async ({ page, agent }) => {
+  // More events than one page holds, whatever ran before.
+  for (let batch = 0; batch < 6; batch++) {
+    await Promise.all(Array.from({ length: 10 }, () => agent.create({ operation: sqlOperation("SELECT 1;", "pg/app", "staging") })));
+  }
   await signInAt(page, ADMIN, "/audit");
   await expect(page.getByText("Chain intact.")).toBeVisible();
+  await page.getByRole("link", { name: "Verify whole chain" }).click();
+  await expect(page).toHaveURL(/verify=full/);
+  await expect(page.getByText("The whole chain was walked just now.")).toBeVisible();
   await page.getByLabel("Event type").fill("user.");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(/type=user\./);
@@ -113,6 +201,18 @@ test("the audit log verifies its chain and exports JSON lines and CSV", async ({
   const text = readFileSync((await csv.path())!, "utf8");
   expect(text.split("\r\n")[0]).toBe("seq,at,type,actorType,actorId,subjectType,subjectId,data,prevHash,hash");
   expect(text).toContain("user.created");
+
+  // Older events are a page away ("Older →"), newest first on each page.
+  await page.goto("/audit");
+  const seqs = async () => (await page.getByRole("list", { name: "Audit events" }).getByRole("listitem").allInnerTexts()).map((t) => Number(/#(\d+)/.exec(t)![1]));
+  const first = await seqs();
+  expect(first).toHaveLength(50);
+  await page.getByRole("link", { name: "Older →" }).click();
+  await expect(page).toHaveURL(/before=/);
+  const second = await seqs();
+  expect(second.length).toBeGreaterThan(0);
+  expect(Math.max(...second)).toBeLessThan(Math.min(...first));
+  await expect(page.getByRole("link", { name: "← Newest" })).toBeVisible();
 });
 
 test("reviewers who are not admins cannot open admin pages", async ({ page }) => {

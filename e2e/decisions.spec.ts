@@ -8,12 +8,16 @@ test("a denial's reason reaches the waiting agent", async ({ page, agent }) => {
   await signInAt(page, USERS.alice, `/requests/${created.id}`);
   await page.getByRole("button", { name: "Deny" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Give a reason for the denial." })).toBeVisible();
+  // The agent is already waiting when the reviewer decides, and hears at once.
+  const waiting = agent.get(created.id, 60);
   await page.getByLabel("Reason").fill("Archive is still needed for the quarterly audit.");
+  const deniedAt = Date.now();
   await page.getByRole("button", { name: "Deny" }).click();
   await expect(page.getByText("The request is denied")).toBeVisible();
   await expect(page.getByText("Denied:")).toBeVisible();
 
-  const answer = await agent.get(created.id, 5);
+  const answer = await waiting;
+  expect(Date.now() - deniedAt).toBeLessThan(5_000);
   expect(answer.body.status).toBe("denied");
   expect(answer.body.reason).toBe("Archive is still needed for the quarterly audit.");
 });
@@ -54,4 +58,29 @@ test("revoking an approval before redemption makes the grant useless", async ({ 
   const redeemed = await agent.redeem(approved.body.grant.token, operation);
   expect(redeemed.status).toBe(409);
   expect((await agent.get(created.id)).body.status).toBe("revoked");
+});
+
+test("on a phone the decision is one tap from the top, with quorum and time left", async ({ browser, agent, baseURL }) => {
+  const created = await agent.create({
+    operation: sqlOperation("DELETE FROM carts WHERE created_at < now() - interval '1 year';", unique("pg/shop"), "production"),
+    summary: "Clear year-old carts",
+    context: { reasoning: "A long story.\n".repeat(200) },
+    diff: { format: "unified", content: Array.from({ length: 300 }, (_, i) => `-cart ${i}`).join("\n") },
+  });
+  const phone = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 } });
+  const page = await phone.newPage();
+  await signInAt(page, USERS.alice, `/requests/${created.id}`);
+  const glance = page.getByRole("group", { name: "At a glance" });
+  await expect(glance).toBeInViewport();
+  await expect(glance).toContainText("Quorum 0/1");
+  await expect(glance.getByRole("time")).toHaveText(/^\d+:\d\d left$|^\d+h \d\dm left$/);
+  await expect(page.getByText(/^Expires in (\d+:\d\d|\d+h \d\dm)$/)).toBeVisible();
+
+  const approve = page.getByRole("button", { name: "Approve" });
+  await expect(approve).not.toBeInViewport();
+  await glance.getByRole("link", { name: "Go to decision ↓" }).click();
+  await expect(approve).toBeInViewport();
+  await approve.click();
+  await expect(page.getByText(/grant has not been redeemed yet/)).toBeVisible();
+  await phone.close();
 });

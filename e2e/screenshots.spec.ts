@@ -1,5 +1,5 @@
 // Screenshots of the inbox and a request page, light and dark, desktop and a 390 px phone. They
-// double as a check that both pages render at those sizes. With UPDATE_SCREENSHOTS=1 they are
+// double as a check that both pages fit those sizes (no sideways scrolling) in the colours asked for. With UPDATE_SCREENSHOTS=1 they are
 // written to docs/screenshots; otherwise to the test's output folder, so runs leave docs alone.
 import path from "node:path";
 import { expect, signInAt, sqlOperation, test, unique } from "./fixtures";
@@ -38,20 +38,52 @@ test("inbox and request page in light, dark and phone width", async ({ browser, 
   expect((await agent.call("POST", `/api/v1/requests/${withdrawn.id}/cancel`)).status).toBe(200);
 
   const variants = [
-    { name: "light", colorScheme: "light" as const, viewport: { width: 1280, height: 900 } },
-    { name: "dark", colorScheme: "dark" as const, viewport: { width: 1280, height: 900 } },
-    { name: "phone", colorScheme: "light" as const, viewport: { width: 390, height: 844 } },
+    { name: "light", colorScheme: "light" as const, viewport: { width: 1280, height: 900 }, phone: false },
+    { name: "dark", colorScheme: "dark" as const, viewport: { width: 1280, height: 900 }, phone: false },
+    { name: "phone", colorScheme: "light" as const, viewport: { width: 390, height: 844 }, phone: true },
+    { name: "phone-dark", colorScheme: "dark" as const, viewport: { width: 390, height: 844 }, phone: true },
   ];
   for (const variant of variants) {
-    const context = await browser.newContext({ baseURL, colorScheme: variant.colorScheme, viewport: variant.viewport, deviceScaleFactor: variant.name === "phone" ? 2 : 1 });
+    const context = await browser.newContext({ baseURL, colorScheme: variant.colorScheme, viewport: variant.viewport, deviceScaleFactor: variant.phone ? 2 : 1 });
     const page = await context.newPage();
+    // What every shot must be true of: nothing wider than the screen, and the colour scheme asked for.
+    const checkLayout = async () => {
+      const { scrollWidth, innerWidth, background } = await page.evaluate(() => {
+        // Whatever colour syntax the style computes to (rgb, lab, oklch), a canvas gives sRGB bytes.
+        const canvas = document.createElement("canvas");
+        canvas.width = canvas.height = 1;
+        const ctx = canvas.getContext("2d")!;
+        ctx.fillStyle = getComputedStyle(document.body).backgroundColor;
+        ctx.fillRect(0, 0, 1, 1);
+        const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+        return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, background: `rgb(${r}, ${g}, ${b})` };
+      });
+      expect(scrollWidth, `horizontal overflow at ${innerWidth} px`).toBeLessThanOrEqual(innerWidth);
+      const lightness = luminance(background);
+      if (variant.colorScheme === "dark") expect(lightness, background).toBeLessThan(0.1);
+      else expect(lightness, background).toBeGreaterThan(0.9);
+    };
     await signInAt(page, USERS.alice, "/");
     await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
     await expect(page.getByText("Live")).toBeVisible();
-    await page.screenshot({ path: path.join(OUT, `inbox-${variant.name}.png`), fullPage: variant.name !== "phone" });
+    await checkLayout();
+    await page.screenshot({ path: path.join(OUT, `inbox-${variant.name}.png`), fullPage: !variant.phone });
     await page.goto(`/requests/${critical.id}`);
     await expect(page.getByLabel("SQL to run")).toBeVisible();
-    await page.screenshot({ path: path.join(OUT, `request-${variant.name}.png`), fullPage: true });
+    await checkLayout();
+    await page.screenshot({ path: path.join(OUT, `request-${variant.name}.png`), fullPage: !variant.phone });
     await context.close();
   }
 });
+
+/** Relative luminance (0 black … 1 white) of an sRGB colour written rgb(r, g, b). */
+function luminance(css: string): number {
+  const [r, g, b] = /^rgb\((\d+), (\d+), (\d+)\)$/
+    .exec(css)!
+    .slice(1, 4)
+    .map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}

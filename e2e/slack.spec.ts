@@ -1,7 +1,8 @@
-// Slack: settings, and the deep link a reviewer follows from a notification. Serial: the webhook
-// is one setting for the whole server.
+// Slack: settings, the deep link a reviewer follows from a notification, and the whole review loop
+// as people live it, starting from that link. Serial: the webhook is one setting for the whole server.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Page } from "@playwright/test";
 import { expect, fillSignIn, signInAt, sqlOperation, test, unique } from "./fixtures";
 import { ADMIN, USERS } from "./state";
 
@@ -25,6 +26,29 @@ function receiver() {
     },
     close: () => server.close(),
   };
+}
+
+async function setWebhook(page: Page, webhook: string) {
+  await page.goto("/settings");
+  await page.getByLabel("Slack webhook URL").fill(webhook);
+  await page.getByRole("button", { name: "Save webhook" }).click();
+  await expect(page.getByText(webhook ? "Saved." : /Removed\./)).toBeVisible();
+}
+
+async function messageFor(slack: ReturnType<typeof receiver>, requestId: string): Promise<any> {
+  let message: any;
+  await expect
+    .poll(() => {
+      message = slack.received.map((b) => JSON.parse(b)).find((m) => JSON.stringify(m).includes(requestId));
+      return Boolean(message);
+    }, { timeout: 20_000 })
+    .toBe(true);
+  return message;
+}
+
+/** Settles to "still waiting" if the promise has not resolved within `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | "still waiting"> {
+  return Promise.race([promise, new Promise<"still waiting">((resolve) => setTimeout(() => resolve("still waiting"), ms))]);
 }
 
 test("an admin sets the Slack webhook and sends a test message", async ({ page }) => {
@@ -104,6 +128,110 @@ test("a pending request reaches Slack with a deep link; the reviewer follows it,
     await page.getByLabel("Slack webhook URL").fill("");
     await page.getByRole("button", { name: "Save webhook" }).click();
     await expect(page.getByText(/Removed\./)).toBeVisible();
+    slack.close();
+  }
+});
+
+test("the whole loop from Slack: a critical production request, two approvers, a waiting agent, one redemption", async ({ browser, page, agent, baseURL }) => {
+  const slack = receiver();
+  const webhook = await slack.start();
+  try {
+    await signInAt(page, ADMIN, "/settings");
+    await setWebhook(page, webhook);
+
+    const resource = unique("postgres/main");
+    const table = unique("customers_old");
+    const operation = sqlOperation(`DROP TABLE ${table};`, resource);
+    const created = await agent.create({
+      operation,
+      summary: `Drop ${table}, left over from the March migration`,
+      context: {
+        reasoning: "The migration copied every row to customers; nothing reads the old table any more.",
+        prompt: "Clean up the leftover tables from the March migration.",
+        transcript: [
+          { role: "user", content: "Please tidy up the database." },
+          { role: "assistant", content: `I found ${table}; I will drop it.` },
+        ],
+        links: ["https://tickets.example.com/OPS-42"],
+      },
+      diff: { format: "unified", content: `--- a/schema.sql\n+++ b/schema.sql\n@@ -1,3 +1,1 @@\n-CREATE TABLE ${table} (\n-  id bigint\n-);\n CREATE TABLE customers (id bigint);\n` },
+      ttlSeconds: 900,
+    });
+    expect(created.status).toBe("pending");
+    expect(created.risk.level).toBe("critical");
+    expect(created.requiredApprovals).toBe(2);
+    // The agent waits for the decision from the start, as agents do.
+    const waiting = agent.get(created.id, 60);
+
+    const link = JSON.stringify(await messageFor(slack, created.id)).match(/"url":"([^"]+\/requests\/[^"]+)"/)![1];
+    expect(link).toBe(`${baseURL}/requests/${created.id}`);
+
+    // Alice follows the link from Slack while signed out, signs in, and lands on the request.
+    const alice = await browser.newContext({ baseURL });
+    const alicePage = await alice.newPage();
+    await alicePage.goto(link);
+    await expect(alicePage).toHaveURL(/\/signin\?callbackUrl=%2Frequests%2F/);
+    await fillSignIn(alicePage, USERS.alice);
+    await expect(alicePage).toHaveURL(new RegExp(`/requests/${created.id}$`));
+
+    // She reads what will run, why Countersign thinks it is dangerous, and the agent's story.
+    await expect(alicePage.getByRole("heading", { level: 1 })).toContainText(resource);
+    const facts = alicePage.getByRole("region", { name: "Who is asking" });
+    await expect(facts.getByTitle("production: production tier")).toBeVisible();
+    await expect(alicePage.locator("header").getByTitle("production: production tier")).toBeVisible();
+    await expect(alicePage.getByRole("region", { name: /Risk/ })).toContainText("sql.drop_table");
+    await expect(alicePage.getByLabel("SQL to run")).toContainText(`DROP TABLE ${table};`);
+    const context = alicePage.getByRole("region", { name: "Agent's context" });
+    await expect(context).toContainText("Agent-supplied — untrusted");
+    await expect(context).toContainText("nothing reads the old table any more");
+    await expect(context).toContainText("https://tickets.example.com/OPS-42");
+    await expect(context.getByRole("link")).toHaveCount(0);
+    await expect(alicePage.getByRole("region", { name: "Planned change" })).toContainText(`-CREATE TABLE ${table} (`);
+    await expect(alicePage.getByText("0 of 2")).toBeVisible();
+
+    // Approving a critical request needs the resource name typed; a wrong one is refused.
+    await alicePage.getByLabel(/^Type/).fill("postgres/other");
+    await alicePage.getByRole("button", { name: "Approve" }).click();
+    await expect(alicePage.getByRole("alert").filter({ hasText: "type the resource name" })).toBeVisible();
+    await alicePage.getByLabel(/^Type/).fill(resource);
+    await alicePage.getByRole("button", { name: "Approve" }).click();
+    await expect(alicePage.getByText("1 more approval needed")).toBeVisible();
+    await expect(alicePage.getByText("1 of 2")).toBeVisible();
+    await expect(alicePage.getByRole("button", { name: "Approve" })).toHaveCount(0);
+
+    // One approval of two: the agent is still waiting.
+    expect(await within(waiting, 1_500)).toBe("still waiting");
+
+    // Bob, the second and distinct approver, follows the same link.
+    const bob = await browser.newContext({ baseURL });
+    const bobPage = await bob.newPage();
+    await bobPage.goto(link);
+    await fillSignIn(bobPage, USERS.bob);
+    await expect(bobPage).toHaveURL(new RegExp(`/requests/${created.id}$`));
+    await expect(bobPage.getByText("Alice Approver")).toBeVisible();
+    await bobPage.getByLabel(/^Type/).fill(resource);
+    const approvedAt = Date.now();
+    await bobPage.getByRole("button", { name: "Approve" }).click();
+
+    // The waiting agent hears at once: approved, with a grant.
+    const decided = await waiting;
+    expect(Date.now() - approvedAt).toBeLessThan(5_000);
+    expect(decided.status).toBe(200);
+    expect(decided.body.status).toBe("approved");
+    expect(decided.body.grant.token).toMatch(/^ey/);
+    await expect(bobPage.getByText("2 of 2")).toBeVisible();
+    await expect(bobPage.getByText(/grant has not been redeemed yet/)).toBeVisible();
+
+    // The grant redeems exactly once.
+    expect((await agent.redeem(decided.body.grant.token, operation)).status).toBe(200);
+    expect((await agent.redeem(decided.body.grant.token, operation)).status).toBe(409);
+
+    // Alice's open page notices on its own that the request moved on (live refresh).
+    await expect(alicePage.getByText("2 of 2")).toBeVisible({ timeout: 15_000 });
+    await alice.close();
+    await bob.close();
+  } finally {
+    await setWebhook(page, "");
     slack.close();
   }
 });

@@ -1,7 +1,8 @@
 // Agent-supplied text is shown inert: markup stays text, scripts never run, and invisible or
 // direction-changing characters appear as visible escapes with a warning.
-import { expect, signInAt, sqlOperation, test, unique } from "./fixtures";
-import { USERS } from "./state";
+import { AgentApi, expect, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { callAction, sessionCookie } from "./server-actions";
+import { ADMIN, USERS } from "./state";
 
 test("markup, scripts, bidi and zero-width tricks are shown inert and escaped", async ({ page, agent }) => {
   const dialogs: string[] = [];
@@ -48,6 +49,11 @@ test("markup, scripts, bidi and zero-width tricks are shown inert and escaped", 
   await expect(context.getByText("\\u001B").first()).toBeVisible();
   await expect(page.getByRole("region", { name: "Planned change" }).getByText("\\u2067")).toBeVisible();
 
+  // The operation is the agent's too: marked so, while saying it is exactly what runs.
+  const operation = page.getByRole("region", { name: /Operation — exactly what will run/ });
+  await expect(operation).toContainText("Agent-supplied — untrusted");
+  await expect(operation.getByLabel("SQL to run")).toBeVisible();
+
   // No raw control characters reached the rendered text.
   const text = await main.innerText();
   expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF\u001B]/);
@@ -83,4 +89,31 @@ test("pages carry a nonce-based CSP and load without violations or script errors
   await expect(page.getByText("Live")).toBeVisible();
   await page.waitForTimeout(500);
   expect(problems).toEqual([]);
+});
+
+test("an environment name the agent chose is escaped in its badge, on the request page and in the inbox", async ({ browser, page, baseURL }) => {
+  // An agent allowed "*" names any environment it likes.
+  const admin = await sessionCookie(browser, baseURL!, ADMIN);
+  const name = unique("e2e-anyenv");
+  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, otherEnvironments: "*", scopes: ["requests:create", "requests:read"] } });
+  const key = created.text.match(/csk_[0-9a-f]{16}_[A-Za-z0-9_-]+/)![0];
+  const anyEnv = new AgentApi(baseURL!, key);
+  const marker = unique("envtrick");
+  const request = await anyEnv.create({ operation: sqlOperation("DROP TABLE t;", unique("pg/app"), "staging\u202Enoitcudorp\u200B"), summary: `Environment trick ${marker}` });
+
+  await signInAt(page, USERS.alice, `/requests/${request.id}`);
+  // An undefined environment counts as production; its badge says so, with the name escaped.
+  const badges = page.getByTitle("staging\\u202Enoitcudorp\\u200B: production tier");
+  await expect(badges).toHaveCount(2); // the header, and "Who is asking"
+  for (const badge of await badges.all()) {
+    await expect(badge.getByText("\\u202E")).toBeVisible();
+    await expect(badge.getByText("\\u200B")).toBeVisible();
+  }
+  await expect(page.getByRole("region", { name: "Who is asking" }).getByText("\\u202E")).toBeVisible();
+  expect(await page.locator("main").innerText()).not.toMatch(/[\u202E\u200B]/);
+
+  await page.goto("/");
+  const row = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: new RegExp(marker) }) });
+  await expect(row.getByText("\\u202E")).toBeVisible();
+  expect(await row.innerText()).not.toMatch(/[\u202E\u200B]/);
 });

@@ -1,6 +1,9 @@
 "use server";
 
+import { headers } from "next/headers";
 import { db } from "@/lib/db";
+import { config } from "@/lib/env";
+import { assertSameOriginHeaders } from "@/lib/auth/origin";
 import { completeSetup } from "@/lib/users/setup";
 import { isAppError } from "@/lib/errors";
 
@@ -13,6 +16,8 @@ export interface SetupState {
 // Server action: creates the first admin with the one-time setup token.
 export async function setupAdmin(_prev: SetupState, form: FormData): Promise<SetupState> {
   try {
+    // No session exists yet, but a cross-site form must still not be able to use a leaked link.
+    assertSameOriginHeaders(await headers(), config().publicUrl);
     await completeSetup(await db(), {
       token: String(form.get("token") ?? ""),
       email: String(form.get("email") ?? ""),

@@ -81,11 +81,21 @@ export type ChainStatus =
   | { ok: true; count: number; lastSeq: bigint | null; headHash: string }
   | { ok: false; count: number; brokenAt: bigint; reason: string };
 
-/** Walks the whole chain and names the first broken sequence number. */
-export async function verifyAuditChain(prisma: PrismaClient): Promise<ChainStatus> {
-  let expectedSeq = 1n;
-  let prevHash = GENESIS_HASH;
-  let count = 0;
+/** A prefix of the chain already verified: its last row's sequence number and hash, and its length. */
+export interface VerifiedHead {
+  seq: bigint;
+  hash: string;
+  count: number;
+}
+
+/**
+ * Walks the chain and names the first broken sequence number: from its first row, or only the
+ * rows after `from`, a head verified before.
+ */
+export async function verifyAuditChain(prisma: PrismaClient, from?: VerifiedHead): Promise<ChainStatus> {
+  let expectedSeq = from ? from.seq + 1n : 1n;
+  let prevHash = from ? from.hash : GENESIS_HASH;
+  let count = from ? from.count : 0;
   for (;;) {
     const rows = await prisma.auditEvent.findMany({
       where: { seq: { gte: expectedSeq } },

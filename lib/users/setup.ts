@@ -35,12 +35,19 @@ export async function setupTokenIsValid(prisma: PrismaClient, token: string, now
   return Boolean(row && !row.usedAt && row.expiresAt > now && (await prisma.user.count()) === 0);
 }
 
+function invalidSetupLink(): AppError {
+  return new AppError("forbidden", "This setup link is invalid, expired or already used. Restart the server for a new one.");
+}
+
 /** Creates the first admin with a setup token. The token is single-use and only works while no user exists. */
 export async function completeSetup(
   prisma: PrismaClient,
   input: { token: string; email: string; password: string; name?: string },
   now = new Date(),
 ) {
+  // The token first: a guess costs one indexed read, never a password hash (argon2 is slow on
+  // purpose, so hashing first would hand out free CPU to anyone holding the setup page's URL).
+  if (!(await setupTokenIsValid(prisma, input.token, now))) throw invalidSetupLink();
   const email = parseInput(Email, input.email);
   parseInput(Password, input.password);
   const passwordHash = await hashPassword(input.password);
@@ -52,7 +59,7 @@ export async function completeSetup(
       now,
     );
     if (rows.length === 0 || (await tx.user.count()) > 0) {
-      throw new AppError("forbidden", "This setup link is invalid, expired or already used. Restart the server for a new one.");
+      throw invalidSetupLink();
     }
     await tx.setupToken.update({ where: { id: rows[0].id }, data: { usedAt: now } });
     const user = await tx.user.create({

@@ -2,7 +2,7 @@
 
 import { refresh } from "next/cache";
 import { db } from "@/lib/db";
-import { createAgent, createAgentKey, revokeAgentKey, setAgentDisabled, type Scope } from "@/lib/agents";
+import { createAgent, createAgentKey, revokeAgentKey, setAgentDisabled, updateAgent, type Scope } from "@/lib/agents";
 import { liftQuarantine } from "@/lib/agents/quarantine";
 import { requireActionReviewer } from "@/lib/auth/session";
 import { actionError, formString, type ActionResult } from "@/lib/dashboard/action-result";
@@ -44,6 +44,28 @@ export async function createAgentAction(_prev: NewKeyResult, form: FormData): Pr
     );
     refresh();
     return { done: `Agent ${created.agent.name} created.`, key: created.plaintext, lookupId: created.key.lookupId, agentName: created.agent.name };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: changes an agent's environments, scopes, owner and description (audited).
+export async function updateAgentAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    const updated = await updateAgent(
+      await db(),
+      formString(form, "agentId"),
+      {
+        description: formString(form, "description"),
+        ownerId: formString(form, "ownerId") || null,
+        environments: environmentsFrom(form),
+        scopes: form.getAll("scopes").filter((v): v is Scope => typeof v === "string"),
+      },
+      { type: "user", id: admin.id },
+    );
+    refresh();
+    return { done: `Agent ${updated.name} saved.` };
   } catch (error) {
     return actionError(error);
   }

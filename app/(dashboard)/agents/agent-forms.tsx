@@ -2,8 +2,10 @@
 
 import { useActionState, useId } from "react";
 import { CopyButton } from "@/components/copy-button";
+import { ActionFeedback } from "@/components/action-form";
 import { buttonStyles, inputClass, labelClass, Notice } from "@/components/ui";
-import { createAgentAction, createKeyAction, type NewKeyResult } from "./actions";
+import type { ActionResult } from "@/lib/dashboard/action-result";
+import { createAgentAction, createKeyAction, updateAgentAction, type NewKeyResult } from "./actions";
 
 const SCOPES = [
   { value: "requests:create", label: "Create requests", checked: true },
@@ -133,5 +135,87 @@ export function CreateKeyForm({ agentId, agentName }: { agentId: string; agentNa
         </button>
       </form>
     </div>
+  );
+}
+
+export interface EditableAgent {
+  id: string;
+  name: string;
+  description: string;
+  ownerId: string | null;
+  environments: string[];
+  scopes: string[];
+}
+
+/** Changes what an existing agent may do; keys stay as they are. */
+export function EditAgentForm({
+  agent,
+  users,
+  environments,
+}: {
+  agent: EditableAgent;
+  users: Array<{ id: string; email: string; name: string | null }>;
+  environments: Array<{ name: string; tier: string }>;
+}) {
+  const [state, action, pending] = useActionState<ActionResult, FormData>(updateAgentAction, {});
+  const id = useId();
+  const known = new Set(environments.map((e) => e.name));
+  const other = agent.environments.filter((e) => !known.has(e)).join(", ");
+  return (
+    <form action={action} className="grid gap-3 sm:grid-cols-2" aria-label={`Edit agent ${agent.name}`}>
+      <input type="hidden" name="agentId" value={agent.id} />
+      <div>
+        <label htmlFor={`${id}-owner`} className={labelClass}>
+          Owner
+        </label>
+        <select id={`${id}-owner`} name="ownerId" className={`${inputClass} mt-1`} defaultValue={agent.ownerId ?? ""}>
+          <option value="">No owner</option>
+          {users.map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.name ? `${u.name} (${u.email})` : u.email}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label htmlFor={`${id}-description`} className={labelClass}>
+          Description
+        </label>
+        <input id={`${id}-description`} name="description" defaultValue={agent.description} maxLength={2000} className={`${inputClass} mt-1`} />
+      </div>
+      <fieldset>
+        <legend className={labelClass}>Environments</legend>
+        <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+          {environments.map((env) => (
+            <label key={env.name} className="flex items-center gap-1.5 text-sm">
+              <input type="checkbox" name="environments" value={env.name} defaultChecked={agent.environments.includes(env.name)} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
+              {env.name}
+              {env.tier === "production" && <span className="text-xs font-semibold text-red-700 dark:text-red-400">(production)</span>}
+            </label>
+          ))}
+        </div>
+        <label htmlFor={`${id}-other-envs`} className={`${labelClass} mt-2`}>
+          Other environments (comma-separated, * allowed)
+        </label>
+        <input id={`${id}-other-envs`} name="otherEnvironments" defaultValue={other} className={`${inputClass} mt-1`} />
+      </fieldset>
+      <fieldset>
+        <legend className={labelClass}>Scopes</legend>
+        <div className="mt-1 space-y-1">
+          {SCOPES.map((scope) => (
+            <label key={scope.value} className="flex items-center gap-1.5 text-sm">
+              <input type="checkbox" name="scopes" value={scope.value} defaultChecked={agent.scopes.includes(scope.value)} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
+              {scope.label} <code className="text-xs text-zinc-500">{scope.value}</code>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <div className="flex flex-wrap items-center gap-2 sm:col-span-2">
+        <button type="submit" disabled={pending} className={buttonStyles.primary}>
+          {pending ? "Saving…" : "Save changes"}
+        </button>
+        <ActionFeedback state={state} />
+      </div>
+    </form>
   );
 }

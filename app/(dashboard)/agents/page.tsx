@@ -8,7 +8,7 @@ import { requirePageReviewer } from "@/lib/auth/session";
 import { ActionButton } from "@/components/action-form";
 import { RelativeTime } from "@/components/relative-time";
 import { Forbidden, PageHeader, Panel } from "@/components/ui";
-import { CreateAgentForm, CreateKeyForm } from "./agent-forms";
+import { CreateAgentForm, CreateKeyForm, EditAgentForm } from "./agent-forms";
 import { liftQuarantineAction, revokeKeyAction, setAgentDisabledAction } from "./actions";
 
 export const metadata: Metadata = { title: "Agents" };
@@ -20,12 +20,13 @@ export default async function AgentsPage() {
   const prisma = await db();
   const [agents, users, environments] = await Promise.all([listAgents(prisma), listUsers(prisma), listEnvironments(prisma)]);
   const now = new Date();
+  const owners = users.filter((u) => !u.disabledAt).map((u) => ({ id: u.id, email: u.email, name: u.name }));
 
   return (
     <div className="space-y-4">
       <PageHeader title="Agents" description="Machine identities. Each has its own keys, environments and scopes, and an owner who cannot approve it." />
       <Panel id="create-agent" title="Create agent">
-        <CreateAgentForm users={users.filter((u) => !u.disabledAt).map((u) => ({ id: u.id, email: u.email, name: u.name }))} environments={environments} />
+        <CreateAgentForm users={owners} environments={environments} />
       </Panel>
 
       {agents.length === 0 && <p className="text-sm text-zinc-600 dark:text-zinc-400">No agents yet.</p>}
@@ -92,6 +93,19 @@ export default async function AgentsPage() {
                     </div>
                   )}
                 </dl>
+
+                <details className="mt-3">
+                  <summary className="cursor-pointer rounded text-sm font-medium text-zinc-700 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600 dark:text-zinc-300 dark:hover:text-zinc-100">
+                    Edit environments, scopes, owner and description
+                  </summary>
+                  <div className="mt-3">
+                    <EditAgentForm
+                      agent={{ id: agent.id, name: agent.name, description: agent.description, ownerId: agent.ownerId, environments: agent.environments, scopes: agent.scopes }}
+                      users={owners}
+                      environments={environments}
+                    />
+                  </div>
+                </details>
 
                 <h3 className="mt-4 mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Keys</h3>
                 <div className="overflow-x-auto">

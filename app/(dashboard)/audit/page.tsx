@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { db } from "@/lib/db";
-import { verifyAuditChain } from "@/lib/audit";
 import { hasRole } from "@/lib/users/roles";
 import { requirePageReviewer } from "@/lib/auth/session";
 import { auditSearch, listAudit, parseAuditFilters, type AuditEntry } from "@/lib/dashboard/audit";
+import { auditChainStatus } from "@/lib/dashboard/audit-chain";
 import { SafeText } from "@/components/safe-text";
 import { buttonStyles, Forbidden, inputClass, labelClass, Notice, PageHeader } from "@/components/ui";
 
@@ -21,7 +21,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
   const reviewer = await requirePageReviewer(search ? `/audit?${search}` : "/audit");
   if (!hasRole(reviewer.role, "admin")) return <Forbidden role="admin" />;
   const prisma = await db();
-  const [chain, page] = await Promise.all([verifyAuditChain(prisma), listAudit(prisma, filters, { before })]);
+  // The whole chain is walked on demand (and on a process's first view); otherwise only new rows.
+  const full = params.verify === "full";
+  const [chain, page] = await Promise.all([auditChainStatus(prisma, { full }), listAudit(prisma, filters, { before })]);
   const exportQuery = (format: string) => `/audit/export?${auditSearch(filters, { format })}`;
 
   return (
@@ -43,13 +45,23 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
 
       {chain.ok ? (
         <Notice tone="success" role="status">
-          <strong>Chain intact.</strong> {chain.count.toLocaleString("en")} events verified
-          {chain.lastSeq !== null && (
-            <>
-              ; head #{chain.lastSeq.toString()} <code className="font-mono text-xs break-all">{chain.headHash.slice(0, 16)}…</code>
-            </>
-          )}
-          .
+          <span className="flex flex-wrap items-center justify-between gap-2">
+            <span>
+              <strong>Chain intact.</strong> {chain.count.toLocaleString("en")} events verified
+              {chain.lastSeq !== null && (
+                <>
+                  ; head #{chain.lastSeq.toString()} <code className="font-mono text-xs break-all">{chain.headHash.slice(0, 16)}…</code>
+                </>
+              )}
+              .{" "}
+              {chain.incremental && chain.fullCheckAt
+                ? `Whole chain last walked ${chain.fullCheckAt.replace("T", " ").slice(0, 19)} UTC; newer events checked on each view.`
+                : "The whole chain was walked just now."}
+            </span>
+            <Link href={`/audit?${auditSearch(filters, { verify: "full" })}`} className={buttonStyles.secondary}>
+              Verify whole chain
+            </Link>
+          </span>
         </Notice>
       ) : (
         <Notice tone="error" role="alert">

@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { displayName, requirePageReviewer } from "@/lib/auth/session";
 import { hasRole, type Role } from "@/lib/users/roles";
 import { getRequestDetail, requestVersion, type RequestDetail } from "@/lib/dashboard/request-detail";
+import { previewDiff } from "@/lib/dashboard/diff";
 import { countInvisible, countInvisibleDeep } from "@/lib/dashboard/invisible";
 import { EnvironmentBadge, RiskBadge, StatusBadge } from "@/components/badges";
 import { CodeView } from "@/components/code-view";
@@ -13,7 +14,7 @@ import { DiffView } from "@/components/diff-view";
 import { PlannedEffectPanel } from "@/components/planned-effect";
 import { RelativeTime } from "@/components/relative-time";
 import { InlineUntrusted, SafeText } from "@/components/safe-text";
-import { Notice, Panel } from "@/components/ui";
+import { buttonStyles, Notice, Panel } from "@/components/ui";
 import { UntrustedLabel, UntrustedPanel, UntrustedText } from "@/components/untrusted";
 import { DecisionPanel } from "./decision-panel";
 import { LiveRefresh } from "./live-refresh";
@@ -72,7 +73,7 @@ export default async function RequestPage({ params }: { params: Params }) {
           <span className="text-xs text-zinc-600 dark:text-zinc-400">
             {request.status === "pending" ? (
               <>
-                Expires in <Countdown to={request.expiresAt} now={now} />
+                Expires <Countdown to={request.expiresAt} now={now} phrase="in" />
               </>
             ) : (
               <>
@@ -96,6 +97,8 @@ export default async function RequestPage({ params }: { params: Params }) {
         )}
       </header>
 
+      <PhoneSummary request={request} approvals={approvals.length} mode={mode} now={now} />
+
       {hidden > 0 && (
         <Notice tone="warning" role="alert">
           <strong>
@@ -117,14 +120,25 @@ export default async function RequestPage({ params }: { params: Params }) {
           {request.plannedEffect && <PlannedEffectPanel effect={request.plannedEffect} />}
           <Panel
             id="operation"
+            className="border-dashed border-amber-400/80 dark:border-amber-700/70"
             title="Operation — exactly what will run"
-            actions={<span className="font-mono text-[11px] break-all text-zinc-500 dark:text-zinc-400" title="Operation digest, bound into the grant">{request.operationDigest}</span>}
+            actions={
+              <span className="flex min-w-0 flex-wrap items-center gap-2">
+                <UntrustedLabel />
+                <span className="font-mono text-[11px] break-all text-zinc-500 dark:text-zinc-400" title="Operation digest, bound into the grant">
+                  {request.operationDigest}
+                </span>
+              </span>
+            }
           >
+            <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400">
+              The agent wrote this operation. It is exactly what will run if approved — the grant is bound to its digest — so read it, not the summary.
+            </p>
             <OperationView request={request} />
           </Panel>
           {request.diff && (
             <UntrustedPanel id="diff" title="Planned change">
-              <DiffView format={request.diff.format} content={request.diff.content} />
+              <DiffView preview={previewDiff(request.diff.format, request.diff.content)} downloadHref={`/api/dashboard/requests/${request.id}/diff`} />
             </UntrustedPanel>
           )}
           <UntrustedPanel id="context" title="Agent's context">
@@ -133,7 +147,7 @@ export default async function RequestPage({ params }: { params: Params }) {
         </div>
 
         <aside className="min-w-0 space-y-4 lg:sticky lg:top-16 lg:self-start" aria-label="Decision">
-          <Panel id="decision" title="Decision">
+          <Panel id="decision" title="Decision" className="scroll-mt-16">
             <div className="space-y-3">
               <Approvals request={request} approvals={approvals.length} />
               <Outcome request={request} now={now} />
@@ -152,6 +166,34 @@ export default async function RequestPage({ params }: { params: Params }) {
         </aside>
       </div>
     </article>
+  );
+}
+
+/**
+ * On a phone the Decision panel sits below the operation, thousands of pixels down: this line
+ * gives what a reviewer needs first (quorum, expiry, whether they can act) and a jump to it.
+ */
+function PhoneSummary({ request, approvals, mode, now }: { request: RequestDetail; approvals: number; mode: "decide" | "revoke" | "none"; now: string }) {
+  return (
+    <div role="group" aria-label="At a glance" className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-zinc-200 bg-white px-3 py-2 text-sm lg:hidden dark:border-zinc-800 dark:bg-zinc-900">
+      <span className="flex flex-wrap items-center gap-x-3 gap-y-1">
+        {request.requiredApprovals === 0 ? (
+          <span>No approval needed</span>
+        ) : (
+          <span>
+            Quorum <strong className="tabular-nums">{approvals}/{request.requiredApprovals}</strong>
+          </span>
+        )}
+        {request.status === "pending" && (
+          <span>
+            <Countdown to={request.expiresAt} now={now} />
+          </span>
+        )}
+      </span>
+      <a href="#decision" className={mode === "none" ? buttonStyles.secondary : buttonStyles.primary}>
+        {mode === "decide" ? "Go to decision ↓" : mode === "revoke" ? "Go to revoke ↓" : "Go to decision status ↓"}
+      </a>
+    </div>
   );
 }
 
@@ -365,8 +407,8 @@ function Outcome({ request, now }: { request: RequestDetail; now: string }) {
     case "cooling_down":
       return (
         <Notice tone="info">
-          Approved; cooling down. The grant is issued in{" "}
-          {request.coolDownUntil ? <Countdown to={request.coolDownUntil} now={now} /> : "a moment"} unless a reviewer revokes it now.
+          Approved; cooling down. The grant is issued{" "}
+          {request.coolDownUntil ? <Countdown to={request.coolDownUntil} now={now} phrase="in" /> : "in a moment"} unless a reviewer revokes it now.
         </Notice>
       );
     case "approved":
@@ -374,7 +416,7 @@ function Outcome({ request, now }: { request: RequestDetail; now: string }) {
       if (grant.expiresAt <= now) return <Notice tone="info">Approved; the grant lapsed unredeemed.</Notice>;
       return (
         <Notice tone="success">
-          Approved. The grant has not been redeemed yet; it expires in <Countdown to={grant.expiresAt} now={now} />.
+          Approved. The grant has not been redeemed yet; it expires <Countdown to={grant.expiresAt} now={now} phrase="in" />.
         </Notice>
       );
     case "denied":
