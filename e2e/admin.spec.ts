@@ -69,7 +69,7 @@ test("creating an agent shows its key once, and the key works", async ({ page, b
   expect(refused.status).toBe(401);
 });
 
-test("an admin edits an agent's environments, scopes, owner and description, and the key obeys at once", async ({ page, baseURL }) => {
+test("an admin edits an agent's environments, resources, scopes, owner and description, and the key obeys at once", async ({ page, baseURL }) => {
   const name = unique("e2e-edit");
   await signInAt(page, ADMIN, "/agents");
   const form = page.getByRole("region", { name: "Create agent" });
@@ -78,20 +78,23 @@ test("an admin edits an agent's environments, scopes, owner and description, and
   await form.getByLabel("production").check();
   await form.getByRole("button", { name: "Create agent" }).click();
   const key = (await form.getByLabel("New API key").textContent())!;
-  const ask = (environment: string) =>
+  const ask = (environment: string, resource = "pg/app") =>
     fetch(`${baseURL}/api/v1/requests`, {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify({ operation: sqlOperation("SELECT 1;", "pg/app", environment) }),
+      body: JSON.stringify({ operation: sqlOperation("SELECT 1;", resource, environment) }),
     });
   expect((await ask("production")).status).toBe(201);
+  expect((await ask("staging", "redis/cache")).status).toBe(201);
 
   await page.reload();
   const panel = page.getByRole("region", { name: new RegExp(name) });
-  await panel.getByText("Edit environments, scopes, owner and description").click();
+  await panel.getByText("Edit environments, resources, scopes, owner and description").click();
   const edit = panel.getByRole("form", { name: `Edit agent ${name}` });
   await expect(edit.getByLabel("production")).toBeChecked();
   await edit.getByLabel("production").uncheck();
+  await expect(edit.getByLabel(/^Resources/)).toHaveValue("*");
+  await edit.getByLabel(/^Resources/).fill("pg/*");
   await edit.getByLabel("Owner").selectOption({ label: "Bob Approver (bob@e2e.example)" });
   await edit.getByLabel("Description").fill("Deploys to staging only");
   await edit.getByLabel(/Redeem grants/).check();
@@ -103,9 +106,13 @@ test("an admin edits an agent's environments, scopes, owner and description, and
   expect(refused.status).toBe(403);
   expect((await refused.json()).type).toMatch(/environment_not_allowed$/);
   expect((await ask("staging")).status).toBe(201);
+  const otherResource = await ask("staging", "redis/cache");
+  expect(otherResource.status).toBe(403);
+  expect((await otherResource.json()).type).toMatch(/resource_not_allowed$/);
 
   await page.reload();
   await expect(panel).toContainText("bob@e2e.example");
+  await expect(panel).toContainText("pg/*");
   await expect(panel).toContainText("Deploys to staging only");
   await expect(panel).toContainText("grants:redeem");
   await page.goto(`/audit?type=agent.updated&subject=${encodeURIComponent(`agent:${name}`)}`);

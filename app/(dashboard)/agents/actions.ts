@@ -13,13 +13,20 @@ export interface NewKeyResult extends ActionResult {
   agentName?: string;
 }
 
-function environmentsFrom(form: FormData): string[] {
-  const picked = form.getAll("environments").filter((v): v is string => typeof v === "string");
-  const extra = formString(form, "otherEnvironments")
+function commaList(form: FormData, field: string): string[] {
+  return formString(form, field)
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  return [...new Set([...picked, ...extra])];
+}
+
+function environmentsFrom(form: FormData): string[] {
+  const picked = form.getAll("environments").filter((v): v is string => typeof v === "string");
+  return [...new Set([...picked, ...commaList(form, "otherEnvironments")])];
+}
+
+function resourcesFrom(form: FormData): string[] {
+  return commaList(form, "resources");
 }
 
 // Server action: creates an agent and its first key; the key is returned once, never stored.
@@ -33,10 +40,7 @@ export async function createAgentAction(_prev: NewKeyResult, form: FormData): Pr
         description: formString(form, "description"),
         ownerId: formString(form, "ownerId") || null,
         environments: environmentsFrom(form),
-        resources: formString(form, "resources")
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
+        resources: resourcesFrom(form),
         scopes: form.getAll("scopes").filter((v): v is Scope => typeof v === "string"),
         keyLabel: formString(form, "keyLabel") || "default",
       },
@@ -60,6 +64,7 @@ export async function updateAgentAction(_prev: ActionResult, form: FormData): Pr
         description: formString(form, "description"),
         ownerId: formString(form, "ownerId") || null,
         environments: environmentsFrom(form),
+        resources: resourcesFrom(form),
         scopes: form.getAll("scopes").filter((v): v is Scope => typeof v === "string"),
       },
       { type: "user", id: admin.id },

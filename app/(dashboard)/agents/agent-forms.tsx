@@ -144,6 +144,7 @@ export interface EditableAgent {
   description: string;
   ownerId: string | null;
   environments: string[];
+  resources: string[];
   scopes: string[];
 }
 
@@ -198,6 +199,10 @@ export function EditAgentForm({
           Other environments (comma-separated, * allowed)
         </label>
         <input id={`${id}-other-envs`} name="otherEnvironments" defaultValue={other} className={`${inputClass} mt-1`} />
+        <label htmlFor={`${id}-resources`} className={`${labelClass} mt-2`}>
+          Resources (comma-separated, * allowed)
+        </label>
+        <input id={`${id}-resources`} name="resources" defaultValue={agent.resources.join(", ")} required className={`${inputClass} mt-1`} />
       </fieldset>
       <fieldset>
         <legend className={labelClass}>Scopes</legend>

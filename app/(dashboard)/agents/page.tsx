@@ -83,6 +83,10 @@ export default async function AgentsPage() {
                     <dd className="font-mono text-xs">{agent.environments.join(", ")}</dd>
                   </div>
                   <div>
+                    <dt className="text-xs text-zinc-500 dark:text-zinc-400">Resources</dt>
+                    <dd className="font-mono text-xs">{agent.resources.join(", ")}</dd>
+                  </div>
+                  <div>
                     <dt className="text-xs text-zinc-500 dark:text-zinc-400">Scopes</dt>
                     <dd className="font-mono text-xs">{agent.scopes.join(", ")}</dd>
                   </div>
@@ -96,11 +100,11 @@ export default async function AgentsPage() {
 
                 <details className="mt-3">
                   <summary className="cursor-pointer rounded text-sm font-medium text-zinc-700 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600 dark:text-zinc-300 dark:hover:text-zinc-100">
-                    Edit environments, scopes, owner and description
+                    Edit environments, resources, scopes, owner and description
                   </summary>
                   <div className="mt-3">
                     <EditAgentForm
-                      agent={{ id: agent.id, name: agent.name, description: agent.description, ownerId: agent.ownerId, environments: agent.environments, scopes: agent.scopes }}
+                      agent={{ id: agent.id, name: agent.name, description: agent.description, ownerId: agent.ownerId, environments: agent.environments, resources: agent.resources, scopes: agent.scopes }}
                       users={owners}
                       environments={environments}
                     />
