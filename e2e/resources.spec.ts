@@ -17,11 +17,19 @@ if ((process.env.CI === "true" || process.env.CI === "1") && !TEST_DATABASE_URL)
 
 const cli = (args: string[], stdin?: string) => runCli(args, cleanEnv({ COUNTERSIGN_DATA_DIR: e2eState().dataDir, LOG_LEVEL: "silent" }), stdin);
 
-/** Every response body the page receives from now on (pages, server-action answers, RSC payloads). */
-function recordResponses(page: Page): () => Promise<string> {
-  const bodies: Promise<string>[] = [];
-  page.on("response", (res) => bodies.push(res.text().catch(() => "")));
-  return async () => (await Promise.all(bodies)).join("\n");
+/**
+ * Every response body the page receives from now on (pages, server-action answers, RSC payloads).
+ * Each response is fetched through the route and kept before the page gets it: a body read back
+ * from the browser afterwards can already be gone, and the checks below would pass on nothing.
+ */
+async function recordResponses(page: Page): Promise<() => string> {
+  const bodies: string[] = [];
+  await page.route("**/*", async (route) => {
+    const response = await route.fetch();
+    bodies.push(await response.text());
+    await route.fulfill({ response });
+  });
+  return () => bodies.join("\n");
 }
 
 async function registerThroughPage(page: Page, input: { name: string; environment: string; url: string; description?: string }) {
@@ -38,7 +46,7 @@ test("an admin registers, rotates and removes a resource; its connection URL nev
   const name = unique("pg/orders");
   const secret = `e2e-${randomBytes(6).toString("hex")}`;
   const host = `db-${randomBytes(3).toString("hex")}.internal`;
-  const responses = recordResponses(page);
+  const responses = await recordResponses(page);
   await signInAt(page, ADMIN, "/resources");
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Resources" })).toHaveAttribute("aria-current", "page");
 
@@ -66,9 +74,7 @@ test("an admin registers, rotates and removes a resource; its connection URL nev
   await row.getByRole("button", { name: `Replace connection URL of ${name}` }).click();
   await expect(row.getByRole("status")).toHaveText(`Connection URL of ${name} replaced.`);
 
-  // Read the server actions' answers before reloading: a body not yet read when the page
-  // navigates away is lost, and the check below would pass on nothing.
-  const received = await responses();
+  const received = responses();
   expect(received).toContain("will not be shown again");
   await page.reload();
   for (const text of [await page.content(), received]) {
