@@ -321,3 +321,33 @@ describe("targets", () => {
     expect(assessSql(sql).targets).toEqual(targets);
   });
 });
+
+describe("adversarial input is classified, not crashed on", () => {
+  it("finds `x IS NULL OR x IS NOT NULL` among thousands of null tests on other columns", () => {
+    const others = Array.from({ length: 4000 }, (_, i) => `a${i} IS NULL OR b${i} IS NOT NULL`).join(" OR ");
+    expect(assessSql(`DELETE FROM t WHERE ${others}`).level).toBe("medium");
+    const covering = assessSql(`DELETE FROM t WHERE ${others} OR a17 IS NOT NULL`);
+    expect(ids(covering)).toEqual(["sql.delete_without_where"]);
+  });
+
+  it("matches an expression against a long IN list of copies of itself", () => {
+    const items = Array.from({ length: 3000 }, (_, i) => `(a + ${i})`).join(", ");
+    expect(assessSql(`DELETE FROM t WHERE (a + b) IN (${items})`).level).toBe("medium");
+    expect(assessSql(`DELETE FROM t WHERE (a + b) IN (${items}, (a + b))`).level).toBe("critical");
+  });
+
+  it("reports a parse tree too deep to walk as opaque, keeping what it found before", () => {
+    const deep = `SELECT * FROM ${"(SELECT * FROM ".repeat(1000)}t${") s".repeat(1000)}`;
+    const risk = assessSql(`TRUNCATE orders; ${deep}`);
+    expect(ids(risk)).toEqual(["sql.opaque_code", "sql.truncate"]);
+    expect(risk.findings.find((f) => f.id === "sql.opaque_code")?.message).toMatch(/nested too deeply/);
+    const boolean = assessSql(`DELETE FROM t WHERE ${"a = 1 AND (b = 1 OR (".repeat(900)}c = 1${"))".repeat(900)}`);
+    expect(boolean.level).toBe("high");
+  });
+
+  it("lists every target of a statement naming tens of thousands of tables", () => {
+    const names = Array.from({ length: 150_000 }, (_, i) => `t${i}`);
+    const risk = assessSql(`LOCK TABLE ${names.join(", ")}`);
+    expect(risk.targets).toHaveLength(150_000);
+  });
+});

@@ -137,10 +137,22 @@ function classifyStatements(sql: string, stmts: RawStatement[], out: Collector, 
       return new TextDecoder().decode(bytes.subarray(start, end));
     };
     const ctx: Ctx = { out, prefix, depth, statementText, cteNames: new Set(), reads: [] };
-    visit(raw.stmt, ctx);
+    try {
+      visit(raw.stmt, ctx);
+    } catch (error) {
+      // A parse tree nested deeper than the walk can follow: what was found so far stands, and
+      // the rest is opaque.
+      if (!(error instanceof TreeTooDeepError || error instanceof RangeError)) throw error;
+      add(ctx, "sql.opaque_code", "high", "A statement is nested too deeply for Countersign to inspect all of it");
+    }
     finishStatement(ctx);
   }
 }
+
+/** Deeper than any SQL a person writes, and well inside the JavaScript stack. */
+const MAX_TREE_DEPTH = 1500;
+
+class TreeTooDeepError extends Error {}
 
 function finishStatement(ctx: Ctx): void {
   for (const parts of ctx.reads) {
@@ -168,13 +180,24 @@ function classifyNestedSql(text: string, ctx: Ctx, prefix: string, reportParseEr
 // ---------------------------------------------------------------------------------------------
 // The walk
 
+let treeDepth = 0;
+
 function visit(value: unknown, ctx: Ctx): void {
   if (Array.isArray(value)) {
     for (const item of value) visit(item, ctx);
     return;
   }
   if (value === null || typeof value !== "object") return;
-  const node = value as Node;
+  if (treeDepth >= MAX_TREE_DEPTH) throw new TreeTooDeepError();
+  treeDepth++;
+  try {
+    visitNode(value as Node, ctx);
+  } finally {
+    treeDepth--;
+  }
+}
+
+function visitNode(node: Node, ctx: Ctx): void {
   for (const key in node) {
     const child = node[key];
     if (child === null || typeof child !== "object") continue;
@@ -201,7 +224,7 @@ function add(ctx: Ctx, id: string, level: RiskLevel, message: string, targets?: 
   const finding: Finding = { id, level, message: ctx.prefix + message };
   if (targets && targets.length > 0) {
     finding.targets = [...new Set(targets)];
-    ctx.out.targets.push(...targets);
+    for (const target of targets) ctx.out.targets.push(target);
   }
   ctx.out.findings.push(finding);
 }
@@ -1030,10 +1053,19 @@ function selfSubqueryCoversAll(sublink: Node, self: SelfTable): boolean {
   return outer !== null && outer === inner;
 }
 
-/** `x IS NULL OR x IS NOT NULL` */
+/** `x IS NULL OR x IS NOT NULL`: one pass, grouping the null tests by their argument. */
 function coversNull(args: unknown[]): boolean {
-  const tests = args.map((a) => asNode(asNode(a)?.NullTest)).filter((t): t is Node => t !== undefined);
-  return tests.some((t) => t.nulltesttype === "IS_NULL" && tests.some((u) => u.nulltesttype === "IS_NOT_NULL" && sameExpr(t.arg, u.arg)));
+  const seen = new Map<string, string>();
+  for (const arg of args) {
+    const test = asNode(asNode(arg)?.NullTest);
+    if (!test || test.arg === undefined) continue;
+    const key = exprKey(test.arg);
+    const kind = String(test.nulltesttype);
+    const other = seen.get(key);
+    if (other !== undefined && other !== kind) return true;
+    seen.set(key, kind);
+  }
+  return false;
 }
 
 function constOf(node: Node): Const | null {
@@ -1106,8 +1138,24 @@ function compareConsts(op: string, a: Const, b: Const): boolean | null {
 
 function sameExpr(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined) return false;
-  return JSON.stringify(a, dropLocations) === JSON.stringify(b, dropLocations);
+  return exprKey(a) === exprKey(b);
 }
+
+/**
+ * An expression serialised without source locations, computed once per node: comparing one
+ * expression with many (IN lists, OR chains) must not re-serialise it each time.
+ */
+function exprKey(expr: unknown): string {
+  if (expr === null || typeof expr !== "object") return JSON.stringify(expr) ?? "undefined";
+  let key = EXPR_KEYS.get(expr);
+  if (key === undefined) {
+    key = JSON.stringify(expr, dropLocations);
+    EXPR_KEYS.set(expr, key);
+  }
+  return key;
+}
+
+const EXPR_KEYS = new WeakMap<object, string>();
 
 function dropLocations(key: string, value: unknown): unknown {
   return key === "location" ? undefined : value;
