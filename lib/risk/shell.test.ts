@@ -267,3 +267,16 @@ describe("messages", () => {
     expect(assessShell(command).findings.map((f) => f.message)).toContain(message);
   });
 });
+
+describe("adversarial command lines are classified, not crashed on", () => {
+  it("looks past a hundred thousand leading assignments", () => {
+    expect(assessShell(`${"A=1 ".repeat(100_000)}rm -rf /`).level).toBe("critical");
+  });
+
+  it("stops following wrappers around wrappers, failing closed", () => {
+    const risk = assessShell(`${"xargs ".repeat(50_000)}ls`);
+    expect(ids(risk)).toEqual(["shell.unclassified"]);
+    expect(risk.level).toBe("high");
+    expect(assessShell(`${"sudo ".repeat(10)}rm -rf /`).level).toBe("critical");
+  });
+});
