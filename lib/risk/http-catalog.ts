@@ -131,7 +131,15 @@ interface RailwayScan {
 
 type BoundField = GraphqlField & { variables: Record<string, unknown> };
 
+/** One scan per request: every Railway entry asks, and a document can be large. */
+const RAILWAY_SCANS = new WeakMap<HttpRequestView, RailwayScan | null>();
+
 function scanRailway(request: HttpRequestView): RailwayScan | null {
+  if (!RAILWAY_SCANS.has(request)) RAILWAY_SCANS.set(request, scanRailwayDocuments(request));
+  return RAILWAY_SCANS.get(request)!;
+}
+
+function scanRailwayDocuments(request: HttpRequestView): RailwayScan | null {
   if (!RAILWAY_HOST.test(request.host) || !request.path.startsWith("/graphql")) return null;
   const documents = graphqlDocuments(request);
   const result: RailwayScan = { ok: true, unreadable: false, unparsed: [], hasMutation: false, fields: [], mutationFields: [], rootMutationFields: [] };
