@@ -48,26 +48,49 @@ const EC2_HOST = awsHost("ec2");
 const BACKUP_HOST = awsHost("backup");
 const S3_HOST = /^(?:(.+)\.)?s3(?:[.-](?:external-1|fips|dualstack|accelerate|[a-z]{2}-[a-z]+-\d))*(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/;
 
-/** A query-API parameter from the URL, a form body or a JSON body (AWS accepts all three). */
-function param(request: HttpRequestView, name: string): string | undefined {
+/**
+ * Every value of a query-API parameter, from the URL, a form body and a JSON body (AWS accepts
+ * all three). A name may repeat: which copy the service honours is not ours to guess, so callers
+ * consider them all.
+ */
+function params(request: HttpRequestView, name: string): string[] {
   const lower = name.toLowerCase();
+  const values: string[] = [];
   for (const source of [request.query, request.form]) {
     if (!source) continue;
-    for (const [key, value] of source) if (key.toLowerCase() === lower) return value;
+    for (const [key, value] of source) if (key.toLowerCase() === lower) values.push(value);
   }
   if (request.json && typeof request.json === "object" && !Array.isArray(request.json)) {
     for (const [key, value] of Object.entries(request.json as Record<string, unknown>)) {
-      if (key.toLowerCase() === lower && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) return String(value);
+      if (key.toLowerCase() === lower && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) values.push(String(value));
     }
   }
-  return undefined;
+  return values;
 }
 
+/** The first value of a parameter, for naming things in messages. */
+function param(request: HttpRequestView, name: string): string | undefined {
+  return params(request, name)[0];
+}
+
+/** True when some value of the parameter is the boolean `value` (`true`/`false`, any case). */
+function someBoolean(request: HttpRequestView, name: string, value: boolean): boolean {
+  return params(request, name).some((v) => v.trim().toLowerCase() === String(value));
+}
+
+/** True when some value of the parameter is the number zero however written (`0`, `00`, `+0`, `0.0`). */
+function someZero(request: HttpRequestView, name: string): boolean {
+  return params(request, name).some((v) => v.trim() !== "" && Number(v.trim()) === 0);
+}
+
+/** The catalogued action among every `Action` value of the request (URL and body), if any. */
 function awsAction(request: HttpRequestView, host: RegExp, actions: string[]): string | null {
   if (!host.test(request.host)) return null;
-  const action = param(request, "Action");
-  if (!action) return null;
-  return actions.find((a) => a.toLowerCase() === action.toLowerCase()) ?? null;
+  for (const value of params(request, "Action")) {
+    const action = actions.find((a) => a.toLowerCase() === value.trim().toLowerCase());
+    if (action) return action;
+  }
+  return null;
 }
 
 function pathMatch(request: HttpRequestView, method: string | string[], host: RegExp | null, path: RegExp): RegExpExecArray | null {
@@ -218,7 +241,7 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
       const action = awsAction(request, RDS_HOST, ["DeleteDBInstance", "DeleteDBCluster", "DeleteGlobalCluster"]);
       if (!action) return null;
       const id = param(request, "DBInstanceIdentifier") ?? param(request, "DBClusterIdentifier") ?? param(request, "GlobalClusterIdentifier");
-      const noFinalSnapshot = param(request, "SkipFinalSnapshot")?.toLowerCase() === "true" ? ", skipping the final snapshot" : "";
+      const noFinalSnapshot = someBoolean(request, "SkipFinalSnapshot", true) ? ", skipping the final snapshot" : "";
       return `Deletes an RDS database (${action})${named("named", id)}${noFinalSnapshot}`;
     },
   },
@@ -233,7 +256,9 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
     match(request) {
       const action = awsAction(request, RDS_HOST, ["DeleteDBInstance", "DeleteDBCluster"]);
       if (!action) return null;
-      if (param(request, "DeleteAutomatedBackups")?.toLowerCase() === "false") return null;
+      // Kept only when every copy of the parameter says false.
+      const keep = params(request, "DeleteAutomatedBackups");
+      if (keep.length > 0 && keep.every((v) => v.trim().toLowerCase() === "false")) return null;
       return `${action} also deletes the database's automated backups, because DeleteAutomatedBackups is not set to false`;
     },
   },
@@ -272,7 +297,7 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
     reference: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html",
     match(request) {
       const action = awsAction(request, RDS_HOST, ["ModifyDBInstance", "ModifyDBCluster"]);
-      if (!action || param(request, "BackupRetentionPeriod") !== "0") return null;
+      if (!action || !someZero(request, "BackupRetentionPeriod")) return null;
       return `Turns off automated backups and point-in-time recovery (${action} with BackupRetentionPeriod=0)`;
     },
   },

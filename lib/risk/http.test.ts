@@ -200,3 +200,32 @@ describe("the catalog itself", () => {
     }
   });
 });
+
+describe("AWS form bodies are read as a server reads them", () => {
+  const rds = "https://rds.us-east-1.amazonaws.com/";
+  table([
+    ["a leading &", { method: "POST", url: rds, body: "&Action=DeleteDBSnapshot&DBSnapshotIdentifier=s" }, "critical", ["backup.delete_snapshot"]],
+    ["an unencoded space in a value", { method: "POST", url: rds, body: "Action=DeleteDBSnapshot&DBSnapshotIdentifier=my snap" }, "critical", ["backup.delete_snapshot"]],
+    ["a line break between pairs", { method: "POST", url: rds, body: "Action=DeleteDBSnapshot\n&DBSnapshotIdentifier=s" }, "critical", ["backup.delete_snapshot"]],
+    ["CRLF line breaks and padding", { method: "POST", url: rds, body: "  Action = DeleteDBSnapshot\r\nDBSnapshotIdentifier=s\r\n" }, "critical", ["backup.delete_snapshot"]],
+    ["a read Action in the URL, a deletion in the body", { method: "POST", url: `${rds}?Action=DescribeDBInstances`, body: "Action=DeleteDBSnapshot&DBSnapshotIdentifier=s" }, "critical", ["backup.delete_snapshot"]],
+    ["a repeated Action in the body", { method: "POST", url: rds, body: "Action=DescribeDBInstances&Action=DeleteDBSnapshot" }, "critical", ["backup.delete_snapshot"]],
+    ["retention 00", { method: "POST", url: rds, body: "Action=ModifyDBInstance&BackupRetentionPeriod=00" }, "critical", ["backup.disable_backups"]],
+    ["retention +0", { method: "POST", url: rds, body: "Action=ModifyDBInstance&BackupRetentionPeriod=%2B0" }, "critical", ["backup.disable_backups"]],
+    ["retention 0.0 in the URL", { method: "GET", url: `${rds}?Action=ModifyDBCluster&BackupRetentionPeriod=0.0` }, "critical", ["backup.disable_backups"]],
+    ["retention 0 as a JSON number", { method: "POST", url: rds, body: { Action: "ModifyDBInstance", BackupRetentionPeriod: 0 } }, "critical", ["backup.disable_backups"]],
+    ["a second retention value of 0", { method: "POST", url: `${rds}?BackupRetentionPeriod=7`, body: "Action=ModifyDBInstance&BackupRetentionPeriod=0" }, "critical", ["backup.disable_backups"]],
+    ["retention 10 is not a backup change", { method: "POST", url: rds, body: "Action=ModifyDBInstance&BackupRetentionPeriod=10" }, "high", ["http.unclassified_write"]],
+    [
+      "DeleteAutomatedBackups=false in the URL but true in the body",
+      { method: "POST", url: `${rds}?DeleteAutomatedBackups=false`, body: "Action=DeleteDBInstance&DeleteAutomatedBackups=true" },
+      "critical",
+      ["backup.delete_backup", "http.delete_database"],
+    ],
+  ]);
+
+  it("names the snapshot from a tolerant body", () => {
+    const [finding] = assessHttp({ method: "POST", url: rds, body: "&Action=DeleteDBSnapshot&DBSnapshotIdentifier=my snap" }).findings;
+    expect(finding?.message).toBe("Deletes an RDS snapshot (DeleteDBSnapshot) named `my snap`");
+  });
+});
