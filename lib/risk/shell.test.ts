@@ -110,7 +110,7 @@ describe("psql runs SQL through the SQL classifier", () => {
     ['psql -c "DROP TABLE users"', "critical", ["sql.drop_table"]],
     ["psql prod -c 'TRUNCATE orders'", "critical", ["sql.truncate"]],
     ["psql --command='DELETE FROM t'", "critical", ["sql.delete_without_where"]],
-    ["psql -X -v ON_ERROR_STOP=1 -c 'SELECT 1' -c 'UPDATE t SET a = 1'", "high", ["sql.update_without_where"]],
+    ["psql -X -v ON_ERROR_STOP=1 -c 'SELECT 1' -c 'UPDATE t SET a = 1'", "critical", ["sql.update_without_where"]],
     ['echo "DELETE FROM t" | psql', "critical", ["sql.delete_without_where"]],
     ["printf '%s\\n' 'DROP TABLE x' | psql", "critical", ["sql.drop_table"]],
     ["psql <<EOF\nDROP TABLE x;\nEOF", "critical", ["sql.drop_table"]],

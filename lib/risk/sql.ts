@@ -299,12 +299,10 @@ const COMMAND_TAGS: Record<string, string> = {
   CreateSubscriptionStmt: "CREATE SUBSCRIPTION",
   CreateTableSpaceStmt: "CREATE TABLESPACE",
   CreateTransformStmt: "CREATE TRANSFORM",
-  CreateTrigStmt: "CREATE TRIGGER",
   CreateUserMappingStmt: "CREATE USER MAPPING",
   CreatedbStmt: "CREATE DATABASE",
   DefineStmt: "CREATE (aggregate, operator, type or collation)",
   ImportForeignSchemaStmt: "IMPORT FOREIGN SCHEMA",
-  ReplicaIdentityStmt: "REPLICA IDENTITY",
   SecLabelStmt: "SECURITY LABEL",
 };
 
@@ -355,7 +353,7 @@ const HANDLERS: Record<string, Handler> = {
     const where = node.whereClause;
     const why = wholeTableWhy(node, where);
     if (why !== null) {
-      add(ctx, "sql.update_without_where", "high", `Updates every row of ${quoteName(name)}${why}`, [name]);
+      add(ctx, "sql.update_without_where", "critical", `Updates every row of ${quoteName(name)}${why}`, [name]);
     } else {
       add(ctx, "sql.write", "medium", `Updates the rows of ${quoteName(name)} that match a WHERE clause`, [name]);
     }
@@ -378,7 +376,7 @@ const HANDLERS: Record<string, Handler> = {
       if (clause.commandType === "CMD_DELETE") {
         add(ctx, "sql.delete_without_where", "critical", `Deletes every row of ${quoteName(name)} (MERGE … ON a condition that is always true)`, [name]);
       } else if (clause.commandType === "CMD_UPDATE") {
-        add(ctx, "sql.update_without_where", "high", `Updates every row of ${quoteName(name)} (MERGE … ON a condition that is always true)`, [name]);
+        add(ctx, "sql.update_without_where", "critical", `Updates every row of ${quoteName(name)} (MERGE … ON a condition that is always true)`, [name]);
       }
     }
   },
@@ -412,12 +410,23 @@ const HANDLERS: Record<string, Handler> = {
       } else if (OWNED_BY_TABLE.has(removeType) && parts.length >= 2) {
         const table = qualify(parts.slice(0, -1));
         const tail = cascade ? ", and with CASCADE every object that depends on it" : "";
-        add(ctx, "sql.drop_object", cascade ? "high" : "medium", `Drops ${kind} ${quoteName(parts.at(-1)!)} on ${quoteName(table)}${tail}`, [table]);
+        add(ctx, dropFindingId(removeType), "high", `Drops ${kind} ${quoteName(parts.at(-1)!)} on ${quoteName(table)}${DROP_EFFECTS[removeType] ?? ""}${tail}`, [table]);
+      } else if (removeType === "OBJECT_CAST" || removeType === "OBJECT_TRANSFORM") {
+        const [source, target] = asArray(asNode(asNode(object)?.List)?.items).map((t) => typeNameText(t));
+        const what = removeType === "OBJECT_CAST" ? `the cast from ${quoteName(source ?? "?")} to ${quoteName(target ?? "?")}` : `the transform for type ${quoteName(source ?? "?")}`;
+        add(ctx, dropFindingId(removeType), "high", `Drops ${what}, so expressions relying on it stop working`);
       } else {
         const schemaObject = SCHEMA_OBJECTS.has(removeType);
         const name = schemaObject ? qualify(parts) : parts.join(".");
-        const tail = cascade ? ", and with CASCADE every object that depends on it (which can include tables and columns)" : "";
-        add(ctx, "sql.drop_object", cascade ? "high" : "medium", `Drops ${kind} ${quoteName(name)}${tail}`, schemaObject ? [name] : undefined);
+        // Dropping a type, domain or extension with CASCADE drops the columns that use it, with their data.
+        const dropsColumns = cascade && DROPS_COLUMNS_ON_CASCADE.has(removeType);
+        const tail = dropsColumns
+          ? ", and with CASCADE every column of that type, with its data, and every other object that depends on it"
+          : cascade
+            ? ", and with CASCADE every object that depends on it"
+            : "";
+        const effect = dropsColumns ? "" : (DROP_EFFECTS[removeType] ?? "");
+        add(ctx, dropFindingId(removeType), dropsColumns ? "critical" : "high", `Drops ${kind} ${quoteName(name)}${effect}${tail}`, schemaObject ? [name] : undefined);
       }
     }
     return SKIP_CHILDREN;
@@ -441,12 +450,12 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   DropTableSpaceStmt(node, ctx) {
-    add(ctx, "sql.drop_object", "medium", `Drops tablespace ${quoteName(String(node.tablespacename ?? "?"))}`);
+    add(ctx, "sql.drop_tablespace", "high", `Drops tablespace ${quoteName(String(node.tablespacename ?? "?"))} (only possible once it is empty)`);
     return SKIP_CHILDREN;
   },
 
   DropUserMappingStmt(node, ctx) {
-    add(ctx, "sql.drop_object", "medium", `Drops the user mapping for ${quoteName(roleName(node.user))} on server ${quoteName(String(node.servername ?? "?"))}`);
+    add(ctx, "sql.drop_user_mapping", "high", `Drops the user mapping for ${quoteName(roleName(node.user))} on server ${quoteName(String(node.servername ?? "?"))}, cutting its access to the foreign server`);
     return SKIP_CHILDREN;
   },
 
@@ -463,33 +472,86 @@ const HANDLERS: Record<string, Handler> = {
   AlterTableStmt(node, ctx) {
     const name = relationName(node.relation);
     const kind = objectKind(typeof node.objtype === "string" ? node.objtype : "OBJECT_TABLE");
+    const table = quoteName(name);
     const other: string[] = [];
     for (const item of asArray(node.cmds)) {
       const cmd = asNode(asNode(item)?.AlterTableCmd);
       if (!cmd) continue;
       const subtype = String(cmd.subtype ?? "");
       const column = typeof cmd.name === "string" ? cmd.name : undefined;
+      const col = quoteName(column ?? stringAt(cmd, ["def", "ColumnDef", "colname"]) ?? "?");
       const cascade = cmd.behavior === "DROP_CASCADE" ? ", and with CASCADE every object that depends on it" : "";
-      if (subtype === "AT_DropColumn") {
-        add(ctx, "sql.drop_column", "high", `Drops column ${quoteName(column ?? "?")} of ${quoteName(name)}, deleting its data${cascade}`, [name]);
-      } else if (subtype === "AT_AlterColumnType") {
-        add(
-          ctx,
-          "sql.alter_column_type",
-          "high",
-          `Changes the type of column ${quoteName(column ?? "?")} of ${quoteName(name)}, rewriting the table under an exclusive lock and converting every value`,
-          [name],
-        );
-      } else if (subtype === "AT_ChangeOwner") {
-        add(ctx, "sql.grant", "high", `Makes ${quoteName(roleName(cmd.newowner))} the owner of ${kind} ${quoteName(name)}, giving it every privilege on it`, [name]);
-      } else if (subtype === "AT_DropConstraint") {
-        add(ctx, "sql.drop_constraint", "medium", `Drops constraint ${quoteName(column ?? "?")} of ${quoteName(name)}${cascade}`, [name]);
-      } else {
-        const colname = column ?? stringAt(cmd, ["def", "ColumnDef", "colname"]);
-        other.push(`${alterWords(subtype)}${colname ? ` ${quoteName(colname)}` : ""}`);
+      const constraint = asNode(asNode(cmd.def)?.Constraint);
+      switch (subtype) {
+        case "AT_DropColumn":
+          add(ctx, "sql.drop_column", "high", `Drops column ${col} of ${table}, deleting its data${cascade}`, [name]);
+          break;
+        case "AT_AlterColumnType":
+          add(ctx, "sql.table_rewrite", "high", `Changes the type of column ${col} of ${table}, rewriting the table under an exclusive lock and converting every value`, [name]);
+          break;
+        case "AT_SetTableSpace":
+          add(ctx, "sql.table_rewrite", "high", `Moves ${table} to tablespace ${col}, copying the whole table under an exclusive lock`, [name]);
+          break;
+        case "AT_SetAccessMethod":
+          add(ctx, "sql.table_rewrite", "high", `Changes the access method of ${table}, rewriting the table under an exclusive lock`, [name]);
+          break;
+        case "AT_SetLogged":
+          add(ctx, "sql.table_rewrite", "high", `Makes ${table} logged again, writing the whole table to the WAL under an exclusive lock`, [name]);
+          break;
+        case "AT_SetUnLogged":
+          add(
+            ctx,
+            "backup.unlogged_table",
+            "critical",
+            `Makes ${table} unlogged: its changes leave the WAL, so point-in-time recovery and replicas no longer have it, and a crash empties it`,
+            [name],
+          );
+          break;
+        case "AT_AddColumn": {
+          const rewrite = addColumnRewrite(asNode(asNode(cmd.def)?.ColumnDef));
+          if (rewrite) add(ctx, "sql.table_rewrite", "high", `Adds column ${col} to ${table} ${rewrite}, rewriting the table under an exclusive lock`, [name]);
+          else other.push(`adds column ${col}`);
+          break;
+        }
+        case "AT_SetNotNull":
+          add(ctx, "sql.long_lock", "high", `Makes column ${col} of ${table} NOT NULL, scanning the whole table while holding an exclusive lock that blocks reads and writes`, [name]);
+          break;
+        case "AT_AddConstraint": {
+          const lock = constraintLock(constraint);
+          const referenced = constraint?.contype === "CONSTR_FOREIGN" ? [relationName(constraint.pktable)] : [];
+          if (lock) add(ctx, "sql.long_lock", "high", `Adds ${constraintWords(constraint)} to ${table}, ${lock}`, [name, ...referenced]);
+          else other.push(`adds ${constraintWords(constraint)} without validating existing rows (NOT VALID)`);
+          break;
+        }
+        case "AT_DropConstraint":
+          add(ctx, "sql.drop_constraint", "high", `Drops constraint ${col} of ${table}, so the rule it enforced (a key, a reference, a check) no longer holds${cascade}`, [name]);
+          break;
+        case "AT_ChangeOwner":
+          add(ctx, "sql.grant", "high", `Makes ${quoteName(roleName(cmd.newowner))} the owner of ${kind} ${table}, giving it every privilege on it`, [name]);
+          break;
+        case "AT_DisableTrig":
+        case "AT_DisableTrigAll":
+        case "AT_DisableTrigUser": {
+          const which = subtype === "AT_DisableTrigAll" ? "every trigger, including the ones that enforce foreign keys," : subtype === "AT_DisableTrigUser" ? "every user trigger" : `trigger ${col}`;
+          add(ctx, "sql.disable_trigger", "high", `Disables ${which} on ${table}, so what they do on each write (auditing, checks, derived data) silently stops`, [name]);
+          break;
+        }
+        case "AT_DisableRowSecurity":
+        case "AT_NoForceRowSecurity": {
+          const who = subtype === "AT_DisableRowSecurity" ? "every role with access sees and changes every row" : "the table's owner is no longer bound by its policies";
+          add(ctx, "sql.disable_row_security", "high", `Turns off row-level security on ${table}: ${who}`, [name]);
+          break;
+        }
+        default:
+          other.push(alterPhrase(subtype, col, constraint));
       }
     }
-    if (other.length > 0) add(ctx, "sql.alter_table", "medium", `Alters ${kind} ${quoteName(name)}: ${other.join("; ")}`, [name]);
+    if (other.length > 0) add(ctx, "sql.alter_table", "medium", `Alters ${kind} ${table}: ${other.join("; ")}`, [name]);
+    // Children are still walked: a default or check expression can call a dangerous function.
+  },
+
+  ReplicaIdentityStmt() {
+    return SKIP_CHILDREN; // only inside ALTER TABLE, which describes it
   },
 
   IndexStmt(node, ctx) {
@@ -513,10 +575,12 @@ const HANDLERS: Record<string, Handler> = {
     const relation = asNode(node.relation);
     const target = relation ? qualify(rangeVarParts(relation)) : String(node.name ?? "the database");
     const kind = String(node.kind ?? "").replace(/^REINDEX_OBJECT_/, "").toLowerCase() || "object";
+    const targets = relation ? [target] : kind === "schema" ? [`${target}.*`] : undefined;
+    const what = kind === "index" ? `index ${quoteName(target)}` : `the indexes of ${kind} ${quoteName(target)}`;
     if (concurrent) {
-      add(ctx, "sql.maintenance", "medium", `Rebuilds the indexes of ${kind} ${quoteName(target)} concurrently`);
+      add(ctx, "sql.maintenance", "medium", `Rebuilds ${what} concurrently`, targets);
     } else {
-      add(ctx, "sql.create_index_blocking", "medium", `Rebuilds the indexes of ${kind} ${quoteName(target)} without CONCURRENTLY, blocking writes while it runs`);
+      add(ctx, "sql.create_index_blocking", "high", `Rebuilds ${what} without CONCURRENTLY, blocking writes, and reads that use the indexes, while it runs`, targets);
     }
     return SKIP_CHILDREN;
   },
@@ -589,7 +653,11 @@ const HANDLERS: Record<string, Handler> = {
       renameType === "OBJECT_COLUMN" || renameType === "OBJECT_TABCONSTRAINT"
         ? `${objectKind(renameType)} ${quoteName(String(node.subname ?? "?"))} of ${quoteName(name)}`
         : `${objectKind(renameType)} ${quoteName(name)}`;
-    add(ctx, "sql.schema_change", "medium", `Renames ${what} to ${newname}`, relation ? [name] : undefined);
+    if (RENAMES_BREAK_QUERIES.has(renameType)) {
+      add(ctx, "sql.rename", "high", `Renames ${what} to ${newname}, breaking every query and application that uses the old name`, relation ? [name] : undefined);
+    } else {
+      add(ctx, "sql.schema_change", "medium", `Renames ${what} to ${newname}`, relation ? [name] : undefined);
+    }
     return SKIP_CHILDREN;
   },
 
@@ -618,6 +686,10 @@ const HANDLERS: Record<string, Handler> = {
         add(ctx, "backup.disable_archiving", "critical", "Sets wal_level to minimal, which disables WAL archiving and point-in-time recovery");
       }
     }
+    const value = settingValue(setstmt)?.toLowerCase() ?? "";
+    if (DURABILITY_SETTINGS.has(name) && setstmt.kind === "VAR_SET_VALUE" && parseBool(value) === false) {
+      add(ctx, "sql.disable_durability", "critical", `Turns off ${quoteName(name)} for the whole server: after a crash the database can be corrupted beyond repair`);
+    }
     checkSetting(setstmt, ctx, " for the whole server");
     return SKIP_CHILDREN;
   },
@@ -641,7 +713,7 @@ const HANDLERS: Record<string, Handler> = {
     const subject = name ? quoteName(name) : "the result of a query";
     const file = typeof node.filename === "string" ? node.filename : null;
     if (node.is_program === true) {
-      add(ctx, "sql.copy_program", "high", `Runs the shell command ${quoteName(file ?? "?")} on the database server (COPY … PROGRAM)`, name ? [name] : undefined);
+      add(ctx, "sql.copy_program", "critical", `Runs the shell command ${quoteName(file ?? "?")} on the database server as its operating-system user (COPY … PROGRAM), which can reach every file of the database`, name ? [name] : undefined);
     } else if (file !== null) {
       const message = node.is_from === true ? `Loads server file ${quoteName(file)} into ${subject}` : `Writes ${subject} to server file ${quoteName(file)}`;
       add(ctx, "sql.server_file_access", "high", message, name ? [name] : undefined);
@@ -726,10 +798,25 @@ const HANDLERS: Record<string, Handler> = {
     return SKIP_CHILDREN;
   },
 
+  CreateTrigStmt(node, ctx) {
+    const table = relationName(node.relation);
+    const fn = qualify(nameParts(node.funcname));
+    const kind = node.isconstraint === true ? "constraint trigger" : "trigger";
+    add(
+      ctx,
+      "sql.create_trigger",
+      "high",
+      `${node.replace === true ? "Creates or replaces" : "Creates"} ${kind} ${quoteName(String(node.trigname ?? "?"))} on ${quoteName(table)}, running ${quoteName(fn)} on the table's writes from now on`,
+      [table],
+    );
+    return SKIP_CHILDREN;
+  },
+
   RuleStmt(node, ctx) {
     const table = relationName(node.relation);
     const rule = quoteName(String(node.rulename ?? "?"));
-    add(ctx, "sql.schema_change", "medium", `Creates rule ${rule} on ${quoteName(table)}`, [table]);
+    const instead = node.instead === true ? ", replacing what those statements do" : "";
+    add(ctx, "sql.create_rule", "high", `Creates rule ${rule} on ${quoteName(table)}, rewriting statements on the table from now on${instead}`, [table]);
     visitNested(node.actions, ctx, `In rule ${rule}: `);
     return SKIP_CHILDREN;
   },
@@ -777,15 +864,15 @@ const HANDLERS: Record<string, Handler> = {
       .filter((r): r is Node => r !== undefined)
       .map((r) => qualify(rangeVarParts(r)));
     const what = names.length > 0 ? names.map(quoteName).join(", ") : "every table";
-    const how = full ? " with FULL, rewriting each table under an exclusive lock" : "";
-    add(ctx, "sql.maintenance", "medium", `Vacuums ${what}${how}`, names);
+    if (full) add(ctx, "sql.table_rewrite", "high", `Vacuums ${what} with FULL, rewriting each table under an exclusive lock that blocks reads and writes`, names);
+    else add(ctx, "sql.maintenance", "medium", `Vacuums ${what}`, names);
     return SKIP_CHILDREN;
   },
 
   ClusterStmt(node, ctx) {
     const relation = asNode(node.relation);
     const name = relation ? qualify(rangeVarParts(relation)) : null;
-    add(ctx, "sql.maintenance", "medium", `Rewrites ${name ? quoteName(name) : "every clustered table"} with CLUSTER under an exclusive lock`, name ? [name] : undefined);
+    add(ctx, "sql.table_rewrite", "high", `Rewrites ${name ? quoteName(name) : "every clustered table"} with CLUSTER under an exclusive lock that blocks reads and writes`, name ? [name] : undefined);
     return SKIP_CHILDREN;
   },
 
@@ -795,7 +882,12 @@ const HANDLERS: Record<string, Handler> = {
       .filter((r): r is Node => r !== undefined)
       .map((r) => qualify(rangeVarParts(r)));
     const mode = LOCK_MODES[typeof node.mode === "number" ? node.mode : 8] ?? "ACCESS EXCLUSIVE";
-    add(ctx, "sql.maintenance", "medium", `Locks ${names.map(quoteName).join(", ")} in ${mode} mode until the transaction ends`, names);
+    if (mode === "ACCESS EXCLUSIVE" || mode === "EXCLUSIVE") {
+      const blocks = mode === "EXCLUSIVE" ? "every write" : "every read and write";
+      add(ctx, "sql.long_lock", "high", `Locks ${names.map(quoteName).join(", ")} in ${mode} mode, blocking ${blocks} until the transaction ends`, names);
+    } else {
+      add(ctx, "sql.maintenance", "medium", `Locks ${names.map(quoteName).join(", ")} in ${mode} mode until the transaction ends`, names);
+    }
     return SKIP_CHILDREN;
   },
 
@@ -814,6 +906,9 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+/** Settings whose `off` trades crash safety for speed: a crash can then corrupt the whole cluster. */
+const DURABILITY_SETTINGS = new Set(["fsync", "full_page_writes"]);
+
 const LOCK_MODES = ["", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"];
 
 function checkSetting(setstmt: Node, ctx: Ctx, scope: string): void {
@@ -829,8 +924,13 @@ function checkNamedSetting(name: string, value: string, viaFunction: boolean, ct
       "high",
       `Sets session_replication_role to ${quoteName(value)}${scope}${viaFunction ? " (via set_config)" : ""}, which disables triggers and foreign-key checks`,
     );
-  } else if ((name === "role" || name === "session_authorization") && scope === "") {
-    add(ctx, "sql.set_role", "medium", `Switches the session to role ${quoteName(value)}${viaFunction ? " (via set_config)" : ""}`);
+  } else if ((name === "role" || name === "session_authorization") && scope === "" && value.toLowerCase() !== "none") {
+    add(
+      ctx,
+      "sql.set_role",
+      "high",
+      `Switches the session to role ${quoteName(value)}${viaFunction ? " (via set_config)" : ""}, so the rest of the session runs with that role's privileges and row-level security`,
+    );
   }
 }
 
@@ -1190,6 +1290,12 @@ function nameParts(value: unknown): string[] {
     .filter((s): s is string => typeof s === "string");
 }
 
+/** A type as written, e.g. `text` or `pg_catalog.int4`. */
+function typeNameText(value: unknown): string | undefined {
+  const parts = nameParts(asNode(asNode(value)?.TypeName)?.names);
+  return parts.length > 0 ? parts.join(".") : undefined;
+}
+
 function objectNameParts(value: unknown): string[] {
   const node = asNode(value);
   if (!node) return [];
@@ -1225,6 +1331,52 @@ const SCHEMA_OBJECTS = new Set([
 
 const OWNED_BY_TABLE = new Set(["OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_POLICY"]);
 
+/** Renaming these breaks every query that names them. */
+const RENAMES_BREAK_QUERIES = new Set([
+  "OBJECT_TABLE",
+  "OBJECT_COLUMN",
+  "OBJECT_VIEW",
+  "OBJECT_MATVIEW",
+  "OBJECT_FOREIGN_TABLE",
+  "OBJECT_SEQUENCE",
+  "OBJECT_SCHEMA",
+  "OBJECT_DATABASE",
+  "OBJECT_FUNCTION",
+  "OBJECT_PROCEDURE",
+  "OBJECT_ROUTINE",
+  "OBJECT_TYPE",
+  "OBJECT_DOMAIN",
+]);
+
+const DROPS_COLUMNS_ON_CASCADE = new Set(["OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_EXTENSION"]);
+
+/** `sql.drop_view`, `sql.drop_index`, … one id per kind of object, so a policy can single one out. */
+function dropFindingId(removeType: string): string {
+  const kind = removeType === "OBJECT_MATVIEW" ? "materialized_view" : removeType.replace(/^OBJECT_/, "").toLowerCase();
+  return `sql.drop_${kind}`;
+}
+
+/** What dropping each kind of object breaks, for the reviewer. */
+const DROP_EFFECTS: Record<string, string> = {
+  OBJECT_VIEW: ", breaking every query and view that reads it",
+  OBJECT_MATVIEW: ", with the data it holds, breaking every query that reads it",
+  OBJECT_INDEX: "; queries that relied on it slow down, and a unique index stops enforcing uniqueness",
+  OBJECT_SEQUENCE: ", breaking every column default that draws from it",
+  OBJECT_FUNCTION: ", breaking every query, trigger and default that calls it",
+  OBJECT_PROCEDURE: ", breaking every caller",
+  OBJECT_ROUTINE: ", breaking every caller",
+  OBJECT_AGGREGATE: ", breaking every query that uses it",
+  OBJECT_EXTENSION: " and every function, type and operator it installed",
+  OBJECT_TRIGGER: ", so what it did on every write (auditing, checks, derived data) stops",
+  OBJECT_RULE: ", changing what writes to the table do",
+  OBJECT_POLICY: ", changing which rows row-level security lets each role see or change",
+  OBJECT_FOREIGN_TABLE: ", cutting access to the remote data",
+  OBJECT_PUBLICATION: ", stopping logical replication to its subscribers",
+  OBJECT_EVENT_TRIGGER: ", so what it did on every schema change stops",
+  OBJECT_TYPE: ", breaking everything that uses it",
+  OBJECT_DOMAIN: ", breaking everything that uses it",
+};
+
 const OBJECT_KINDS: Record<string, string> = {
   OBJECT_MATVIEW: "materialized view",
   OBJECT_FDW: "foreign-data wrapper",
@@ -1245,12 +1397,168 @@ function objectKind(objectType: string): string {
   return OBJECT_KINDS[objectType] ?? (objectType.replace(/^OBJECT_/, "").replace(/_/g, " ").toLowerCase() || "object");
 }
 
-function alterWords(subtype: string): string {
-  return subtype
-    .replace(/^AT_/, "")
-    .replace(/([a-z])([A-Z])/g, "$1 $2")
-    .toLowerCase();
+/** A reviewer's phrase for the ALTER TABLE subcommands that need no finding of their own. */
+function alterPhrase(subtype: string, col: string, constraint: Node | undefined): string {
+  switch (subtype) {
+    case "AT_AddColumnToView":
+      return `adds column ${col}`;
+    case "AT_ColumnDefault":
+    case "AT_CookedColumnDefault":
+      return `changes the default of column ${col}`;
+    case "AT_DropNotNull":
+      return `allows NULL in column ${col}`;
+    case "AT_SetExpression":
+      return `changes the generation expression of column ${col}, recomputing it for every row`;
+    case "AT_DropExpression":
+      return `makes generated column ${col} a plain column`;
+    case "AT_SetStatistics":
+      return `changes the statistics target of column ${col}`;
+    case "AT_SetOptions":
+    case "AT_ResetOptions":
+      return `changes options of column ${col}`;
+    case "AT_SetStorage":
+      return `changes the storage mode of column ${col}`;
+    case "AT_SetCompression":
+      return `changes the compression of column ${col}`;
+    case "AT_AlterColumnGenericOptions":
+      return `changes foreign-data options of column ${col}`;
+    case "AT_AddIndexConstraint":
+      return `adds ${constraintWords(constraint)} using an existing index`;
+    case "AT_AlterConstraint":
+      return `changes constraint ${constraintName(constraint) ?? col}`;
+    case "AT_ValidateConstraint":
+      return `validates constraint ${col} against existing rows`;
+    case "AT_ClusterOn":
+      return `marks index ${col} for CLUSTER`;
+    case "AT_DropCluster":
+      return "clears its CLUSTER index";
+    case "AT_SetRelOptions":
+    case "AT_ResetRelOptions":
+    case "AT_ReplaceRelOptions":
+      return "changes its storage parameters";
+    case "AT_EnableTrig":
+    case "AT_EnableTrigAll":
+    case "AT_EnableTrigUser":
+      return subtype === "AT_EnableTrig" ? `enables trigger ${col}` : "enables its triggers";
+    case "AT_EnableAlwaysTrig":
+    case "AT_EnableReplicaTrig":
+      return `makes trigger ${col} fire ${subtype === "AT_EnableAlwaysTrig" ? "always, even during replication" : "only during replication"}`;
+    case "AT_EnableRule":
+      return `enables rule ${col}`;
+    case "AT_EnableAlwaysRule":
+    case "AT_EnableReplicaRule":
+      return `makes rule ${col} apply ${subtype === "AT_EnableAlwaysRule" ? "always, even during replication" : "only during replication"}`;
+    case "AT_DisableRule":
+      return `disables rule ${col}`;
+    case "AT_AddInherit":
+      return `makes it inherit from ${col}`;
+    case "AT_DropInherit":
+      return `stops it inheriting from ${col}`;
+    case "AT_AddOf":
+      return "ties it to a composite type";
+    case "AT_DropOf":
+      return "unties it from its composite type";
+    case "AT_ReplicaIdentity":
+      return "changes its replica identity (what logical replication sends for updated and deleted rows)";
+    case "AT_EnableRowSecurity":
+      return "turns on row-level security";
+    case "AT_ForceRowSecurity":
+      return "makes row-level security apply to its owner too";
+    case "AT_GenericOptions":
+      return "changes its foreign-data options";
+    case "AT_AttachPartition":
+      return "attaches a partition, scanning it unless a matching constraint exists";
+    case "AT_DetachPartition":
+    case "AT_DetachPartitionFinalize":
+      return "detaches a partition, whose rows then leave the table";
+    case "AT_AddIdentity":
+    case "AT_SetIdentity":
+      return `changes the identity of column ${col}`;
+    case "AT_DropIdentity":
+      return `drops the identity of column ${col}`;
+    default:
+      // A subcommand this list does not know yet: say which, without inventing a sentence.
+      return `runs the ${quoteName(subtype.replace(/^AT_/, ""))} subcommand`;
+  }
 }
+
+/** Why adding this column rewrites the table, or null when PostgreSQL adds it without a rewrite. */
+function addColumnRewrite(def: Node | undefined): string | null {
+  if (!def) return null;
+  const type = nameParts(asNode(def.typeName)?.names).at(-1)?.toLowerCase();
+  if (type && SERIAL_TYPES.has(type)) return `of type ${type}, filling it from a sequence`;
+  for (const item of asArray(def.constraints)) {
+    const constraint = asNode(asNode(item)?.Constraint);
+    if (!constraint) continue;
+    if (constraint.contype === "CONSTR_IDENTITY") return "as an identity column, numbering every row";
+    if (constraint.contype === "CONSTR_GENERATED" && constraint.generated_kind !== "v") return "as a stored generated column, computing it for every row";
+    if (constraint.contype === "CONSTR_DEFAULT" && !nonVolatile(constraint.raw_expr)) return "with a default that is computed for every row";
+  }
+  return null;
+}
+
+const SERIAL_TYPES = new Set(["serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"]);
+
+/** Functions known not to be volatile, so a default using them is evaluated once, not per row. */
+const NON_VOLATILE_FUNCTIONS = new Set(["now", "transaction_timestamp", "statement_timestamp", "current_setting", "lower", "upper", "coalesce", "to_timestamp", "make_interval"]);
+
+/**
+ * True when an expression is certainly not volatile: constants, casts, operators and the current
+ * time. Anything else (a volatile or unknown function) fails closed.
+ */
+function nonVolatile(expr: unknown): boolean {
+  const node = asNode(expr);
+  if (!node) return true;
+  if (node.A_Const || node.SQLValueFunction) return true;
+  const cast = asNode(node.TypeCast);
+  if (cast) return nonVolatile(cast.arg);
+  const op = asNode(node.A_Expr);
+  if (op) return nonVolatile(op.lexpr) && nonVolatile(op.rexpr);
+  const array = asNode(node.A_ArrayExpr);
+  if (array) return asArray(array.elements).every(nonVolatile);
+  const call = asNode(node.FuncCall);
+  if (call) {
+    const fn = nameParts(call.funcname).at(-1)?.toLowerCase() ?? "";
+    return NON_VOLATILE_FUNCTIONS.has(fn) && asArray(call.args).every(nonVolatile);
+  }
+  return false;
+}
+
+/** How adding a constraint locks the table, or null when it skips validation (NOT VALID). */
+function constraintLock(constraint: Node | undefined): string | null {
+  switch (constraint?.contype) {
+    case "CONSTR_PRIMARY":
+    case "CONSTR_UNIQUE":
+    case "CONSTR_EXCLUSION":
+      return "building its index while holding a lock that blocks writes (and reads, for a primary key)";
+    case "CONSTR_CHECK":
+    case "CONSTR_NOTNULL":
+      return constraint.skip_validation === true ? null : "scanning every row while holding an exclusive lock that blocks reads and writes";
+    case "CONSTR_FOREIGN":
+      return constraint.skip_validation === true ? null : `checking every row against ${quoteName(relationName(constraint.pktable))} while blocking writes to both tables`;
+    default:
+      return "checking existing rows under a lock";
+  }
+}
+
+function constraintWords(constraint: Node | undefined): string {
+  const name = constraintName(constraint);
+  const kind = CONSTRAINT_KINDS[String(constraint?.contype ?? "")] ?? "a constraint";
+  return name ? `${kind} ${name}` : kind;
+}
+
+function constraintName(constraint: Node | undefined): string | undefined {
+  return typeof constraint?.conname === "string" ? quoteName(constraint.conname) : undefined;
+}
+
+const CONSTRAINT_KINDS: Record<string, string> = {
+  CONSTR_PRIMARY: "a primary key",
+  CONSTR_UNIQUE: "a unique constraint",
+  CONSTR_EXCLUSION: "an exclusion constraint",
+  CONSTR_CHECK: "a check constraint",
+  CONSTR_NOTNULL: "a NOT NULL constraint",
+  CONSTR_FOREIGN: "a foreign key",
+};
 
 function roleName(value: unknown): string {
   const spec = asNode(asNode(value)?.RoleSpec) ?? asNode(value);
