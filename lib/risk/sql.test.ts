@@ -395,3 +395,24 @@ describe("adversarial input is classified, not crashed on", () => {
     expect(risk.targets).toHaveLength(150_000);
   });
 });
+
+describe("statements that looked harmless", () => {
+  table([
+    ["COMMIT PREPARED 'x'", "high", ["sql.opaque_code"]],
+    ["ROLLBACK PREPARED 'x'", "high", ["sql.opaque_code"]],
+    ["BEGIN; PREPARE TRANSACTION 'x'", "low", []],
+    ["SELECT pg_logical_slot_get_changes('s', NULL, NULL)", "high", ["sql.server_admin"]],
+    ["SELECT * FROM pg_logical_slot_get_binary_changes('s', NULL, NULL)", "high", ["sql.server_admin"]],
+    ["SELECT pg_replication_origin_advance('o', '0/0')", "high", ["sql.server_admin"]],
+    ["SELECT * FROM pg_logical_slot_peek_changes('s', NULL, NULL)", "low", []],
+    ["UPDATE pg_settings SET setting = 'replica' WHERE name = 'session_replication_role'", "high", ["sql.replication_role"]],
+    ["UPDATE pg_catalog.pg_settings SET setting = 'replica' WHERE name = 'session_replication_role'", "high", ["sql.replication_role"]],
+    ["UPDATE pg_settings SET setting = 'replica' WHERE name LIKE 'session%'", "high", ["sql.replication_role"]],
+    ["UPDATE pg_settings SET setting = '5s' WHERE name = 'statement_timeout'", "low", []],
+    ["UPDATE pg_settings SET setting = 'origin' WHERE name = 'session_replication_role'", "low", []],
+    ["SELECT * FROM t FOR UPDATE", "medium", ["sql.row_lock"]],
+    ["SELECT id FROM jobs WHERE state = 'new' FOR UPDATE SKIP LOCKED LIMIT 1", "medium", ["sql.row_lock"]],
+    ["SELECT * FROM t FOR SHARE", "medium", ["sql.row_lock"]],
+    ["SELECT * FROM (SELECT * FROM t FOR NO KEY UPDATE) s", "medium", ["sql.row_lock"]],
+  ]);
+});

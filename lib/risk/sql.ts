@@ -232,7 +232,6 @@ function add(ctx: Ctx, id: string, level: RiskLevel, message: string, targets?: 
 /** Statements that read, or only affect the current session, and need no finding. */
 const QUIET_STATEMENTS = new Set([
   "VariableShowStmt",
-  "TransactionStmt",
   "DeclareCursorStmt",
   "FetchStmt",
   "ClosePortalStmt",
@@ -330,6 +329,11 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   SelectStmt(node, ctx) {
+    const locking = asArray(node.lockingClause).map((l) => asNode(asNode(l)?.LockingClause)?.strength);
+    if (locking.length > 0) {
+      const strength = LOCK_STRENGTHS[String(locking[0])] ?? "FOR UPDATE";
+      add(ctx, "sql.row_lock", "medium", `Locks the rows it selects until the transaction ends (SELECT … ${strength}), blocking others that write them`);
+    }
     const into = asNode(asNode(node.intoClause)?.rel);
     if (into) {
       const name = qualify(rangeVarParts(into));
@@ -350,6 +354,10 @@ const HANDLERS: Record<string, Handler> = {
 
   UpdateStmt(node, ctx) {
     const name = relationName(node.relation);
+    if (name === "pg_catalog.pg_settings") {
+      updateSettings(node, ctx);
+      return;
+    }
     const where = node.whereClause;
     const why = wholeTableWhy(node, where);
     if (why !== null) {
@@ -730,7 +738,7 @@ const HANDLERS: Record<string, Handler> = {
     if (name === "set_config") {
       const setting = constString(asArray(node.args)[0])?.toLowerCase();
       const value = constString(asArray(node.args)[1]) ?? "?";
-      if (setting) checkNamedSetting(setting, value, true, ctx, "");
+      if (setting) checkNamedSetting(setting, value, " (via set_config)", ctx, "");
       return;
     }
     const danger = DANGEROUS_FUNCTIONS.get(name);
@@ -759,6 +767,18 @@ const HANDLERS: Record<string, Handler> = {
     const call = asNode(node.funccall);
     const name = qualify(nameParts(call?.funcname));
     add(ctx, "sql.opaque_code", "high", `Calls procedure ${quoteName(name)}, whose effect Countersign cannot inspect`);
+  },
+
+  TransactionStmt(node, ctx) {
+    // COMMIT/ROLLBACK PREPARED finish a transaction prepared earlier, maybe by someone else:
+    // its statements are not part of this operation.
+    const gid = quoteName(String(node.gid ?? "?"));
+    if (node.kind === "TRANS_STMT_COMMIT_PREPARED") {
+      add(ctx, "sql.opaque_code", "high", `Commits prepared transaction ${gid}, whose statements are not part of this operation`);
+    } else if (node.kind === "TRANS_STMT_ROLLBACK_PREPARED") {
+      add(ctx, "sql.opaque_code", "high", `Rolls back prepared transaction ${gid}, whose statements are not part of this operation`);
+    }
+    return SKIP_CHILDREN;
   },
 
   ExecuteStmt(node, ctx) {
@@ -909,27 +929,55 @@ const HANDLERS: Record<string, Handler> = {
 /** Settings whose `off` trades crash safety for speed: a crash can then corrupt the whole cluster. */
 const DURABILITY_SETTINGS = new Set(["fsync", "full_page_writes"]);
 
+const LOCK_STRENGTHS: Record<string, string> = {
+  LCS_FORKEYSHARE: "FOR KEY SHARE",
+  LCS_FORSHARE: "FOR SHARE",
+  LCS_FORNOKEYUPDATE: "FOR NO KEY UPDATE",
+  LCS_FORUPDATE: "FOR UPDATE",
+};
+
 const LOCK_MODES = ["", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"];
+
+/**
+ * `UPDATE pg_settings SET setting = … WHERE name = …` is another spelling of SET (PostgreSQL
+ * turns it into set_config): judge it as the SET it is. When the setting it changes cannot be
+ * read off the statement, fail closed.
+ */
+function updateSettings(node: Node, ctx: Ctx): void {
+  const assigned = asArray(node.targetList)
+    .map((t) => asNode(asNode(t)?.ResTarget))
+    .find((t) => t?.name === "setting");
+  const value = constString(assigned?.val) ?? numberString(assigned?.val);
+  const where = asNode(asNode(node.whereClause)?.A_Expr);
+  const column = asArray(asNode(asNode(where?.lexpr)?.ColumnRef)?.fields).map((f) => asNode(asNode(f)?.String)?.sval);
+  const setting = where?.kind === "AEXPR_OP" && nameParts(where.name).join() === "=" && column.join() === "name" ? constString(where.rexpr)?.toLowerCase() : undefined;
+  if (!setting || value === undefined) {
+    add(ctx, "sql.replication_role", "high", "Changes session settings through pg_settings in a way Countersign cannot pin down, which can include session_replication_role (disabling triggers and foreign-key checks)");
+    return;
+  }
+  checkNamedSetting(setting, value, " (via pg_settings)", ctx, "");
+}
 
 function checkSetting(setstmt: Node, ctx: Ctx, scope: string): void {
   if (setstmt.kind !== "VAR_SET_VALUE" || typeof setstmt.name !== "string") return;
-  checkNamedSetting(setstmt.name.toLowerCase(), settingValue(setstmt) ?? "?", false, ctx, scope);
+  checkNamedSetting(setstmt.name.toLowerCase(), settingValue(setstmt) ?? "?", "", ctx, scope);
 }
 
-function checkNamedSetting(name: string, value: string, viaFunction: boolean, ctx: Ctx, scope: string): void {
+/** `via` names the indirect route taken (`" (via set_config)"`), or is empty for SET itself. */
+function checkNamedSetting(name: string, value: string, via: string, ctx: Ctx, scope: string): void {
   if (name === "session_replication_role" && value.toLowerCase() !== "origin") {
     add(
       ctx,
       "sql.replication_role",
       "high",
-      `Sets session_replication_role to ${quoteName(value)}${scope}${viaFunction ? " (via set_config)" : ""}, which disables triggers and foreign-key checks`,
+      `Sets session_replication_role to ${quoteName(value)}${scope}${via}, which disables triggers and foreign-key checks`,
     );
   } else if ((name === "role" || name === "session_authorization") && scope === "" && value.toLowerCase() !== "none") {
     add(
       ctx,
       "sql.set_role",
       "high",
-      `Switches the session to role ${quoteName(value)}${viaFunction ? " (via set_config)" : ""}, so the rest of the session runs with that role's privileges and row-level security`,
+      `Switches the session to role ${quoteName(value)}${via}, so the rest of the session runs with that role's privileges and row-level security`,
     );
   }
 }
