@@ -416,3 +416,48 @@ describe("statements that looked harmless", () => {
     ["SELECT * FROM (SELECT * FROM t FOR NO KEY UPDATE) s", "medium", ["sql.row_lock"]],
   ]);
 });
+
+describe("WHERE clauses that are always true, however they are spelled", () => {
+  table([
+    ["DELETE FROM t WHERE 1::bool", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE NULL IS NULL", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 'x' IS NOT NULL", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 1 BETWEEN 0 AND 2", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 5 NOT BETWEEN 0 AND 2", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 1 BETWEEN SYMMETRIC 2 AND 0", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE (SELECT true)", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE CASE WHEN true THEN true END", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE CASE WHEN a > 1 THEN true ELSE true END", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE CASE 1 WHEN 1 THEN true ELSE false END", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE coalesce(true, false)", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE coalesce(NULL, 't')::bool", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 1 = ANY('{1}')", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 2 = ANY(ARRAY[1, 2])", "critical", ["sql.delete_without_where"]],
+    ["UPDATE t SET a = 0 WHERE 1 < ALL('{2,3}')", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 0 WHERE 1::bool AND 'x' IS NOT NULL", "critical", ["sql.update_without_where"]],
+  ]);
+});
+
+describe("a WHERE clause that reads no column matches every row or none: fail closed", () => {
+  table([
+    ["DELETE FROM t WHERE random() < 0.5", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE now() > '2026-01-01'", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE EXISTS (SELECT 1 FROM u)", "critical", ["sql.delete_without_where"]],
+    ["UPDATE t SET a = 1 WHERE current_user = 'app'", "critical", ["sql.update_without_where"]],
+    // Provably false, a row-reading condition, or a cursor's current row: not every row.
+    ["DELETE FROM t WHERE 0::bool", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE 1 BETWEEN 2 AND 3", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE NULL IS NOT NULL", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE CASE WHEN true THEN false END", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE a = ANY('{1}')", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE 3 = ANY('{1,2}') OR id = 4", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id)", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE CURRENT OF c", "medium", ["sql.write"]],
+  ]);
+
+  it("says why a clause without a column counts as every row", () => {
+    expect(assessSql("DELETE FROM t WHERE random() < 0.5").findings[0]?.message).toBe(
+      "Deletes every row of `public.t` (its WHERE clause reads no column, so it matches every row or none)",
+    );
+  });
+});

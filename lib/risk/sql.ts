@@ -1081,13 +1081,98 @@ function evalBool(expr: unknown, self?: SelfTable): boolean | null {
     return null;
   }
 
+  const nullTest = asNode(node.NullTest);
+  if (nullTest) {
+    // `NULL IS NULL`, `'x' IS NOT NULL`: a constant is null or not whatever the row.
+    const arg = asNode(nullTest.arg);
+    const value = arg ? constOf(arg) : null;
+    if (!value) return null;
+    return (value.kind === "null") === (nullTest.nulltesttype === "IS_NULL");
+  }
+
+  const caseExpr = asNode(node.CaseExpr);
+  if (caseExpr) return evalCase(caseExpr, self);
+
+  const coalesce = asNode(node.CoalesceExpr);
+  if (coalesce) {
+    // The first argument that is not NULL decides; an argument we cannot evaluate stops us.
+    for (const arg of asArray(coalesce.args)) {
+      const argNode = asNode(arg);
+      const value = argNode ? constOf(argNode) : null;
+      if (value?.kind === "null") continue;
+      return evalBool(arg, self);
+    }
+    return null;
+  }
+
   const sublink = asNode(node.SubLink);
+  if (sublink?.subLinkType === "EXPR_SUBLINK") {
+    // `(SELECT true)`: a scalar subquery over no table is its one value.
+    const select = asNode(asNode(sublink.subselect)?.SelectStmt);
+    const targets = asArray(select?.targetList);
+    if (select && targets.length === 1 && select.fromClause === undefined && select.whereClause === undefined && select.havingClause === undefined) {
+      return evalBool(asNode(asNode(targets[0])?.ResTarget)?.val, self);
+    }
+    return null;
+  }
   if (sublink?.subLinkType === "EXISTS_SUBLINK") {
     const select = asNode(asNode(sublink.subselect)?.SelectStmt);
     if (select && select.fromClause === undefined && select.whereClause === undefined && select.havingClause === undefined) return true;
   }
   if (sublink && self && selfSubqueryCoversAll(sublink, self)) return true;
   return null;
+}
+
+/**
+ * A CASE whose outcome is known: the first WHEN that is provably true picks its result; WHENs
+ * that are provably false are skipped; when one cannot be decided, the CASE is known only if
+ * every result it could still give is the same.
+ */
+function evalCase(expr: Node, self?: SelfTable): boolean | null {
+  const subject = asNode(expr.arg);
+  const subjectValue = subject ? constOf(subject) : null;
+  if (subject && !subjectValue) return null;
+  const possible: (boolean | null)[] = [];
+  for (const item of asArray(expr.args)) {
+    const when = asNode(asNode(item)?.CaseWhen);
+    if (!when) return null;
+    let condition: boolean | null;
+    if (subjectValue) {
+      const operand = asNode(when.expr);
+      const value = operand ? constOf(operand) : null;
+      condition = value ? compareConsts("=", subjectValue, value) : null;
+    } else {
+      condition = evalBool(when.expr, self);
+    }
+    if (condition === false) continue;
+    possible.push(evalBool(when.result, self));
+    if (condition === true) return possible.every((p) => p === possible[0]) ? possible[0]! : null;
+  }
+  // No WHEN matched for sure: the ELSE (NULL when absent, which is not true) may be the answer.
+  possible.push(expr.defresult === undefined ? false : evalBool(expr.defresult, self));
+  return possible.every((p) => p === possible[0]) ? possible[0]! : null;
+}
+
+/** The elements of `ARRAY[…]` or of an array literal `'{1,2}'`, as constants; null when not constant. */
+function arrayConsts(value: unknown): Const[] | null {
+  const node = asNode(value);
+  if (!node) return null;
+  const array = asNode(node.A_ArrayExpr);
+  if (array) {
+    const items = asArray(array.elements).map((e) => (asNode(e) ? constOf(asNode(e)!) : null));
+    return items.every((i): i is Const => i !== null) ? items : null;
+  }
+  const literal = constOf(node);
+  if (literal?.kind !== "str") return null;
+  const text = literal.value.trim();
+  if (!text.startsWith("{") || !text.endsWith("}") || /[{}\\]/.test(text.slice(1, -1))) return null;
+  const inner = text.slice(1, -1).trim();
+  if (inner === "") return [];
+  return inner.split(",").map((part) => {
+    const item = part.trim();
+    if (/^null$/i.test(item)) return { kind: "null" } as const;
+    return { kind: "str", value: item.replace(/^"(.*)"$/, "$1") } as const;
+  });
 }
 
 function evalAExpr(expr: Node): boolean | null {
@@ -1104,6 +1189,33 @@ function evalAExpr(expr: Node): boolean | null {
         if (op === "<>" || op === "!=" || op === "<" || op === ">") return false;
       }
       return null;
+    }
+    case "AEXPR_BETWEEN":
+    case "AEXPR_NOT_BETWEEN":
+    case "AEXPR_BETWEEN_SYM":
+    case "AEXPR_NOT_BETWEEN_SYM": {
+      const [low, high] = asArray(asNode(asNode(right)?.List)?.items).map((b) => (asNode(b) ? constOf(asNode(b)!) : null));
+      const value = left ? constOf(left) : null;
+      if (!value || !low || !high) return null;
+      const symmetric = expr.kind === "AEXPR_BETWEEN_SYM" || expr.kind === "AEXPR_NOT_BETWEEN_SYM";
+      const inside = (lo: Const, hi: Const) => {
+        const a = compareConsts(">=", value, lo);
+        const b = compareConsts("<=", value, hi);
+        return a === null || b === null ? null : a && b;
+      };
+      let result = inside(low, high);
+      if (symmetric && result === false) result = inside(high, low);
+      if (result === null) return null;
+      return expr.kind === "AEXPR_NOT_BETWEEN" || expr.kind === "AEXPR_NOT_BETWEEN_SYM" ? !result : result;
+    }
+    case "AEXPR_OP_ANY":
+    case "AEXPR_OP_ALL": {
+      const value = left ? constOf(left) : null;
+      const items = arrayConsts(right);
+      if (!value || !items) return null;
+      const results = items.map((item) => compareConsts(op ?? "", value, item));
+      if (expr.kind === "AEXPR_OP_ANY") return results.some((r) => r === true) ? true : null;
+      return results.length > 0 && results.every((r) => r === true) ? true : null;
     }
     case "AEXPR_NOT_DISTINCT":
       return sameExpr(left, right) ? true : null;
@@ -1138,6 +1250,13 @@ function evalAExpr(expr: Node): boolean | null {
 function wholeTableWhy(stmt: Node, where: unknown): string | null {
   if (where === undefined) return "";
   if (isAlwaysTrue(where)) return " (its WHERE clause is always true)";
+  // A condition that reads no column of any row cannot pick rows: it holds for all of them or for
+  // none (random(), now(), a parameter, an uncorrelated subquery). Unless it is provably false,
+  // count it as every row. CURRENT OF names one row through a cursor.
+  const key = exprKey(where);
+  if (!key.includes('"ColumnRef":') && !key.includes('"CurrentOfExpr":') && evalBool(where) !== false) {
+    return " (its WHERE clause reads no column, so it matches every row or none)";
+  }
   const target = asNode(stmt.relation);
   if (target && evalBool(where, { target: asNode(target.RangeVar) ?? target, ctes: cteNames(stmt) }) === true) {
     return " (its WHERE clause only matches the table against an unfiltered subquery of itself)";
@@ -1230,9 +1349,13 @@ function constOf(node: Node): Const | null {
   if (cast) {
     const inner = asNode(cast.arg) ? constOf(asNode(cast.arg)!) : null;
     const type = nameParts(asNode(cast.typeName)?.names).at(-1);
-    if (inner?.kind === "str" && type === "bool") {
-      const value = parseBool(inner.value);
-      return value === null ? null : { kind: "bool", value };
+    if (type === "bool" || type === "boolean") {
+      if (inner?.kind === "str") {
+        const value = parseBool(inner.value);
+        return value === null ? null : { kind: "bool", value };
+      }
+      // `1::bool` is true, `0::bool` false (PostgreSQL casts integers to boolean).
+      if (inner?.kind === "num" && Number.isInteger(inner.value)) return { kind: "bool", value: inner.value !== 0 };
     }
     return inner;
   }
