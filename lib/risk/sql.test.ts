@@ -461,3 +461,40 @@ describe("a WHERE clause that reads no column matches every row or none: fail cl
     );
   });
 });
+
+describe("targets follow SET search_path within the batch", () => {
+  it.each([
+    ["SET search_path TO billing; DELETE FROM customers WHERE id = 5", ["billing.customers"]],
+    ["SET search_path = 'billing'; SELECT * FROM invoices", ["billing.invoices"]],
+    ["SET LOCAL search_path TO \"$user\", billing; TRUNCATE invoices", ["billing.invoices"]],
+    ["SELECT set_config('search_path', 'billing', false); DROP TABLE invoices", ["billing.invoices"]],
+    ["SET search_path TO billing, public; DELETE FROM customers", ["billing.customers", "public.customers"]],
+    ["SET search_path TO billing; RESET search_path; DELETE FROM customers", ["public.customers"]],
+    ["SET search_path TO billing; SET search_path TO DEFAULT; DELETE FROM customers", ["public.customers"]],
+    ["SET search_path TO billing; SELECT * FROM pg_class, audit.log", ["pg_catalog.pg_class", "audit.log"]],
+    ["DELETE FROM customers WHERE id = 1; SET search_path TO billing", ["public.customers"]],
+  ])("%s", (sql, targets) => {
+    expect(assessSql(sql).targets).toEqual(targets);
+  });
+
+  it("names the schema in the finding and lists every candidate schema on it", () => {
+    const risk = assessSql("SET search_path TO billing, public; DELETE FROM customers");
+    expect(risk.findings[0]).toMatchObject({
+      id: "sql.delete_without_where",
+      message: "Deletes every row of `billing.customers`",
+      targets: ["billing.customers", "public.customers"],
+    });
+  });
+
+  it("fails closed on a search_path computed at run time", () => {
+    const risk = assessSql("SELECT set_config('search_path', current_setting('app.schema'), false); DELETE FROM customers WHERE id = 5");
+    expect(ids(risk)).toEqual(["sql.opaque_code", "sql.write"]);
+    expect(risk.level).toBe("high");
+    expect(risk.targets).toEqual(["*.customers"]);
+  });
+
+  it("does not carry a search_path from one assessment to the next", () => {
+    assessSql("SET search_path TO billing");
+    expect(assessSql("DELETE FROM customers WHERE id = 5").targets).toEqual(["public.customers"]);
+  });
+});

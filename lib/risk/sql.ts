@@ -35,8 +35,53 @@ const MAX_NESTING = 4;
 /** Classifies a SQL batch. Requires `loadRiskEngine()` to have completed. */
 export function assessSql(sql: string): RiskAssessment {
   const out: Collector = { findings: [], targets: [] };
-  classifySqlText(sql, out, "", 0, true);
+  const saved = { searchPath, alternatives };
+  searchPath = DEFAULT_SEARCH_PATH;
+  alternatives = new Map();
+  try {
+    classifySqlText(sql, out, "", 0, true);
+  } finally {
+    ({ searchPath, alternatives } = saved);
+  }
   return toAssessment(out.findings, out.targets);
+}
+
+// ---------------------------------------------------------------------------------------------
+// search_path: which schema an unqualified name means, as set earlier in the same batch
+//
+// PostgreSQL resolves an unqualified table in the first schema of search_path that has it.
+// Countersign cannot see which schemas have it, so after `SET search_path TO billing, public` an
+// unqualified `customers` is named `billing.customers` in messages and every candidate
+// (`billing.customers`, `public.customers`) is a target: a rule that protects any of them matches.
+// A search_path computed at run time is unknown: the name becomes `*.customers` (which a rule
+// for `*.customers` or `*` matches) and the batch is high (sql.opaque_code), so no rule written
+// for a particular schema can be dodged that way.
+
+/** The default `"$user", public`, as Countersign has always read it: public. */
+const DEFAULT_SEARCH_PATH: readonly string[] = ["public"];
+
+/** Schemas of the search_path in effect, or null when it was set to a value not known until run time. */
+let searchPath: readonly string[] | null = DEFAULT_SEARCH_PATH;
+/** Target → every schema-qualified name it could stand for, for unqualified names under a longer path. */
+let alternatives = new Map<string, string[]>();
+
+function setSearchPath(value: string | undefined, ctx: Ctx): void {
+  if (value === undefined) {
+    searchPath = null;
+    add(ctx, "sql.opaque_code", "high", "Sets search_path to a value computed at run time, so Countersign cannot tell which schema the later statements' tables are in");
+    return;
+  }
+  const schemas = value
+    .split(",")
+    .map((part) => part.trim().replace(/^"(.*)"$/, "$1"))
+    .filter((part) => part !== "" && part !== "$user" && part !== "pg_catalog" && part !== "pg_temp");
+  searchPath = schemas.length > 0 ? schemas : DEFAULT_SEARCH_PATH;
+}
+
+/** Expands targets named under a multi-schema search_path into every schema they could be in. */
+function expandTargets(targets: string[]): string[] {
+  if (alternatives.size === 0) return targets;
+  return targets.flatMap((t) => alternatives.get(t) ?? [t]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +202,7 @@ class TreeTooDeepError extends Error {}
 function finishStatement(ctx: Ctx): void {
   for (const parts of ctx.reads) {
     if (parts.length === 1 && ctx.cteNames.has(parts[0]!)) continue;
-    ctx.out.targets.push(qualify(parts));
+    for (const target of expandTargets([qualify(parts)])) ctx.out.targets.push(target);
   }
   ctx.reads = [];
 }
@@ -223,8 +268,9 @@ function isNodeType(key: string): boolean {
 function add(ctx: Ctx, id: string, level: RiskLevel, message: string, targets?: string[]): void {
   const finding: Finding = { id, level, message: ctx.prefix + message };
   if (targets && targets.length > 0) {
-    finding.targets = [...new Set(targets)];
-    for (const target of targets) ctx.out.targets.push(target);
+    const expanded = expandTargets(targets);
+    finding.targets = [...new Set(expanded)];
+    for (const target of expanded) ctx.out.targets.push(target);
   }
   ctx.out.findings.push(finding);
 }
@@ -711,6 +757,12 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   VariableSetStmt(node, ctx) {
+    if (String(node.name ?? "").toLowerCase() === "search_path") {
+      if (node.kind === "VAR_SET_VALUE") setSearchPath(asArray(node.args).map((a) => constString(a) ?? "").join(","), ctx);
+      else if (node.kind === "VAR_SET_DEFAULT" || node.kind === "VAR_RESET" || node.kind === "VAR_RESET_ALL") searchPath = DEFAULT_SEARCH_PATH;
+      return SKIP_CHILDREN;
+    }
+    if (node.kind === "VAR_RESET_ALL") searchPath = DEFAULT_SEARCH_PATH;
     checkSetting(node, ctx, "");
     return SKIP_CHILDREN;
   },
@@ -737,6 +789,10 @@ const HANDLERS: Record<string, Handler> = {
     const name = (parts.at(-1) ?? "").toLowerCase();
     if (name === "set_config") {
       const setting = constString(asArray(node.args)[0])?.toLowerCase();
+      if (setting === "search_path") {
+        setSearchPath(constString(asArray(node.args)[1]), ctx);
+        return;
+      }
       const value = constString(asArray(node.args)[1]) ?? "?";
       if (setting) checkNamedSetting(setting, value, " (via set_config)", ctx, "");
       return;
@@ -1435,11 +1491,19 @@ function dropLocations(key: string, value: unknown): unknown {
 // ---------------------------------------------------------------------------------------------
 // Names
 
-/** `public.` for unqualified names; `pg_*` names resolve to `pg_catalog`, which PostgreSQL searches first. */
+/**
+ * Unqualified names take the first schema of the search_path in effect (`public` by default, see
+ * above); `pg_*` names resolve to `pg_catalog`, which PostgreSQL searches first.
+ */
 export function qualify(parts: string[]): string {
   if (parts.length === 0) return "?";
-  if (parts.length === 1) return `${parts[0]!.startsWith("pg_") ? "pg_catalog" : "public"}.${parts[0]}`;
-  return parts.join(".");
+  if (parts.length > 1) return parts.join(".");
+  const name = parts[0]!;
+  if (name.startsWith("pg_")) return `pg_catalog.${name}`;
+  if (searchPath === null) return `*.${name}`;
+  const first = `${searchPath[0]}.${name}`;
+  if (searchPath.length > 1 && !alternatives.has(first)) alternatives.set(first, searchPath.map((schema) => `${schema}.${name}`));
+  return first;
 }
 
 function rangeVarParts(rv: Node): string[] {
