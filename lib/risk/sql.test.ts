@@ -334,6 +334,28 @@ describe("messages a reviewer understands", () => {
     expect(assessSql(sql).findings.map((f) => f.message)).toContain(message);
   });
 
+  it("describes REPLICA IDENTITY once, as part of the ALTER TABLE", () => {
+    const risk = assessSql("ALTER TABLE t REPLICA IDENTITY FULL");
+    expect(risk.findings).toEqual([
+      {
+        id: "sql.alter_table",
+        level: "medium",
+        message: "Alters table `public.t`: changes its replica identity (what logical replication sends for updated and deleted rows)",
+        targets: ["public.t"],
+      },
+    ]);
+  });
+
+  it("writes every ALTER TABLE subcommand as words, never as the parser's tag", () => {
+    const risk = assessSql(
+      "ALTER TABLE t ENABLE REPLICA TRIGGER trg, CLUSTER ON t_pkey, SET WITHOUT CLUSTER, INHERIT p, NO INHERIT p, ALTER COLUMN a SET STATISTICS 100, ALTER COLUMN a SET DEFAULT 1, FORCE ROW LEVEL SECURITY, DISABLE RULE r",
+    );
+    const message = risk.findings.find((f) => f.id === "sql.alter_table")?.message ?? "";
+    expect(message).toBe(
+      "Alters table `public.t`: makes trigger `trg` fire only during replication; marks index `t_pkey` for CLUSTER; clears its CLUSTER index; makes it inherit from `public.p`; stops it inheriting from `public.p`; changes the statistics target of column `a`; changes the default of column `a`; makes row-level security apply to its owner too; disables rule `r`",
+    );
+  });
+
   it("never repeats role passwords in messages", () => {
     const messages = assessSql("CREATE ROLE r LOGIN PASSWORD 'hunter2'; ALTER ROLE r PASSWORD 'letmein'").findings.map((f) => f.message).join("\n");
     expect(messages).toContain("password");
@@ -361,6 +383,13 @@ describe("targets", () => {
     ["INSERT INTO archive SELECT * FROM orders", ["public.archive", "public.orders"]],
     ["TRUNCATE a, b", ["public.a", "public.b"]],
     ["GRANT SELECT ON s.t TO bob", ["s.t"]],
+    ["GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO bob", ["reporting.*"]],
+    ["REVOKE ALL ON ALL SEQUENCES IN SCHEMA billing, audit FROM app", ["billing.*", "audit.*"]],
+    ["GRANT USAGE ON SCHEMA billing TO bob", ["billing.*"]],
+    ["REINDEX TABLE orders", ["public.orders"]],
+    ["REINDEX INDEX CONCURRENTLY s.idx", ["s.idx"]],
+    ["REINDEX SCHEMA billing", ["billing.*"]],
+    ["ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id)", ["public.t", "public.u"]],
   ])("%s", (sql, targets) => {
     expect(assessSql(sql).targets).toEqual(targets);
   });

@@ -533,7 +533,9 @@ const HANDLERS: Record<string, Handler> = {
       if (!cmd) continue;
       const subtype = String(cmd.subtype ?? "");
       const column = typeof cmd.name === "string" ? cmd.name : undefined;
-      const col = quoteName(column ?? stringAt(cmd, ["def", "ColumnDef", "colname"]) ?? "?");
+      // The object a subcommand names: a column, constraint, trigger, index, or a related table.
+      const related = asNode(asNode(cmd.def)?.RangeVar) ?? asNode(asNode(asNode(cmd.def)?.PartitionCmd)?.name);
+      const col = quoteName(column ?? stringAt(cmd, ["def", "ColumnDef", "colname"]) ?? (related ? qualify(rangeVarParts(related)) : "?"));
       const cascade = cmd.behavior === "DROP_CASCADE" ? ", and with CASCADE every object that depends on it" : "";
       const constraint = asNode(asNode(cmd.def)?.Constraint);
       switch (subtype) {
@@ -1702,10 +1704,10 @@ function alterPhrase(subtype: string, col: string, constraint: Node | undefined)
     case "AT_GenericOptions":
       return "changes its foreign-data options";
     case "AT_AttachPartition":
-      return "attaches a partition, scanning it unless a matching constraint exists";
+      return `attaches partition ${col}, scanning it unless a matching constraint exists`;
     case "AT_DetachPartition":
     case "AT_DetachPartitionFinalize":
-      return "detaches a partition, whose rows then leave the table";
+      return `detaches partition ${col}, whose rows then leave the table`;
     case "AT_AddIdentity":
     case "AT_SetIdentity":
       return `changes the identity of column ${col}`;
@@ -1828,7 +1830,10 @@ function describeGrant(node: Node): { message: string; targets: string[] } {
       targets.push(name);
       return quoteName(name);
     }
-    return quoteName(objectNameParts(object).join("."));
+    const name = objectNameParts(object).join(".");
+    // Privileges on every table of a schema, or on the schema itself, concern all of its objects.
+    if (node.targtype === "ACL_TARGET_ALL_IN_SCHEMA" || node.objtype === "OBJECT_SCHEMA") targets.push(`${name}.*`);
+    return quoteName(name);
   });
   const on =
     node.targtype === "ACL_TARGET_ALL_IN_SCHEMA"
