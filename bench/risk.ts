@@ -129,6 +129,18 @@ const ADVERSARIAL: Record<string, (bytes: number) => () => RiskAssessment> = {
     const sql = `DELETE FROM t WHERE (a + b) IN (${repeatTo(n, ",", (i) => `(a + ${i})`)})`;
     return () => assessSql(sql);
   },
+  "sql: CASE with thousands of WHENs": (n) => {
+    const sql = `DELETE FROM t WHERE CASE ${repeatTo(n, " ", (i) => `WHEN a = ${i} THEN true`)} ELSE true END`;
+    return () => assessSql(sql);
+  },
+  "sql: huge array literal in = ANY": (n) => {
+    const sql = `DELETE FROM t WHERE 1 = ANY('{${repeatTo(n, ",", (i) => String(i + 2))}}')`;
+    return () => assessSql(sql);
+  },
+  "sql: search_path changed before every statement": (n) => {
+    const sql = repeatTo(n, ";", (i) => `SET search_path TO s${i}, a, b; SELECT * FROM t${i}`);
+    return () => assessSql(sql);
+  },
   "sql: many statements": (n) => {
     const sql = repeatTo(n, ";", (i) => `DELETE FROM t${i} WHERE id = ${i}`);
     return () => assessSql(sql);

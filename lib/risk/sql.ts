@@ -1101,7 +1101,21 @@ interface SelfTable {
   ctes: Set<string>;
 }
 
+/** Deeper boolean nesting than this is not evaluated (unknown), so the walk cannot exhaust the stack. */
+const MAX_EVAL_DEPTH = 256;
+let evalDepth = 0;
+
 function evalBool(expr: unknown, self?: SelfTable): boolean | null {
+  if (evalDepth >= MAX_EVAL_DEPTH) return null;
+  evalDepth++;
+  try {
+    return evalBoolNode(expr, self);
+  } finally {
+    evalDepth--;
+  }
+}
+
+function evalBoolNode(expr: unknown, self?: SelfTable): boolean | null {
   const node = asNode(expr);
   if (!node) return null;
   const constant = constOf(node);
