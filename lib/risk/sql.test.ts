@@ -527,3 +527,13 @@ describe("targets follow SET search_path within the batch", () => {
     expect(assessSql("DELETE FROM customers WHERE id = 5").targets).toEqual(["public.customers"]);
   });
 });
+
+describe("a function's own SET search_path applies to its body only", () => {
+  it.each([
+    ["CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path = billing AS 'DELETE FROM invoices'", ["public.f", "billing.invoices"]],
+    ["CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path = billing AS 'SELECT 1'; DELETE FROM invoices", ["public.f", "public.invoices"]],
+    ["CREATE PROCEDURE p() LANGUAGE plpgsql SET search_path TO audit AS $$ BEGIN TRUNCATE log; END $$", ["public.p", "audit.log"]],
+  ])("%s", (sql, targets) => {
+    expect(assessSql(sql).targets).toEqual(targets);
+  });
+});

@@ -857,21 +857,23 @@ const HANDLERS: Record<string, Handler> = {
     const name = qualify(nameParts(node.funcname));
     let language = "sql";
     const bodies: string[] = [];
+    let pathSetting: Node | undefined;
     for (const option of asArray(node.options)) {
       const def = asNode(asNode(option)?.DefElem);
       if (def?.defname === "language") language = (constString(def.arg) ?? language).toLowerCase();
       if (def?.defname === "as") bodies.push(...stringItems(def.arg));
+      const set = asNode(asNode(def?.arg)?.VariableSetStmt);
+      if (def?.defname === "set" && String(set?.name ?? "").toLowerCase() === "search_path") pathSetting = set;
     }
     add(ctx, "sql.schema_change", "medium", `${node.replace === true ? "Creates or replaces" : "Creates"} ${kind} ${quoteName(name)}`, [name]);
-    const prefix = `Inside ${kind} ${quoteName(name)}: `;
-    if (node.sql_body !== undefined) {
-      visitNested(node.sql_body, ctx, prefix);
-    } else if (language === "sql") {
-      for (const body of bodies) classifyNestedSql(body, ctx, prefix, true);
-    } else if (language === "plpgsql") {
-      classifyPlpgsql(ctx.statementText(), ctx, prefix);
-    } else {
-      add(ctx, "sql.opaque_code", "high", `Creates ${kind} ${quoteName(name)} in language ${quoteName(language)}, whose body Countersign cannot inspect`);
+    // `SET search_path = …` on the function: its body resolves names with that path, and the
+    // caller's path is back once it returns.
+    const callerPath = searchPath;
+    if (pathSetting) visit({ VariableSetStmt: pathSetting }, ctx);
+    try {
+      classifyFunctionBody(node, ctx, kind, name, language, bodies);
+    } finally {
+      searchPath = callerPath;
     }
     return SKIP_CHILDREN;
   },
@@ -1037,6 +1039,19 @@ function checkNamedSetting(name: string, value: string, via: string, ctx: Ctx, s
       "high",
       `Switches the session to role ${quoteName(value)}${via}, so the rest of the session runs with that role's privileges and row-level security`,
     );
+  }
+}
+
+function classifyFunctionBody(node: Node, ctx: Ctx, kind: string, name: string, language: string, bodies: string[]): void {
+  const prefix = `Inside ${kind} ${quoteName(name)}: `;
+  if (node.sql_body !== undefined) {
+    visitNested(node.sql_body, ctx, prefix);
+  } else if (language === "sql") {
+    for (const body of bodies) classifyNestedSql(body, ctx, prefix, true);
+  } else if (language === "plpgsql") {
+    classifyPlpgsql(ctx.statementText(), ctx, prefix);
+  } else {
+    add(ctx, "sql.opaque_code", "high", `Creates ${kind} ${quoteName(name)} in language ${quoteName(language)}, whose body Countersign cannot inspect`);
   }
 }
 
