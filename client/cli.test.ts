@@ -179,14 +179,14 @@ describe.each(DATABASE_KINDS)("countersign CLI against the running server (%s)",
     });
 
     it("approval → the statement runs exactly once, its result printed and its outcome reported; denial → nothing runs", async () => {
-      const bump = countersign(["sql", "UPDATE counters SET n = n + 1", "--summary", "Bump every counter"], executorEnv()); // every row: high, one approval
+      const bump = countersign(["sql", "UPDATE counters SET n = n + 1", "--summary", "Bump every counter"], executorEnv()); // every row: critical, one approval in staging with the resource typed
       const wipe = countersign(["sql", "DELETE FROM counters"], executorEnv());
       const [bumpId, wipeId] = [requestIdIn(await bump.stderrMatching(/review: \S+/)), requestIdIn(await wipe.stderrMatching(/review: \S+/))];
       const executor = new CountersignClient({ baseUrl: app.url, apiKey: executorKey });
       expect(await executor.getRequest(bumpId)).toMatchObject({ status: "pending", environment: "staging", resource: "postgres/ledger", summary: "Bump every counter" });
       expect(await counter(1)).toBe(0); // nothing before the decision
 
-      await app.decide({ requestId: bumpId, decision: { decision: "approve" } }, { requestId: wipeId, decision: { decision: "deny", reason: "Not on a Friday" } });
+      await app.decide({ requestId: bumpId, decision: { decision: "approve", confirmation: "postgres/ledger" } }, { requestId: wipeId, decision: { decision: "deny", reason: "Not on a Friday" } });
       const [bumped, wiped] = await Promise.all([bump.done, wipe.done]);
       expect(bumped.code, bumped.stderr).toBe(0);
       expect(JSON.parse(bumped.stdout)).toMatchObject({ requestId: bumpId, status: "executed", commands: ["UPDATE 4"], rowCount: 4 });

@@ -506,6 +506,85 @@ describe.each(DATABASE_KINDS)("circuit breaker thresholds set in the policy on %
   });
 });
 
+describe.each(DATABASE_KINDS)("quarantine closes everything the agent has in flight on %s", (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    const { savePolicy } = await import("../lib/policy/store");
+    const { DEFAULT_POLICY_RULES } = await import("../lib/policy");
+    await savePolicy(
+      h.database.prisma,
+      [{ id: "critical-cool-down", match: { environments: ["staging"], minRisk: "critical" }, effect: { type: "require_approval", approvals: 1, coolDownSeconds: 3600 } }, ...DEFAULT_POLICY_RULES],
+      { type: "system" },
+      "quarantine test",
+      { count: 3, windowSeconds: 600, minRisk: "critical", statuses: [] },
+    );
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("denies pending and cooling-down requests, revokes unredeemed grants, and alerts Slack", async () => {
+    const agent = await h.agent({ environments: ["staging"] });
+    const executor = await h.agent({ environments: ["staging"], scopes: ["grants:redeem"] });
+    const approver = await h.user("approver");
+    const create = (statement: string) =>
+      h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation: sql("staging", statement) } });
+    const approve = (id: string) =>
+      decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve", confirmation: "postgres/main" } });
+
+    const cooling = await create("DROP TABLE q_cooling");
+    expect(await approve(cooling.body.id)).toMatchObject({ status: "cooling_down" });
+    const highOperation = sql("staging", "ALTER TABLE q_approved DROP COLUMN c");
+    const approvedReq = await create(highOperation.sql);
+    const approved = await approve(approvedReq.body.id);
+    expect(approved).toMatchObject({ status: "approved", grant: { token: expect.any(String) } });
+    const pending = await create("DROP TABLE q_pending");
+    expect(pending.body.status).toBe("pending");
+    // The third critical request trips the breaker.
+    const tripping = await create("DROP TABLE q_tripping");
+    expect(tripping.body).toMatchObject({ status: "denied", reason: expect.stringMatching(/quarantined by the circuit breaker/) });
+
+    const rows = await h.database.prisma.request.findMany({ where: { agentId: agent.id }, include: { grant: true }, orderBy: { createdAt: "asc" } });
+    expect(rows.map((r) => r.status)).toEqual(["denied", "revoked", "denied", "denied"]);
+    expect(rows[0].coolDownUntil).toBeNull();
+    expect(rows[0].grant).toBeNull();
+    expect(rows[1].grant?.revokedAt).toBeInstanceOf(Date);
+    expect(rows[1].grant?.redeemedAt).toBeNull();
+
+    // The revoked grant cannot be spent by an executor either.
+    const redeemed = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: executor.key, body: { token: approved.grant!.token, operation: highOperation } });
+    expect(redeemed.status).toBe(409);
+    expect(redeemed.body).toMatchObject({ code: "grant_revoked" });
+
+    const audit = await h.database.prisma.auditEvent.findMany({ where: { subjectId: { in: rows.map((r) => r.id) }, type: { in: ["request.denied", "grant.revoked"] } } });
+    expect(audit.filter((e) => e.type === "request.denied").map((e) => e.subjectId).sort()).toEqual([rows[0].id, rows[2].id, rows[3].id].sort());
+    expect(audit.filter((e) => e.type === "grant.revoked").map((e) => e.subjectId)).toEqual([rows[1].id]);
+    const [quarantined] = await h.database.prisma.auditEvent.findMany({ where: { type: "agent.quarantined", subjectId: agent.id } });
+    // The tripping request was pending in the same transaction, so it is among the denied.
+    const data = quarantined.data as { deniedPending: string[]; deniedCoolingDown: string[]; revokedGrants: string[] };
+    expect([...data.deniedPending].sort()).toEqual([rows[2].id, rows[3].id].sort());
+    expect(data).toMatchObject({ deniedCoolingDown: [rows[0].id], revokedGrants: [rows[1].id] });
+
+    const alerts = await h.database.prisma.notificationDelivery.findMany({ where: { kind: "agent.quarantined" } });
+    expect(alerts).toHaveLength(1);
+    expect(JSON.stringify(alerts[0].payload)).toContain(agent.name);
+    expect(JSON.stringify(alerts[0].payload)).toMatch(/3 waiting request\(s\) were denied and 1 unredeemed grant\(s\) revoked/);
+
+    // Even a request somehow still cooling down gets no grant while the agent is quarantined.
+    await h.database.prisma.$executeRawUnsafe(
+      `UPDATE requests SET status = 'cooling_down', cool_down_until = now() - interval '1 second' WHERE id = $1::uuid`,
+      rows[0].id,
+    );
+    const { finishCoolDowns } = await import("../lib/requests/expire-requests");
+    await finishCoolDowns(h.database.prisma, h.config);
+    const after = await h.database.prisma.request.findUniqueOrThrow({ where: { id: rows[0].id }, include: { grant: true } });
+    expect(after.status).toBe("denied");
+    expect(after.grant).toBeNull();
+    expect(await verifyAuditChain(h.database.prisma)).toMatchObject({ ok: true });
+  });
+});
+
 describe.each(DATABASE_KINDS)("cool-down after approval on %s", (kind) => {
   let h: Harness;
   let agent: Awaited<ReturnType<Harness["agent"]>>;

@@ -1,5 +1,6 @@
 // The circuit breaker's effect: an agent that sends a burst of critical or denied requests is
-// quarantined — its pending requests denied, its keys refused — until an admin lifts it.
+// quarantined — its waiting requests denied, its unredeemed grants revoked, its keys refused —
+// until an admin lifts it.
 import type { PrismaClient, Tx } from "../db";
 import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
@@ -8,7 +9,7 @@ import { AppError } from "../errors";
 import { appendAudit } from "../audit";
 import { evaluateBreaker, DEFAULT_BREAKER_THRESHOLDS, type BreakerThresholds } from "../policy/breaker";
 import { enqueueNotification, untrusted, untrustedCode } from "../notify";
-import { notifyRequestChanged } from "../requests/events";
+import { recordTransition } from "../requests/shared";
 import type { RiskLevel } from "../risk/levels";
 
 export const QUARANTINE_REASON_PREFIX = "Agent quarantined by the circuit breaker";
@@ -52,20 +53,56 @@ export async function tripBreakerIfNeeded(
 
   const reason = `${QUARANTINE_REASON_PREFIX}: ${decision.reason}`;
   await tx.agent.update({ where: { id: agent.id }, data: { quarantinedAt: now, quarantineReason: reason } });
-  const pending = await tx.request.findMany({ where: { agentId: agent.id, status: "pending" }, select: { id: true } });
-  await tx.request.updateMany({
-    where: { agentId: agent.id, status: "pending" },
-    data: { status: "denied", reason, decidedAt: now },
-  });
+  // Everything the agent still has in flight closes: requests waiting for a review or a
+  // cool-down are denied, and grants not yet redeemed are revoked, so no other key (an executor
+  // with grants:redeem) can spend them. Row-locking UPDATEs, so a concurrent review or redemption
+  // either finishes first or sees the new state.
+  const denied = await tx.$queryRawUnsafe<Array<{ id: string; was: string }>>(
+    `WITH open AS (
+       SELECT id, status FROM requests WHERE agent_id = $1::uuid AND status IN ('pending', 'cooling_down') FOR UPDATE
+     )
+     UPDATE requests r SET status = 'denied', reason = $2, decided_at = $3, cool_down_until = NULL, updated_at = $3
+     FROM open WHERE r.id = open.id
+     RETURNING r.id, open.status::text AS was`,
+    agent.id,
+    reason,
+    now,
+  );
+  const revoked = await tx.$queryRawUnsafe<Array<{ request_id: string; jti: string }>>(
+    `UPDATE grants g SET revoked_at = $2
+     FROM requests r
+     WHERE r.id = g.request_id AND r.agent_id = $1::uuid AND r.status = 'approved'
+       AND g.redeemed_at IS NULL AND g.revoked_at IS NULL
+     RETURNING g.request_id, g.jti`,
+    agent.id,
+    now,
+  );
+  if (revoked.length > 0) {
+    await tx.request.updateMany({ where: { id: { in: revoked.map((g) => g.request_id) } }, data: { status: "revoked", reason } });
+  }
+  const pending = denied.filter((d) => d.was === "pending");
+  const coolingDown = denied.filter((d) => d.was === "cooling_down");
   await appendAudit(tx, {
     type: "agent.quarantined",
     actor: { type: "policy" },
     subject: { type: "agent", id: agent.id },
-    data: { name: agent.name, reason: decision.reason, evidence: decision.requestIds, deniedPending: pending.map((p) => p.id) },
+    data: {
+      name: agent.name,
+      reason: decision.reason,
+      evidence: decision.requestIds,
+      deniedPending: pending.map((p) => p.id),
+      deniedCoolingDown: coolingDown.map((p) => p.id),
+      revokedGrants: revoked.map((g) => g.request_id),
+    },
   });
-  for (const p of pending) {
-    await appendAudit(tx, { type: "request.denied", actor: { type: "policy" }, subject: { type: "request", id: p.id }, data: { reason } });
-    await notifyRequestChanged(tx, p.id);
+  for (const d of denied) {
+    const data = d.was === "cooling_down" ? { reason, duringCoolDown: true } : { reason };
+    await recordTransition(tx, d.id, [{ type: "request.denied", actor: { type: "policy" }, subject: { type: "request", id: d.id }, data }]);
+  }
+  for (const g of revoked) {
+    await recordTransition(tx, g.request_id, [
+      { type: "grant.revoked", actor: { type: "policy" }, subject: { type: "request", id: g.request_id }, data: { jti: g.jti, reason } },
+    ]);
   }
   await enqueueNotification(tx, {
     kind: "agent.quarantined",
@@ -76,7 +113,7 @@ export async function tripBreakerIfNeeded(
           type: "section",
           text: {
             type: "mrkdwn",
-            text: `:rotating_light: *Agent quarantined:* ${untrustedCode(agent.name, 100)}\n${untrusted(decision.reason, { max: 500 })}\nIts keys are refused and ${pending.length} pending request(s) were denied until an admin lifts the quarantine.`,
+            text: `:rotating_light: *Agent quarantined:* ${untrustedCode(agent.name, 100)}\n${untrusted(decision.reason, { max: 500 })}\nIts keys are refused until an admin lifts the quarantine; ${denied.length} waiting request(s) were denied and ${revoked.length} unredeemed grant(s) revoked.`,
           },
         },
         {

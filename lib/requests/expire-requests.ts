@@ -79,8 +79,15 @@ export async function finishCoolDowns(prisma: PrismaClient, cfg: Config = config
 /** Inside a transaction holding the request's row lock: approve and mint the grant. */
 export async function finishCoolDown(tx: Tx, cfg: Config, id: string): Promise<void> {
   const now = await dbNow(tx);
-  const request = await tx.request.findUniqueOrThrow({ where: { id }, include: { reviews: true, agent: { select: { name: true } } } });
+  const request = await tx.request.findUniqueOrThrow({ where: { id }, include: { reviews: true, agent: { select: { name: true, quarantinedAt: true, quarantineReason: true } } } });
   if (request.status !== "cooling_down" || !request.coolDownUntil || request.coolDownUntil > now) return;
+  if (request.agent.quarantinedAt) {
+    // A quarantined agent gets no grant, whenever its cool-down ends.
+    const reason = request.agent.quarantineReason ?? "The agent is quarantined";
+    await tx.request.update({ where: { id }, data: { status: "denied", reason, decidedAt: now, coolDownUntil: null } });
+    await recordTransition(tx, id, [{ type: "request.denied", actor: { type: "policy" }, subject: { type: "request", id }, data: { reason, duringCoolDown: true } }]);
+    return;
+  }
   const approvers = request.reviews.filter((r) => r.decision === "approve").map((r) => r.reviewerId);
   await tx.request.update({ where: { id }, data: { status: "approved", decidedAt: now, coolDownUntil: null } });
   const grant = await mintGrant(tx, cfg, { request, approvers, now });

@@ -92,3 +92,20 @@ describe("scanGraphql", () => {
     expect(scan.mutationFields).toEqual([]);
   });
 });
+
+describe("adversarial documents", () => {
+  it("follows a chain of twenty thousand fragments to the mutation at its end", () => {
+    const chain = Array.from({ length: 20_000 }, (_, i) => `fragment f${i} on Mutation { ...f${i + 1} }`).join(" ");
+    const scan = scanGraphql(`mutation { ...f0 } ${chain} fragment f20000 on Mutation { volumeDelete(volumeId: "v") }`);
+    expect(scan.ok).toBe(true);
+    expect(scan.mutationFields.map((f) => f.name)).toContain("volumeDelete");
+    expect(scan.rootMutationFields).toEqual(["volumeDelete"]);
+  });
+
+  it("refuses to parse selections nested deeper than any real query, whatever the stack", () => {
+    const scan = scanGraphql(`query { ${"a { ".repeat(3000)}b${" }".repeat(3000)} }`);
+    expect(scan.ok).toBe(false);
+    expect(scan.unparsedNames).toContain("b");
+    expect(scanGraphql(`query { ${"a { ".repeat(100)}b${" }".repeat(100)} }`).ok).toBe(true);
+  });
+});

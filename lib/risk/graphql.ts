@@ -8,6 +8,7 @@ import {
   type ArgumentNode,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
   Kind,
   Lexer,
@@ -47,9 +48,16 @@ export interface GraphqlScan {
   unparsedNames: string[] | null;
 }
 
+/**
+ * Selection sets, argument lists and lists nested deeper than this are not parsed (the reference
+ * parser recurses, so how deep it gets would otherwise depend on the stack left): fail closed.
+ */
+export const MAX_GRAPHQL_NESTING = 256;
+
 export function scanGraphql(document: string): GraphqlScan {
   let ast: DocumentNode;
   try {
+    if (nestingDepth(document) > MAX_GRAPHQL_NESTING) throw new Error("nested too deeply");
     ast = parse(document, { noLocation: true });
   } catch {
     return { ok: false, operations: [], fields: [], mutationFields: [], rootMutationFields: [], unparsedNames: lexNames(document) };
@@ -98,6 +106,22 @@ export function scanGraphql(document: string): GraphqlScan {
   return { ok: true, operations, fields, mutationFields, rootMutationFields, unparsedNames: null };
 }
 
+/** The deepest nesting of `{`, `(` and `[` in a document; 0 when it does not lex (parse then fails anyway). */
+function nestingDepth(document: string): number {
+  try {
+    const lexer = new Lexer(new Source(document));
+    let depth = 0;
+    let deepest = 0;
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (token.kind === TokenKind.BRACE_L || token.kind === TokenKind.PAREN_L || token.kind === TokenKind.BRACKET_L) deepest = Math.max(deepest, ++depth);
+      else if (token.kind === TokenKind.BRACE_R || token.kind === TokenKind.PAREN_R || token.kind === TokenKind.BRACKET_R) depth--;
+    }
+    return deepest;
+  } catch {
+    return 0;
+  }
+}
+
 /** The name tokens of a document that lexes but does not parse; null when it does not lex. */
 function lexNames(document: string): string[] | null {
   try {
@@ -113,8 +137,10 @@ function lexNames(document: string): string[] | null {
 }
 
 /**
- * Pushes every field under a selection set. With `fragments`, named spreads are followed (each
- * fragment once, recorded in `reached`); without, spreads are skipped.
+ * Pushes every field under a selection set, in document order. With `fragments`, named spreads
+ * are followed (each fragment once, recorded in `reached`); without, spreads are skipped. An
+ * explicit stack, not recursion: a chain of fragments spreading each other can be as long as
+ * the document.
  */
 function collect(
   selectionSet: SelectionSetNode | undefined,
@@ -122,37 +148,70 @@ function collect(
   fragments: Map<string, FragmentDefinitionNode> | null,
   reached: Set<string> | null,
 ): void {
-  if (!selectionSet) return;
-  for (const selection of selectionSet.selections) {
+  const pending: (readonly SelectionNode[])[] = [];
+  const positions: number[] = [];
+  const enter = (set: SelectionSetNode | undefined) => {
+    if (!set) return;
+    pending.push(set.selections);
+    positions.push(0);
+  };
+  enter(selectionSet);
+  while (pending.length > 0) {
+    const top = pending.length - 1;
+    const selections = pending[top]!;
+    const index = positions[top]!;
+    if (index >= selections.length) {
+      pending.pop();
+      positions.pop();
+      continue;
+    }
+    positions[top] = index + 1;
+    const selection = selections[index]!;
     switch (selection.kind) {
       case Kind.FIELD:
         out.push({ name: selection.name.value, args: selection.arguments ?? [] });
-        collect(selection.selectionSet, out, fragments, reached);
+        enter(selection.selectionSet);
         break;
       case Kind.INLINE_FRAGMENT:
-        collect(selection.selectionSet, out, fragments, reached);
+        enter(selection.selectionSet);
         break;
       case Kind.FRAGMENT_SPREAD: {
         if (!fragments || !reached) break;
         const name = selection.name.value;
         if (reached.has(name)) break;
         reached.add(name);
-        collect(fragments.get(name)?.selectionSet, out, fragments, reached);
+        enter(fragments.get(name)?.selectionSet);
         break;
       }
     }
   }
 }
 
-/** Names of the fields at the top level of an operation, looking through fragments. */
+/** Names of the fields at the top level of an operation, looking through fragments (iteratively, as `collect`). */
 function collectRoot(selectionSet: SelectionSetNode | undefined, out: string[], fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): void {
-  if (!selectionSet) return;
-  for (const selection of selectionSet.selections) {
+  const pending: (readonly SelectionNode[])[] = selectionSet ? [selectionSet.selections] : [];
+  const positions: number[] = selectionSet ? [0] : [];
+  const enter = (set: SelectionSetNode | undefined) => {
+    if (!set) return;
+    pending.push(set.selections);
+    positions.push(0);
+  };
+  while (pending.length > 0) {
+    const top = pending.length - 1;
+    const selections = pending[top]!;
+    const index = positions[top]!;
+    if (index >= selections.length) {
+      pending.pop();
+      positions.pop();
+      continue;
+    }
+    positions[top] = index + 1;
+    const selection = selections[index]!;
     if (selection.kind === Kind.FIELD) out.push(selection.name.value);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) collectRoot(selection.selectionSet, out, fragments, seen);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) enter(selection.selectionSet);
     else if (!seen.has(selection.name.value)) {
       seen.add(selection.name.value);
-      collectRoot(fragments.get(selection.name.value)?.selectionSet, out, fragments, seen);
+      enter(fragments.get(selection.name.value)?.selectionSet);
     }
   }
 }

@@ -48,26 +48,49 @@ const EC2_HOST = awsHost("ec2");
 const BACKUP_HOST = awsHost("backup");
 const S3_HOST = /^(?:(.+)\.)?s3(?:[.-](?:external-1|fips|dualstack|accelerate|[a-z]{2}-[a-z]+-\d))*(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/;
 
-/** A query-API parameter from the URL, a form body or a JSON body (AWS accepts all three). */
-function param(request: HttpRequestView, name: string): string | undefined {
+/**
+ * Every value of a query-API parameter, from the URL, a form body and a JSON body (AWS accepts
+ * all three). A name may repeat: which copy the service honours is not ours to guess, so callers
+ * consider them all.
+ */
+function params(request: HttpRequestView, name: string): string[] {
   const lower = name.toLowerCase();
+  const values: string[] = [];
   for (const source of [request.query, request.form]) {
     if (!source) continue;
-    for (const [key, value] of source) if (key.toLowerCase() === lower) return value;
+    for (const [key, value] of source) if (key.toLowerCase() === lower) values.push(value);
   }
   if (request.json && typeof request.json === "object" && !Array.isArray(request.json)) {
     for (const [key, value] of Object.entries(request.json as Record<string, unknown>)) {
-      if (key.toLowerCase() === lower && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) return String(value);
+      if (key.toLowerCase() === lower && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) values.push(String(value));
     }
   }
-  return undefined;
+  return values;
 }
 
+/** The first value of a parameter, for naming things in messages. */
+function param(request: HttpRequestView, name: string): string | undefined {
+  return params(request, name)[0];
+}
+
+/** True when some value of the parameter is the boolean `value` (`true`/`false`, any case). */
+function someBoolean(request: HttpRequestView, name: string, value: boolean): boolean {
+  return params(request, name).some((v) => v.trim().toLowerCase() === String(value));
+}
+
+/** True when some value of the parameter is the number zero however written (`0`, `00`, `+0`, `0.0`). */
+function someZero(request: HttpRequestView, name: string): boolean {
+  return params(request, name).some((v) => v.trim() !== "" && Number(v.trim()) === 0);
+}
+
+/** The catalogued action among every `Action` value of the request (URL and body), if any. */
 function awsAction(request: HttpRequestView, host: RegExp, actions: string[]): string | null {
   if (!host.test(request.host)) return null;
-  const action = param(request, "Action");
-  if (!action) return null;
-  return actions.find((a) => a.toLowerCase() === action.toLowerCase()) ?? null;
+  for (const value of params(request, "Action")) {
+    const action = actions.find((a) => a.toLowerCase() === value.trim().toLowerCase());
+    if (action) return action;
+  }
+  return null;
 }
 
 function pathMatch(request: HttpRequestView, method: string | string[], host: RegExp | null, path: RegExp): RegExpExecArray | null {
@@ -78,6 +101,32 @@ function pathMatch(request: HttpRequestView, method: string | string[], host: Re
 }
 
 const named = (label: string, value: string | undefined) => (value ? ` ${label} ${quoteName(value)}` : "");
+
+/** `false`, or the string `"false"` (proto3 JSON accepts both for a boolean field). */
+function isFalse(value: unknown): boolean {
+  return value === false || (typeof value === "string" && value.trim().toLowerCase() === "false");
+}
+
+/** A number that is zero however it was sent (`0`, `"0"`, `"00"`). */
+function isZero(value: unknown): boolean {
+  if (typeof value === "number") return value === 0;
+  return typeof value === "string" && value.trim() !== "" && Number(value.trim()) === 0;
+}
+
+/** The S3 bucket a request addresses and the path inside it (virtual-hosted or path style). */
+function s3Bucket(request: HttpRequestView): { bucket: string; key: string[] } | null {
+  const host = S3_HOST.exec(request.host);
+  if (!host) return null;
+  const segments = request.path.split("/").filter(Boolean);
+  if (host[1] !== undefined) return { bucket: host[1], key: segments };
+  return segments.length > 0 ? { bucket: segments[0]!, key: segments.slice(1) } : null;
+}
+
+/** The text of every `<tag>…</tag>` element of an XML body. */
+function xmlValues(text: string | undefined, tag: string): string[] {
+  if (!text) return [];
+  return [...text.matchAll(new RegExp(`<(?:[A-Za-z0-9_]+:)?${tag}\\b[^>]*>([^<]*)<`, "g"))].map((m) => m[1]!.trim());
+}
 
 // ---------------------------------------------------------------------------------------------
 // Railway GraphQL
@@ -131,7 +180,15 @@ interface RailwayScan {
 
 type BoundField = GraphqlField & { variables: Record<string, unknown> };
 
+/** One scan per request: every Railway entry asks, and a document can be large. */
+const RAILWAY_SCANS = new WeakMap<HttpRequestView, RailwayScan | null>();
+
 function scanRailway(request: HttpRequestView): RailwayScan | null {
+  if (!RAILWAY_SCANS.has(request)) RAILWAY_SCANS.set(request, scanRailwayDocuments(request));
+  return RAILWAY_SCANS.get(request)!;
+}
+
+function scanRailwayDocuments(request: HttpRequestView): RailwayScan | null {
   if (!RAILWAY_HOST.test(request.host) || !request.path.startsWith("/graphql")) return null;
   const documents = graphqlDocuments(request);
   const result: RailwayScan = { ok: true, unreadable: false, unparsed: [], hasMutation: false, fields: [], mutationFields: [], rootMutationFields: [] };
@@ -184,6 +241,11 @@ function railwayEntry(id: string, field: string, what: string): HttpCatalogEntry
   };
 }
 
+/** `/repos/{owner}/{repo}/git/refs/{ref}` on api.github.com, or under `/api/v3` on GitHub Enterprise Server. */
+function githubRefPath(request: HttpRequestView): RegExp {
+  return /^api\.github\.com$/.test(request.host) ? /^\/repos\/([^/]+)\/([^/]+)\/git\/refs\/(.+)$/i : /^\/api\/v3\/repos\/([^/]+)\/([^/]+)\/git\/refs\/(.+)$/i;
+}
+
 /** True when the `kinds` argument of a backup-schedule update is provably non-empty. */
 function scheduleKeepsBackups(field: BoundField): boolean {
   const kinds = field.args.find((a) => a.name.value === "kinds")?.value;
@@ -210,7 +272,7 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
       const action = awsAction(request, RDS_HOST, ["DeleteDBInstance", "DeleteDBCluster", "DeleteGlobalCluster"]);
       if (!action) return null;
       const id = param(request, "DBInstanceIdentifier") ?? param(request, "DBClusterIdentifier") ?? param(request, "GlobalClusterIdentifier");
-      const noFinalSnapshot = param(request, "SkipFinalSnapshot")?.toLowerCase() === "true" ? ", skipping the final snapshot" : "";
+      const noFinalSnapshot = someBoolean(request, "SkipFinalSnapshot", true) ? ", skipping the final snapshot" : "";
       return `Deletes an RDS database (${action})${named("named", id)}${noFinalSnapshot}`;
     },
   },
@@ -225,7 +287,9 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
     match(request) {
       const action = awsAction(request, RDS_HOST, ["DeleteDBInstance", "DeleteDBCluster"]);
       if (!action) return null;
-      if (param(request, "DeleteAutomatedBackups")?.toLowerCase() === "false") return null;
+      // Kept only when every copy of the parameter says false.
+      const keep = params(request, "DeleteAutomatedBackups");
+      if (keep.length > 0 && keep.every((v) => v.trim().toLowerCase() === "false")) return null;
       return `${action} also deletes the database's automated backups, because DeleteAutomatedBackups is not set to false`;
     },
   },
@@ -264,7 +328,7 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
     reference: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html",
     match(request) {
       const action = awsAction(request, RDS_HOST, ["ModifyDBInstance", "ModifyDBCluster"]);
-      if (!action || param(request, "BackupRetentionPeriod") !== "0") return null;
+      if (!action || !someZero(request, "BackupRetentionPeriod")) return null;
       return `Turns off automated backups and point-in-time recovery (${action} with BackupRetentionPeriod=0)`;
     },
   },
@@ -373,6 +437,41 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
       return null;
     },
   },
+  // PutBucketVersioning: PUT /?versioning with <VersioningConfiguration><Status>Suspended</Status>;
+  // once suspended, overwritten and deleted objects are no longer kept as recoverable versions.
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html
+  {
+    id: "backup.disable_backups",
+    level: "critical",
+    provider: "AWS S3",
+    reference: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html",
+    match(request) {
+      if (request.method !== "PUT" || !request.query.has("versioning")) return null;
+      const target = s3Bucket(request);
+      if (!target || target.key.length > 0) return null;
+      const statuses = xmlValues(request.text, "Status");
+      // Only an explicit Enabled keeps versioning on; anything else (Suspended, unreadable) fails closed.
+      if (statuses.length > 0 && statuses.every((status) => status === "Enabled")) return null;
+      return `Suspends versioning of S3 bucket ${quoteName(target.bucket)}, so overwritten and deleted objects can no longer be recovered`;
+    },
+  },
+  // PutBucketLifecycleConfiguration: PUT /?lifecycle; Expiration deletes current objects and
+  // NoncurrentVersionExpiration deletes the old versions that act as the bucket's backups.
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html
+  {
+    id: "backup.delete_backup",
+    level: "critical",
+    provider: "AWS S3",
+    reference: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html",
+    match(request) {
+      if (request.method !== "PUT" || !request.query.has("lifecycle")) return null;
+      const target = s3Bucket(request);
+      if (!target || target.key.length > 0) return null;
+      const text = request.text ?? JSON.stringify(request.json ?? "");
+      if (!/Expiration\b/.test(text) && request.text !== undefined && request.text.trim() !== "") return null;
+      return `Sets lifecycle rules on S3 bucket ${quoteName(target.bucket)} that expire objects or their old versions, deleting them automatically`;
+    },
+  },
   // Heroku Platform API — App Delete: DELETE /apps/{app_id_or_name}
   // https://devcenter.heroku.com/articles/platform-api-reference#app-delete
   {
@@ -434,7 +533,8 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
       if (!m) return null;
       const settings = (request.json as { settings?: { backupConfiguration?: { enabled?: unknown; pointInTimeRecoveryEnabled?: unknown } } } | undefined)?.settings;
       const backup = settings?.backupConfiguration;
-      if (backup?.enabled === false || backup?.pointInTimeRecoveryEnabled === false) {
+      // The API reads JSON booleans, but its JSON mapping also accepts "false" as a string.
+      if (isFalse(backup?.enabled) || isFalse(backup?.pointInTimeRecoveryEnabled)) {
         return `Turns off automated backups or point-in-time recovery of Cloud SQL instance ${quoteName(m[2]!)}`;
       }
       return null;
@@ -512,6 +612,34 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
       return m[3] ? `Deletes database ${quoteName(m[3])} on Neon branch ${quoteName(m[2]!)}` : `Deletes Neon branch ${quoteName(m[2]!)} of project ${quoteName(m[1]!)} and its data`;
     },
   },
+  // Neon API v2 — Update project: PATCH /projects/{project_id} with project.history_retention_seconds;
+  // 0 keeps no history, so point-in-time restore of the project's branches is gone.
+  // https://api-docs.neon.tech/reference/updateproject
+  {
+    id: "backup.disable_backups",
+    level: "critical",
+    provider: "Neon",
+    reference: "https://api-docs.neon.tech/reference/updateproject",
+    match(request) {
+      const m = pathMatch(request, ["PATCH", "PUT"], /^console\.neon\.tech$/, /^\/api\/v2\/projects\/([^/]+)$/i);
+      if (!m) return null;
+      const body = request.json as { project?: { history_retention_seconds?: unknown } } | undefined;
+      if (!isZero(body?.project?.history_retention_seconds)) return null;
+      return `Sets the history retention of Neon project ${quoteName(m[1]!)} to 0, turning off point-in-time restore`;
+    },
+  },
+  // Vercel REST API — Delete a deployment: DELETE /v13/deployments/{id}
+  // https://vercel.com/docs/rest-api/reference/endpoints/deployments/delete-a-deployment
+  {
+    id: "http.delete_deployment",
+    level: "high",
+    provider: "Vercel",
+    reference: "https://vercel.com/docs/rest-api/reference/endpoints/deployments/delete-a-deployment",
+    match(request) {
+      const m = pathMatch(request, "DELETE", /^api\.vercel\.com$/, /^\/v\d+\/(?:now\/)?deployments\/([^/]+)$/i);
+      return m ? `Deletes Vercel deployment ${quoteName(m[1]!)}; a site it serves goes down` : null;
+    },
+  },
   // Vercel REST API — Delete a Project: DELETE /v9/projects/{idOrName}
   // https://vercel.com/docs/rest-api/reference/endpoints/projects/delete-a-project
   {
@@ -535,6 +663,34 @@ export const HTTP_CATALOG: readonly HttpCatalogEntry[] = [
       const host = /^api\.github\.com$/.test(request.host);
       const m = pathMatch(request, "DELETE", null, host ? /^\/repos\/([^/]+)\/([^/]+)$/i : /^\/api\/v3\/repos\/([^/]+)\/([^/]+)$/i);
       return m ? `Deletes GitHub repository ${quoteName(`${m[1]}/${m[2]}`)}` : null;
+    },
+  },
+  // GitHub REST API — Delete a reference: DELETE /repos/{owner}/{repo}/git/refs/{ref} (a branch or tag)
+  // https://docs.github.com/en/rest/git/refs#delete-a-reference
+  {
+    id: "http.git_ref_delete",
+    level: "high",
+    provider: "GitHub",
+    reference: "https://docs.github.com/en/rest/git/refs#delete-a-reference",
+    match(request) {
+      const m = pathMatch(request, "DELETE", null, githubRefPath(request));
+      return m ? `Deletes ${quoteName(m[3]!)} of GitHub repository ${quoteName(`${m[1]}/${m[2]}`)}; commits only it reached are lost` : null;
+    },
+  },
+  // Update a reference: PATCH /repos/{owner}/{repo}/git/refs/{ref} with "force": true moves the ref
+  // to any commit, discarding the history after the fork point.
+  // https://docs.github.com/en/rest/git/refs#update-a-reference
+  {
+    id: "http.git_force_update",
+    level: "high",
+    provider: "GitHub",
+    reference: "https://docs.github.com/en/rest/git/refs#update-a-reference",
+    match(request) {
+      const m = pathMatch(request, ["PATCH", "POST"], null, githubRefPath(request));
+      if (!m) return null;
+      const force = (request.json as { force?: unknown } | undefined)?.force;
+      if (force !== true && !(typeof force === "string" && force.trim().toLowerCase() === "true")) return null;
+      return `Force-updates ${quoteName(m[3]!)} of GitHub repository ${quoteName(`${m[1]}/${m[2]}`)}, overwriting its history`;
     },
   },
   // Kubernetes API — DELETE on namespaces, persistent volume (claim)s, stateful workloads and volume snapshots.
@@ -633,6 +789,9 @@ export function matchHttpCatalog(request: HttpRequestView, catalog: readonly Htt
       const names = [...new Set(railway.rootMutationFields)].map(quoteName).join(", ");
       const what = names === "" ? "a GraphQL mutation" : `GraphQL mutation ${names}`;
       findings.push({ id: "http.unclassified_write", level: "high", message: `Runs Railway ${what}, which Countersign does not classify` });
+    } else if (railway?.unreadable) {
+      // A persisted-query hash (or no document at all): the server runs a document we cannot see.
+      findings.push({ id: "http.unclassified_write", level: "high", message: "Sends Railway a GraphQL request without a readable document (such as a persisted-query hash), so Countersign cannot rule out a mutation" });
     } else if (railway && railway.unparsed.length > 0) {
       // Fail closed whatever the method: a document Countersign cannot parse may hold a mutation.
       findings.push({ id: "http.unclassified_write", level: "high", message: "Sends Railway a GraphQL document Countersign cannot parse, so cannot rule out a mutation" });

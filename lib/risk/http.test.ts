@@ -200,3 +200,87 @@ describe("the catalog itself", () => {
     }
   });
 });
+
+describe("AWS form bodies are read as a server reads them", () => {
+  const rds = "https://rds.us-east-1.amazonaws.com/";
+  table([
+    ["a leading &", { method: "POST", url: rds, body: "&Action=DeleteDBSnapshot&DBSnapshotIdentifier=s" }, "critical", ["backup.delete_snapshot"]],
+    ["an unencoded space in a value", { method: "POST", url: rds, body: "Action=DeleteDBSnapshot&DBSnapshotIdentifier=my snap" }, "critical", ["backup.delete_snapshot"]],
+    ["a line break between pairs", { method: "POST", url: rds, body: "Action=DeleteDBSnapshot\n&DBSnapshotIdentifier=s" }, "critical", ["backup.delete_snapshot"]],
+    ["CRLF line breaks and padding", { method: "POST", url: rds, body: "  Action = DeleteDBSnapshot\r\nDBSnapshotIdentifier=s\r\n" }, "critical", ["backup.delete_snapshot"]],
+    ["a read Action in the URL, a deletion in the body", { method: "POST", url: `${rds}?Action=DescribeDBInstances`, body: "Action=DeleteDBSnapshot&DBSnapshotIdentifier=s" }, "critical", ["backup.delete_snapshot"]],
+    ["a repeated Action in the body", { method: "POST", url: rds, body: "Action=DescribeDBInstances&Action=DeleteDBSnapshot" }, "critical", ["backup.delete_snapshot"]],
+    ["retention 00", { method: "POST", url: rds, body: "Action=ModifyDBInstance&BackupRetentionPeriod=00" }, "critical", ["backup.disable_backups"]],
+    ["retention +0", { method: "POST", url: rds, body: "Action=ModifyDBInstance&BackupRetentionPeriod=%2B0" }, "critical", ["backup.disable_backups"]],
+    ["retention 0.0 in the URL", { method: "GET", url: `${rds}?Action=ModifyDBCluster&BackupRetentionPeriod=0.0` }, "critical", ["backup.disable_backups"]],
+    ["retention 0 as a JSON number", { method: "POST", url: rds, body: { Action: "ModifyDBInstance", BackupRetentionPeriod: 0 } }, "critical", ["backup.disable_backups"]],
+    ["a second retention value of 0", { method: "POST", url: `${rds}?BackupRetentionPeriod=7`, body: "Action=ModifyDBInstance&BackupRetentionPeriod=0" }, "critical", ["backup.disable_backups"]],
+    ["retention 10 is not a backup change", { method: "POST", url: rds, body: "Action=ModifyDBInstance&BackupRetentionPeriod=10" }, "high", ["http.unclassified_write"]],
+    [
+      "DeleteAutomatedBackups=false in the URL but true in the body",
+      { method: "POST", url: `${rds}?DeleteAutomatedBackups=false`, body: "Action=DeleteDBInstance&DeleteAutomatedBackups=true" },
+      "critical",
+      ["backup.delete_backup", "http.delete_database"],
+    ],
+  ]);
+
+  it("names the snapshot from a tolerant body", () => {
+    const [finding] = assessHttp({ method: "POST", url: rds, body: "&Action=DeleteDBSnapshot&DBSnapshotIdentifier=my snap" }).findings;
+    expect(finding?.message).toBe("Deletes an RDS snapshot (DeleteDBSnapshot) named `my snap`");
+  });
+});
+
+describe("catalog entries for backups, history and refs", () => {
+  const railwayHash = { extensions: { persistedQuery: { version: 1, sha256Hash: "ab12" } }, variables: { id: "svc" } };
+  table([
+    ["Neon history retention 0 disables point-in-time restore", { method: "PATCH", url: "https://console.neon.tech/api/v2/projects/p1", body: { project: { history_retention_seconds: 0 } } }, "critical", ["backup.disable_backups"]],
+    ["Neon history retention \"0\"", { method: "PATCH", url: "https://console.neon.tech/api/v2/projects/p1", body: { project: { history_retention_seconds: "0" } } }, "critical", ["backup.disable_backups"]],
+    ["Neon history retention of a day is not a backup change", { method: "PATCH", url: "https://console.neon.tech/api/v2/projects/p1", body: { project: { history_retention_seconds: 86400 } } }, "high", ["http.unclassified_write"]],
+    [
+      "S3 versioning suspended",
+      { method: "PUT", url: "https://prod.s3.amazonaws.com/?versioning", body: '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Suspended</Status></VersioningConfiguration>' },
+      "critical",
+      ["backup.disable_backups"],
+    ],
+    ["S3 versioning suspended, path style", { method: "PUT", url: "https://s3.eu-west-1.amazonaws.com/prod?versioning", body: "<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>" }, "critical", ["backup.disable_backups"]],
+    ["S3 versioning enabled is not a backup change", { method: "PUT", url: "https://prod.s3.amazonaws.com/?versioning", body: "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>" }, "high", ["http.unclassified_write"]],
+    [
+      "S3 lifecycle expiring old versions",
+      { method: "PUT", url: "https://prod.s3.amazonaws.com/?lifecycle", body: "<LifecycleConfiguration><Rule><Status>Enabled</Status><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration></Rule></LifecycleConfiguration>" },
+      "critical",
+      ["backup.delete_backup"],
+    ],
+    [
+      "S3 lifecycle expiring objects",
+      { method: "PUT", url: "https://s3.amazonaws.com/prod?lifecycle", body: "<LifecycleConfiguration><Rule><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>" },
+      "critical",
+      ["backup.delete_backup"],
+    ],
+    [
+      "S3 lifecycle that only moves objects to Glacier",
+      { method: "PUT", url: "https://prod.s3.amazonaws.com/?lifecycle", body: "<LifecycleConfiguration><Rule><Status>Enabled</Status><Transition><Days>30</Days><StorageClass>GLACIER</StorageClass></Transition></Rule></LifecycleConfiguration>" },
+      "high",
+      ["http.unclassified_write"],
+    ],
+    ["Cloud SQL backups off as the string \"false\"", { method: "PATCH", url: "https://sqladmin.googleapis.com/v1/projects/p/instances/db", body: { settings: { backupConfiguration: { enabled: "false" } } } }, "critical", ["backup.disable_backups"]],
+    ["Cloud SQL PITR off as the string \"false\"", { method: "PUT", url: "https://sqladmin.googleapis.com/sql/v1beta4/projects/p/instances/db", body: { settings: { backupConfiguration: { pointInTimeRecoveryEnabled: "FALSE" } } } }, "critical", ["backup.disable_backups"]],
+    ["GitHub branch deletion", { method: "DELETE", url: "https://api.github.com/repos/acme/api/git/refs/heads/main" }, "high", ["http.git_ref_delete"]],
+    ["GitHub Enterprise tag deletion", { method: "DELETE", url: "https://github.acme.internal/api/v3/repos/acme/api/git/refs/tags/v1" }, "high", ["http.git_ref_delete"]],
+    ["GitHub forced ref update", { method: "PATCH", url: "https://api.github.com/repos/acme/api/git/refs/heads/main", body: { sha: "abc", force: true } }, "high", ["http.git_force_update"]],
+    ["GitHub fast-forward ref update is not forced", { method: "PATCH", url: "https://api.github.com/repos/acme/api/git/refs/heads/main", body: { sha: "abc" } }, "high", ["http.unclassified_write"]],
+    ["Vercel deployment deletion", { method: "DELETE", url: "https://api.vercel.com/v13/deployments/dpl_1" }, "high", ["http.delete_deployment"]],
+    ["Vercel project deletion with a team", { method: "DELETE", url: "https://api.vercel.com/v9/projects/web?teamId=team_1" }, "critical", ["http.delete_project"]],
+    ["Railway persisted query by POST", { method: "POST", url: "https://backboard.railway.com/graphql/v2", body: railwayHash }, "high", ["http.unclassified_write"]],
+    [
+      "Railway persisted query by GET",
+      { method: "GET", url: `https://backboard.railway.com/graphql/v2?extensions=${encodeURIComponent(JSON.stringify(railwayHash.extensions))}` },
+      "high",
+      ["http.unclassified_write"],
+    ],
+  ]);
+
+  it("says why a persisted query is high", () => {
+    const [finding] = assessHttp({ method: "GET", url: "https://backboard.railway.com/graphql/v2?extensions=%7B%7D" }).findings;
+    expect(finding?.message).toMatch(/without a readable document \(such as a persisted-query hash\)/);
+  });
+});

@@ -60,13 +60,27 @@ export function toRequestView(method: string, url: string, body: unknown): HttpR
       } catch {
         // not JSON: left as text
       }
-    } else if (/^[^\s=&]+=[^\s]*$/.test(trimmed)) {
-      view.form = new URLSearchParams(trimmed);
+    } else if (trimmed.includes("=")) {
+      view.form = parseForm(trimmed);
     }
   } else if (body !== null && typeof body === "object") {
     view.json = body;
   }
   return view;
+}
+
+/**
+ * Any text body with an `=` is read as form data, as tolerantly as a server would: stray `&`,
+ * line breaks between pairs, unencoded spaces. A strict pattern let a body that AWS accepts
+ * (`&Action=DeleteDBSnapshot&…`) skip the catalog. Names and values are trimmed.
+ */
+function parseForm(text: string): URLSearchParams {
+  const form = new URLSearchParams();
+  for (const [name, value] of new URLSearchParams(text.replace(/[\r\n]+/g, "&"))) {
+    const key = name.trim();
+    if (key !== "") form.append(key, value.trim());
+  }
+  return form;
 }
 
 function safeDecode(segment: string): string {

@@ -15,6 +15,11 @@ export function compareRisk(a: RiskLevel, b: RiskLevel): number {
 
 /** The more dangerous of the given levels (`low` for none). */
 export function maxRisk(...levels: RiskLevel[]): RiskLevel {
+  return worstOf(levels);
+}
+
+/** `maxRisk` over an array of any length (spreading a very long array would overflow the stack). */
+function worstOf(levels: Iterable<RiskLevel>): RiskLevel {
   let worst: RiskLevel = "low";
   for (const level of levels) if (RANK[level] > RANK[worst]) worst = level;
   return worst;
@@ -49,7 +54,7 @@ export function toAssessment(findings: Finding[], targets: string[] = []): RiskA
     unique.push(finding);
   }
   return {
-    level: maxRisk(...unique.map((f) => f.level)),
+    level: worstOf(unique.map((f) => f.level)),
     findings: unique,
     targets: [...new Set(targets)],
   };

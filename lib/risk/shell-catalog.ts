@@ -46,6 +46,8 @@ export function optionValue(raw: string[], name: string): string | undefined {
 const has = (raw: string[], ...flags: string[]) => raw.some((arg) => flags.includes(arg) || flags.some((f) => f.startsWith("--") && arg.startsWith(`${f}=`)));
 
 const DELETE_DB = "shell.cloud_delete";
+/** Erases a database's data but keeps the database itself (a policy may treat it apart from deletion). */
+const RESET_DB = "shell.database_reset";
 const CRITICAL: RiskLevel = "critical";
 
 const AWS_READ = /^(describe|list|get|head|wait)-/;
@@ -154,7 +156,7 @@ export const CLI_SPECS: readonly CliSpec[] = [
       { words: ["addons:destroy"], id: DELETE_DB, level: CRITICAL, what: "Destroys a Heroku add-on (add-ons include databases)" },
       { words: ["addons:remove"], id: DELETE_DB, level: CRITICAL, what: "Destroys a Heroku add-on (add-ons include databases)" },
       { words: ["addons:rm"], id: DELETE_DB, level: CRITICAL, what: "Destroys a Heroku add-on (add-ons include databases)" },
-      { words: ["pg:reset"], id: DELETE_DB, level: CRITICAL, what: "Erases every table of a Heroku Postgres database" },
+      { words: ["pg:reset"], id: RESET_DB, level: CRITICAL, what: "Erases every table of a Heroku Postgres database" },
       { words: ["pg:backups:delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes a Heroku Postgres backup" },
       { words: ["pg:backups:unschedule"], id: "backup.disable_backups", level: CRITICAL, what: "Stops scheduled Heroku Postgres backups" },
     ],
@@ -182,10 +184,18 @@ export const CLI_SPECS: readonly CliSpec[] = [
       { words: ["branches", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes a Supabase database branch" },
       {
         words: ["db", "reset"],
-        id: DELETE_DB,
+        id: RESET_DB,
         level: CRITICAL,
         what: "Resets a remote Supabase database, erasing its data",
         when: (a) => has(a.raw, "--linked", "--db-url"),
+      },
+      // Without --linked or --db-url it resets the local development database.
+      {
+        words: ["db", "reset"],
+        id: RESET_DB,
+        level: "high",
+        what: "Resets the local Supabase database, erasing its data and re-running migrations and seeds",
+        when: (a) => !has(a.raw, "--linked", "--db-url"),
       },
     ],
     isRead: (p) => (p[1] === "list" || p[0] === "status" || p[0] === "--version") && p[0] !== undefined,
@@ -223,8 +233,22 @@ export const CLI_SPECS: readonly CliSpec[] = [
       { words: ["volumes", "destroy"], id: DELETE_DB, level: CRITICAL, what: "Destroys a Fly volume and its data" },
       { words: ["volumes", "delete"], id: DELETE_DB, level: CRITICAL, what: "Destroys a Fly volume and its data" },
       { words: ["volume", "destroy"], id: DELETE_DB, level: CRITICAL, what: "Destroys a Fly volume and its data" },
+      // https://fly.io/docs/flyctl/postgres-destroy/ (`pg` is its alias)
+      { words: ["postgres", "destroy"], id: DELETE_DB, level: CRITICAL, what: "Destroys a Fly Postgres cluster with its volumes and data" },
+      { words: ["pg", "destroy"], id: DELETE_DB, level: CRITICAL, what: "Destroys a Fly Postgres cluster with its volumes and data" },
     ],
     isRead: (p) => ["status", "logs", "version", "info"].includes(p[0] ?? "") || ["list", "show", "status"].includes(p[1] ?? ""),
+  },
+  {
+    // GitHub CLI manual: https://cli.github.com/manual/gh_repo_delete
+    programs: ["gh"],
+    valueOptions: new Set(["-R", "--repo", "--hostname", "-q", "--jq", "-t", "--template"]),
+    rules: [
+      { words: ["repo", "delete"], id: "shell.repo_delete", level: CRITICAL, what: "Deletes a GitHub repository with its issues, pull requests, releases and wiki" },
+      // https://cli.github.com/manual/gh_release_delete
+      { words: ["release", "delete"], id: "shell.repo_delete", level: "high", what: "Deletes a GitHub release and its assets" },
+    ],
+    isRead: (p) => ["list", "view", "status", "diff", "checks"].includes(p[1] ?? "") || ["status", "--version", "version"].includes(p[0] ?? "") || (p[0] === "auth" && p[1] === "status"),
   },
   {
     // doctl: https://docs.digitalocean.com/reference/doctl/

@@ -110,7 +110,7 @@ describe("psql runs SQL through the SQL classifier", () => {
     ['psql -c "DROP TABLE users"', "critical", ["sql.drop_table"]],
     ["psql prod -c 'TRUNCATE orders'", "critical", ["sql.truncate"]],
     ["psql --command='DELETE FROM t'", "critical", ["sql.delete_without_where"]],
-    ["psql -X -v ON_ERROR_STOP=1 -c 'SELECT 1' -c 'UPDATE t SET a = 1'", "high", ["sql.update_without_where"]],
+    ["psql -X -v ON_ERROR_STOP=1 -c 'SELECT 1' -c 'UPDATE t SET a = 1'", "critical", ["sql.update_without_where"]],
     ['echo "DELETE FROM t" | psql', "critical", ["sql.delete_without_where"]],
     ["printf '%s\\n' 'DROP TABLE x' | psql", "critical", ["sql.drop_table"]],
     ["psql <<EOF\nDROP TABLE x;\nEOF", "critical", ["sql.drop_table"]],
@@ -192,7 +192,17 @@ describe("cloud CLIs", () => {
     ["railway down -y", "critical", ["shell.cloud_delete"]],
     ["railway volume delete --volume data", "critical", ["shell.cloud_delete"]],
     ["supabase projects delete abcdef", "critical", ["shell.cloud_delete"]],
-    ["supabase db reset --linked", "critical", ["shell.cloud_delete"]],
+    ["supabase db reset --linked", "critical", ["shell.database_reset"]],
+    ["supabase db reset", "high", ["shell.database_reset"]],
+    ["supabase db reset --db-url postgres://prod/app", "critical", ["shell.database_reset"]],
+    ["heroku pg:reset DATABASE_URL -a prod --confirm prod", "critical", ["shell.database_reset"]],
+    ["gh repo delete acme/api --yes", "critical", ["shell.repo_delete"]],
+    ["gh -R acme/api release delete v1.0 -y", "high", ["shell.repo_delete"]],
+    ["gh repo view acme/api", "low", []],
+    ["gh pr list -R acme/api", "low", []],
+    ["fly postgres destroy prod-db", "critical", ["shell.cloud_delete"]],
+    ["flyctl pg destroy prod-db -y", "critical", ["shell.cloud_delete"]],
+    ["flyctl apps destroy prod-app -y", "critical", ["shell.cloud_delete"]],
     ["neonctl branches delete br-main --project-id p", "critical", ["shell.cloud_delete"]],
     ["vercel remove my-site --yes", "critical", ["shell.cloud_delete"]],
     ["vercel env rm API_KEY production", "high", ["shell.unclassified"]],
@@ -265,5 +275,18 @@ describe("messages", () => {
     ["gcloud sql instances delete prod-db", "Deletes a Cloud SQL instance (`gcloud sql instances delete prod-db`)"],
   ])("%s", (command, message) => {
     expect(assessShell(command).findings.map((f) => f.message)).toContain(message);
+  });
+});
+
+describe("adversarial command lines are classified, not crashed on", () => {
+  it("looks past a hundred thousand leading assignments", () => {
+    expect(assessShell(`${"A=1 ".repeat(100_000)}rm -rf /`).level).toBe("critical");
+  });
+
+  it("stops following wrappers around wrappers, failing closed", () => {
+    const risk = assessShell(`${"xargs ".repeat(50_000)}ls`);
+    expect(ids(risk)).toEqual(["shell.unclassified"]);
+    expect(risk.level).toBe("high");
+    expect(assessShell(`${"sudo ".repeat(10)}rm -rf /`).level).toBe("critical");
   });
 });

@@ -62,8 +62,8 @@ function add(env: Env, id: string, level: RiskLevel, message: string): void {
 }
 
 function merge(env: Env, assessment: RiskAssessment): void {
-  env.out.findings.push(...assessment.findings);
-  env.out.targets.push(...assessment.targets);
+  for (const finding of assessment.findings) env.out.findings.push(finding);
+  for (const target of assessment.targets) env.out.targets.push(target);
 }
 
 function unclassified(env: Env, what: string): void {
@@ -81,26 +81,28 @@ const HEADERS = new Set(["for", "select", "case"]);
 
 function classifyCommand(command: SimpleCommand, env: Env): void {
   for (const redirect of command.redirects) classifyRedirect(redirect.op, redirect.target, env);
-  const words = [...command.words];
+  // Skip leading assignments and reserved words by index: shifting one at a time is quadratic.
+  let start = 0;
   for (;;) {
-    const first = words[0];
+    const first = command.words[start];
     if (!first) return;
     if (ASSIGNMENT.test(first.text) && !first.text.startsWith("=")) {
-      words.shift();
+      start++;
       continue;
     }
     if (!first.quoted && KEYWORDS.has(first.text)) {
-      words.shift();
-      if (first.text === "time" && words[0]?.text === "-p") words.shift();
+      start++;
+      if (first.text === "time" && command.words[start]?.text === "-p") start++;
       continue;
     }
     if (!first.quoted && first.text === "function") {
-      words.splice(0, 2);
+      start += 2;
       continue;
     }
     if (!first.quoted && HEADERS.has(first.text)) return;
     break;
   }
+  const words = command.words.slice(start);
   // A plain call to a function defined on this command line runs its body, classified where it
   // is defined. Wrappers (`command`, `sudo`, `env`, `xargs`, …) run the real program instead.
   if (words[0] && !words[0].quoted && env.functions.has(words[0].text)) return;
@@ -121,8 +123,26 @@ function classifyRedirect(op: string, target: Word, env: Env): void {
   add(env, "shell.file_write", level, `${how} file ${quoteName(target.text)} (output redirection)`);
 }
 
+/** Wrappers around wrappers (`sudo env nice xargs …`) beyond this are not followed. */
+const MAX_WRAPPERS = 32;
+let wrapperDepth = 0;
+
 /** Classifies an argument vector: `words[0]` is the program. */
 function classifyArgv(words: Word[], env: Env): void {
+  if (words.length === 0) return;
+  if (wrapperDepth >= MAX_WRAPPERS) {
+    add(env, "shell.unclassified", "high", "Runs a command behind more wrappers (sudo, env, xargs, …) than Countersign follows");
+    return;
+  }
+  wrapperDepth++;
+  try {
+    classifyProgram(words, env);
+  } finally {
+    wrapperDepth--;
+  }
+}
+
+function classifyProgram(words: Word[], env: Env): void {
   const first = words[0];
   if (!first) return;
   if (first.text.startsWith("((") || first.text === "[[") return; // arithmetic and tests

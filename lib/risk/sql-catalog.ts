@@ -77,6 +77,17 @@ export const DANGEROUS_FUNCTIONS: ReadonlyMap<string, DangerousFunction> = new M
   ["pg_wal_replay_resume", ADMIN("resumes recovery on a standby")],
   ["pg_rotate_logfile", ADMIN("rotates the server log file")],
   ["pg_replication_slot_advance", ADMIN("advances a replication slot, discarding changes its consumer has not read")],
+  // Reading a logical slot with the get_ functions consumes the changes: the slot's real
+  // consumer (a replica, a CDC pipeline) never sees them. The peek_ functions only read.
+  ["pg_logical_slot_get_changes", ADMIN("consumes changes from a logical replication slot, so its real consumer never receives them")],
+  ["pg_logical_slot_get_binary_changes", ADMIN("consumes changes from a logical replication slot, so its real consumer never receives them")],
+  ["pg_replication_origin_advance", ADMIN("moves a replication origin's progress, so changes are skipped or applied twice")],
+  ["pg_replication_origin_session_setup", ADMIN("makes this session replay changes as a replication origin")],
+  ["pg_copy_logical_replication_slot", ADMIN("copies a replication slot, which retains WAL until consumed")],
+  ["pg_copy_physical_replication_slot", ADMIN("copies a replication slot, which retains WAL until consumed")],
+  ["pg_sync_replication_slots", ADMIN("synchronises replication slots from the primary onto a standby")],
+  ["pg_backup_start", ADMIN("starts an online backup, forcing a checkpoint")],
+  ["pg_backup_stop", ADMIN("ends an online backup started in this session")],
   ["pg_replication_origin_drop", ADMIN("drops a replication origin")],
   ["pg_create_physical_replication_slot", ADMIN("creates a replication slot, which retains WAL until consumed")],
   ["pg_create_logical_replication_slot", ADMIN("creates a replication slot, which retains WAL until consumed")],

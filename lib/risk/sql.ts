@@ -35,8 +35,53 @@ const MAX_NESTING = 4;
 /** Classifies a SQL batch. Requires `loadRiskEngine()` to have completed. */
 export function assessSql(sql: string): RiskAssessment {
   const out: Collector = { findings: [], targets: [] };
-  classifySqlText(sql, out, "", 0, true);
+  const saved = { searchPath, alternatives };
+  searchPath = DEFAULT_SEARCH_PATH;
+  alternatives = new Map();
+  try {
+    classifySqlText(sql, out, "", 0, true);
+  } finally {
+    ({ searchPath, alternatives } = saved);
+  }
   return toAssessment(out.findings, out.targets);
+}
+
+// ---------------------------------------------------------------------------------------------
+// search_path: which schema an unqualified name means, as set earlier in the same batch
+//
+// PostgreSQL resolves an unqualified table in the first schema of search_path that has it.
+// Countersign cannot see which schemas have it, so after `SET search_path TO billing, public` an
+// unqualified `customers` is named `billing.customers` in messages and every candidate
+// (`billing.customers`, `public.customers`) is a target: a rule that protects any of them matches.
+// A search_path computed at run time is unknown: the name becomes `*.customers` (which a rule
+// for `*.customers` or `*` matches) and the batch is high (sql.opaque_code), so no rule written
+// for a particular schema can be dodged that way.
+
+/** The default `"$user", public`, as Countersign has always read it: public. */
+const DEFAULT_SEARCH_PATH: readonly string[] = ["public"];
+
+/** Schemas of the search_path in effect, or null when it was set to a value not known until run time. */
+let searchPath: readonly string[] | null = DEFAULT_SEARCH_PATH;
+/** Target → every schema-qualified name it could stand for, for unqualified names under a longer path. */
+let alternatives = new Map<string, string[]>();
+
+function setSearchPath(value: string | undefined, ctx: Ctx): void {
+  if (value === undefined) {
+    searchPath = null;
+    add(ctx, "sql.opaque_code", "high", "Sets search_path to a value computed at run time, so Countersign cannot tell which schema the later statements' tables are in");
+    return;
+  }
+  const schemas = value
+    .split(",")
+    .map((part) => part.trim().replace(/^"(.*)"$/, "$1"))
+    .filter((part) => part !== "" && part !== "$user" && part !== "pg_catalog" && part !== "pg_temp");
+  searchPath = schemas.length > 0 ? schemas : DEFAULT_SEARCH_PATH;
+}
+
+/** Expands targets named under a multi-schema search_path into every schema they could be in. */
+function expandTargets(targets: string[]): string[] {
+  if (alternatives.size === 0) return targets;
+  return targets.flatMap((t) => alternatives.get(t) ?? [t]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,15 +182,27 @@ function classifyStatements(sql: string, stmts: RawStatement[], out: Collector, 
       return new TextDecoder().decode(bytes.subarray(start, end));
     };
     const ctx: Ctx = { out, prefix, depth, statementText, cteNames: new Set(), reads: [] };
-    visit(raw.stmt, ctx);
+    try {
+      visit(raw.stmt, ctx);
+    } catch (error) {
+      // A parse tree nested deeper than the walk can follow: what was found so far stands, and
+      // the rest is opaque.
+      if (!(error instanceof TreeTooDeepError || error instanceof RangeError)) throw error;
+      add(ctx, "sql.opaque_code", "high", "A statement is nested too deeply for Countersign to inspect all of it");
+    }
     finishStatement(ctx);
   }
 }
 
+/** Deeper than any SQL a person writes, and well inside the JavaScript stack. */
+const MAX_TREE_DEPTH = 1500;
+
+class TreeTooDeepError extends Error {}
+
 function finishStatement(ctx: Ctx): void {
   for (const parts of ctx.reads) {
     if (parts.length === 1 && ctx.cteNames.has(parts[0]!)) continue;
-    ctx.out.targets.push(qualify(parts));
+    for (const target of expandTargets([qualify(parts)])) ctx.out.targets.push(target);
   }
   ctx.reads = [];
 }
@@ -168,13 +225,24 @@ function classifyNestedSql(text: string, ctx: Ctx, prefix: string, reportParseEr
 // ---------------------------------------------------------------------------------------------
 // The walk
 
+let treeDepth = 0;
+
 function visit(value: unknown, ctx: Ctx): void {
   if (Array.isArray(value)) {
     for (const item of value) visit(item, ctx);
     return;
   }
   if (value === null || typeof value !== "object") return;
-  const node = value as Node;
+  if (treeDepth >= MAX_TREE_DEPTH) throw new TreeTooDeepError();
+  treeDepth++;
+  try {
+    visitNode(value as Node, ctx);
+  } finally {
+    treeDepth--;
+  }
+}
+
+function visitNode(node: Node, ctx: Ctx): void {
   for (const key in node) {
     const child = node[key];
     if (child === null || typeof child !== "object") continue;
@@ -200,8 +268,9 @@ function isNodeType(key: string): boolean {
 function add(ctx: Ctx, id: string, level: RiskLevel, message: string, targets?: string[]): void {
   const finding: Finding = { id, level, message: ctx.prefix + message };
   if (targets && targets.length > 0) {
-    finding.targets = [...new Set(targets)];
-    ctx.out.targets.push(...targets);
+    const expanded = expandTargets(targets);
+    finding.targets = [...new Set(expanded)];
+    for (const target of expanded) ctx.out.targets.push(target);
   }
   ctx.out.findings.push(finding);
 }
@@ -209,7 +278,6 @@ function add(ctx: Ctx, id: string, level: RiskLevel, message: string, targets?: 
 /** Statements that read, or only affect the current session, and need no finding. */
 const QUIET_STATEMENTS = new Set([
   "VariableShowStmt",
-  "TransactionStmt",
   "DeclareCursorStmt",
   "FetchStmt",
   "ClosePortalStmt",
@@ -276,12 +344,10 @@ const COMMAND_TAGS: Record<string, string> = {
   CreateSubscriptionStmt: "CREATE SUBSCRIPTION",
   CreateTableSpaceStmt: "CREATE TABLESPACE",
   CreateTransformStmt: "CREATE TRANSFORM",
-  CreateTrigStmt: "CREATE TRIGGER",
   CreateUserMappingStmt: "CREATE USER MAPPING",
   CreatedbStmt: "CREATE DATABASE",
   DefineStmt: "CREATE (aggregate, operator, type or collation)",
   ImportForeignSchemaStmt: "IMPORT FOREIGN SCHEMA",
-  ReplicaIdentityStmt: "REPLICA IDENTITY",
   SecLabelStmt: "SECURITY LABEL",
 };
 
@@ -309,6 +375,11 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   SelectStmt(node, ctx) {
+    const locking = asArray(node.lockingClause).map((l) => asNode(asNode(l)?.LockingClause)?.strength);
+    if (locking.length > 0) {
+      const strength = LOCK_STRENGTHS[String(locking[0])] ?? "FOR UPDATE";
+      add(ctx, "sql.row_lock", "medium", `Locks the rows it selects until the transaction ends (SELECT … ${strength}), blocking others that write them`);
+    }
     const into = asNode(asNode(node.intoClause)?.rel);
     if (into) {
       const name = qualify(rangeVarParts(into));
@@ -329,10 +400,14 @@ const HANDLERS: Record<string, Handler> = {
 
   UpdateStmt(node, ctx) {
     const name = relationName(node.relation);
+    if (name === "pg_catalog.pg_settings") {
+      updateSettings(node, ctx);
+      return;
+    }
     const where = node.whereClause;
     const why = wholeTableWhy(node, where);
     if (why !== null) {
-      add(ctx, "sql.update_without_where", "high", `Updates every row of ${quoteName(name)}${why}`, [name]);
+      add(ctx, "sql.update_without_where", "critical", `Updates every row of ${quoteName(name)}${why}`, [name]);
     } else {
       add(ctx, "sql.write", "medium", `Updates the rows of ${quoteName(name)} that match a WHERE clause`, [name]);
     }
@@ -355,7 +430,7 @@ const HANDLERS: Record<string, Handler> = {
       if (clause.commandType === "CMD_DELETE") {
         add(ctx, "sql.delete_without_where", "critical", `Deletes every row of ${quoteName(name)} (MERGE … ON a condition that is always true)`, [name]);
       } else if (clause.commandType === "CMD_UPDATE") {
-        add(ctx, "sql.update_without_where", "high", `Updates every row of ${quoteName(name)} (MERGE … ON a condition that is always true)`, [name]);
+        add(ctx, "sql.update_without_where", "critical", `Updates every row of ${quoteName(name)} (MERGE … ON a condition that is always true)`, [name]);
       }
     }
   },
@@ -389,12 +464,23 @@ const HANDLERS: Record<string, Handler> = {
       } else if (OWNED_BY_TABLE.has(removeType) && parts.length >= 2) {
         const table = qualify(parts.slice(0, -1));
         const tail = cascade ? ", and with CASCADE every object that depends on it" : "";
-        add(ctx, "sql.drop_object", cascade ? "high" : "medium", `Drops ${kind} ${quoteName(parts.at(-1)!)} on ${quoteName(table)}${tail}`, [table]);
+        add(ctx, dropFindingId(removeType), "high", `Drops ${kind} ${quoteName(parts.at(-1)!)} on ${quoteName(table)}${DROP_EFFECTS[removeType] ?? ""}${tail}`, [table]);
+      } else if (removeType === "OBJECT_CAST" || removeType === "OBJECT_TRANSFORM") {
+        const [source, target] = asArray(asNode(asNode(object)?.List)?.items).map((t) => typeNameText(t));
+        const what = removeType === "OBJECT_CAST" ? `the cast from ${quoteName(source ?? "?")} to ${quoteName(target ?? "?")}` : `the transform for type ${quoteName(source ?? "?")}`;
+        add(ctx, dropFindingId(removeType), "high", `Drops ${what}, so expressions relying on it stop working`);
       } else {
         const schemaObject = SCHEMA_OBJECTS.has(removeType);
         const name = schemaObject ? qualify(parts) : parts.join(".");
-        const tail = cascade ? ", and with CASCADE every object that depends on it (which can include tables and columns)" : "";
-        add(ctx, "sql.drop_object", cascade ? "high" : "medium", `Drops ${kind} ${quoteName(name)}${tail}`, schemaObject ? [name] : undefined);
+        // Dropping a type, domain or extension with CASCADE drops the columns that use it, with their data.
+        const dropsColumns = cascade && DROPS_COLUMNS_ON_CASCADE.has(removeType);
+        const tail = dropsColumns
+          ? ", and with CASCADE every column of that type, with its data, and every other object that depends on it"
+          : cascade
+            ? ", and with CASCADE every object that depends on it"
+            : "";
+        const effect = dropsColumns ? "" : (DROP_EFFECTS[removeType] ?? "");
+        add(ctx, dropFindingId(removeType), dropsColumns ? "critical" : "high", `Drops ${kind} ${quoteName(name)}${effect}${tail}`, schemaObject ? [name] : undefined);
       }
     }
     return SKIP_CHILDREN;
@@ -418,12 +504,12 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   DropTableSpaceStmt(node, ctx) {
-    add(ctx, "sql.drop_object", "medium", `Drops tablespace ${quoteName(String(node.tablespacename ?? "?"))}`);
+    add(ctx, "sql.drop_tablespace", "high", `Drops tablespace ${quoteName(String(node.tablespacename ?? "?"))} (only possible once it is empty)`);
     return SKIP_CHILDREN;
   },
 
   DropUserMappingStmt(node, ctx) {
-    add(ctx, "sql.drop_object", "medium", `Drops the user mapping for ${quoteName(roleName(node.user))} on server ${quoteName(String(node.servername ?? "?"))}`);
+    add(ctx, "sql.drop_user_mapping", "high", `Drops the user mapping for ${quoteName(roleName(node.user))} on server ${quoteName(String(node.servername ?? "?"))}, cutting its access to the foreign server`);
     return SKIP_CHILDREN;
   },
 
@@ -440,33 +526,88 @@ const HANDLERS: Record<string, Handler> = {
   AlterTableStmt(node, ctx) {
     const name = relationName(node.relation);
     const kind = objectKind(typeof node.objtype === "string" ? node.objtype : "OBJECT_TABLE");
+    const table = quoteName(name);
     const other: string[] = [];
     for (const item of asArray(node.cmds)) {
       const cmd = asNode(asNode(item)?.AlterTableCmd);
       if (!cmd) continue;
       const subtype = String(cmd.subtype ?? "");
       const column = typeof cmd.name === "string" ? cmd.name : undefined;
+      // The object a subcommand names: a column, constraint, trigger, index, or a related table.
+      const related = asNode(asNode(cmd.def)?.RangeVar) ?? asNode(asNode(asNode(cmd.def)?.PartitionCmd)?.name);
+      const col = quoteName(column ?? stringAt(cmd, ["def", "ColumnDef", "colname"]) ?? (related ? qualify(rangeVarParts(related)) : "?"));
       const cascade = cmd.behavior === "DROP_CASCADE" ? ", and with CASCADE every object that depends on it" : "";
-      if (subtype === "AT_DropColumn") {
-        add(ctx, "sql.drop_column", "high", `Drops column ${quoteName(column ?? "?")} of ${quoteName(name)}, deleting its data${cascade}`, [name]);
-      } else if (subtype === "AT_AlterColumnType") {
-        add(
-          ctx,
-          "sql.alter_column_type",
-          "high",
-          `Changes the type of column ${quoteName(column ?? "?")} of ${quoteName(name)}, rewriting the table under an exclusive lock and converting every value`,
-          [name],
-        );
-      } else if (subtype === "AT_ChangeOwner") {
-        add(ctx, "sql.grant", "high", `Makes ${quoteName(roleName(cmd.newowner))} the owner of ${kind} ${quoteName(name)}, giving it every privilege on it`, [name]);
-      } else if (subtype === "AT_DropConstraint") {
-        add(ctx, "sql.drop_constraint", "medium", `Drops constraint ${quoteName(column ?? "?")} of ${quoteName(name)}${cascade}`, [name]);
-      } else {
-        const colname = column ?? stringAt(cmd, ["def", "ColumnDef", "colname"]);
-        other.push(`${alterWords(subtype)}${colname ? ` ${quoteName(colname)}` : ""}`);
+      const constraint = asNode(asNode(cmd.def)?.Constraint);
+      switch (subtype) {
+        case "AT_DropColumn":
+          add(ctx, "sql.drop_column", "high", `Drops column ${col} of ${table}, deleting its data${cascade}`, [name]);
+          break;
+        case "AT_AlterColumnType":
+          add(ctx, "sql.table_rewrite", "high", `Changes the type of column ${col} of ${table}, rewriting the table under an exclusive lock and converting every value`, [name]);
+          break;
+        case "AT_SetTableSpace":
+          add(ctx, "sql.table_rewrite", "high", `Moves ${table} to tablespace ${col}, copying the whole table under an exclusive lock`, [name]);
+          break;
+        case "AT_SetAccessMethod":
+          add(ctx, "sql.table_rewrite", "high", `Changes the access method of ${table}, rewriting the table under an exclusive lock`, [name]);
+          break;
+        case "AT_SetLogged":
+          add(ctx, "sql.table_rewrite", "high", `Makes ${table} logged again, writing the whole table to the WAL under an exclusive lock`, [name]);
+          break;
+        case "AT_SetUnLogged":
+          add(
+            ctx,
+            "backup.unlogged_table",
+            "critical",
+            `Makes ${table} unlogged: its changes leave the WAL, so point-in-time recovery and replicas no longer have it, and a crash empties it`,
+            [name],
+          );
+          break;
+        case "AT_AddColumn": {
+          const rewrite = addColumnRewrite(asNode(asNode(cmd.def)?.ColumnDef));
+          if (rewrite) add(ctx, "sql.table_rewrite", "high", `Adds column ${col} to ${table} ${rewrite}, rewriting the table under an exclusive lock`, [name]);
+          else other.push(`adds column ${col}`);
+          break;
+        }
+        case "AT_SetNotNull":
+          add(ctx, "sql.long_lock", "high", `Makes column ${col} of ${table} NOT NULL, scanning the whole table while holding an exclusive lock that blocks reads and writes`, [name]);
+          break;
+        case "AT_AddConstraint": {
+          const lock = constraintLock(constraint);
+          const referenced = constraint?.contype === "CONSTR_FOREIGN" ? [relationName(constraint.pktable)] : [];
+          if (lock) add(ctx, "sql.long_lock", "high", `Adds ${constraintWords(constraint)} to ${table}, ${lock}`, [name, ...referenced]);
+          else other.push(`adds ${constraintWords(constraint)} without validating existing rows (NOT VALID)`);
+          break;
+        }
+        case "AT_DropConstraint":
+          add(ctx, "sql.drop_constraint", "high", `Drops constraint ${col} of ${table}, so the rule it enforced (a key, a reference, a check) no longer holds${cascade}`, [name]);
+          break;
+        case "AT_ChangeOwner":
+          add(ctx, "sql.grant", "high", `Makes ${quoteName(roleName(cmd.newowner))} the owner of ${kind} ${table}, giving it every privilege on it`, [name]);
+          break;
+        case "AT_DisableTrig":
+        case "AT_DisableTrigAll":
+        case "AT_DisableTrigUser": {
+          const which = subtype === "AT_DisableTrigAll" ? "every trigger, including the ones that enforce foreign keys," : subtype === "AT_DisableTrigUser" ? "every user trigger" : `trigger ${col}`;
+          add(ctx, "sql.disable_trigger", "high", `Disables ${which} on ${table}, so what they do on each write (auditing, checks, derived data) silently stops`, [name]);
+          break;
+        }
+        case "AT_DisableRowSecurity":
+        case "AT_NoForceRowSecurity": {
+          const who = subtype === "AT_DisableRowSecurity" ? "every role with access sees and changes every row" : "the table's owner is no longer bound by its policies";
+          add(ctx, "sql.disable_row_security", "high", `Turns off row-level security on ${table}: ${who}`, [name]);
+          break;
+        }
+        default:
+          other.push(alterPhrase(subtype, col, constraint));
       }
     }
-    if (other.length > 0) add(ctx, "sql.alter_table", "medium", `Alters ${kind} ${quoteName(name)}: ${other.join("; ")}`, [name]);
+    if (other.length > 0) add(ctx, "sql.alter_table", "medium", `Alters ${kind} ${table}: ${other.join("; ")}`, [name]);
+    // Children are still walked: a default or check expression can call a dangerous function.
+  },
+
+  ReplicaIdentityStmt() {
+    return SKIP_CHILDREN; // only inside ALTER TABLE, which describes it
   },
 
   IndexStmt(node, ctx) {
@@ -490,10 +631,12 @@ const HANDLERS: Record<string, Handler> = {
     const relation = asNode(node.relation);
     const target = relation ? qualify(rangeVarParts(relation)) : String(node.name ?? "the database");
     const kind = String(node.kind ?? "").replace(/^REINDEX_OBJECT_/, "").toLowerCase() || "object";
+    const targets = relation ? [target] : kind === "schema" ? [`${target}.*`] : undefined;
+    const what = kind === "index" ? `index ${quoteName(target)}` : `the indexes of ${kind} ${quoteName(target)}`;
     if (concurrent) {
-      add(ctx, "sql.maintenance", "medium", `Rebuilds the indexes of ${kind} ${quoteName(target)} concurrently`);
+      add(ctx, "sql.maintenance", "medium", `Rebuilds ${what} concurrently`, targets);
     } else {
-      add(ctx, "sql.create_index_blocking", "medium", `Rebuilds the indexes of ${kind} ${quoteName(target)} without CONCURRENTLY, blocking writes while it runs`);
+      add(ctx, "sql.create_index_blocking", "high", `Rebuilds ${what} without CONCURRENTLY, blocking writes, and reads that use the indexes, while it runs`, targets);
     }
     return SKIP_CHILDREN;
   },
@@ -566,7 +709,11 @@ const HANDLERS: Record<string, Handler> = {
       renameType === "OBJECT_COLUMN" || renameType === "OBJECT_TABCONSTRAINT"
         ? `${objectKind(renameType)} ${quoteName(String(node.subname ?? "?"))} of ${quoteName(name)}`
         : `${objectKind(renameType)} ${quoteName(name)}`;
-    add(ctx, "sql.schema_change", "medium", `Renames ${what} to ${newname}`, relation ? [name] : undefined);
+    if (RENAMES_BREAK_QUERIES.has(renameType)) {
+      add(ctx, "sql.rename", "high", `Renames ${what} to ${newname}, breaking every query and application that uses the old name`, relation ? [name] : undefined);
+    } else {
+      add(ctx, "sql.schema_change", "medium", `Renames ${what} to ${newname}`, relation ? [name] : undefined);
+    }
     return SKIP_CHILDREN;
   },
 
@@ -595,6 +742,10 @@ const HANDLERS: Record<string, Handler> = {
         add(ctx, "backup.disable_archiving", "critical", "Sets wal_level to minimal, which disables WAL archiving and point-in-time recovery");
       }
     }
+    const value = settingValue(setstmt)?.toLowerCase() ?? "";
+    if (DURABILITY_SETTINGS.has(name) && setstmt.kind === "VAR_SET_VALUE" && parseBool(value) === false) {
+      add(ctx, "sql.disable_durability", "critical", `Turns off ${quoteName(name)} for the whole server: after a crash the database can be corrupted beyond repair`);
+    }
     checkSetting(setstmt, ctx, " for the whole server");
     return SKIP_CHILDREN;
   },
@@ -608,6 +759,12 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   VariableSetStmt(node, ctx) {
+    if (String(node.name ?? "").toLowerCase() === "search_path") {
+      if (node.kind === "VAR_SET_VALUE") setSearchPath(asArray(node.args).map((a) => constString(a) ?? "").join(","), ctx);
+      else if (node.kind === "VAR_SET_DEFAULT" || node.kind === "VAR_RESET" || node.kind === "VAR_RESET_ALL") searchPath = DEFAULT_SEARCH_PATH;
+      return SKIP_CHILDREN;
+    }
+    if (node.kind === "VAR_RESET_ALL") searchPath = DEFAULT_SEARCH_PATH;
     checkSetting(node, ctx, "");
     return SKIP_CHILDREN;
   },
@@ -618,7 +775,7 @@ const HANDLERS: Record<string, Handler> = {
     const subject = name ? quoteName(name) : "the result of a query";
     const file = typeof node.filename === "string" ? node.filename : null;
     if (node.is_program === true) {
-      add(ctx, "sql.copy_program", "high", `Runs the shell command ${quoteName(file ?? "?")} on the database server (COPY … PROGRAM)`, name ? [name] : undefined);
+      add(ctx, "sql.copy_program", "critical", `Runs the shell command ${quoteName(file ?? "?")} on the database server as its operating-system user (COPY … PROGRAM), which can reach every file of the database`, name ? [name] : undefined);
     } else if (file !== null) {
       const message = node.is_from === true ? `Loads server file ${quoteName(file)} into ${subject}` : `Writes ${subject} to server file ${quoteName(file)}`;
       add(ctx, "sql.server_file_access", "high", message, name ? [name] : undefined);
@@ -634,8 +791,12 @@ const HANDLERS: Record<string, Handler> = {
     const name = (parts.at(-1) ?? "").toLowerCase();
     if (name === "set_config") {
       const setting = constString(asArray(node.args)[0])?.toLowerCase();
+      if (setting === "search_path") {
+        setSearchPath(constString(asArray(node.args)[1]), ctx);
+        return;
+      }
       const value = constString(asArray(node.args)[1]) ?? "?";
-      if (setting) checkNamedSetting(setting, value, true, ctx, "");
+      if (setting) checkNamedSetting(setting, value, " (via set_config)", ctx, "");
       return;
     }
     const danger = DANGEROUS_FUNCTIONS.get(name);
@@ -666,6 +827,18 @@ const HANDLERS: Record<string, Handler> = {
     add(ctx, "sql.opaque_code", "high", `Calls procedure ${quoteName(name)}, whose effect Countersign cannot inspect`);
   },
 
+  TransactionStmt(node, ctx) {
+    // COMMIT/ROLLBACK PREPARED finish a transaction prepared earlier, maybe by someone else:
+    // its statements are not part of this operation.
+    const gid = quoteName(String(node.gid ?? "?"));
+    if (node.kind === "TRANS_STMT_COMMIT_PREPARED") {
+      add(ctx, "sql.opaque_code", "high", `Commits prepared transaction ${gid}, whose statements are not part of this operation`);
+    } else if (node.kind === "TRANS_STMT_ROLLBACK_PREPARED") {
+      add(ctx, "sql.opaque_code", "high", `Rolls back prepared transaction ${gid}, whose statements are not part of this operation`);
+    }
+    return SKIP_CHILDREN;
+  },
+
   ExecuteStmt(node, ctx) {
     add(ctx, "sql.opaque_code", "high", `Executes prepared statement ${quoteName(String(node.name ?? "?"))}, whose text is not part of this operation`);
   },
@@ -684,29 +857,46 @@ const HANDLERS: Record<string, Handler> = {
     const name = qualify(nameParts(node.funcname));
     let language = "sql";
     const bodies: string[] = [];
+    let pathSetting: Node | undefined;
     for (const option of asArray(node.options)) {
       const def = asNode(asNode(option)?.DefElem);
       if (def?.defname === "language") language = (constString(def.arg) ?? language).toLowerCase();
       if (def?.defname === "as") bodies.push(...stringItems(def.arg));
+      const set = asNode(asNode(def?.arg)?.VariableSetStmt);
+      if (def?.defname === "set" && String(set?.name ?? "").toLowerCase() === "search_path") pathSetting = set;
     }
     add(ctx, "sql.schema_change", "medium", `${node.replace === true ? "Creates or replaces" : "Creates"} ${kind} ${quoteName(name)}`, [name]);
-    const prefix = `Inside ${kind} ${quoteName(name)}: `;
-    if (node.sql_body !== undefined) {
-      visitNested(node.sql_body, ctx, prefix);
-    } else if (language === "sql") {
-      for (const body of bodies) classifyNestedSql(body, ctx, prefix, true);
-    } else if (language === "plpgsql") {
-      classifyPlpgsql(ctx.statementText(), ctx, prefix);
-    } else {
-      add(ctx, "sql.opaque_code", "high", `Creates ${kind} ${quoteName(name)} in language ${quoteName(language)}, whose body Countersign cannot inspect`);
+    // `SET search_path = …` on the function: its body resolves names with that path, and the
+    // caller's path is back once it returns.
+    const callerPath = searchPath;
+    if (pathSetting) visit({ VariableSetStmt: pathSetting }, ctx);
+    try {
+      classifyFunctionBody(node, ctx, kind, name, language, bodies);
+    } finally {
+      searchPath = callerPath;
     }
+    return SKIP_CHILDREN;
+  },
+
+  CreateTrigStmt(node, ctx) {
+    const table = relationName(node.relation);
+    const fn = qualify(nameParts(node.funcname));
+    const kind = node.isconstraint === true ? "constraint trigger" : "trigger";
+    add(
+      ctx,
+      "sql.create_trigger",
+      "high",
+      `${node.replace === true ? "Creates or replaces" : "Creates"} ${kind} ${quoteName(String(node.trigname ?? "?"))} on ${quoteName(table)}, running ${quoteName(fn)} on the table's writes from now on`,
+      [table],
+    );
     return SKIP_CHILDREN;
   },
 
   RuleStmt(node, ctx) {
     const table = relationName(node.relation);
     const rule = quoteName(String(node.rulename ?? "?"));
-    add(ctx, "sql.schema_change", "medium", `Creates rule ${rule} on ${quoteName(table)}`, [table]);
+    const instead = node.instead === true ? ", replacing what those statements do" : "";
+    add(ctx, "sql.create_rule", "high", `Creates rule ${rule} on ${quoteName(table)}, rewriting statements on the table from now on${instead}`, [table]);
     visitNested(node.actions, ctx, `In rule ${rule}: `);
     return SKIP_CHILDREN;
   },
@@ -754,15 +944,15 @@ const HANDLERS: Record<string, Handler> = {
       .filter((r): r is Node => r !== undefined)
       .map((r) => qualify(rangeVarParts(r)));
     const what = names.length > 0 ? names.map(quoteName).join(", ") : "every table";
-    const how = full ? " with FULL, rewriting each table under an exclusive lock" : "";
-    add(ctx, "sql.maintenance", "medium", `Vacuums ${what}${how}`, names);
+    if (full) add(ctx, "sql.table_rewrite", "high", `Vacuums ${what} with FULL, rewriting each table under an exclusive lock that blocks reads and writes`, names);
+    else add(ctx, "sql.maintenance", "medium", `Vacuums ${what}`, names);
     return SKIP_CHILDREN;
   },
 
   ClusterStmt(node, ctx) {
     const relation = asNode(node.relation);
     const name = relation ? qualify(rangeVarParts(relation)) : null;
-    add(ctx, "sql.maintenance", "medium", `Rewrites ${name ? quoteName(name) : "every clustered table"} with CLUSTER under an exclusive lock`, name ? [name] : undefined);
+    add(ctx, "sql.table_rewrite", "high", `Rewrites ${name ? quoteName(name) : "every clustered table"} with CLUSTER under an exclusive lock that blocks reads and writes`, name ? [name] : undefined);
     return SKIP_CHILDREN;
   },
 
@@ -772,7 +962,12 @@ const HANDLERS: Record<string, Handler> = {
       .filter((r): r is Node => r !== undefined)
       .map((r) => qualify(rangeVarParts(r)));
     const mode = LOCK_MODES[typeof node.mode === "number" ? node.mode : 8] ?? "ACCESS EXCLUSIVE";
-    add(ctx, "sql.maintenance", "medium", `Locks ${names.map(quoteName).join(", ")} in ${mode} mode until the transaction ends`, names);
+    if (mode === "ACCESS EXCLUSIVE" || mode === "EXCLUSIVE") {
+      const blocks = mode === "EXCLUSIVE" ? "every write" : "every read and write";
+      add(ctx, "sql.long_lock", "high", `Locks ${names.map(quoteName).join(", ")} in ${mode} mode, blocking ${blocks} until the transaction ends`, names);
+    } else {
+      add(ctx, "sql.maintenance", "medium", `Locks ${names.map(quoteName).join(", ")} in ${mode} mode until the transaction ends`, names);
+    }
     return SKIP_CHILDREN;
   },
 
@@ -791,23 +986,72 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+/** Settings whose `off` trades crash safety for speed: a crash can then corrupt the whole cluster. */
+const DURABILITY_SETTINGS = new Set(["fsync", "full_page_writes"]);
+
+const LOCK_STRENGTHS: Record<string, string> = {
+  LCS_FORKEYSHARE: "FOR KEY SHARE",
+  LCS_FORSHARE: "FOR SHARE",
+  LCS_FORNOKEYUPDATE: "FOR NO KEY UPDATE",
+  LCS_FORUPDATE: "FOR UPDATE",
+};
+
 const LOCK_MODES = ["", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"];
+
+/**
+ * `UPDATE pg_settings SET setting = … WHERE name = …` is another spelling of SET (PostgreSQL
+ * turns it into set_config): judge it as the SET it is. When the setting it changes cannot be
+ * read off the statement, fail closed.
+ */
+function updateSettings(node: Node, ctx: Ctx): void {
+  const assigned = asArray(node.targetList)
+    .map((t) => asNode(asNode(t)?.ResTarget))
+    .find((t) => t?.name === "setting");
+  const value = constString(assigned?.val) ?? numberString(assigned?.val);
+  const where = asNode(asNode(node.whereClause)?.A_Expr);
+  const column = asArray(asNode(asNode(where?.lexpr)?.ColumnRef)?.fields).map((f) => asNode(asNode(f)?.String)?.sval);
+  const setting = where?.kind === "AEXPR_OP" && nameParts(where.name).join() === "=" && column.join() === "name" ? constString(where.rexpr)?.toLowerCase() : undefined;
+  if (!setting || value === undefined) {
+    add(ctx, "sql.replication_role", "high", "Changes session settings through pg_settings in a way Countersign cannot pin down, which can include session_replication_role (disabling triggers and foreign-key checks)");
+    return;
+  }
+  checkNamedSetting(setting, value, " (via pg_settings)", ctx, "");
+}
 
 function checkSetting(setstmt: Node, ctx: Ctx, scope: string): void {
   if (setstmt.kind !== "VAR_SET_VALUE" || typeof setstmt.name !== "string") return;
-  checkNamedSetting(setstmt.name.toLowerCase(), settingValue(setstmt) ?? "?", false, ctx, scope);
+  checkNamedSetting(setstmt.name.toLowerCase(), settingValue(setstmt) ?? "?", "", ctx, scope);
 }
 
-function checkNamedSetting(name: string, value: string, viaFunction: boolean, ctx: Ctx, scope: string): void {
+/** `via` names the indirect route taken (`" (via set_config)"`), or is empty for SET itself. */
+function checkNamedSetting(name: string, value: string, via: string, ctx: Ctx, scope: string): void {
   if (name === "session_replication_role" && value.toLowerCase() !== "origin") {
     add(
       ctx,
       "sql.replication_role",
       "high",
-      `Sets session_replication_role to ${quoteName(value)}${scope}${viaFunction ? " (via set_config)" : ""}, which disables triggers and foreign-key checks`,
+      `Sets session_replication_role to ${quoteName(value)}${scope}${via}, which disables triggers and foreign-key checks`,
     );
-  } else if ((name === "role" || name === "session_authorization") && scope === "") {
-    add(ctx, "sql.set_role", "medium", `Switches the session to role ${quoteName(value)}${viaFunction ? " (via set_config)" : ""}`);
+  } else if ((name === "role" || name === "session_authorization") && scope === "" && value.toLowerCase() !== "none") {
+    add(
+      ctx,
+      "sql.set_role",
+      "high",
+      `Switches the session to role ${quoteName(value)}${via}, so the rest of the session runs with that role's privileges and row-level security`,
+    );
+  }
+}
+
+function classifyFunctionBody(node: Node, ctx: Ctx, kind: string, name: string, language: string, bodies: string[]): void {
+  const prefix = `Inside ${kind} ${quoteName(name)}: `;
+  if (node.sql_body !== undefined) {
+    visitNested(node.sql_body, ctx, prefix);
+  } else if (language === "sql") {
+    for (const body of bodies) classifyNestedSql(body, ctx, prefix, true);
+  } else if (language === "plpgsql") {
+    classifyPlpgsql(ctx.statementText(), ctx, prefix);
+  } else {
+    add(ctx, "sql.opaque_code", "high", `Creates ${kind} ${quoteName(name)} in language ${quoteName(language)}, whose body Countersign cannot inspect`);
   }
 }
 
@@ -872,7 +1116,21 @@ interface SelfTable {
   ctes: Set<string>;
 }
 
+/** Deeper boolean nesting than this is not evaluated (unknown), so the walk cannot exhaust the stack. */
+const MAX_EVAL_DEPTH = 256;
+let evalDepth = 0;
+
 function evalBool(expr: unknown, self?: SelfTable): boolean | null {
+  if (evalDepth >= MAX_EVAL_DEPTH) return null;
+  evalDepth++;
+  try {
+    return evalBoolNode(expr, self);
+  } finally {
+    evalDepth--;
+  }
+}
+
+function evalBoolNode(expr: unknown, self?: SelfTable): boolean | null {
   const node = asNode(expr);
   if (!node) return null;
   const constant = constOf(node);
@@ -910,13 +1168,98 @@ function evalBool(expr: unknown, self?: SelfTable): boolean | null {
     return null;
   }
 
+  const nullTest = asNode(node.NullTest);
+  if (nullTest) {
+    // `NULL IS NULL`, `'x' IS NOT NULL`: a constant is null or not whatever the row.
+    const arg = asNode(nullTest.arg);
+    const value = arg ? constOf(arg) : null;
+    if (!value) return null;
+    return (value.kind === "null") === (nullTest.nulltesttype === "IS_NULL");
+  }
+
+  const caseExpr = asNode(node.CaseExpr);
+  if (caseExpr) return evalCase(caseExpr, self);
+
+  const coalesce = asNode(node.CoalesceExpr);
+  if (coalesce) {
+    // The first argument that is not NULL decides; an argument we cannot evaluate stops us.
+    for (const arg of asArray(coalesce.args)) {
+      const argNode = asNode(arg);
+      const value = argNode ? constOf(argNode) : null;
+      if (value?.kind === "null") continue;
+      return evalBool(arg, self);
+    }
+    return null;
+  }
+
   const sublink = asNode(node.SubLink);
+  if (sublink?.subLinkType === "EXPR_SUBLINK") {
+    // `(SELECT true)`: a scalar subquery over no table is its one value.
+    const select = asNode(asNode(sublink.subselect)?.SelectStmt);
+    const targets = asArray(select?.targetList);
+    if (select && targets.length === 1 && select.fromClause === undefined && select.whereClause === undefined && select.havingClause === undefined) {
+      return evalBool(asNode(asNode(targets[0])?.ResTarget)?.val, self);
+    }
+    return null;
+  }
   if (sublink?.subLinkType === "EXISTS_SUBLINK") {
     const select = asNode(asNode(sublink.subselect)?.SelectStmt);
     if (select && select.fromClause === undefined && select.whereClause === undefined && select.havingClause === undefined) return true;
   }
   if (sublink && self && selfSubqueryCoversAll(sublink, self)) return true;
   return null;
+}
+
+/**
+ * A CASE whose outcome is known: the first WHEN that is provably true picks its result; WHENs
+ * that are provably false are skipped; when one cannot be decided, the CASE is known only if
+ * every result it could still give is the same.
+ */
+function evalCase(expr: Node, self?: SelfTable): boolean | null {
+  const subject = asNode(expr.arg);
+  const subjectValue = subject ? constOf(subject) : null;
+  if (subject && !subjectValue) return null;
+  const possible: (boolean | null)[] = [];
+  for (const item of asArray(expr.args)) {
+    const when = asNode(asNode(item)?.CaseWhen);
+    if (!when) return null;
+    let condition: boolean | null;
+    if (subjectValue) {
+      const operand = asNode(when.expr);
+      const value = operand ? constOf(operand) : null;
+      condition = value ? compareConsts("=", subjectValue, value) : null;
+    } else {
+      condition = evalBool(when.expr, self);
+    }
+    if (condition === false) continue;
+    possible.push(evalBool(when.result, self));
+    if (condition === true) return possible.every((p) => p === possible[0]) ? possible[0]! : null;
+  }
+  // No WHEN matched for sure: the ELSE (NULL when absent, which is not true) may be the answer.
+  possible.push(expr.defresult === undefined ? false : evalBool(expr.defresult, self));
+  return possible.every((p) => p === possible[0]) ? possible[0]! : null;
+}
+
+/** The elements of `ARRAY[…]` or of an array literal `'{1,2}'`, as constants; null when not constant. */
+function arrayConsts(value: unknown): Const[] | null {
+  const node = asNode(value);
+  if (!node) return null;
+  const array = asNode(node.A_ArrayExpr);
+  if (array) {
+    const items = asArray(array.elements).map((e) => (asNode(e) ? constOf(asNode(e)!) : null));
+    return items.every((i): i is Const => i !== null) ? items : null;
+  }
+  const literal = constOf(node);
+  if (literal?.kind !== "str") return null;
+  const text = literal.value.trim();
+  if (!text.startsWith("{") || !text.endsWith("}") || /[{}\\]/.test(text.slice(1, -1))) return null;
+  const inner = text.slice(1, -1).trim();
+  if (inner === "") return [];
+  return inner.split(",").map((part) => {
+    const item = part.trim();
+    if (/^null$/i.test(item)) return { kind: "null" } as const;
+    return { kind: "str", value: item.replace(/^"(.*)"$/, "$1") } as const;
+  });
 }
 
 function evalAExpr(expr: Node): boolean | null {
@@ -933,6 +1276,33 @@ function evalAExpr(expr: Node): boolean | null {
         if (op === "<>" || op === "!=" || op === "<" || op === ">") return false;
       }
       return null;
+    }
+    case "AEXPR_BETWEEN":
+    case "AEXPR_NOT_BETWEEN":
+    case "AEXPR_BETWEEN_SYM":
+    case "AEXPR_NOT_BETWEEN_SYM": {
+      const [low, high] = asArray(asNode(asNode(right)?.List)?.items).map((b) => (asNode(b) ? constOf(asNode(b)!) : null));
+      const value = left ? constOf(left) : null;
+      if (!value || !low || !high) return null;
+      const symmetric = expr.kind === "AEXPR_BETWEEN_SYM" || expr.kind === "AEXPR_NOT_BETWEEN_SYM";
+      const inside = (lo: Const, hi: Const) => {
+        const a = compareConsts(">=", value, lo);
+        const b = compareConsts("<=", value, hi);
+        return a === null || b === null ? null : a && b;
+      };
+      let result = inside(low, high);
+      if (symmetric && result === false) result = inside(high, low);
+      if (result === null) return null;
+      return expr.kind === "AEXPR_NOT_BETWEEN" || expr.kind === "AEXPR_NOT_BETWEEN_SYM" ? !result : result;
+    }
+    case "AEXPR_OP_ANY":
+    case "AEXPR_OP_ALL": {
+      const value = left ? constOf(left) : null;
+      const items = arrayConsts(right);
+      if (!value || !items) return null;
+      const results = items.map((item) => compareConsts(op ?? "", value, item));
+      if (expr.kind === "AEXPR_OP_ANY") return results.some((r) => r === true) ? true : null;
+      return results.length > 0 && results.every((r) => r === true) ? true : null;
     }
     case "AEXPR_NOT_DISTINCT":
       return sameExpr(left, right) ? true : null;
@@ -967,6 +1337,13 @@ function evalAExpr(expr: Node): boolean | null {
 function wholeTableWhy(stmt: Node, where: unknown): string | null {
   if (where === undefined) return "";
   if (isAlwaysTrue(where)) return " (its WHERE clause is always true)";
+  // A condition that reads no column of any row cannot pick rows: it holds for all of them or for
+  // none (random(), now(), a parameter, an uncorrelated subquery). Unless it is provably false,
+  // count it as every row. CURRENT OF names one row through a cursor.
+  const key = exprKey(where);
+  if (!key.includes('"ColumnRef":') && !key.includes('"CurrentOfExpr":') && evalBool(where) !== false) {
+    return " (its WHERE clause reads no column, so it matches every row or none)";
+  }
   const target = asNode(stmt.relation);
   if (target && evalBool(where, { target: asNode(target.RangeVar) ?? target, ctes: cteNames(stmt) }) === true) {
     return " (its WHERE clause only matches the table against an unfiltered subquery of itself)";
@@ -1030,10 +1407,19 @@ function selfSubqueryCoversAll(sublink: Node, self: SelfTable): boolean {
   return outer !== null && outer === inner;
 }
 
-/** `x IS NULL OR x IS NOT NULL` */
+/** `x IS NULL OR x IS NOT NULL`: one pass, grouping the null tests by their argument. */
 function coversNull(args: unknown[]): boolean {
-  const tests = args.map((a) => asNode(asNode(a)?.NullTest)).filter((t): t is Node => t !== undefined);
-  return tests.some((t) => t.nulltesttype === "IS_NULL" && tests.some((u) => u.nulltesttype === "IS_NOT_NULL" && sameExpr(t.arg, u.arg)));
+  const seen = new Map<string, string>();
+  for (const arg of args) {
+    const test = asNode(asNode(arg)?.NullTest);
+    if (!test || test.arg === undefined) continue;
+    const key = exprKey(test.arg);
+    const kind = String(test.nulltesttype);
+    const other = seen.get(key);
+    if (other !== undefined && other !== kind) return true;
+    seen.set(key, kind);
+  }
+  return false;
 }
 
 function constOf(node: Node): Const | null {
@@ -1050,9 +1436,13 @@ function constOf(node: Node): Const | null {
   if (cast) {
     const inner = asNode(cast.arg) ? constOf(asNode(cast.arg)!) : null;
     const type = nameParts(asNode(cast.typeName)?.names).at(-1);
-    if (inner?.kind === "str" && type === "bool") {
-      const value = parseBool(inner.value);
-      return value === null ? null : { kind: "bool", value };
+    if (type === "bool" || type === "boolean") {
+      if (inner?.kind === "str") {
+        const value = parseBool(inner.value);
+        return value === null ? null : { kind: "bool", value };
+      }
+      // `1::bool` is true, `0::bool` false (PostgreSQL casts integers to boolean).
+      if (inner?.kind === "num" && Number.isInteger(inner.value)) return { kind: "bool", value: inner.value !== 0 };
     }
     return inner;
   }
@@ -1106,8 +1496,24 @@ function compareConsts(op: string, a: Const, b: Const): boolean | null {
 
 function sameExpr(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined) return false;
-  return JSON.stringify(a, dropLocations) === JSON.stringify(b, dropLocations);
+  return exprKey(a) === exprKey(b);
 }
+
+/**
+ * An expression serialised without source locations, computed once per node: comparing one
+ * expression with many (IN lists, OR chains) must not re-serialise it each time.
+ */
+function exprKey(expr: unknown): string {
+  if (expr === null || typeof expr !== "object") return JSON.stringify(expr) ?? "undefined";
+  let key = EXPR_KEYS.get(expr);
+  if (key === undefined) {
+    key = JSON.stringify(expr, dropLocations);
+    EXPR_KEYS.set(expr, key);
+  }
+  return key;
+}
+
+const EXPR_KEYS = new WeakMap<object, string>();
 
 function dropLocations(key: string, value: unknown): unknown {
   return key === "location" ? undefined : value;
@@ -1116,11 +1522,19 @@ function dropLocations(key: string, value: unknown): unknown {
 // ---------------------------------------------------------------------------------------------
 // Names
 
-/** `public.` for unqualified names; `pg_*` names resolve to `pg_catalog`, which PostgreSQL searches first. */
+/**
+ * Unqualified names take the first schema of the search_path in effect (`public` by default, see
+ * above); `pg_*` names resolve to `pg_catalog`, which PostgreSQL searches first.
+ */
 export function qualify(parts: string[]): string {
   if (parts.length === 0) return "?";
-  if (parts.length === 1) return `${parts[0]!.startsWith("pg_") ? "pg_catalog" : "public"}.${parts[0]}`;
-  return parts.join(".");
+  if (parts.length > 1) return parts.join(".");
+  const name = parts[0]!;
+  if (name.startsWith("pg_")) return `pg_catalog.${name}`;
+  if (searchPath === null) return `*.${name}`;
+  const first = `${searchPath[0]}.${name}`;
+  if (searchPath.length > 1 && !alternatives.has(first)) alternatives.set(first, searchPath.map((schema) => `${schema}.${name}`));
+  return first;
 }
 
 function rangeVarParts(rv: Node): string[] {
@@ -1140,6 +1554,12 @@ function nameParts(value: unknown): string[] {
   return asArray(value)
     .map((item) => asNode(asNode(item)?.String)?.sval)
     .filter((s): s is string => typeof s === "string");
+}
+
+/** A type as written, e.g. `text` or `pg_catalog.int4`. */
+function typeNameText(value: unknown): string | undefined {
+  const parts = nameParts(asNode(asNode(value)?.TypeName)?.names);
+  return parts.length > 0 ? parts.join(".") : undefined;
 }
 
 function objectNameParts(value: unknown): string[] {
@@ -1177,6 +1597,52 @@ const SCHEMA_OBJECTS = new Set([
 
 const OWNED_BY_TABLE = new Set(["OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_POLICY"]);
 
+/** Renaming these breaks every query that names them. */
+const RENAMES_BREAK_QUERIES = new Set([
+  "OBJECT_TABLE",
+  "OBJECT_COLUMN",
+  "OBJECT_VIEW",
+  "OBJECT_MATVIEW",
+  "OBJECT_FOREIGN_TABLE",
+  "OBJECT_SEQUENCE",
+  "OBJECT_SCHEMA",
+  "OBJECT_DATABASE",
+  "OBJECT_FUNCTION",
+  "OBJECT_PROCEDURE",
+  "OBJECT_ROUTINE",
+  "OBJECT_TYPE",
+  "OBJECT_DOMAIN",
+]);
+
+const DROPS_COLUMNS_ON_CASCADE = new Set(["OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_EXTENSION"]);
+
+/** `sql.drop_view`, `sql.drop_index`, … one id per kind of object, so a policy can single one out. */
+function dropFindingId(removeType: string): string {
+  const kind = removeType === "OBJECT_MATVIEW" ? "materialized_view" : removeType.replace(/^OBJECT_/, "").toLowerCase();
+  return `sql.drop_${kind}`;
+}
+
+/** What dropping each kind of object breaks, for the reviewer. */
+const DROP_EFFECTS: Record<string, string> = {
+  OBJECT_VIEW: ", breaking every query and view that reads it",
+  OBJECT_MATVIEW: ", with the data it holds, breaking every query that reads it",
+  OBJECT_INDEX: "; queries that relied on it slow down, and a unique index stops enforcing uniqueness",
+  OBJECT_SEQUENCE: ", breaking every column default that draws from it",
+  OBJECT_FUNCTION: ", breaking every query, trigger and default that calls it",
+  OBJECT_PROCEDURE: ", breaking every caller",
+  OBJECT_ROUTINE: ", breaking every caller",
+  OBJECT_AGGREGATE: ", breaking every query that uses it",
+  OBJECT_EXTENSION: " and every function, type and operator it installed",
+  OBJECT_TRIGGER: ", so what it did on every write (auditing, checks, derived data) stops",
+  OBJECT_RULE: ", changing what writes to the table do",
+  OBJECT_POLICY: ", changing which rows row-level security lets each role see or change",
+  OBJECT_FOREIGN_TABLE: ", cutting access to the remote data",
+  OBJECT_PUBLICATION: ", stopping logical replication to its subscribers",
+  OBJECT_EVENT_TRIGGER: ", so what it did on every schema change stops",
+  OBJECT_TYPE: ", breaking everything that uses it",
+  OBJECT_DOMAIN: ", breaking everything that uses it",
+};
+
 const OBJECT_KINDS: Record<string, string> = {
   OBJECT_MATVIEW: "materialized view",
   OBJECT_FDW: "foreign-data wrapper",
@@ -1197,12 +1663,168 @@ function objectKind(objectType: string): string {
   return OBJECT_KINDS[objectType] ?? (objectType.replace(/^OBJECT_/, "").replace(/_/g, " ").toLowerCase() || "object");
 }
 
-function alterWords(subtype: string): string {
-  return subtype
-    .replace(/^AT_/, "")
-    .replace(/([a-z])([A-Z])/g, "$1 $2")
-    .toLowerCase();
+/** A reviewer's phrase for the ALTER TABLE subcommands that need no finding of their own. */
+function alterPhrase(subtype: string, col: string, constraint: Node | undefined): string {
+  switch (subtype) {
+    case "AT_AddColumnToView":
+      return `adds column ${col}`;
+    case "AT_ColumnDefault":
+    case "AT_CookedColumnDefault":
+      return `changes the default of column ${col}`;
+    case "AT_DropNotNull":
+      return `allows NULL in column ${col}`;
+    case "AT_SetExpression":
+      return `changes the generation expression of column ${col}, recomputing it for every row`;
+    case "AT_DropExpression":
+      return `makes generated column ${col} a plain column`;
+    case "AT_SetStatistics":
+      return `changes the statistics target of column ${col}`;
+    case "AT_SetOptions":
+    case "AT_ResetOptions":
+      return `changes options of column ${col}`;
+    case "AT_SetStorage":
+      return `changes the storage mode of column ${col}`;
+    case "AT_SetCompression":
+      return `changes the compression of column ${col}`;
+    case "AT_AlterColumnGenericOptions":
+      return `changes foreign-data options of column ${col}`;
+    case "AT_AddIndexConstraint":
+      return `adds ${constraintWords(constraint)} using an existing index`;
+    case "AT_AlterConstraint":
+      return `changes constraint ${constraintName(constraint) ?? col}`;
+    case "AT_ValidateConstraint":
+      return `validates constraint ${col} against existing rows`;
+    case "AT_ClusterOn":
+      return `marks index ${col} for CLUSTER`;
+    case "AT_DropCluster":
+      return "clears its CLUSTER index";
+    case "AT_SetRelOptions":
+    case "AT_ResetRelOptions":
+    case "AT_ReplaceRelOptions":
+      return "changes its storage parameters";
+    case "AT_EnableTrig":
+    case "AT_EnableTrigAll":
+    case "AT_EnableTrigUser":
+      return subtype === "AT_EnableTrig" ? `enables trigger ${col}` : "enables its triggers";
+    case "AT_EnableAlwaysTrig":
+    case "AT_EnableReplicaTrig":
+      return `makes trigger ${col} fire ${subtype === "AT_EnableAlwaysTrig" ? "always, even during replication" : "only during replication"}`;
+    case "AT_EnableRule":
+      return `enables rule ${col}`;
+    case "AT_EnableAlwaysRule":
+    case "AT_EnableReplicaRule":
+      return `makes rule ${col} apply ${subtype === "AT_EnableAlwaysRule" ? "always, even during replication" : "only during replication"}`;
+    case "AT_DisableRule":
+      return `disables rule ${col}`;
+    case "AT_AddInherit":
+      return `makes it inherit from ${col}`;
+    case "AT_DropInherit":
+      return `stops it inheriting from ${col}`;
+    case "AT_AddOf":
+      return "ties it to a composite type";
+    case "AT_DropOf":
+      return "unties it from its composite type";
+    case "AT_ReplicaIdentity":
+      return "changes its replica identity (what logical replication sends for updated and deleted rows)";
+    case "AT_EnableRowSecurity":
+      return "turns on row-level security";
+    case "AT_ForceRowSecurity":
+      return "makes row-level security apply to its owner too";
+    case "AT_GenericOptions":
+      return "changes its foreign-data options";
+    case "AT_AttachPartition":
+      return `attaches partition ${col}, scanning it unless a matching constraint exists`;
+    case "AT_DetachPartition":
+    case "AT_DetachPartitionFinalize":
+      return `detaches partition ${col}, whose rows then leave the table`;
+    case "AT_AddIdentity":
+    case "AT_SetIdentity":
+      return `changes the identity of column ${col}`;
+    case "AT_DropIdentity":
+      return `drops the identity of column ${col}`;
+    default:
+      // A subcommand this list does not know yet: say which, without inventing a sentence.
+      return `runs the ${quoteName(subtype.replace(/^AT_/, ""))} subcommand`;
+  }
 }
+
+/** Why adding this column rewrites the table, or null when PostgreSQL adds it without a rewrite. */
+function addColumnRewrite(def: Node | undefined): string | null {
+  if (!def) return null;
+  const type = nameParts(asNode(def.typeName)?.names).at(-1)?.toLowerCase();
+  if (type && SERIAL_TYPES.has(type)) return `of type ${type}, filling it from a sequence`;
+  for (const item of asArray(def.constraints)) {
+    const constraint = asNode(asNode(item)?.Constraint);
+    if (!constraint) continue;
+    if (constraint.contype === "CONSTR_IDENTITY") return "as an identity column, numbering every row";
+    if (constraint.contype === "CONSTR_GENERATED" && constraint.generated_kind !== "v") return "as a stored generated column, computing it for every row";
+    if (constraint.contype === "CONSTR_DEFAULT" && !nonVolatile(constraint.raw_expr)) return "with a default that is computed for every row";
+  }
+  return null;
+}
+
+const SERIAL_TYPES = new Set(["serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"]);
+
+/** Functions known not to be volatile, so a default using them is evaluated once, not per row. */
+const NON_VOLATILE_FUNCTIONS = new Set(["now", "transaction_timestamp", "statement_timestamp", "current_setting", "lower", "upper", "coalesce", "to_timestamp", "make_interval"]);
+
+/**
+ * True when an expression is certainly not volatile: constants, casts, operators and the current
+ * time. Anything else (a volatile or unknown function) fails closed.
+ */
+function nonVolatile(expr: unknown): boolean {
+  const node = asNode(expr);
+  if (!node) return true;
+  if (node.A_Const || node.SQLValueFunction) return true;
+  const cast = asNode(node.TypeCast);
+  if (cast) return nonVolatile(cast.arg);
+  const op = asNode(node.A_Expr);
+  if (op) return nonVolatile(op.lexpr) && nonVolatile(op.rexpr);
+  const array = asNode(node.A_ArrayExpr);
+  if (array) return asArray(array.elements).every(nonVolatile);
+  const call = asNode(node.FuncCall);
+  if (call) {
+    const fn = nameParts(call.funcname).at(-1)?.toLowerCase() ?? "";
+    return NON_VOLATILE_FUNCTIONS.has(fn) && asArray(call.args).every(nonVolatile);
+  }
+  return false;
+}
+
+/** How adding a constraint locks the table, or null when it skips validation (NOT VALID). */
+function constraintLock(constraint: Node | undefined): string | null {
+  switch (constraint?.contype) {
+    case "CONSTR_PRIMARY":
+    case "CONSTR_UNIQUE":
+    case "CONSTR_EXCLUSION":
+      return "building its index while holding a lock that blocks writes (and reads, for a primary key)";
+    case "CONSTR_CHECK":
+    case "CONSTR_NOTNULL":
+      return constraint.skip_validation === true ? null : "scanning every row while holding an exclusive lock that blocks reads and writes";
+    case "CONSTR_FOREIGN":
+      return constraint.skip_validation === true ? null : `checking every row against ${quoteName(relationName(constraint.pktable))} while blocking writes to both tables`;
+    default:
+      return "checking existing rows under a lock";
+  }
+}
+
+function constraintWords(constraint: Node | undefined): string {
+  const name = constraintName(constraint);
+  const kind = CONSTRAINT_KINDS[String(constraint?.contype ?? "")] ?? "a constraint";
+  return name ? `${kind} ${name}` : kind;
+}
+
+function constraintName(constraint: Node | undefined): string | undefined {
+  return typeof constraint?.conname === "string" ? quoteName(constraint.conname) : undefined;
+}
+
+const CONSTRAINT_KINDS: Record<string, string> = {
+  CONSTR_PRIMARY: "a primary key",
+  CONSTR_UNIQUE: "a unique constraint",
+  CONSTR_EXCLUSION: "an exclusion constraint",
+  CONSTR_CHECK: "a check constraint",
+  CONSTR_NOTNULL: "a NOT NULL constraint",
+  CONSTR_FOREIGN: "a foreign key",
+};
 
 function roleName(value: unknown): string {
   const spec = asNode(asNode(value)?.RoleSpec) ?? asNode(value);
@@ -1237,7 +1859,10 @@ function describeGrant(node: Node): { message: string; targets: string[] } {
       targets.push(name);
       return quoteName(name);
     }
-    return quoteName(objectNameParts(object).join("."));
+    const name = objectNameParts(object).join(".");
+    // Privileges on every table of a schema, or on the schema itself, concern all of its objects.
+    if (node.targtype === "ACL_TARGET_ALL_IN_SCHEMA" || node.objtype === "OBJECT_SCHEMA") targets.push(`${name}.*`);
+    return quoteName(name);
   });
   const on =
     node.targtype === "ACL_TARGET_ALL_IN_SCHEMA"
