@@ -66,17 +66,50 @@ export type SqlRunResult =
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ROWS = 1_000;
 
-/** Removes the connection URL and its password from a message before it is printed or reported. */
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Removes the connection URL and every part of it — password, user, host, port, database and
+ * option values — from a message before it is printed, logged, stored or reported. Parts other
+ * than the password are replaced only where they stand as a whole word, so that `app` does not
+ * eat `application`.
+ */
 export function scrubConnectionSecrets(message: string, connectionUrl: string): string {
   let out = message.split(connectionUrl).join("[connection URL]");
+  let url: URL;
   try {
-    const url = new URL(connectionUrl);
-    const password = decodeURIComponent(url.password);
-    if (password) out = out.split(password).join("[redacted]").split(url.password).join("[redacted]");
+    url = new URL(connectionUrl);
   } catch {
-    // not a URL: nothing more to scrub
+    return out; // not a URL: nothing more to scrub
+  }
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  for (const password of new Set([decode(url.password), url.password])) if (password) out = out.split(password).join("[redacted]");
+  const parts: Array<[string, string]> = [];
+  for (const user of [decode(url.username), url.username]) parts.push([user, "[user]"]);
+  parts.push([url.hostname.replace(/^\[|\]$/g, ""), "[host]"], [url.port, "[port]"]);
+  for (const database of [decode(url.pathname.slice(1)), url.pathname.slice(1)]) parts.push([database, "[database]"]);
+  for (const [, option] of url.searchParams) parts.push([option, "[option]"]);
+  for (const [part, label] of parts.filter(([p]) => p.length > 0).sort((a, b) => b[0].length - a[0].length)) {
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9_$])${escapeRegExp(part)}(?![A-Za-z0-9_$])`, "g"), label);
   }
   return out;
+}
+
+/**
+ * Why a connection failed, as a code only (`ENOTFOUND`, `ECONNREFUSED`, SQLSTATE `28P01`,
+ * `3D000`, …): the driver's messages name the host, the user and the database.
+ */
+export function connectionFailureCode(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && /^[A-Z0-9_]{2,24}$/.test(code)) return code;
+  const message = error instanceof Error ? error.message : String(error);
+  return /timeout|timed out/i.test(message) ? "timeout" : "unknown";
 }
 
 /**
@@ -206,7 +239,7 @@ export class SqlExecutor {
       await db.query(`SET statement_timeout = ${timeout}`);
     } catch (error) {
       await db.end().catch(() => undefined);
-      throw new Error(`Could not connect to the database: ${this.#scrub(error)}`);
+      throw new Error(`Could not connect to the database (${connectionFailureCode(error)}).`);
     }
     return db;
   }
