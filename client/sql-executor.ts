@@ -3,6 +3,7 @@
 // own configuration, and runs a statement only after the grant verifies offline for exactly that
 // statement and has been redeemed — once.
 import pg from "pg";
+import Cursor from "pg-cursor";
 import {
   CountersignClient,
   GrantVerificationError,
@@ -130,6 +131,47 @@ export function summarizeResults(raw: unknown, maxRows: number): SqlRows {
   };
 }
 
+// A statement that may answer with many rows. Only these are read through a cursor; anything
+// else keeps the simple protocol, under which a batch runs as one implicit transaction.
+const ROW_RETURNING = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:select|with|values|table)\b/i;
+
+function isMultipleCommands(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e?.code === "42601" && typeof e.message === "string" && e.message.includes("multiple commands");
+}
+
+/**
+ * Runs an approved statement once and returns at most maxRows rows of its answer. A single
+ * row-returning statement is read through a cursor that stops after maxRows + 1 rows, so the cap
+ * bounds memory too. A batch (which PostgreSQL refuses to prepare, before running any of it)
+ * goes through the simple protocol as one implicit transaction; there the whole answer of its
+ * last statement is loaded before it is capped.
+ */
+export async function runCapped(db: pg.Client, sql: string, maxRows: number): Promise<SqlRows> {
+  const cap = Math.max(0, Math.floor(maxRows));
+  if (ROW_RETURNING.test(sql)) {
+    const cursor = db.query(new Cursor<Record<string, unknown>>(sql));
+    try {
+      const { rows, result } = await new Promise<{ rows: Record<string, unknown>[]; result: pg.QueryResult }>((resolve, reject) =>
+        cursor.read(cap + 1, (error, rows, result) => (error ? reject(error) : resolve({ rows, result }))),
+      );
+      const truncated = rows.length > cap;
+      if (truncated) await cursor.close();
+      const command = result.command || "SELECT";
+      return {
+        commands: [truncated ? command : [command, result.rowCount ?? rows.length].join(" ")],
+        rows: rows.slice(0, cap),
+        fields: (result.fields ?? []).map((f) => f.name),
+        rowCount: truncated ? null : (result.rowCount ?? rows.length),
+        truncated,
+      };
+    } catch (error) {
+      if (!isMultipleCommands(error)) throw error;
+    }
+  }
+  return summarizeResults(await db.query(sql), cap);
+}
+
 export class SqlExecutor {
   readonly client: CountersignClient;
   readonly verifier: GrantVerifier;
@@ -245,8 +287,8 @@ export class SqlExecutor {
   }
 
   async #execute(db: pg.Client, sql: string): Promise<SqlRows> {
-    // The simple protocol: a batch runs as one implicit transaction, exactly as approved.
-    return summarizeResults(await db.query(sql), this.#config.maxRows ?? DEFAULT_MAX_ROWS);
+    // A batch runs as one implicit transaction, exactly as approved.
+    return runCapped(db, sql, this.#config.maxRows ?? DEFAULT_MAX_ROWS);
   }
 
   /** Reports the outcome, retrying network trouble a few times; false when it could not be recorded. */
