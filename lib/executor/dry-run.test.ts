@@ -144,6 +144,69 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("the dry run has no side eff
   });
 });
 
+describe.runIf(DATABASE_KINDS.includes("postgres"))("the dry run and code a database attaches to its tables and types", () => {
+  let target: { url: string; drop(): Promise<void> };
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    await loadRiskEngine();
+    target = await createPostgresDatabase();
+    client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    await client.query(`
+      CREATE TABLE victim (pid int);
+      CREATE FUNCTION public.kill_victim() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT count(pg_terminate_backend(pid))::int FROM victim';
+      CREATE FUNCTION public.folded() RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN PERFORM public.kill_victim(); RETURN 1; END $$;
+      -- A rule the rewriter adds to every DELETE, planned (and folded) by EXPLAIN.
+      CREATE TABLE ruled (id int PRIMARY KEY);
+      INSERT INTO ruled SELECT generate_series(1, 5);
+      CREATE RULE ruled_delete AS ON DELETE TO ruled DO ALSO SELECT public.folded();
+    `);
+  });
+  afterAll(async () => {
+    await client?.end();
+    await target?.drop();
+  });
+
+  async function victim(): Promise<{ alive(): Promise<boolean>; end(): Promise<void> }> {
+    const session = new pg.Client({ connectionString: target.url });
+    session.on("error", () => undefined);
+    await session.connect();
+    const pid = (await session.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+    await client.query("TRUNCATE victim");
+    await client.query("INSERT INTO victim VALUES ($1)", [pid]);
+    return {
+      alive: async () => (await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1", [pid])).rows[0].n === 1,
+      end: () => session.end().catch(() => undefined),
+    };
+  }
+
+  it("does not plan a DELETE on a table whose rules would fold a user function", async () => {
+    const v = await victim();
+    const dryRun = await dryRunSql(target.url, "DELETE FROM ruled WHERE id = 1");
+    expect(await v.alive()).toBe(true);
+    expect(dryRun.statements[0].plan).toBeNull();
+    expect(dryRun.details).toMatch(/Plan not measured: ruled is a table with rewrite rules/);
+    await v.end();
+  });
+
+  it("does not evaluate a comparison an implicit user-defined cast would serve", async () => {
+    await client.query(`
+      CREATE TYPE mood AS ENUM ('ok', 'bad');
+      CREATE FUNCTION public.mood_text(mood) RETURNS text VOLATILE LANGUAGE sql AS 'SELECT public.kill_victim()::text';
+      CREATE CAST (mood AS text) WITH FUNCTION public.mood_text(mood) AS IMPLICIT;
+      CREATE TABLE moods (id int PRIMARY KEY, feeling mood);
+      INSERT INTO moods VALUES (1, 'ok'), (2, 'bad');
+    `);
+    const v = await victim();
+    const dryRun = await dryRunSql(target.url, "DELETE FROM moods WHERE feeling = 'ok'::text");
+    expect(await v.alive()).toBe(true);
+    expect(dryRun.statements[0].tables[0]).toMatchObject({ totalRows: 2, affectedRows: null });
+    expect(dryRun.details).toMatch(/not counted: the database defines casts through its own functions/);
+    await v.end();
+  });
+});
+
 describe.runIf(DATABASE_KINDS.includes("postgres"))("the dry run runs only for a request that waits for people", () => {
   let h: Harness;
   let cfg: Config;

@@ -71,6 +71,8 @@ interface Relation {
   name: string;
   kind: string;
   rowSecurity: boolean;
+  hasRules: boolean;
+  virtualColumns: boolean;
   size: string;
   reltuples: number;
 }
@@ -86,6 +88,8 @@ class Session {
     readonly queryTimeoutMs: number,
     readonly budgetMs: number,
     readonly searchPath: string[],
+    /** The database casts through functions outside pg_catalog: an implicit one could be called. */
+    readonly userCasts: boolean,
   ) {}
 
   /** Runs one of our own queries with the statement timeout cut to what is left of the budget. */
@@ -126,7 +130,9 @@ class Session {
       const schemas = ref.schemaname ? [ref.schemaname] : this.searchPath;
       const rows = await this.query<Relation>(
         `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
-                c.relrowsecurity AS "rowSecurity", pg_total_relation_size(c.oid)::text AS size, c.reltuples::float8 AS reltuples
+                c.relrowsecurity AS "rowSecurity", c.relhasrules AS "hasRules",
+                EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attgenerated = 'v' AND NOT a.attisdropped) AS "virtualColumns",
+                pg_total_relation_size(c.oid)::text AS size, c.reltuples::float8 AS reltuples
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relname = $1 AND n.nspname = ANY($2::text[])
           ORDER BY array_position($2::text[], n.nspname::text) LIMIT 1`,
@@ -159,13 +165,14 @@ class Session {
     const tree = { [type]: parsed.statements[0].node };
     const unsafe = unmeasurableReason(tree);
     if (unsafe) return { ok: false, reason: `it calls ${unsafe}, which the dry run does not evaluate` };
+    if (this.userCasts) return { ok: false, reason: "the database defines casts through its own functions, which a comparison could call" };
     const refs = relationRefs(tree);
     const resolved = new Map<RelationRef, Relation>();
     for (const ref of refs) {
       const relation = await this.relation(ref);
       const label = ref.schemaname ? `${ref.schemaname}.${ref.relname}` : ref.relname;
       if (!relation) return { ok: false, reason: `${label} does not exist` };
-      const refusal = uncountable(relation);
+      const refusal = uncountable(relation) ?? unguardable(relation);
       if (refusal) return { ok: false, reason: `${label} is ${refusal}` };
       resolved.set(ref, relation);
     }
@@ -178,9 +185,18 @@ class Session {
   }
 }
 
+/** Why `count(*)` over the relation would run more than a scan. */
 function uncountable(relation: Relation): string | null {
   if (!COUNTABLE_KINDS.has(relation.kind)) return KIND_NAMES[relation.kind] ?? "not a table";
   if (relation.rowSecurity) return "protected by row-level security";
+  return null;
+}
+
+/** Why a query naming the relation could run code of the table's: rules the planner expands, or
+ * virtual generated columns computed when read. */
+function unguardable(relation: Relation): string | null {
+  if (relation.hasRules) return "a table with rewrite rules";
+  if (relation.virtualColumns) return "a table with virtual generated columns";
   return null;
 }
 
@@ -205,7 +221,18 @@ export async function dryRunSql(connectionUrl: string, sql: string, options: Dry
     // pg_catalog (pg_temp last, so no temporary object shadows a catalog one).
     const { rows } = await client.query<{ path: string[] }>("SELECT pg_catalog.current_schemas(true) AS path");
     await client.query("SET LOCAL search_path = pg_catalog, pg_temp");
-    const session = new Session(client, deadline, Math.max(100, Math.floor(options.statementTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS)), budgetMs, rows[0]?.path ?? []);
+    const casts = await client.query<{ user_casts: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc JOIN pg_namespace n ON n.oid = p.pronamespace
+                       WHERE n.nspname <> 'pg_catalog') AS user_casts`,
+    );
+    const session = new Session(
+      client,
+      deadline,
+      Math.max(100, Math.floor(options.statementTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS)),
+      budgetMs,
+      rows[0]?.path ?? [],
+      casts.rows[0]?.user_casts === true,
+    );
     for (const stmt of split.statements) statements.push(await measureStatement(session, stmt));
   } catch (error) {
     const why = error instanceof BudgetSpent ? `the dry run's ${budgetMs / 1000} s budget ran out` : conditionOf(error);
