@@ -162,7 +162,6 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
       const row = await h.database.prisma.request.findUniqueOrThrow({ where: { id } });
       expect(row.resourceId).toBe((await h.database.prisma.resource.findUniqueOrThrow({ where: { name } })).id);
       await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve", confirmation: name } });
-      await new Promise((r) => setTimeout(r, 5));
       if (scenario === "reregistered") {
         await removeResource(h.database.prisma, name, { type: "user", id: admin.id });
         await registerResource(h.database.prisma, h.config, { name, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });

@@ -91,7 +91,7 @@ export async function runApprovedSql(
   const prisma = database.prisma;
   // Another agent's request answers exactly like a missing one.
   let view = await getRequestForAgent(prisma, cfg, caller.agent.id, requestId);
-  const row = await prisma.request.findUniqueOrThrow({ where: { id: view.id }, select: { builtInExecutor: true, operation: true, resourceId: true, createdAt: true } });
+  const row = await prisma.request.findUniqueOrThrow({ where: { id: view.id }, select: { builtInExecutor: true, operation: true, resourceId: true } });
   const operation = SqlOperation.safeParse(row.operation);
   if (!row.builtInExecutor || !operation.success) {
     throw new AppError(
@@ -128,16 +128,26 @@ export async function runApprovedSql(
   // Bound to the registration the request was measured and approved against: a resource removed
   // and registered again under the same name, or whose connection was changed since, is another
   // database as far as the approval goes.
-  const changed =
-    (row.resourceId !== null && registered.resource.id !== row.resourceId) ||
-    new Date(registered.resource.updatedAt).getTime() > row.createdAt.getTime();
-  if (changed) {
+  if ((row.resourceId !== null && registered.resource.id !== row.resourceId) || (await rekeyedSince(prisma, registered.resource.id, view.id))) {
     throw new AppError(
       "resource_not_registered",
       `The resource ${name} was registered again or its connection changed after this request was made. Nothing ran; ask again.`,
     );
   }
   return redeemAndRun(database, cfg, caller, view, operation.data, registered.connectionUrl, { ...options, sql: operation.data.sql });
+}
+
+/**
+ * True when the resource's connection URL was replaced after the request was made. Ordered by the
+ * audit log's sequence, not by clocks: the app's and the database's may differ.
+ */
+async function rekeyedSince(prisma: Database["prisma"], resourceId: string, requestId: string): Promise<boolean> {
+  const created = await prisma.auditEvent.findFirst({ where: { subjectType: "request", subjectId: requestId, type: "request.created" }, select: { seq: true } });
+  if (!created) return true; // no record of when it was made: fail closed
+  const rekeyed = await prisma.auditEvent.count({
+    where: { subjectType: "resource", subjectId: resourceId, type: "resource.connection_updated", seq: { gt: created.seq } },
+  });
+  return rekeyed > 0;
 }
 
 /** True when Countersign's built-in executor made the request, so runApprovedSql may run it. */
