@@ -395,7 +395,8 @@ function tableSentence(t: TableImpact): string {
   if (!t.table) return `${capitalize(t.action === "drop" ? "drops" : t.action + "s")} ${t.target}, which does not exist.`;
   const where = `\`${t.table}\`${t.sizeBytes !== null ? ` (${formatBytes(t.sizeBytes)})` : ""}`;
   const rows = `${count(t.totalRows)} ${t.totalRows === 1 ? "row" : "rows"}`;
-  const of = t.affectedRows === null ? `an uncounted number of the ${rows}` : `${count(t.affectedRows)} of ${rows}`;
+  const of =
+    t.affectedRows !== null ? `${count(t.affectedRows)} of ${rows}` : t.totalRows === null ? "an uncounted number of rows" : `an uncounted number of the ${rows}`;
   switch (t.action) {
     case "delete":
       return `Deletes ${of} in ${where}${dependents(t)}.`;
