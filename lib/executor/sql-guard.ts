@@ -3,7 +3,7 @@
 // built-in can do anything, and the planner folds IMMUTABLE and STABLE calls while EXPLAINing.
 // So every query the dry run builds from the agent's text is checked whole, from its parse tree:
 // only a small set of node types, pg_catalog functions and operators known to be free of side
-// effects, and built-in types, pass. The dry run then runs them with search_path locked to
+// effects, and a few built-in types, pass. The dry run then runs them with search_path locked to
 // pg_catalog (tables schema-qualified here), so the names checked are the names that run.
 import { scanSql } from "../risk/engine";
 import type { Node } from "./sql-text";
@@ -21,6 +21,14 @@ const MEASURABLE_FUNCTIONS = new Set([
 const MEASURABLE_OPERATORS = new Set([
   "=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||",
   "~~", "!~~", "~~*", "!~~*", "~", "~*", "!~", "!~*", "@>", "<@", "&&", "->", "->>", "#>", "#>>", "?", "?|", "?&",
+]);
+
+// Types a measured query may cast to: built-in, with input functions that only parse their text
+// (no catalog lookups, no XML with its entities, no domains with their checks).
+const MEASURABLE_TYPES = new Set([
+  "int2", "int4", "int8", "smallint", "integer", "int", "bigint", "float4", "float8", "real", "numeric", "decimal", "money",
+  "bool", "boolean", "text", "varchar", "bpchar", "char", "name", "uuid", "json", "jsonb", "bytea",
+  "date", "time", "timetz", "timestamp", "timestamptz", "interval", "inet", "cidr", "macaddr", "bit", "varbit",
 ]);
 
 const MEASURABLE_EXPRESSIONS = new Set([
@@ -67,7 +75,7 @@ export function unmeasurableReason(tree: unknown): string | null {
       }
       if (key === "TypeCast") {
         const type = names(((child as Node).typeName as Node | undefined)?.names);
-        if (!builtIn(type)) refused.add(`type ${type.join(".")}`);
+        if (!builtIn(type, MEASURABLE_TYPES)) refused.add(`type ${type.join(".")}`);
       }
       walk(child);
     }
