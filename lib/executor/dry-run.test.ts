@@ -4,6 +4,10 @@
 // measured" with the victim alive and the data unchanged. Error messages, which can quote the
 // data, never reach the measurement.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { existsSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { DATABASE_KINDS, createPostgresDatabase } from "../../test/databases";
 import { createHarness, type Harness } from "../../test/api-harness";
@@ -23,6 +27,9 @@ const SEED = `
   CREATE TABLE users (id int PRIMARY KEY, password_hash text NOT NULL);
   INSERT INTO users VALUES (1, '${SECRET_HASH}');
   CREATE TABLE victim (pid int);
+  -- dblink's own connection is not READ ONLY: what it runs is a write anyone can see.
+  CREATE EXTENSION IF NOT EXISTS dblink;
+  CREATE TABLE side_log (note text);
   CREATE FUNCTION public.kill_victim() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT count(pg_terminate_backend(pid))::int FROM victim';
   -- Shadows pg_catalog.lower for an int argument under the default search_path.
   CREATE FUNCTION public.lower(int) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT public.kill_victim()';
@@ -73,11 +80,11 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("the dry run has no side eff
   }
 
   const fingerprint = async () =>
-    (await client.query("SELECT (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM t) AS t, (SELECT count(*) FROM users)::int AS users")).rows[0];
+    (await client.query("SELECT (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM t) AS t, (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM side_log)::int AS side_log")).rows[0];
 
   it.each([
     ["a function in DELETE … USING", () => `DELETE FROM t USING pg_terminate_backend(${victimPid}) x WHERE true`, /pg_terminate_backend/],
-    ["a function in UPDATE … FROM", () => "UPDATE t SET a = 1 FROM dblink_exec('dbname=x', 'DROP TABLE users') d(r) WHERE true", /dblink_exec/],
+    ["a function in UPDATE … FROM", () => `UPDATE t SET a = 1 FROM dblink_exec('${target.url}', 'INSERT INTO side_log VALUES (''written'')') d(r) WHERE true`, /dblink_exec/],
     [
       "set_config in a USING subquery, then a shadowed built-in",
       () => "DELETE FROM t USING (SELECT set_config('search_path', 'public', true) AS p) s WHERE lower(t.id) = 1",
@@ -188,6 +195,29 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("the dry run and code a data
     expect(dryRun.statements[0].plan).toBeNull();
     expect(dryRun.details).toMatch(/Plan not measured: ruled is a table with rewrite rules/);
     await v.end();
+  });
+
+  it.each([
+    ["the foreign table itself", "fdw_child"],
+    ["a table with a foreign child", "fdw_parent"],
+  ])("does not scan %s, whose program would run", async (_label, table) => {
+    const marker = path.join(os.tmpdir(), `countersign-fdw-${randomBytes(6).toString("hex")}`);
+    await client.query(`
+      CREATE EXTENSION IF NOT EXISTS file_fdw;
+      DO $$ BEGIN CREATE SERVER files FOREIGN DATA WRAPPER file_fdw; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+      DROP TABLE IF EXISTS fdw_parent CASCADE;
+      CREATE TABLE fdw_parent (id int);
+      INSERT INTO fdw_parent VALUES (1);
+      CREATE FOREIGN TABLE fdw_child () INHERITS (fdw_parent) SERVER files OPTIONS (program 'touch ${marker}; echo 2', format 'csv');
+    `);
+    const dryRun = await dryRunSql(target.url, `DELETE FROM ${table} WHERE id = 1`);
+    expect(existsSync(marker)).toBe(false);
+    expect(dryRun.statements[0].tables[0]).toMatchObject({ table: `public.${table}`, totalRows: null, affectedRows: null });
+    expect(dryRun.details).toMatch(/Rows not counted: public\.fdw_(child is a foreign table|parent is a table with foreign tables among its partitions or children)/);
+    // The check is on the scratch database's own server, which runs on this machine in CI.
+    await client.query(`SELECT count(*) FROM fdw_child`);
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker, { force: true });
   });
 
   it("does not evaluate a comparison an implicit user-defined cast would serve", async () => {

@@ -60,8 +60,9 @@ const LOCK_TIMEOUT_MS = 1_000;
 
 // Only these are EXPLAINed: planning an INSERT expands column defaults, and MERGE its actions.
 const EXPLAINABLE = new Set(["DeleteStmt", "UpdateStmt", "SelectStmt"]);
-// Counting or planning over a view runs its query, over a foreign table reaches another server,
-// and over a table with row-level security runs its policies' expressions.
+// Counting or planning over a view runs its query, over a foreign table reaches another server
+// (or runs file_fdw's program), and over a table with row-level security runs its policies'
+// expressions.
 const COUNTABLE_KINDS = new Set(["r", "p", "m"]);
 const KIND_NAMES: Record<string, string> = { v: "a view", f: "a foreign table", S: "a sequence", c: "a composite type", i: "an index" };
 
@@ -73,6 +74,7 @@ interface Relation {
   rowSecurity: boolean;
   hasRules: boolean;
   virtualColumns: boolean;
+  foreignDescendants: boolean;
   size: string;
   reltuples: number;
 }
@@ -132,6 +134,9 @@ class Session {
         `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
                 c.relrowsecurity AS "rowSecurity", c.relhasrules AS "hasRules",
                 EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attgenerated = 'v' AND NOT a.attisdropped) AS "virtualColumns",
+                EXISTS (WITH RECURSIVE d(oid) AS (SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = c.oid
+                                                  UNION SELECT i.inhrelid FROM pg_inherits i JOIN d ON i.inhparent = d.oid)
+                        SELECT 1 FROM d JOIN pg_class k ON k.oid = d.oid WHERE k.relkind = 'f') AS "foreignDescendants",
                 pg_total_relation_size(c.oid)::text AS size, c.reltuples::float8 AS reltuples
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relname = $1 AND n.nspname = ANY($2::text[])
@@ -189,6 +194,8 @@ class Session {
 function uncountable(relation: Relation): string | null {
   if (!COUNTABLE_KINDS.has(relation.kind)) return KIND_NAMES[relation.kind] ?? "not a table";
   if (relation.rowSecurity) return "protected by row-level security";
+  // Scanning a foreign table reaches another server, or runs file_fdw's program.
+  if (relation.foreignDescendants) return "a table with foreign tables among its partitions or children";
   return null;
 }
 
