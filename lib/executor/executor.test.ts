@@ -180,6 +180,29 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
       expect(grant.redeemedAt).toBeNull();
     });
 
+    it("refuses to run a statement approved while the agent waited if the resource was re-keyed meanwhile", async () => {
+      const admin = await h.user("admin");
+      const approver = await h.user("approver");
+      const name = `rekeyed-wait-${Math.random().toString(36).slice(2, 8)}`;
+      await registerResource(h.database.prisma, h.config, { name, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
+      const agent = await h.agent({ environments: ["production"] });
+      const before = await fingerprint();
+      const running = runSqlOnResource(h.database, h.config, await caller(agent), { resource: name, sql: "DELETE FROM customers WHERE id = 3", waitSeconds: 20 });
+      let pending;
+      for (let i = 0; i < 100 && !pending; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        pending = await h.database.prisma.request.findFirst({ where: { agentId: agent.id, status: "pending" } });
+      }
+      expect(pending).toBeTruthy();
+      const moved = new URL(target.url);
+      moved.searchParams.set("application_name", "moved");
+      await updateResourceConnection(h.database.prisma, h.config, name, moved.toString(), { type: "user", id: admin.id });
+      await decideRequest(h.database.prisma, h.config, { requestId: pending!.id, reviewerId: approver.id, decision: { decision: "approve", confirmation: name } });
+      await expect(running).rejects.toMatchObject({ code: "resource_not_registered" });
+      expect(await fingerprint()).toEqual(before);
+      expect((await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: pending!.id } })).redeemedAt).toBeNull();
+    });
+
     it("holds a DROP TABLE pending with its measured effect, and drops nothing", async () => {
       const agent = await h.agent({ environments: ["staging"] });
       const before = await fingerprint();

@@ -59,11 +59,12 @@ export async function runSqlOnResource(database: Database, cfg: Config, caller: 
     builtInExecutor: true,
   });
   const waitSeconds = clampWait(input.waitSeconds);
-  if (WAITING.has(view.status) && waitSeconds > 0) {
-    view = await waitForDecision(database, cfg, caller.agent.id, view.id, waitSeconds);
-  }
+  const waited = WAITING.has(view.status) && waitSeconds > 0;
+  if (waited) view = await waitForDecision(database, cfg, caller.agent.id, view.id, waitSeconds);
   if (view.status !== "approved" || !view.grant) return { request: view };
-  return redeemAndRun(database, cfg, caller, view, operation, connectionUrl, input);
+  // People took a while: the registration may have changed meanwhile.
+  const url = waited ? await boundConnection(prisma, cfg, operation, resource.id, view.id) : connectionUrl;
+  return redeemAndRun(database, cfg, caller, view, operation, url, input);
 }
 
 export interface RunApprovedSqlOptions {
@@ -112,7 +113,24 @@ export async function runApprovedSql(
     throw new AppError("request_already_decided", `The request is ${view.status}${view.reason ? `: ${view.reason}` : ""}. Nothing ran.`);
   }
   if (!view.grant) throw new AppError("grant_already_redeemed", "The grant was already redeemed: the statement is running or has run; it runs only once.");
-  const { environment, resource: name } = operation.data.target;
+  const connectionUrl = await boundConnection(prisma, cfg, operation.data, row.resourceId, view.id);
+  return redeemAndRun(database, cfg, caller, view, operation.data, connectionUrl, { ...options, sql: operation.data.sql });
+}
+
+/**
+ * The connection URL of the registration the request was measured and approved against. A
+ * resource removed and registered again under the same name (another id), moved to another
+ * environment, or whose connection was changed after the request was made is another database as
+ * far as the approval goes: nothing runs.
+ */
+async function boundConnection(
+  prisma: Database["prisma"],
+  cfg: Config,
+  operation: SqlOperation,
+  resourceId: string | null,
+  requestId: string,
+): Promise<string> {
+  const { environment, resource: name } = operation.target;
   const registered = await resourceConnection(prisma, cfg, name).catch((error) => {
     if (isAppError(error) && error.code === "not_found") return null;
     throw error;
@@ -125,16 +143,13 @@ export async function runApprovedSql(
         : `No resource named ${name} is registered any more. Nothing ran.`,
     );
   }
-  // Bound to the registration the request was measured and approved against: a resource removed
-  // and registered again under the same name, or whose connection was changed since, is another
-  // database as far as the approval goes.
-  if ((row.resourceId !== null && registered.resource.id !== row.resourceId) || (await rekeyedSince(prisma, registered.resource.id, view.id))) {
+  if ((resourceId !== null && registered.resource.id !== resourceId) || (await rekeyedSince(prisma, registered.resource.id, requestId))) {
     throw new AppError(
       "resource_not_registered",
       `The resource ${name} was registered again or its connection changed after this request was made. Nothing ran; ask again.`,
     );
   }
-  return redeemAndRun(database, cfg, caller, view, operation.data, registered.connectionUrl, { ...options, sql: operation.data.sql });
+  return registered.connectionUrl;
 }
 
 /**
