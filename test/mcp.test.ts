@@ -89,6 +89,11 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
       expect(res.text).toMatch(/^Pending: waiting for people/);
       expect(res.text).toContain(`call check_request with id "${id}"`);
       expect(res.text).toMatch(/Risk: (medium|high)/);
+      // Countersign measured it for the reviewers; the agent is not told the counts.
+      expect(res.data.request).not.toHaveProperty("plannedEffect");
+      expect(res.text).not.toMatch(/of 20 rows|of \d+ rows in/);
+      const stored = await f.database.prisma.request.findUniqueOrThrow({ where: { id } });
+      expect((stored.plannedEffect as { summary: string }).summary).toMatch(/^Deletes 1 of \d+ rows in `public\.customers`/);
       expect(await count("customers")).toBe(before);
 
       const still = await callTool(client, "check_request", { id, waitSeconds: 0 });
