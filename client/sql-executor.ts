@@ -3,6 +3,7 @@
 // own configuration, and runs a statement only after the grant verifies offline for exactly that
 // statement and has been redeemed — once.
 import pg from "pg";
+import Cursor from "pg-cursor";
 import {
   CountersignClient,
   GrantVerificationError,
@@ -66,17 +67,50 @@ export type SqlRunResult =
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ROWS = 1_000;
 
-/** Removes the connection URL and its password from a message before it is printed or reported. */
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Removes the connection URL and every part of it — password, user, host, port, database and
+ * option values — from a message before it is printed, logged, stored or reported. Parts other
+ * than the password are replaced only where they stand as a whole word, so that `app` does not
+ * eat `application`.
+ */
 export function scrubConnectionSecrets(message: string, connectionUrl: string): string {
   let out = message.split(connectionUrl).join("[connection URL]");
+  let url: URL;
   try {
-    const url = new URL(connectionUrl);
-    const password = decodeURIComponent(url.password);
-    if (password) out = out.split(password).join("[redacted]").split(url.password).join("[redacted]");
+    url = new URL(connectionUrl);
   } catch {
-    // not a URL: nothing more to scrub
+    return out; // not a URL: nothing more to scrub
+  }
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  for (const password of new Set([decode(url.password), url.password])) if (password) out = out.split(password).join("[redacted]");
+  const parts: Array<[string, string]> = [];
+  for (const user of [decode(url.username), url.username]) parts.push([user, "[user]"]);
+  parts.push([url.hostname.replace(/^\[|\]$/g, ""), "[host]"], [url.port, "[port]"]);
+  for (const database of [decode(url.pathname.slice(1)), url.pathname.slice(1)]) parts.push([database, "[database]"]);
+  for (const [, option] of url.searchParams) parts.push([option, "[option]"]);
+  for (const [part, label] of parts.filter(([p]) => p.length > 0).sort((a, b) => b[0].length - a[0].length)) {
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9_$])${escapeRegExp(part)}(?![A-Za-z0-9_$])`, "g"), label);
   }
   return out;
+}
+
+/**
+ * Why a connection failed, as a code only (`ENOTFOUND`, `ECONNREFUSED`, SQLSTATE `28P01`,
+ * `3D000`, …): the driver's messages name the host, the user and the database.
+ */
+export function connectionFailureCode(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && /^[A-Z0-9_]{2,24}$/.test(code)) return code;
+  const message = error instanceof Error ? error.message : String(error);
+  return /timeout|timed out/i.test(message) ? "timeout" : "unknown";
 }
 
 /**
@@ -95,6 +129,47 @@ export function summarizeResults(raw: unknown, maxRows: number): SqlRows {
     rowCount: last?.rowCount ?? null,
     truncated: rows.length > cap,
   };
+}
+
+// A statement that may answer with many rows. Only these are read through a cursor; anything
+// else keeps the simple protocol, under which a batch runs as one implicit transaction.
+const ROW_RETURNING = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:select|with|values|table)\b/i;
+
+function isMultipleCommands(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e?.code === "42601" && typeof e.message === "string" && e.message.includes("multiple commands");
+}
+
+/**
+ * Runs an approved statement once and returns at most maxRows rows of its answer. A single
+ * row-returning statement is read through a cursor that stops after maxRows + 1 rows, so the cap
+ * bounds memory too. A batch (which PostgreSQL refuses to prepare, before running any of it)
+ * goes through the simple protocol as one implicit transaction; there the whole answer of its
+ * last statement is loaded before it is capped.
+ */
+export async function runCapped(db: pg.Client, sql: string, maxRows: number): Promise<SqlRows> {
+  const cap = Math.max(0, Math.floor(maxRows));
+  if (ROW_RETURNING.test(sql)) {
+    const cursor = db.query(new Cursor<Record<string, unknown>>(sql));
+    try {
+      const { rows, result } = await new Promise<{ rows: Record<string, unknown>[]; result: pg.QueryResult }>((resolve, reject) =>
+        cursor.read(cap + 1, (error, rows, result) => (error ? reject(error) : resolve({ rows, result }))),
+      );
+      const truncated = rows.length > cap;
+      if (truncated) await cursor.close();
+      const command = result.command || "SELECT";
+      return {
+        commands: [truncated ? command : [command, result.rowCount ?? rows.length].join(" ")],
+        rows: rows.slice(0, cap),
+        fields: (result.fields ?? []).map((f) => f.name),
+        rowCount: truncated ? null : (result.rowCount ?? rows.length),
+        truncated,
+      };
+    } catch (error) {
+      if (!isMultipleCommands(error)) throw error;
+    }
+  }
+  return summarizeResults(await db.query(sql), cap);
 }
 
 export class SqlExecutor {
@@ -206,14 +281,14 @@ export class SqlExecutor {
       await db.query(`SET statement_timeout = ${timeout}`);
     } catch (error) {
       await db.end().catch(() => undefined);
-      throw new Error(`Could not connect to the database: ${this.#scrub(error)}`);
+      throw new Error(`Could not connect to the database (${connectionFailureCode(error)}).`);
     }
     return db;
   }
 
   async #execute(db: pg.Client, sql: string): Promise<SqlRows> {
-    // The simple protocol: a batch runs as one implicit transaction, exactly as approved.
-    return summarizeResults(await db.query(sql), this.#config.maxRows ?? DEFAULT_MAX_ROWS);
+    // A batch runs as one implicit transaction, exactly as approved.
+    return runCapped(db, sql, this.#config.maxRows ?? DEFAULT_MAX_ROWS);
   }
 
   /** Reports the outcome, retrying network trouble a few times; false when it could not be recorded. */

@@ -33,6 +33,8 @@ export interface McpFixture {
   agent(options?: { environments?: string[]; scopes?: Scope[] }): Promise<{ id: string; key: string }>;
   reviewer(role?: "approver" | "admin"): Promise<string>;
   connect(kind: McpTransportKind, key: string, stderr?: string[]): Promise<Client>;
+  /** Stops the server, runs `whileDown`, and starts it again on the same port and database. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,7 @@ export async function startMcpFixture(seed: string): Promise<McpFixture> {
   const targetClient = new pg.Client({ connectionString: targetDb.url });
   await targetClient.connect();
   await targetClient.query(seed);
-  const app = await startApp({ databaseUrl: countersignDb.url, env: { AUTH_SECRET: SECRET } });
+  let app = await startApp({ databaseUrl: countersignDb.url, env: { AUTH_SECRET: SECRET } });
   const database = await openPostgres(countersignDb.url);
   // The server's AUTH_SECRET (resource connection URLs are encrypted under it) and public URL
   // (the issuer of the grants a decision here mints).
@@ -51,7 +53,9 @@ export async function startMcpFixture(seed: string): Promise<McpFixture> {
   const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
   const clients: Client[] = [];
   return {
-    app,
+    get app() {
+      return app;
+    },
     publicUrl,
     database,
     config,
@@ -85,6 +89,11 @@ export async function startMcpFixture(seed: string): Promise<McpFixture> {
       await client.connect(transport);
       clients.push(client);
       return client;
+    },
+    async restart(whileDown) {
+      await app.stop();
+      await whileDown?.();
+      app = await startApp({ databaseUrl: countersignDb.url, env: { AUTH_SECRET: SECRET }, port: app.port });
     },
     async close() {
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));

@@ -89,6 +89,11 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
       expect(res.text).toMatch(/^Pending: waiting for people/);
       expect(res.text).toContain(`call check_request with id "${id}"`);
       expect(res.text).toMatch(/Risk: (medium|high)/);
+      // Countersign measured it for the reviewers; the agent is not told the counts.
+      expect(res.data.request).not.toHaveProperty("plannedEffect");
+      expect(res.text).not.toMatch(/of 20 rows|of \d+ rows in/);
+      const stored = await f.database.prisma.request.findUniqueOrThrow({ where: { id } });
+      expect((stored.plannedEffect as { summary: string }).summary).toMatch(/^Deletes 1 of \d+ rows in `public\.customers`/);
       expect(await count("customers")).toBe(before);
 
       const still = await callTool(client, "check_request", { id, waitSeconds: 0 });
@@ -112,6 +117,34 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
       const redeemed = await f.database.prisma.auditEvent.count({ where: { subjectId: id, type: "grant.redeemed" } });
       expect(redeemed).toBe(1);
     });
+
+    it("check_request brings a decision recorded while the server was down, after a restart, and runs the statement once", async () => {
+      const before = await count("customers");
+      const res = await callTool(client, "run_sql", { resource: production, sql: `DELETE FROM customers WHERE id = ${kind === "http" ? 18 : 17}` });
+      const id = res.data.request.id;
+      expect(res.data.request.status).toBe("pending");
+
+      // The agent is waiting in check_request when the server goes away.
+      const interrupted = callTool(client, "check_request", { id, waitSeconds: 40 }).then(
+        (r) => ({ isError: r.isError === true, text: r.text }),
+        (e: Error) => ({ isError: true, text: String(e) }),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await f.restart(async () => {
+        expect(await count("customers")).toBe(before);
+        await decideRequest(f.database.prisma, f.config, { requestId: id, reviewerId: await f.reviewer(), decision: { decision: "approve" } });
+      });
+      const first = await interrupted;
+      // Cut off by the restart (or answered by the new server): it never ran anything twice.
+      if (first.isError) expect(await count("customers")).toBe(before);
+
+      // The same MCP client asks again, against the restarted server on the same address.
+      const checked = await callTool(client, "check_request", { id, waitSeconds: 5 });
+      expect(checked.isError, checked.text).toBeFalsy();
+      expect(checked.text).toMatch(first.isError ? /^Executed: DELETE 1\./ : /^(Executed: DELETE 1\.|Already executed: Run by Countersign's executor: DELETE 1)/);
+      expect(await count("customers")).toBe(before - 1);
+      expect(await f.database.prisma.auditEvent.count({ where: { subjectId: id, type: "grant.redeemed" } })).toBe(1);
+    }, 120_000);
 
     it("brings a reviewer's denial and its reason back to the agent, and nothing runs", async () => {
       const res = await callTool(client, "run_sql", { resource: production, sql: "TRUNCATE audit_trail" });

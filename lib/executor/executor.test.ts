@@ -11,8 +11,9 @@ import * as executeRoute from "../../app/api/v1/requests/[id]/execute/route";
 import * as requestsRoute from "../../app/api/v1/requests/route";
 import { setConfig } from "../env";
 import { decideRequest } from "../requests";
-import { registerResource, listResources, resourceConnection } from "../resources";
+import { registerResource, listResources, removeResource, resourceConnection, updateResourceConnection } from "../resources";
 import { dryRunSql } from "./dry-run";
+import { executeSql } from "./execute";
 import { runSqlOnResource } from "./run-sql";
 
 const SEED = `
@@ -123,13 +124,95 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
       expect((capped.result as { rows: unknown[] }).rows).toHaveLength(5);
     });
 
+    it("caps a huge SELECT through a cursor, without reading it all", async () => {
+      const started = Date.now();
+      const result = await executeSql(target.url, "SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 2000000) g", { maxRows: 1000 });
+      expect(result.rows).toHaveLength(1000);
+      expect(result.truncated).toBe(true);
+      expect(result.rows[999]).toEqual({ g: 1000, pad: "x".repeat(100) });
+      expect(result.fields).toEqual(["g", "pad"]);
+      // Loading two million rows of 100 bytes before slicing takes far longer than this here.
+      expect(Date.now() - started).toBeLessThan(3_000);
+
+      const whole = await executeSql(target.url, "SELECT g FROM generate_series(1, 3) g", { maxRows: 3 });
+      expect(whole).toMatchObject({ commands: ["SELECT 3"], rowCount: 3, truncated: false, rows: [{ g: 1 }, { g: 2 }, { g: 3 }] });
+    });
+
+    it("runs a batch that starts with a SELECT once, as one transaction, capping its last answer", async () => {
+      await client.query("CREATE TABLE IF NOT EXISTS batch_runs (n int)");
+      await client.query("TRUNCATE batch_runs");
+      const result = await executeSql(target.url, "SELECT 1 AS one; INSERT INTO batch_runs VALUES (1); SELECT g FROM generate_series(1, 5) g", { maxRows: 2 });
+      expect(result.commands).toEqual(["SELECT 1", "INSERT 1", "SELECT 5"]);
+      expect(result).toMatchObject({ rows: [{ g: 1 }, { g: 2 }], truncated: true });
+      expect((await client.query("SELECT count(*)::int AS n FROM batch_runs")).rows[0].n).toBe(1);
+    });
+
+    it.each([
+      ["removed and registered again under the same name", "reregistered"],
+      ["given another connection URL", "rekeyed"],
+    ])("refuses to run an approved statement on a resource %s after the request was made", async (_label, scenario) => {
+      const admin = await h.user("admin");
+      const approver = await h.user("approver");
+      const name = `rebound-${Math.random().toString(36).slice(2, 8)}`;
+      await registerResource(h.database.prisma, h.config, { name, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
+      const agent = await h.agent({ environments: ["production"] });
+      const created = await runSql(agent.key, name, { sql: "DELETE FROM customers WHERE id = 4" });
+      expect(created.status).toBe(202);
+      const id = created.body.request.id;
+      const row = await h.database.prisma.request.findUniqueOrThrow({ where: { id } });
+      expect(row.resourceId).toBe((await h.database.prisma.resource.findUniqueOrThrow({ where: { name } })).id);
+      await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve", confirmation: name } });
+      if (scenario === "reregistered") {
+        await removeResource(h.database.prisma, name, { type: "user", id: admin.id });
+        await registerResource(h.database.prisma, h.config, { name, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
+      } else {
+        const moved = new URL(target.url);
+        moved.searchParams.set("application_name", "moved");
+        await updateResourceConnection(h.database.prisma, h.config, name, moved.toString(), { type: "user", id: admin.id });
+      }
+      const before = await fingerprint();
+      const res = await execute(agent.key, id);
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe("resource_not_registered");
+      expect(res.body.detail).toMatch(/registered again or its connection changed after this request was made\. Nothing ran/);
+      expect(await fingerprint()).toEqual(before);
+      const grant = await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: id } });
+      expect(grant.redeemedAt).toBeNull();
+    });
+
+    it("refuses to run a statement approved while the agent waited if the resource was re-keyed meanwhile", async () => {
+      const admin = await h.user("admin");
+      const approver = await h.user("approver");
+      const name = `rekeyed-wait-${Math.random().toString(36).slice(2, 8)}`;
+      await registerResource(h.database.prisma, h.config, { name, environment: "production", connectionUrl: target.url }, { type: "user", id: admin.id });
+      const agent = await h.agent({ environments: ["production"] });
+      const before = await fingerprint();
+      const running = runSqlOnResource(h.database, h.config, await caller(agent), { resource: name, sql: "DELETE FROM customers WHERE id = 3", waitSeconds: 20 });
+      let pending;
+      for (let i = 0; i < 100 && !pending; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        pending = await h.database.prisma.request.findFirst({ where: { agentId: agent.id, status: "pending" } });
+      }
+      expect(pending).toBeTruthy();
+      const moved = new URL(target.url);
+      moved.searchParams.set("application_name", "moved");
+      await updateResourceConnection(h.database.prisma, h.config, name, moved.toString(), { type: "user", id: admin.id });
+      await decideRequest(h.database.prisma, h.config, { requestId: pending!.id, reviewerId: approver.id, decision: { decision: "approve", confirmation: name } });
+      await expect(running).rejects.toMatchObject({ code: "resource_not_registered" });
+      expect(await fingerprint()).toEqual(before);
+      expect((await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: pending!.id } })).redeemedAt).toBeNull();
+    });
+
     it("holds a DROP TABLE pending with its measured effect, and drops nothing", async () => {
       const agent = await h.agent({ environments: ["staging"] });
       const before = await fingerprint();
       const res = await runSql(agent.key, staging, { sql: "DROP TABLE customers CASCADE;", wait: 1 });
       expect(res.status).toBe(202);
       expect(res.body.request).toMatchObject({ status: "pending", environment: "staging", resource: staging, requiredApprovals: 1 });
-      expect(res.body.request.plannedEffect.summary).toMatch(/^Drops `public\.customers` \([\d.]+ kB\) with 12 rows; 2 views depend on it/);
+      // Measured for the reviewers, stored with the request; the agent's answer does not carry it.
+      expect(res.body.request).not.toHaveProperty("plannedEffect");
+      const row = await h.database.prisma.request.findUniqueOrThrow({ where: { id: res.body.request.id } });
+      expect((row.plannedEffect as { summary: string }).summary).toMatch(/^Drops `public\.customers` \([\d.]+ kB\) with 12 rows; 2 views depend on it/);
       expect(res.body.result).toBeUndefined();
       expect(await fingerprint()).toEqual(before);
     });
@@ -146,7 +229,8 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
       expect(effect.summary).toMatch(/^Deletes 7 of 12 rows in `public\.customers` \([\d.]+ kB\); 2 views depend on it; 1 table references it\.$/);
       expect(effect.details).toContain("Measured read-only (READ ONLY transaction, rolled back)");
       expect(effect.details).toMatch(/plan \(EXPLAIN, not ANALYZE\):\n\s+Delete on customers/);
-      expect(res.body.request.plannedEffect).toEqual(effect);
+      expect(res.body.request).not.toHaveProperty("plannedEffect");
+      expect(JSON.stringify(res.body)).not.toMatch(/Deletes 7 of 12/);
 
       // An agent that may not target the environment gets no measurement, only the refusal.
       const outsider = await h.agent({ environments: ["staging"] });

@@ -14,10 +14,9 @@ import { resourceConnection } from "../resources";
 import { log } from "../log";
 import { AppError, isAppError } from "../errors";
 import { fieldErrors } from "../validate";
-import { dryRunSql } from "./dry-run";
-import { executeSql, SqlExecutionError, type SqlResult, DEFAULT_MAX_ROWS, DEFAULT_STATEMENT_TIMEOUT_MS } from "./execute";
-import { scrubSecret } from "./connect";
-import { matchesGlob } from "../requests/shared";
+import { DRY_RUN_BUDGET_MS, dryRunSql } from "./dry-run";
+import { openExecution, SqlExecutionError, type SqlResult, DEFAULT_MAX_ROWS, DEFAULT_STATEMENT_TIMEOUT_MS } from "./execute";
+import { ResourceConnectionError, scrubSecret } from "./connect";
 
 export interface RunSqlInput {
   resource: string;
@@ -38,29 +37,34 @@ export interface RunSqlOutcome {
 }
 
 const WAITING = new Set(["pending", "cooling_down"]);
-// The dry run answers fast or not at all: reviewers should not wait on a slow measurement.
-const DRY_RUN_TIMEOUT_MS = 5_000;
+// The dry run answers fast or not at all: reviewers should not wait on a slow measurement, and
+// run_sql must answer well inside an MCP client's one-minute call timeout.
+const DRY_RUN_QUERY_TIMEOUT_MS = 5_000;
 
 export async function runSqlOnResource(database: Database, cfg: Config, caller: AuthenticatedAgent, input: RunSqlInput): Promise<RunSqlOutcome> {
   const prisma = database.prisma;
   const { resource, connectionUrl } = await resourceConnection(prisma, cfg, input.resource);
   const operation: SqlOperation = { kind: "sql", target: { environment: resource.environment, resource: resource.name }, sql: input.sql };
 
-  // An agent that may not target the resource's environment gets no measurement of its data:
-  // createRequest refuses and audits it.
-  const mayTarget = caller.agent.environments.some((pattern) => matchesGlob(pattern, resource.environment));
-  const plannedEffect = mayTarget ? await measurePlannedEffect(connectionUrl, resource.name, input.sql) : undefined;
-
+  // Measured only once policy holds it for people (createRequest calls back): an agent that may
+  // not target the environment, a denied request and an allowed one get no measurement of the data.
   // The measurement travels beside the body, never in it: the body's `diff` is the agent's claim.
   const parsed = CreateRequest.safeParse({ operation, summary: input.summary ?? `Run SQL on ${resource.name}`, context: input.context });
   if (!parsed.success) throw new AppError("validation_failed", "The request is not valid.", fieldErrors(parsed.error));
-  let { view } = await createRequest(prisma, cfg, { caller, body: parsed.data, plannedEffect, builtInExecutor: true });
+  let { view } = await createRequest(prisma, cfg, {
+    caller,
+    body: parsed.data,
+    measurePlannedEffect: () => measurePlannedEffect(connectionUrl, resource.name, input.sql),
+    resourceId: resource.id,
+    builtInExecutor: true,
+  });
   const waitSeconds = clampWait(input.waitSeconds);
-  if (WAITING.has(view.status) && waitSeconds > 0) {
-    view = await waitForDecision(database, cfg, caller.agent.id, view.id, waitSeconds);
-  }
+  const waited = WAITING.has(view.status) && waitSeconds > 0;
+  if (waited) view = await waitForDecision(database, cfg, caller.agent.id, view.id, waitSeconds);
   if (view.status !== "approved" || !view.grant) return { request: view };
-  return redeemAndRun(database, cfg, caller, view, operation, connectionUrl, input);
+  // People took a while: the registration may have changed meanwhile.
+  const url = waited ? await boundConnection(prisma, cfg, operation, resource.id, view.id) : connectionUrl;
+  return redeemAndRun(database, cfg, caller, view, operation, url, input);
 }
 
 export interface RunApprovedSqlOptions {
@@ -88,7 +92,7 @@ export async function runApprovedSql(
   const prisma = database.prisma;
   // Another agent's request answers exactly like a missing one.
   let view = await getRequestForAgent(prisma, cfg, caller.agent.id, requestId);
-  const row = await prisma.request.findUniqueOrThrow({ where: { id: view.id }, select: { builtInExecutor: true, operation: true } });
+  const row = await prisma.request.findUniqueOrThrow({ where: { id: view.id }, select: { builtInExecutor: true, operation: true, resourceId: true } });
   const operation = SqlOperation.safeParse(row.operation);
   if (!row.builtInExecutor || !operation.success) {
     throw new AppError(
@@ -109,7 +113,24 @@ export async function runApprovedSql(
     throw new AppError("request_already_decided", `The request is ${view.status}${view.reason ? `: ${view.reason}` : ""}. Nothing ran.`);
   }
   if (!view.grant) throw new AppError("grant_already_redeemed", "The grant was already redeemed: the statement is running or has run; it runs only once.");
-  const { environment, resource: name } = operation.data.target;
+  const connectionUrl = await boundConnection(prisma, cfg, operation.data, row.resourceId, view.id);
+  return redeemAndRun(database, cfg, caller, view, operation.data, connectionUrl, { ...options, sql: operation.data.sql });
+}
+
+/**
+ * The connection URL of the registration the request was measured and approved against. A
+ * resource removed and registered again under the same name (another id), moved to another
+ * environment, or whose connection was changed after the request was made is another database as
+ * far as the approval goes: nothing runs.
+ */
+async function boundConnection(
+  prisma: Database["prisma"],
+  cfg: Config,
+  operation: SqlOperation,
+  resourceId: string | null,
+  requestId: string,
+): Promise<string> {
+  const { environment, resource: name } = operation.target;
   const registered = await resourceConnection(prisma, cfg, name).catch((error) => {
     if (isAppError(error) && error.code === "not_found") return null;
     throw error;
@@ -122,7 +143,26 @@ export async function runApprovedSql(
         : `No resource named ${name} is registered any more. Nothing ran.`,
     );
   }
-  return redeemAndRun(database, cfg, caller, view, operation.data, registered.connectionUrl, { ...options, sql: operation.data.sql });
+  if ((resourceId !== null && registered.resource.id !== resourceId) || (await rekeyedSince(prisma, registered.resource.id, requestId))) {
+    throw new AppError(
+      "resource_not_registered",
+      `The resource ${name} was registered again or its connection changed after this request was made. Nothing ran; ask again.`,
+    );
+  }
+  return registered.connectionUrl;
+}
+
+/**
+ * True when the resource's connection URL was replaced after the request was made. Ordered by the
+ * audit log's sequence, not by clocks: the app's and the database's may differ.
+ */
+async function rekeyedSince(prisma: Database["prisma"], resourceId: string, requestId: string): Promise<boolean> {
+  const created = await prisma.auditEvent.findFirst({ where: { subjectType: "request", subjectId: requestId, type: "request.created" }, select: { seq: true } });
+  if (!created) return true; // no record of when it was made: fail closed
+  const rekeyed = await prisma.auditEvent.count({
+    where: { subjectType: "resource", subjectId: resourceId, type: "resource.connection_updated", seq: { gt: created.seq } },
+  });
+  return rekeyed > 0;
 }
 
 /** True when Countersign's built-in executor made the request, so runApprovedSql may run it. */
@@ -135,7 +175,11 @@ function clampWait(seconds: number | undefined): number {
   return Math.max(0, Math.min(60, seconds ?? 0));
 }
 
-/** Redeemed immediately before running: the grant is single-use and bound to this operation. */
+/**
+ * Connects first, then redeems, then runs: an unreachable database leaves the grant unspent and
+ * the request approved, to be run again later. Redeemed immediately before running: the grant is
+ * single-use and bound to this operation.
+ */
 async function redeemAndRun(
   database: Database,
   cfg: Config,
@@ -146,19 +190,31 @@ async function redeemAndRun(
   options: { sql: string; statementTimeoutMs?: number; maxRows?: number },
 ): Promise<RunSqlOutcome> {
   const prisma = database.prisma;
-  await redeemGrant(prisma, cfg, caller, { token: view.grant!.token, operation });
+  let connection;
+  try {
+    connection = await openExecution(connectionUrl, {
+      statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
+    });
+  } catch (error) {
+    if (!(error instanceof ResourceConnectionError)) throw error;
+    log.warn("executor could not connect", { request: view.id, resource: operation.target.resource, code: error.code });
+    throw new AppError(
+      "unavailable",
+      `${error.message} Nothing ran and the grant was not used: run it again (POST /api/v1/requests/${view.id}/execute, or MCP check_request) until it lapses.`,
+    );
+  }
   let result: ExecutionResult;
   try {
-    result = {
-      status: "executed",
-      ...(await executeSql(connectionUrl, options.sql, {
-        statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-        maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
-      })),
-    };
-  } catch (error) {
-    const message = scrubSecret(error instanceof Error ? error.message : String(error), connectionUrl);
-    result = { status: "failed", error: message, code: error instanceof SqlExecutionError ? error.code : undefined };
+    await redeemGrant(prisma, cfg, caller, { token: view.grant!.token, operation });
+    try {
+      result = { status: "executed", ...(await connection.run(options.sql)) };
+    } catch (error) {
+      const message = scrubSecret(error instanceof Error ? error.message : String(error), connectionUrl);
+      result = { status: "failed", error: message, code: error instanceof SqlExecutionError ? error.code : undefined };
+    }
+  } finally {
+    await connection.close();
   }
   const detail =
     result.status === "executed"
@@ -171,12 +227,13 @@ async function redeemAndRun(
 /** The dry run as reviewers read it; a failed measurement says so instead of blocking the request. */
 async function measurePlannedEffect(connectionUrl: string, resourceName: string, sql: string): Promise<PlannedEffect> {
   try {
-    const { sentence, details } = await dryRunSql(connectionUrl, sql, { statementTimeoutMs: DRY_RUN_TIMEOUT_MS });
+    const { sentence, details } = await dryRunSql(connectionUrl, sql, { statementTimeoutMs: DRY_RUN_QUERY_TIMEOUT_MS, budgetMs: DRY_RUN_BUDGET_MS });
     return { summary: sentence, details };
   } catch (error) {
-    const message = scrubSecret(error instanceof Error ? error.message : String(error), connectionUrl);
-    log.warn("dry run failed", { resource: resourceName, error: message });
-    const summary = `Not measured: ${message}`;
+    // A code only (connect.ts): the driver's own message names the host, the user, the database.
+    const why = error instanceof ResourceConnectionError ? error.message : "Could not measure the effect.";
+    log.warn("dry run failed", { resource: resourceName, ...(error instanceof ResourceConnectionError ? { code: error.code } : {}) });
+    const summary = `Not measured: ${why}`;
     return { summary, details: summary };
   }
 }

@@ -30,6 +30,19 @@ describe("countQuery", () => {
     ["DELETE FROM t WHERE dblink_exec('x', 'DROP TABLE y') = 'ok'", "calls dblink_exec"],
     ["WITH d AS (DELETE FROM a RETURNING id) DELETE FROM t WHERE id IN (SELECT id FROM d)", "WITH"],
     ["DELETE FROM t WHERE CURRENT OF c", "WHERE CURRENT OF"],
+    // The whole count query is checked, not only its WHERE.
+    ["DELETE FROM t USING pg_terminate_backend(123) x WHERE true", "calls pg_terminate_backend"],
+    ["UPDATE t SET a = 1 FROM dblink_exec('host=x', 'DROP TABLE y') d(r) WHERE true", "calls dblink_exec"],
+    ["DELETE FROM t USING (SELECT set_config('statement_timeout', '0', true)) s WHERE true", "calls set_config"],
+    ["DELETE FROM t WHERE id IN (SELECT 1 FROM pg_sleep(10) z)", "calls pg_sleep"],
+    ["DELETE FROM t WHERE public.lower(id) = 1", "calls public.lower"],
+    ["DELETE FROM t WHERE id === 1", "operator ==="],
+    ["DELETE FROM t WHERE id OPERATOR(public.=) 1", "operator public.="],
+    ["DELETE FROM t WHERE id = 1::public.mytype", "type public.mytype"],
+    ["DELETE FROM t WHERE doc::text = '<!DOCTYPE x SYSTEM \"file:///secrets.txt\"><x/>'::xml::text", "type xml"],
+    ["DELETE FROM t WHERE id IN (WITH x AS (SELECT 1) SELECT * FROM x)", "withClause"],
+    ["DELETE FROM t WHERE id = (SELECT max(id) OVER () FROM u LIMIT 1)", "a window function"],
+    ["DELETE FROM t WHERE id IN (SELECT id FROM u TABLESAMPLE bernoulli (10))", "RangeTableSample"],
   ])("refuses %s", (sql, reason) => {
     const result = countQuery(first(sql));
     expect(result.ok).toBe(false);

@@ -4,6 +4,7 @@
 // has no deparser, so the text comes from scanner token offsets, and every count query built from
 // it is re-parsed and its WHERE compared with the original's parse tree before it is run.
 import { parseSql, scanSql } from "../risk/engine";
+import { unmeasurableReason } from "./sql-guard";
 
 export type Node = Record<string, unknown>;
 
@@ -110,45 +111,18 @@ function withoutLocations(value: unknown): unknown {
   return value;
 }
 
-// Functions a WHERE clause may call and still be counted: none of them writes, sleeps, reaches
-// outside the database or reads files. A condition calling anything else is not evaluated.
-const COUNTABLE_FUNCTIONS = new Set([
-  "now", "current_date", "current_timestamp", "localtimestamp", "clock_timestamp", "statement_timestamp",
-  "date_trunc", "date_part", "extract", "age", "make_date", "make_interval", "to_timestamp", "to_date", "to_char",
-  "lower", "upper", "length", "char_length", "trim", "btrim", "ltrim", "rtrim", "substring", "substr", "left", "right",
-  "replace", "concat", "position", "strpos", "starts_with", "split_part", "regexp_like",
-  "abs", "round", "floor", "ceil", "greatest", "least", "coalesce", "nullif",
-  "array_length", "cardinality", "any", "jsonb_typeof", "json_typeof", "jsonb_array_length",
-  "count", "min", "max", "sum", "avg", "exists",
-]);
-
-function calledFunctions(value: unknown, out: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((v) => calledFunctions(v, out));
-  else if (value && typeof value === "object") {
-    for (const [key, child] of Object.entries(value as Node)) {
-      if (key === "FuncCall") {
-        const names = ((child as Node).funcname as Array<{ String?: { sval?: string } }>) ?? [];
-        out.push(names.map((n) => n.String?.sval ?? "?").join("."));
-      }
-      calledFunctions(child, out);
-    }
-  }
-  return out;
-}
-
 export type CountQuery = { ok: true; sql: string } | { ok: false; reason: string };
 
 /**
  * A `SELECT count(*)` over the rows the statement's WHERE matches, or why there is none. The
- * query is accepted only if it parses as one SELECT whose condition is exactly the original's.
+ * query is accepted only if it parses as one SELECT whose condition is exactly the original's and
+ * everything in it (USING/FROM, subqueries) passes the dry run's guard (sql-guard.ts).
  */
 export function countQuery(stmt: ParsedStatement): CountQuery {
   const parts = countParts(stmt);
   if (!parts) return { ok: false, reason: "the statement's shape is not supported for counting (WITH, WHERE CURRENT OF)" };
   const original = stmt.node.whereClause;
   if (!original || !parts.where) return { ok: false, reason: "no WHERE clause" };
-  const unsafe = calledFunctions(original).filter((name) => !COUNTABLE_FUNCTIONS.has(name.replace(/^pg_catalog\./, "").toLowerCase()));
-  if (unsafe.length) return { ok: false, reason: `the WHERE clause calls ${[...new Set(unsafe)].join(", ")}, which the dry run does not evaluate` };
   // Newlines before closing text, so a trailing -- comment cannot swallow it.
   const sql = parts.from
     ? `SELECT count(*) AS n FROM ${parts.relation} WHERE EXISTS (SELECT 1 FROM ${parts.from} WHERE ${parts.where}\n)`
@@ -158,6 +132,9 @@ export function countQuery(stmt: ParsedStatement): CountQuery {
     return { ok: false, reason: "the WHERE clause could not be isolated" };
   }
   const select = check.statements[0].node;
+  // The whole count query, its USING/FROM list and subqueries included, not only the WHERE.
+  const unsafe = unmeasurableReason({ SelectStmt: select });
+  if (unsafe) return { ok: false, reason: `it calls ${unsafe}, which the dry run does not evaluate` };
   let rebuilt: unknown = select.whereClause;
   if (parts.from) {
     const sub = (rebuilt as { SubLink?: { subselect?: { SelectStmt?: Node } } })?.SubLink?.subselect?.SelectStmt;

@@ -28,10 +28,6 @@ export const RequestViewSchema = z.object({
   expiresAt: z.iso.datetime(),
   decidedAt: z.iso.datetime().nullable(),
   grant: z.object({ token: z.string(), expiresAt: z.iso.datetime() }).optional().describe("present while approved and unredeemed"),
-  plannedEffect: z
-    .object({ summary: z.string().describe("one line, e.g. \"Deletes 7 of 12 rows in `public.customers` (8.0 kB); 2 views depend on it.\""), details: z.string().describe("per-table counts, dependants and the plan (EXPLAIN, not ANALYZE)") })
-    .optional()
-    .describe("Countersign's own read-only measurement of the effect, as reviewers see it; present for SQL run through the built-in executor (POST /api/v1/resources/{name}/sql)"),
   coolDownUntil: z.iso.datetime().optional().describe("while cooling_down: when the grant is issued unless a reviewer cancels"),
   reason: z.string().optional().describe("why it was denied, revoked or cancelled"),
   outcome: z.object({ status: z.enum(["executed", "failed"]), detail: z.string().nullable(), reportedAt: z.iso.datetime().nullable() }).optional(),
@@ -194,7 +190,7 @@ export function openApiDocument(serverUrl: string) {
           operationId: "runSql",
           summary: "Ask Countersign to run SQL on a registered resource",
           description:
-            "The environment comes from the resource's registration. Countersign measures the statement's effect read-only (plannedEffect, shown to reviewers), asks policy (and people), and once approved runs it once. While people decide the answer is 202; run it later with POST /api/v1/requests/{id}/execute.",
+            "The environment comes from the resource's registration. Countersign measures the statement's effect read-only (shown to reviewers only, never in this API), asks policy (and people), and once approved runs it once. While people decide the answer is 202; run it later with POST /api/v1/requests/{id}/execute.",
           parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" }, description: "The resource name, percent-encoded" }],
           requestBody: { required: true, content: json("RunSql") },
           responses: {

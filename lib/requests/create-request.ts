@@ -28,6 +28,14 @@ export interface CreateRequestInput {
    * passes it; no route copies it from what an agent sent.
    */
   plannedEffect?: PlannedEffect;
+  /**
+   * Measures the planned effect once policy has decided, only for a request that waits for
+   * people: an allowed one runs anyway and a denied one must not see its data measured. The
+   * result is stored with the request, before reviewers or Slack see it.
+   */
+  measurePlannedEffect?: () => Promise<PlannedEffect>;
+  /** The registered resource's id, set by the built-in executor (which checks it before running). */
+  resourceId?: string;
   /** Set by Countersign's built-in SQL executor only: it will run the statement once approved. */
   builtInExecutor?: boolean;
 }
@@ -86,6 +94,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
   });
   const effect = decision.effect;
   const status = effect.type === "allow" ? "approved" : effect.type === "deny" ? "denied" : "pending";
+  const plannedEffect = input.plannedEffect ?? (status === "pending" && input.measurePlannedEffect ? await input.measurePlannedEffect() : undefined);
 
   try {
     const id = await prisma.$transaction(async (tx) => {
@@ -104,7 +113,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           context: body.context ? (redactDeep(body.context) as object) : undefined,
           diff: body.diff ? (redactDeep(body.diff) as object) : undefined,
           // Derived from the agent's SQL (its WHERE, the plan), so secrets in it are redacted too.
-          plannedEffect: input.plannedEffect ? (redactDeep(boundPlannedEffect(input.plannedEffect)) as object) : undefined,
+          plannedEffect: plannedEffect ? (redactDeep(boundPlannedEffect(plannedEffect)) as object) : undefined,
           riskLevel: risk.level,
           findings: risk.findings as object,
           targets: risk.targets,
@@ -114,6 +123,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           requiredRole: effect.type === "require_approval" && effect.role ? effect.role : "approver",
           coolDownSeconds: effect.type === "require_approval" ? (effect.coolDownSeconds ?? null) : null,
           builtInExecutor: input.builtInExecutor === true,
+          resourceId: input.resourceId ?? null,
           reason: effect.type === "deny" ? effect.reason : null,
           idempotencyKey,
           requestDigest,

@@ -45,7 +45,7 @@ describe.each(DATABASE_KINDS)("planned effect on %s", (kind) => {
     expect(await h.database.prisma.request.count({ where: { summary } })).toBe(0);
   });
 
-  it("is stored beside the agent's own diff, redacted, and shown to the agent that asked", async () => {
+  it("is stored beside the agent's own diff, redacted, and never shown to the agent", async () => {
     const agent = await h.agent();
     const prisma = h.database.prisma;
     const caller = {
@@ -59,14 +59,17 @@ describe.each(DATABASE_KINDS)("planned effect on %s", (kind) => {
     };
     const { view } = await createRequest(prisma, h.config, { caller: caller as never, body, plannedEffect });
     expect(view.status).toBe("pending");
-    expect(view.plannedEffect).toEqual({ summary: plannedEffect.summary, details: "Deletes 3 of 3 rows in `public.t` (8.0 kB).\n  note: could not reach postgres://app:[REDACTED]@db/x" });
+    expect(view).not.toHaveProperty("plannedEffect");
 
     const row = await prisma.request.findUniqueOrThrow({ where: { id: view.id } });
+    expect(row.plannedEffect).toEqual({ summary: plannedEffect.summary, details: "Deletes 3 of 3 rows in `public.t` (8.0 kB).\n  note: could not reach postgres://app:[REDACTED]@db/x" });
     expect(row.diff).toEqual({ format: "text", content: "- every row of t (the agent's claim)" });
     expect(JSON.stringify(row)).not.toContain("hunter2-secret");
 
     const read = await h.call(requestRoute.GET, "GET", `/api/v1/requests/${view.id}`, { key: agent.key, params: { id: view.id } });
-    expect(read.body.plannedEffect.summary).toBe(plannedEffect.summary);
+    expect(read.status).toBe(200);
+    expect(read.body).not.toHaveProperty("plannedEffect");
+    expect(JSON.stringify(read.body)).not.toContain("Deletes 3 of 3 rows");
 
     const plain = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation: operation("DELETE FROM u") } });
     expect(plain.status).toBe(201);

@@ -1,7 +1,6 @@
-// The request as the agent API shows it.
+// The request as the agent API (and MCP, and the CLI) shows it.
 import type { Config } from "../env";
 import type { Finding, RiskLevel } from "../risk";
-import { readPlannedEffect, type PlannedEffect } from "./planned-effect";
 
 export interface RequestRow {
   id: string;
@@ -21,7 +20,6 @@ export interface RequestRow {
   decidedAt: Date | null;
   createdAt: Date;
   outcomeDetail: string | null;
-  plannedEffect?: unknown;
   coolDownUntil?: Date | null;
   outcomeAt: Date | null;
   policyVersion: number | null;
@@ -47,8 +45,6 @@ export interface RequestView {
   expiresAt: string;
   decidedAt: string | null;
   grant?: { token: string; expiresAt: string };
-  /** Countersign's read-only measurement of the effect (built-in executor only), as reviewers see it. */
-  plannedEffect?: PlannedEffect;
   /** While cooling down: when the grant will be issued unless a reviewer cancels. */
   coolDownUntil?: string;
   reason?: string;
@@ -77,8 +73,8 @@ export function toRequestView(row: RequestRow, cfg: Config, now = new Date()): R
     expiresAt: row.expiresAt.toISOString(),
     decidedAt: row.decidedAt?.toISOString() ?? null,
   };
-  const plannedEffect = readPlannedEffect(row.plannedEffect);
-  if (plannedEffect) view.plannedEffect = plannedEffect;
+  // The planned effect is for reviewers only (dashboard, Slack): its counts are measured on data
+  // the agent may not read, and would answer yes/no questions about it before anyone approved.
   // The grant is handed out again (the same one) until it lapses or is used.
   if (row.status === "approved" && row.grant && !row.grant.redeemedAt && !row.grant.revokedAt && row.grant.expiresAt > now) {
     view.grant = { token: row.grant.token, expiresAt: row.grant.expiresAt.toISOString() };
