@@ -11,6 +11,7 @@ import { createUser } from "../lib/users";
 import { createAgent, type Scope } from "../lib/agents";
 import { randomBytes } from "node:crypto";
 import { loadRiskEngine } from "../lib/risk";
+import { CLIENT_ADDRESS_HEADER } from "../lib/http/client-address";
 
 export const BASE = "http://countersign.test";
 
@@ -26,6 +27,8 @@ export interface Harness {
   database: TestDatabase;
   config: Config;
   unique(prefix: string): string;
+  /** Headers that make a call come from a fresh client address, as server.ts would hand it on. */
+  fromNewAddress(): Record<string, string>;
   user(role: "viewer" | "approver" | "admin"): Promise<{ id: string; email: string }>;
   agent(options?: { environments?: string[]; resources?: string[]; scopes?: Scope[]; ownerId?: string | null }): Promise<{ id: string; name: string; key: string; keyId: string }>;
   call(handler: Handler, method: string, pathname: string, options?: { key?: string; body?: unknown; rawBody?: string | Uint8Array; headers?: Record<string, string>; params?: Record<string, string> }): Promise<ApiResponse>;
@@ -50,6 +53,7 @@ export async function createHarness(kind: DatabaseKind): Promise<Harness> {
     database,
     config,
     unique,
+    fromNewAddress: () => ({ [CLIENT_ADDRESS_HEADER]: `198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}` }),
     async user(role) {
       const user = await createUser(database.prisma, { email: `${unique(role)}@example.com`, role, password: "correct horse battery staple" }, { type: "system" });
       return { id: user.id, email: user.email };

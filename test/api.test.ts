@@ -187,10 +187,11 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     const [header, payload, signature] = (created.body.grant.token as string).split(".");
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
     const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, op: "sha256:forged" })).toString("base64url")}.${signature}`;
-    const source = h.unique("forger");
+    const from = h.fromNewAddress();
+    const source = Object.values(from)[0];
     const refusedBefore = await h.database.prisma.auditEvent.count({ where: { type: "grant.redeem_refused" } });
     for (const token of ["not-a-token", forged, forged, "a.b.c", forged]) {
-      const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation }, headers: { "x-forwarded-for": source } });
+      const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation }, headers: from });
       expect(res.status).toBe(401);
       expect(res.body.code).toBe("grant_invalid");
     }
@@ -208,10 +209,10 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     // A flood from one source is refused outright once past the failed-attempt limit.
     let answer = 401;
     for (let i = 0; i < 30 && answer === 401; i++) {
-      answer = (await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token: forged, operation }, headers: { "x-forwarded-for": source } })).status;
+      answer = (await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token: forged, operation }, headers: from })).status;
     }
     expect(answer).toBe(429);
-    const locked = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation }, headers: { "x-forwarded-for": source } });
+    const locked = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation }, headers: from });
     expect(locked.status).toBe(429);
     expect(locked.headers.get("retry-after")).toMatch(/^\d+$/);
   });

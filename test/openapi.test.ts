@@ -183,7 +183,7 @@ describe("OpenAPI 3.1 document", () => {
     }
 
     // Past the failed-attempt limit a source is refused outright: 429 with Retry-After.
-    const source = { "x-forwarded-for": h.unique("guesser") };
+    const source = h.fromNewAddress();
     let limited: Awaited<ReturnType<Harness["call"]>> | undefined;
     for (let i = 0; i < 30 && !limited; i++) {
       const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: "csk_nope", body: { token, operation }, headers: source });
