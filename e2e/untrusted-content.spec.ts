@@ -86,7 +86,7 @@ test("pages carry a nonce-based CSP and load without violations or script errors
   await expect(page.getByLabel("SQL to run")).toBeVisible();
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
-  await expect(page.getByText("Live")).toBeVisible();
+  await expect(page.getByText("Live", { exact: true })).toBeVisible();
   await page.waitForTimeout(500);
   expect(problems).toEqual([]);
 });

@@ -25,8 +25,9 @@ function environmentsFrom(form: FormData): string[] {
   return [...new Set([...picked, ...commaList(form, "otherEnvironments")])];
 }
 
-function resourcesFrom(form: FormData): string[] {
-  return commaList(form, "resources");
+/** Absent (a form without the field) leaves the default, or on an edit the agent's current list. */
+function resourcesFrom(form: FormData): string[] | undefined {
+  return form.has("resources") ? commaList(form, "resources") : undefined;
 }
 
 // Server action: creates an agent and its first key; the key is returned once, never stored.

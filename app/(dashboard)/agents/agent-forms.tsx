@@ -31,7 +31,87 @@ function NewKey({ result }: { result: NewKeyResult }) {
   );
 }
 
-export function CreateAgentForm({ users, environments }: { users: Array<{ id: string; email: string; name: string | null }>; environments: Array<{ name: string; tier: string }> }) {
+type Reviewer = { id: string; email: string; name: string | null };
+type Environment = { name: string; tier: string };
+
+/** What an agent may do — the same fields whether it is being created or edited. */
+interface AgentAccess {
+  ownerId: string | null;
+  description: string;
+  environments: string[];
+  resources: string[];
+  scopes: string[];
+}
+
+const NEW_AGENT: AgentAccess = {
+  ownerId: null,
+  description: "",
+  environments: [],
+  resources: ["*"],
+  scopes: SCOPES.filter((s) => s.checked).map((s) => s.value),
+};
+
+function AgentAccessFields({ id, access, users, environments }: { id: string; access: AgentAccess; users: Reviewer[]; environments: Environment[] }) {
+  const known = new Set(environments.map((e) => e.name));
+  const other = access.environments.filter((e) => !known.has(e)).join(", ");
+  return (
+    <>
+      <div>
+        <label htmlFor={`${id}-owner`} className={labelClass}>
+          Owner
+        </label>
+        <select id={`${id}-owner`} name="ownerId" className={`${inputClass} mt-1`} defaultValue={access.ownerId ?? ""}>
+          <option value="">No owner</option>
+          {users.map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.name ? `${u.name} (${u.email})` : u.email}
+            </option>
+          ))}
+        </select>
+        <p className="mt-1 text-xs text-zinc-500">The owner can never approve this agent&apos;s requests.</p>
+      </div>
+      <div>
+        <label htmlFor={`${id}-description`} className={labelClass}>
+          Description
+        </label>
+        <input id={`${id}-description`} name="description" defaultValue={access.description} maxLength={2000} className={`${inputClass} mt-1`} />
+      </div>
+      <fieldset>
+        <legend className={labelClass}>Environments</legend>
+        <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+          {environments.map((env) => (
+            <label key={env.name} className="flex items-center gap-1.5 text-sm">
+              <input type="checkbox" name="environments" value={env.name} defaultChecked={access.environments.includes(env.name)} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
+              {env.name}
+              {env.tier === "production" && <span className="text-xs font-semibold text-red-700 dark:text-red-400">(production)</span>}
+            </label>
+          ))}
+        </div>
+        <label htmlFor={`${id}-other-envs`} className={`${labelClass} mt-2`}>
+          Other environments (comma-separated, * allowed)
+        </label>
+        <input id={`${id}-other-envs`} name="otherEnvironments" defaultValue={other} className={`${inputClass} mt-1`} placeholder="e.g. preview-*" />
+        <label htmlFor={`${id}-resources`} className={`${labelClass} mt-2`}>
+          Resources (comma-separated, * allowed)
+        </label>
+        <input id={`${id}-resources`} name="resources" defaultValue={access.resources.join(", ")} required className={`${inputClass} mt-1`} placeholder="e.g. postgres/*" />
+      </fieldset>
+      <fieldset>
+        <legend className={labelClass}>Scopes</legend>
+        <div className="mt-1 space-y-1">
+          {SCOPES.map((scope) => (
+            <label key={scope.value} className="flex items-center gap-1.5 text-sm">
+              <input type="checkbox" name="scopes" value={scope.value} defaultChecked={access.scopes.includes(scope.value)} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
+              {scope.label} <code className="text-xs text-zinc-500">{scope.value}</code>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+    </>
+  );
+}
+
+export function CreateAgentForm({ users, environments }: { users: Reviewer[]; environments: Environment[] }) {
   const [state, action, pending] = useActionState<NewKeyResult, FormData>(createAgentAction, {});
   const id = useId();
   return (
@@ -39,7 +119,7 @@ export function CreateAgentForm({ users, environments }: { users: Array<{ id: st
       <NewKey result={state} />
       {state.error && <Notice tone="error">{state.error}</Notice>}
       <form action={action} className="grid gap-3 sm:grid-cols-2">
-        <div>
+        <div className="sm:col-span-2">
           <label htmlFor={`${id}-name`} className={labelClass}>
             Name
           </label>
@@ -48,57 +128,7 @@ export function CreateAgentForm({ users, environments }: { users: Array<{ id: st
             Letters, digits, “.”, “_” and “-”.
           </p>
         </div>
-        <div>
-          <label htmlFor={`${id}-owner`} className={labelClass}>
-            Owner
-          </label>
-          <select id={`${id}-owner`} name="ownerId" className={`${inputClass} mt-1`} defaultValue="">
-            <option value="">No owner</option>
-            {users.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name ? `${u.name} (${u.email})` : u.email}
-              </option>
-            ))}
-          </select>
-          <p className="mt-1 text-xs text-zinc-500">The owner can never approve this agent&apos;s requests.</p>
-        </div>
-        <div className="sm:col-span-2">
-          <label htmlFor={`${id}-description`} className={labelClass}>
-            Description
-          </label>
-          <input id={`${id}-description`} name="description" maxLength={2000} className={`${inputClass} mt-1`} />
-        </div>
-        <fieldset>
-          <legend className={labelClass}>Environments</legend>
-          <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
-            {environments.map((env) => (
-              <label key={env.name} className="flex items-center gap-1.5 text-sm">
-                <input type="checkbox" name="environments" value={env.name} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
-                {env.name}
-                {env.tier === "production" && <span className="text-xs font-semibold text-red-700 dark:text-red-400">(production)</span>}
-              </label>
-            ))}
-          </div>
-          <label htmlFor={`${id}-other-envs`} className={`${labelClass} mt-2`}>
-            Other environments (comma-separated, * allowed)
-          </label>
-          <input id={`${id}-other-envs`} name="otherEnvironments" className={`${inputClass} mt-1`} placeholder="e.g. preview-*" />
-          <label htmlFor={`${id}-resources`} className={`${labelClass} mt-2`}>
-            Resources (comma-separated, * allowed)
-          </label>
-          <input id={`${id}-resources`} name="resources" defaultValue="*" className={`${inputClass} mt-1`} placeholder="e.g. postgres/*" />
-        </fieldset>
-        <fieldset>
-          <legend className={labelClass}>Scopes</legend>
-          <div className="mt-1 space-y-1">
-            {SCOPES.map((scope) => (
-              <label key={scope.value} className="flex items-center gap-1.5 text-sm">
-                <input type="checkbox" name="scopes" value={scope.value} defaultChecked={scope.checked} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
-                {scope.label} <code className="text-xs text-zinc-500">{scope.value}</code>
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <AgentAccessFields id={id} access={NEW_AGENT} users={users} environments={environments} />
         <div>
           <label htmlFor={`${id}-key-label`} className={labelClass}>
             Key label
@@ -138,83 +168,19 @@ export function CreateKeyForm({ agentId, agentName }: { agentId: string; agentNa
   );
 }
 
-export interface EditableAgent {
+export interface EditableAgent extends AgentAccess {
   id: string;
   name: string;
-  description: string;
-  ownerId: string | null;
-  environments: string[];
-  resources: string[];
-  scopes: string[];
 }
 
 /** Changes what an existing agent may do; keys stay as they are. */
-export function EditAgentForm({
-  agent,
-  users,
-  environments,
-}: {
-  agent: EditableAgent;
-  users: Array<{ id: string; email: string; name: string | null }>;
-  environments: Array<{ name: string; tier: string }>;
-}) {
+export function EditAgentForm({ agent, users, environments }: { agent: EditableAgent; users: Reviewer[]; environments: Environment[] }) {
   const [state, action, pending] = useActionState<ActionResult, FormData>(updateAgentAction, {});
   const id = useId();
-  const known = new Set(environments.map((e) => e.name));
-  const other = agent.environments.filter((e) => !known.has(e)).join(", ");
   return (
     <form action={action} className="grid gap-3 sm:grid-cols-2" aria-label={`Edit agent ${agent.name}`}>
       <input type="hidden" name="agentId" value={agent.id} />
-      <div>
-        <label htmlFor={`${id}-owner`} className={labelClass}>
-          Owner
-        </label>
-        <select id={`${id}-owner`} name="ownerId" className={`${inputClass} mt-1`} defaultValue={agent.ownerId ?? ""}>
-          <option value="">No owner</option>
-          {users.map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.name ? `${u.name} (${u.email})` : u.email}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={`${id}-description`} className={labelClass}>
-          Description
-        </label>
-        <input id={`${id}-description`} name="description" defaultValue={agent.description} maxLength={2000} className={`${inputClass} mt-1`} />
-      </div>
-      <fieldset>
-        <legend className={labelClass}>Environments</legend>
-        <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
-          {environments.map((env) => (
-            <label key={env.name} className="flex items-center gap-1.5 text-sm">
-              <input type="checkbox" name="environments" value={env.name} defaultChecked={agent.environments.includes(env.name)} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
-              {env.name}
-              {env.tier === "production" && <span className="text-xs font-semibold text-red-700 dark:text-red-400">(production)</span>}
-            </label>
-          ))}
-        </div>
-        <label htmlFor={`${id}-other-envs`} className={`${labelClass} mt-2`}>
-          Other environments (comma-separated, * allowed)
-        </label>
-        <input id={`${id}-other-envs`} name="otherEnvironments" defaultValue={other} className={`${inputClass} mt-1`} />
-        <label htmlFor={`${id}-resources`} className={`${labelClass} mt-2`}>
-          Resources (comma-separated, * allowed)
-        </label>
-        <input id={`${id}-resources`} name="resources" defaultValue={agent.resources.join(", ")} required className={`${inputClass} mt-1`} />
-      </fieldset>
-      <fieldset>
-        <legend className={labelClass}>Scopes</legend>
-        <div className="mt-1 space-y-1">
-          {SCOPES.map((scope) => (
-            <label key={scope.value} className="flex items-center gap-1.5 text-sm">
-              <input type="checkbox" name="scopes" value={scope.value} defaultChecked={agent.scopes.includes(scope.value)} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
-              {scope.label} <code className="text-xs text-zinc-500">{scope.value}</code>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <AgentAccessFields id={id} access={agent} users={users} environments={environments} />
       <div className="flex flex-wrap items-center gap-2 sm:col-span-2">
         <button type="submit" disabled={pending} className={buttonStyles.primary}>
           {pending ? "Saving…" : "Save changes"}
