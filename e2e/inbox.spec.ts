@@ -8,7 +8,7 @@ test("the open inbox updates live, counts follow decisions made elsewhere, and f
   // An agent of this test's own, so its rows are the only ones under the agent filter.
   const admin = await sessionCookie(browser, baseURL!, ADMIN);
   const name = unique("e2e-inbox");
-  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, environments: ["staging", "production"], scopes: ["requests:create", "requests:read"] } });
+  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, environments: ["staging", "production"], resources: "*", scopes: ["requests:create", "requests:read"] } });
   const bot = new AgentApi(baseURL!, created.text.match(/csk_[0-9a-f]{16}_[A-Za-z0-9_-]+/)![0]);
 
   await signInAt(page, USERS.alice, `/?agent=${name}`);
