@@ -181,7 +181,8 @@ test("the whole loop from Slack: a critical production request, two approvers, a
     await expect(alicePage.getByRole("heading", { level: 1 })).toContainText(resource);
     const facts = alicePage.getByRole("region", { name: "Who is asking" });
     await expect(facts.getByTitle("production: production tier")).toBeVisible();
-    await expect(alicePage.locator("header").getByTitle("production: production tier")).toBeVisible();
+    await expect(alicePage.locator("article > header").getByTitle("production: production tier")).toBeVisible();
+    await expect(alicePage.getByRole("region", { name: "Decision" }).getByTitle("production: production tier")).toBeVisible();
     await expect(alicePage.getByRole("region", { name: /Risk/ })).toContainText("sql.drop_table");
     await expect(alicePage.getByLabel("SQL to run")).toContainText(`DROP TABLE ${table};`);
     const context = alicePage.getByRole("region", { name: "Agent's context" });

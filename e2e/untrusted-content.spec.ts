@@ -104,12 +104,13 @@ test("an environment name the agent chose is escaped in its badge, on the reques
   await signInAt(page, USERS.alice, `/requests/${request.id}`);
   // An undefined environment counts as production; its badge says so, with the name escaped.
   const badges = page.getByTitle("staging\\u202Enoitcudorp\\u200B: production tier");
-  await expect(badges).toHaveCount(2); // the header, and "Who is asking"
+  await expect(badges).toHaveCount(3); // the header, the Decision panel, and "Who is asking"
   for (const badge of await badges.all()) {
     await expect(badge.getByText("\\u202E")).toBeVisible();
     await expect(badge.getByText("\\u200B")).toBeVisible();
   }
   await expect(page.getByRole("region", { name: "Who is asking" }).getByText("\\u202E")).toBeVisible();
+  await expect(page.getByRole("note", { name: "Production" }).getByText("\\u202E")).toBeVisible();
   expect(await page.locator("main").innerText()).not.toMatch(/[\u202E\u200B]/);
 
   await page.goto("/");
