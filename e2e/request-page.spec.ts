@@ -89,6 +89,21 @@ test("a refusal quoting the resource name shows its hidden characters as escapes
   await expect(refusal.getByText("\\u200B")).toBeVisible();
   expect(await refusal.innerText()).not.toContain("\u200b");
   expect((await agent.get(created.id)).body.status).toBe("pending");
+  // A finding id is one token: it never breaks in the middle on a narrow screen.
+  await expect(page.getByRole("region", { name: /Risk/ }).getByText("sql.drop_table", { exact: true })).toHaveCSS("white-space", "nowrap");
+});
+
+test("the expiry in the header is emphasised once under ten minutes remain", async ({ page, agent }) => {
+  const later = await agent.create({ operation: sqlOperation("TRUNCATE sessions;", unique("pg/app"), "staging"), ttlSeconds: 900 });
+  const soon = await agent.create({ operation: sqlOperation("TRUNCATE sessions;", unique("pg/app"), "staging"), ttlSeconds: 300 });
+  await signInAt(page, USERS.bob, `/requests/${later.id}`);
+  const expiry = page.locator("article > header").getByText(/^Expires in/).locator("time");
+  await expect(expiry).toHaveText(/^in 1[45]:\d\d$/);
+  await expect(expiry).toHaveCSS("font-weight", "400");
+  await page.goto(`/requests/${soon.id}`);
+  await expect(expiry).toHaveText(/^in [45]:\d\d$/);
+  await expect(expiry).toHaveCSS("font-weight", "600");
+  await expect(expiry).toHaveCSS("font-size", "14px");
 });
 
 test("a 300 KiB one-line statement renders promptly, cut with a note, downloadable whole, and can be approved", async ({ page, agent }) => {
