@@ -106,7 +106,7 @@ test("the expiry in the header is emphasised once under ten minutes remain", asy
   await expect(expiry).toHaveCSS("font-size", "14px");
 });
 
-test("a 300 KiB one-line statement renders promptly, cut with a note, downloadable whole, and can be approved", async ({ page, agent }) => {
+test("a 300 KiB one-line statement renders promptly, cut with a note, downloadable whole, and can be approved", async ({ page, agent, baseURL }) => {
   const sql = `UPDATE documents SET body = '${"lorem ipsum ".repeat(25_600)}' WHERE id = 42;`;
   expect(sql.length).toBeGreaterThan(300 * 1024);
   const created = await agent.create({ operation: sqlOperation(sql, unique("pg/docs"), "production") });
@@ -124,6 +124,11 @@ test("a 300 KiB one-line statement renders promptly, cut with a note, downloadab
   const file = await page.request.get((await download.getAttribute("href"))!);
   expect(file.status()).toBe(200);
   expect(await file.text()).toBe(sql);
+  expect(file.headers()["content-disposition"]).toBe(`attachment; filename="countersign-request-${created.id}.sql"`);
+  // Only for people signed in.
+  const anonymous = await fetch(new URL((await download.getAttribute("href"))!, baseURL));
+  expect(anonymous.status).toBe(401);
+  expect(anonymous.headers.get("content-type")).toMatch(/^application\/problem\+json/);
 
   // The stored JSON is mounted only when opened, and says how to read it all.
   const operation = page.getByRole("region", { name: /Operation — exactly what will run/ });
