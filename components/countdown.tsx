@@ -6,6 +6,10 @@ import { useEffect, useState } from "react";
 
 export type CountdownPhrase = "left" | "in";
 
+/** Amber when a deadline is under ten minutes away, red under two. */
+const SOON_MS = 10 * 60_000;
+const URGENT_MS = 2 * 60_000;
+
 function duration(s: number): string {
   const d = Math.floor(s / 86_400);
   const h = Math.floor((s % 86_400) / 3600);
@@ -31,9 +35,9 @@ export function Countdown({ to, now: serverNow, phrase = "left", className = "" 
     return () => clearInterval(timer);
   }, []);
   const remaining = target - now;
-  const urgent = remaining > 0 && remaining < 120_000;
+  const tone = remaining > 0 && remaining < URGENT_MS ? "font-semibold text-red-700 dark:text-red-400" : remaining > 0 && remaining < SOON_MS ? "font-semibold text-amber-700 dark:text-amber-400" : "";
   return (
-    <time dateTime={to} title={new Date(to).toUTCString()} suppressHydrationWarning className={`tabular-nums ${urgent ? "font-semibold text-red-700 dark:text-red-400" : ""} ${className}`}>
+    <time dateTime={to} title={new Date(to).toUTCString()} suppressHydrationWarning className={`whitespace-nowrap tabular-nums ${tone} ${className}`}>
       {formatRemaining(remaining, phrase)}
     </time>
   );

@@ -37,7 +37,7 @@ function Line({ line }: { line: PreviewLine }) {
 export function DiffView({ preview, downloadHref }: { preview: DiffPreview; downloadHref: string }) {
   // A whole JSON or text change reads best highlighted and numbered; a cut one keeps the notices.
   if (preview.format !== "unified" && preview.complete) {
-    return <CodeView code={preview.lines.map((l) => l.text).join("\n")} language={preview.format === "json" ? "json" : "text"} label="Planned change" />;
+    return <CodeView code={preview.lines.map((l) => l.text).join("\n")} language={preview.format === "json" ? "json" : "text"} label="Agent's planned change (claimed)" />;
   }
   return <PreviewLines preview={preview} downloadHref={downloadHref} />;
 }
@@ -59,7 +59,7 @@ function PreviewLines({ preview, downloadHref }: { preview: DiffPreview; downloa
           <>{n(preview.totalLines)} lines</>
         )}
       </p>
-      <pre aria-label={preview.format === "unified" ? "Planned change (unified diff)" : "Planned change"} tabIndex={0} className="overflow-x-auto rounded-md border border-zinc-200 py-1 text-[13px] leading-5 dark:border-zinc-800">
+      <pre aria-label={preview.format === "unified" ? "Agent's planned change (claimed, unified diff)" : "Agent's planned change (claimed)"} tabIndex={0} className="overflow-x-auto rounded-md border border-zinc-200 py-1 text-[13px] leading-5 dark:border-zinc-800">
         <code className="block font-mono">
           {shown.map((line, i) => (
             <Line key={i} line={line} />

@@ -21,7 +21,7 @@ test("state-changing actions refuse cross-site posts from a signed-in browser, c
   const admin = await sessionCookie(browser, baseURL!, ADMIN);
   const name = unique("e2e-xsite");
   // The same call from our own origin works, so the refusals below are the origin check's doing.
-  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, environments: "staging", scopes: ["requests:create", "requests:read"] } });
+  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, environments: "staging", resources: "*", scopes: ["requests:create", "requests:read"] } });
   expect(created.text).toContain(`Agent ${name} created.`);
   const key = created.text.match(/csk_[0-9a-f]{16}_[A-Za-z0-9_-]+/)![0];
 
@@ -39,14 +39,23 @@ test("state-changing actions refuse cross-site posts from a signed-in browser, c
   expect(await agentCanAsk(baseURL!, key)).toBe(201);
   expect(await auditEvents(baseURL!, admin, { subject: `agent:${name}`, type: "agent.disabled" })).toEqual([]);
 
-  // A reviewer's decision too: the request stays pending.
-  const request = await agent.create({ operation: sqlOperation("DELETE FROM carts;", unique("pg/shop"), "staging") });
+  // A reviewer's decision too, complete with the typed confirmation, so nothing but the origin
+  // check stands in its way: the request stays pending.
+  const resource = unique("pg/shop");
+  const request = await agent.create({ operation: sqlOperation("DELETE FROM carts;", resource, "staging") });
+  expect(request.risk.level).toBe("critical");
   const alice = await sessionCookie(browser, baseURL!, USERS.alice);
+  const decide = { requestId: request.id, decision: "approve", confirmation: resource };
   for (const forged of forgeries) {
-    const answer = await callAction(baseURL!, { page: `/requests/${request.id}`, action: "decideAction", cookie: alice, fields: { requestId: request.id, decision: "approve" }, ...forged });
-    expect(answer.text).not.toContain("Your approval is recorded");
+    const answer = await callAction(baseURL!, { page: `/requests/${request.id}`, action: "decideAction", cookie: alice, fields: decide, ...forged });
+    expect(answer.text, JSON.stringify(forged)).not.toContain("Your approval is recorded");
+    expect(answer.text, JSON.stringify(forged)).not.toContain("type the resource name");
+    if (forged.origin === null || forged.origin === undefined) expect(answer.text).toContain(CROSS_SITE);
   }
   expect((await agent.get(request.id)).body.status).toBe("pending");
+  // The same decision from our own origin is recorded.
+  const sameSiteDecision = await callAction(baseURL!, { page: `/requests/${request.id}`, action: "decideAction", cookie: alice, fields: decide });
+  expect(sameSiteDecision.text).toContain("Your approval is recorded");
 
   // The first-admin form checks the origin before it looks at the setup token.
   const setupFields = { token: "not-a-token", email: `${unique("setup")}@e2e.example`, password: PASSWORD, name: "" };

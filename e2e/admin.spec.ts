@@ -1,6 +1,7 @@
 // Admin pages: agents and keys, users, environments, and the audit log's exports.
 import { readFileSync } from "node:fs";
-import { expect, fillSignIn, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { AgentApi, expect, fillSignIn, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { callAction, sessionCookie } from "./server-actions";
 import { ADMIN, PASSWORD, e2eState } from "./state";
 
 test("creating an agent shows its key once, and the key works", async ({ page, baseURL }) => {
@@ -231,3 +232,21 @@ test("reviewers who are not admins cannot open admin pages", async ({ page }) =>
   expect(res.status()).toBe(403);
 });
 
+
+test("a quarantined agent's card says why, in words", async ({ page, browser, baseURL }) => {
+  const admin = await sessionCookie(browser, baseURL!, ADMIN);
+  const name = unique("e2e-breaker");
+  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, environments: "staging", resources: "*", scopes: ["requests:create", "requests:read"] } });
+  const bot = new AgentApi(baseURL!, created.text.match(/csk_[0-9a-f]{16}_[A-Za-z0-9_-]+/)![0]);
+  // Twenty critical requests refused by policy (backup destruction) trip the circuit breaker.
+  for (let i = 0; i < 20; i++) {
+    const res = await bot.call("POST", "/api/v1/requests", { operation: { kind: "shell", target: { environment: "staging", resource: "aws/rds" }, command: `aws rds delete-db-snapshot --db-snapshot-identifier nightly-${i}` } });
+    expect([201, 403, 423], JSON.stringify(res.body)).toContain(res.status);
+  }
+  await signInAt(page, ADMIN, "/agents");
+  const card = page.getByRole("region", { name: new RegExp(name) });
+  await expect(card).toContainText("Quarantined");
+  const why = card.getByRole("term").filter({ hasText: "Why it is quarantined" });
+  await expect(why).toBeVisible();
+  await expect(card.getByRole("definition").filter({ hasText: "circuit breaker" })).toBeVisible();
+});

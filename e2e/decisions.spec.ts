@@ -1,5 +1,6 @@
 // Denial with a reason, the owner rule, view-only reviewers, and revoking before redemption.
 import { expect, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { callAction, sessionCookie } from "./server-actions";
 import { USERS } from "./state";
 
 test("a denial's reason reaches the waiting agent", async ({ page, agent }) => {
@@ -22,12 +23,18 @@ test("a denial's reason reaches the waiting agent", async ({ page, agent }) => {
   expect(answer.body.reason).toBe("Archive is still needed for the quarterly audit.");
 });
 
-test("an agent's owner cannot approve its requests, and is told why", async ({ page, agent }) => {
+test("an agent's owner cannot approve its requests, and is told why", async ({ page, browser, baseURL, agent }) => {
   const created = await agent.create({ operation: sqlOperation("DELETE FROM sessions;", unique("pg/app"), "staging"), summary: "Clear all sessions" });
   await signInAt(page, USERS.owner, `/requests/${created.id}`);
-  await expect(page.getByText(/You own/)).toBeVisible();
-  await page.getByRole("button", { name: "Approve" }).click();
-  await expect(page.getByRole("alert").filter({ hasText: "another reviewer must approve" })).toBeVisible();
+  const decision = page.getByRole("region", { name: "Decision" });
+  await expect(decision.getByText(/You own .*so you cannot approve its requests/)).toBeVisible();
+  // No button that cannot work: the owner may only deny.
+  await expect(decision.getByRole("button", { name: "Approve" })).toHaveCount(0);
+  await expect(decision.getByRole("button", { name: "Deny" })).toBeVisible();
+  // The server refuses the approval all the same when it is posted without the button.
+  const owner = await sessionCookie(browser, baseURL!, USERS.owner);
+  const forged = await callAction(baseURL!, { page: `/requests/${created.id}`, action: "decideAction", cookie: owner, fields: { requestId: created.id, decision: "approve" } });
+  expect(forged.text).toContain("another reviewer must approve");
   expect((await agent.get(created.id)).body.status).toBe("pending");
 });
 

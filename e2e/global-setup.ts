@@ -6,7 +6,7 @@ import type { FullConfig } from "@playwright/test";
 // @ts-expect-error — plain ESM script shared with `npm start`
 import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { runCli, startApp } from "../test/app-server";
-import { ADMIN, PASSWORD, STATE_FILE, USERS, type E2EState } from "./state";
+import { ADMIN, COOL_DOWN_AGENT, PASSWORD, STATE_FILE, USERS, type E2EState } from "./state";
 import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, startOidcProvider } from "./oidc-provider";
 
 export default async function globalSetup(_config: FullConfig) {
@@ -36,10 +36,11 @@ export default async function globalSetup(_config: FullConfig) {
     );
     if (agent.code !== 0) throw new Error(`agent add failed: ${agent.stderr}`);
     const { key } = JSON.parse(agent.stdout) as { key: string };
+    const coolDownAgent = await coolDownAgentWithPolicy(server.env);
     // Browse by name: Next.js turns 127.0.0.1 into localhost in request URLs, so next-auth's
     // redirects would leave the origin the cookies belong to.
     const url = server.url.replace("127.0.0.1", "localhost");
-    const state: E2EState = { url, dataDir: server.dataDir, agentName, agentKey: key };
+    const state: E2EState = { url, dataDir: server.dataDir, agentName, agentKey: key, coolDownAgent };
     mkdirSync(path.dirname(STATE_FILE), { recursive: true });
     writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
     console.log(`e2e: server at ${url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -53,4 +54,35 @@ export default async function globalSetup(_config: FullConfig) {
     await server.stop();
     await oidc.close();
   };
+}
+
+/**
+ * A second agent whose approvals cool down for an hour before the grant is issued: its own policy
+ * rule, placed after production-critical so the policy spec's rule numbers stay as they are.
+ */
+async function coolDownAgentWithPolicy(env: Record<string, string>): Promise<{ name: string; key: string }> {
+  const added = await runCli(["agent", "add", `--name=${COOL_DOWN_AGENT}`, "--environments=staging", "--json"], env);
+  if (added.code !== 0) throw new Error(`agent add ${COOL_DOWN_AGENT} failed: ${added.stderr}`);
+  const exported = await runCli(["policy", "export"], env);
+  if (exported.code !== 0) throw new Error(`policy export failed: ${exported.stderr}`);
+  const rule = [
+    "- id: e2e-cool-down",
+    "  description: Approvals for the cool-down agent wait an hour",
+    "  match:",
+    "    agents:",
+    `      - ${COOL_DOWN_AGENT}`,
+    "  effect:",
+    "    type: require_approval",
+    "    approvals: 1",
+    "    coolDownSeconds: 3600",
+    "",
+  ].join("\n");
+  const anchor = "- id: production-medium-high\n";
+  if (!exported.stdout.includes(anchor)) throw new Error("the default policy no longer has production-medium-high");
+  const file = path.join(path.dirname(STATE_FILE), "policy-cool-down.yaml");
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, exported.stdout.replace(anchor, rule + anchor));
+  const imported = await runCli(["policy", "import", `--file=${file}`, "--note=e2e: a cool-down agent"], env);
+  if (imported.code !== 0) throw new Error(`policy import failed: ${imported.stderr}`);
+  return { name: COOL_DOWN_AGENT, key: (JSON.parse(added.stdout) as { key: string }).key };
 }

@@ -8,7 +8,7 @@ test("the open inbox updates live, counts follow decisions made elsewhere, and f
   // An agent of this test's own, so its rows are the only ones under the agent filter.
   const admin = await sessionCookie(browser, baseURL!, ADMIN);
   const name = unique("e2e-inbox");
-  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, environments: ["staging", "production"], scopes: ["requests:create", "requests:read"] } });
+  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, environments: ["staging", "production"], resources: "*", scopes: ["requests:create", "requests:read"] } });
   const bot = new AgentApi(baseURL!, created.text.match(/csk_[0-9a-f]{16}_[A-Za-z0-9_-]+/)![0]);
 
   await signInAt(page, USERS.alice, `/?agent=${name}`);
@@ -54,4 +54,39 @@ test("the open inbox updates live, counts follow decisions made elsewhere, and f
   await expect(page).toHaveURL(/environment=production/);
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText(summary);
+});
+
+test("each row says where the signed-in reviewer stands, and closed rows say when they were decided", async ({ browser, baseURL, agent }) => {
+  // Production critical: two approvals, so one approval leaves it waiting.
+  const resource = unique("pg/shop");
+  const summary = `Drop the old carts table ${unique("cue")}`;
+  const request = await agent.create({ operation: sqlOperation("DROP TABLE carts_old;", resource, "production"), summary });
+  expect(request.requiredApprovals).toBe(2);
+  const alice = await sessionCookie(browser, baseURL!, USERS.alice);
+  const approved = await callAction(baseURL!, { page: `/requests/${request.id}`, action: "decideAction", cookie: alice, fields: { requestId: request.id, decision: "approve", confirmation: resource } });
+  expect(approved.text).toContain("1 more approval needed");
+  const deniedSummary = `Truncate the audit copy ${unique("cue")}`;
+  const denied = await agent.create({ operation: sqlOperation("TRUNCATE audit_copy;", unique("pg/app"), "production"), summary: deniedSummary });
+  expect((await callAction(baseURL!, { page: `/requests/${denied.id}`, action: "decideAction", cookie: alice, fields: { requestId: denied.id, decision: "deny", reason: "Still needed." } })).text).toContain("The request is denied");
+
+  const cues: Array<[user: (typeof USERS)[keyof typeof USERS], cue: string]> = [
+    [USERS.alice, "You approved"],
+    [USERS.bob, "Waiting for you"],
+    [USERS.owner, "Your agent — you can't approve"],
+    [USERS.viewer, "Needs approver role"],
+  ];
+  for (const [user, cue] of cues) {
+    const context = await browser.newContext({ baseURL });
+    const page = await context.newPage();
+    await signInAt(page, user, `/?agent=${encodeURIComponent("e2e-deploy-bot")}`);
+    const row = page.getByRole("region", { name: /Waiting for review/ }).getByRole("listitem").filter({ has: page.getByRole("link", { name: summary }) });
+    await expect(row, user.email).toContainText(cue);
+    await expect(row).toContainText("1 of 2 approvals");
+    if (user === USERS.alice) {
+      const closed = page.getByRole("region", { name: /Decided and closed/ }).getByRole("listitem").filter({ has: page.getByRole("link", { name: deniedSummary }) });
+      await expect(closed).toContainText("You denied");
+      await expect(closed).toContainText(/Decided (just now|\d+ min ago)/);
+    }
+    await context.close();
+  }
 });

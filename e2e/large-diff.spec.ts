@@ -10,7 +10,7 @@ test("a 20,000-line diff and a 300 KiB line are truncated visibly and the page s
   const long = await agent.create({ operation: sqlOperation("DELETE FROM blobs;", unique("pg/app"), "staging"), diff: { format: "unified", content: longLine } });
 
   await signInAt(page, USERS.alice, `/requests/${many.id}`);
-  const diff = page.getByRole("region", { name: "Planned change" });
+  const diff = page.getByRole("region", { name: "Agent's planned change (claimed)" });
   await expect(diff).toContainText("+20,000 −0 lines");
   await expect(diff.getByRole("status")).toContainText("Showing 400 of 20,000 lines.");
   await expect(diff.getByText("+row 399", { exact: true })).toBeVisible();
@@ -30,7 +30,7 @@ test("a 20,000-line diff and a 300 KiB line are truncated visibly and the page s
   // One enormous line: cut, labelled, and not sent in full.
   const response = await page.goto(`/requests/${long.id}`);
   expect((await response!.text()).length).toBeLessThan(200 * 1024);
-  const longDiff = page.getByRole("region", { name: "Planned change" });
+  const longDiff = page.getByRole("region", { name: "Agent's planned change (claimed)" });
   await expect(longDiff.getByText("… line truncated: first 2,000 of 307,201 characters shown")).toBeVisible();
   await expect(longDiff.getByRole("status")).toContainText("1 long line truncated");
   await expect(longDiff.getByText("-after the long line")).toBeVisible();
@@ -44,7 +44,7 @@ test("a 20,000-line diff and a 300 KiB line are truncated visibly and the page s
   // A small JSON change is shown whole, numbered and highlighted.
   const json = await agent.create({ operation: sqlOperation("UPDATE flags SET on = false;", unique("pg/app"), "staging"), diff: { format: "json", content: '{\n  "checkout_v2": false\n}' } });
   await page.goto(`/requests/${json.id}`);
-  const code = page.getByRole("region", { name: "Planned change" }).getByLabel("Planned change", { exact: true });
+  const code = page.getByRole("region", { name: "Agent's planned change (claimed)" }).getByLabel("Agent's planned change (claimed)", { exact: true });
   await expect(code).toContainText('"checkout_v2": false');
-  await expect(page.getByRole("region", { name: "Planned change" }).getByRole("status")).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Agent's planned change (claimed)" }).getByRole("status")).toHaveCount(0);
 });

@@ -166,7 +166,7 @@ test("the reviewer reads Countersign's measurement of an agent's DELETE beside t
     const shots = process.env.UPDATE_SCREENSHOTS === "1" ? path.resolve(import.meta.dirname, "..", "docs", "screenshots") : testInfo.outputPath();
     await review.screenshot({ path: path.join(shots, "request-planned-effect.png"), fullPage: true });
     // The measurement is not the agent's planned change: that panel is for what the agent wrote.
-    await expect(review.getByRole("region", { name: "Planned change" })).toHaveCount(0);
+    await expect(review.getByRole("region", { name: "Agent's planned change (claimed)" })).toHaveCount(0);
     await reviewer.close();
 
     const { rows } = await target.query("SELECT count(*)::int AS n FROM customers");

@@ -1,4 +1,5 @@
-// Screenshots of the inbox and a request page, light and dark, desktop and a 390 px phone. They
+// Screenshots of the inbox and a request page, light and dark, desktop and a 390 px phone (there
+// also the decision area, where "Go to decision" lands). They
 // double as a check that both pages fit those sizes (no sideways scrolling) in the colours asked for. With UPDATE_SCREENSHOTS=1 they are
 // written to docs/screenshots; otherwise to the test's output folder, so runs leave docs alone.
 import path from "node:path";
@@ -65,13 +66,21 @@ test("inbox and request page in light, dark and phone width", async ({ browser, 
     };
     await signInAt(page, USERS.alice, "/");
     await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
-    await expect(page.getByText("Live")).toBeVisible();
+    await expect(page.getByText("Live", { exact: true })).toBeVisible();
     await checkLayout();
     await page.screenshot({ path: path.join(OUT, `inbox-${variant.name}.png`), fullPage: !variant.phone });
     await page.goto(`/requests/${critical.id}`);
     await expect(page.getByLabel("SQL to run")).toBeVisible();
     await checkLayout();
     await page.screenshot({ path: path.join(OUT, `request-${variant.name}.png`), fullPage: !variant.phone });
+    if (variant.phone) {
+      // Where "Go to decision" lands: production, the risk and the buttons on one screen.
+      await page.getByRole("link", { name: "Go to decision ↓" }).click();
+      const decision = page.getByRole("region", { name: "Decision" });
+      await expect(decision.getByRole("group", { name: "Environment and risk" })).toBeInViewport();
+      await expect(decision.getByRole("button", { name: "Approve" })).toBeInViewport();
+      await page.screenshot({ path: path.join(OUT, `request-${variant.name}-decision.png`) });
+    }
     await context.close();
   }
 });

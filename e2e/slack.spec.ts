@@ -102,7 +102,10 @@ test("a pending request reaches Slack with a deep link; the reviewer follows it,
     const raw = JSON.stringify(message);
     expect(raw).not.toContain("<!channel>");
     expect(raw).not.toContain("<https://evil.example|click me>");
-    expect(raw).not.toMatch(/(^|[^\u200d])@here/);
+    // Every @here carries the word joiner lib/notify/escape.ts inserts, so Slack does not resolve it.
+    expect(raw).not.toMatch(/@(?!\u2060)here/);
+    // The summary is still there, as inert text: entities for Slack's control characters.
+    expect(raw).toContain("Tidy up &lt;!channel&gt; @\u2060here &lt;https://evil.example|click me&gt;");
     const link = raw.match(/"url":"([^"]+\/requests\/[^"]+)"/)![1];
     expect(link).toBe(`${baseURL}/requests/${created.id}`);
 
@@ -178,7 +181,8 @@ test("the whole loop from Slack: a critical production request, two approvers, a
     await expect(alicePage.getByRole("heading", { level: 1 })).toContainText(resource);
     const facts = alicePage.getByRole("region", { name: "Who is asking" });
     await expect(facts.getByTitle("production: production tier")).toBeVisible();
-    await expect(alicePage.locator("header").getByTitle("production: production tier")).toBeVisible();
+    await expect(alicePage.locator("article > header").getByTitle("production: production tier")).toBeVisible();
+    await expect(alicePage.getByRole("region", { name: "Decision" }).getByTitle("production: production tier")).toBeVisible();
     await expect(alicePage.getByRole("region", { name: /Risk/ })).toContainText("sql.drop_table");
     await expect(alicePage.getByLabel("SQL to run")).toContainText(`DROP TABLE ${table};`);
     const context = alicePage.getByRole("region", { name: "Agent's context" });
@@ -186,7 +190,7 @@ test("the whole loop from Slack: a critical production request, two approvers, a
     await expect(context).toContainText("nothing reads the old table any more");
     await expect(context).toContainText("https://tickets.example.com/OPS-42");
     await expect(context.getByRole("link")).toHaveCount(0);
-    await expect(alicePage.getByRole("region", { name: "Planned change" })).toContainText(`-CREATE TABLE ${table} (`);
+    await expect(alicePage.getByRole("region", { name: "Agent's planned change (claimed)" })).toContainText(`-CREATE TABLE ${table} (`);
     await expect(alicePage.getByText("0 of 2")).toBeVisible();
 
     // Approving a critical request needs the resource name typed; a wrong one is refused.

@@ -19,11 +19,16 @@ export const USERS = {
   viewer: { email: "viewer@e2e.example", name: "Vic Viewer", role: "viewer" },
 } satisfies Record<string, E2EUser>;
 
+/** The policy rule global set-up adds for the cool-down agent, just after production-critical. */
+export const COOL_DOWN_AGENT = "e2e-cooldown-bot";
+
 export interface E2EState {
   url: string;
   dataDir: string;
   agentName: string;
   agentKey: string;
+  /** An agent whose approvals go through a one-hour cool-down (a policy rule of its own). */
+  coolDownAgent: { name: string; key: string };
 }
 
 let cached: E2EState | undefined;

@@ -47,7 +47,7 @@ test("markup, scripts, bidi and zero-width tricks are shown inert and escaped", 
   await expect(context.getByText("\\u200B")).toBeVisible();
   await expect(context.getByText("\\uFEFF")).toBeVisible();
   await expect(context.getByText("\\u001B").first()).toBeVisible();
-  await expect(page.getByRole("region", { name: "Planned change" }).getByText("\\u2067")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Agent's planned change (claimed)" }).getByText("\\u2067")).toBeVisible();
 
   // The operation is the agent's too: marked so, while saying it is exactly what runs.
   const operation = page.getByRole("region", { name: /Operation — exactly what will run/ });
@@ -95,7 +95,7 @@ test("an environment name the agent chose is escaped in its badge, on the reques
   // An agent allowed "*" names any environment it likes.
   const admin = await sessionCookie(browser, baseURL!, ADMIN);
   const name = unique("e2e-anyenv");
-  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, otherEnvironments: "*", scopes: ["requests:create", "requests:read"] } });
+  const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, otherEnvironments: "*", resources: "*", scopes: ["requests:create", "requests:read"] } });
   const key = created.text.match(/csk_[0-9a-f]{16}_[A-Za-z0-9_-]+/)![0];
   const anyEnv = new AgentApi(baseURL!, key);
   const marker = unique("envtrick");
@@ -104,12 +104,13 @@ test("an environment name the agent chose is escaped in its badge, on the reques
   await signInAt(page, USERS.alice, `/requests/${request.id}`);
   // An undefined environment counts as production; its badge says so, with the name escaped.
   const badges = page.getByTitle("staging\\u202Enoitcudorp\\u200B: production tier");
-  await expect(badges).toHaveCount(2); // the header, and "Who is asking"
+  await expect(badges).toHaveCount(3); // the header, the Decision panel, and "Who is asking"
   for (const badge of await badges.all()) {
     await expect(badge.getByText("\\u202E")).toBeVisible();
     await expect(badge.getByText("\\u200B")).toBeVisible();
   }
   await expect(page.getByRole("region", { name: "Who is asking" }).getByText("\\u202E")).toBeVisible();
+  await expect(page.getByRole("note", { name: "Production" }).getByText("\\u202E")).toBeVisible();
   expect(await page.locator("main").innerText()).not.toMatch(/[\u202E\u200B]/);
 
   await page.goto("/");

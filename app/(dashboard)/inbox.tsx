@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId } from "react";
 import type { InboxFilters, InboxItem, InboxPage } from "@/lib/dashboard/inbox";
+import { WAITING } from "@/lib/dashboard/inbox-search";
 import { useInbox } from "@/lib/dashboard/queries";
 import { inboxSearch, STATUSES } from "@/lib/dashboard/inbox-search";
 import { EnvironmentBadge, RiskBadge, StatusBadge } from "@/components/badges";
@@ -20,8 +21,9 @@ export function Inbox({ filters, initialPage, options }: { filters: InboxFilters
   const items = pages.flatMap((p) => p.items);
   const counts = pages[0]?.counts ?? {};
   const now = pages[0]?.now;
-  const pending = items.filter((i) => i.status === "pending");
-  const rest = items.filter((i) => i.status !== "pending");
+  // Cooling-down approvals can still be cancelled by any reviewer: they wait with the pending ones.
+  const pending = items.filter((i) => WAITING.has(i.status));
+  const rest = items.filter((i) => !WAITING.has(i.status));
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
 
   return (
@@ -77,8 +79,10 @@ function StatusTabs({ filters, counts, total }: { filters: InboxFilters; counts:
     ...STATUSES.filter((s) => s === "pending" || (counts[s] ?? 0) > 0 || filters.status === s).map((s) => ({ status: s, label: s, count: counts[s] ?? 0 })),
   ];
   return (
-    <nav aria-label="Status" className="-mx-3 mb-3 overflow-x-auto px-3 sm:mx-0 sm:px-0">
-      <ul className="flex gap-1 border-b border-zinc-200 dark:border-zinc-800">
+    <nav aria-label="Status" className="relative -mx-3 mb-3 sm:mx-0">
+      {/* On a phone the tabs scroll sideways; the fade at the right edge says there are more. */}
+      <span aria-hidden="true" className="pointer-events-none absolute inset-y-0 right-0 z-10 w-8 bg-gradient-to-l from-zinc-50 to-transparent sm:hidden dark:from-zinc-950" />
+      <ul className="flex gap-1 overflow-x-auto border-b border-zinc-200 px-3 pr-8 sm:px-0 sm:pr-0 dark:border-zinc-800">
         {tabs.map((tab) => {
           const active = (filters.status ?? undefined) === tab.status;
           const search = inboxSearch({ ...filters, status: tab.status as InboxFilters["status"] });
@@ -203,15 +207,49 @@ function Section({ title, hint, items, now }: { title: string; hint: string; ite
   );
 }
 
+/** Where the signed-in reviewer stands on a row, in words (not colour alone). */
+function myCue(item: InboxItem): { text: string; tone: "act" | "done" | "blocked" } | null {
+  if (item.myReview === "approve") return { text: "You approved", tone: "done" };
+  if (item.myReview === "deny") return { text: "You denied", tone: "done" };
+  if (item.status !== "pending") return null;
+  if (item.ownAgent) return { text: "Your agent — you can't approve", tone: "blocked" };
+  if (item.canDecide) return { text: "Waiting for you", tone: "act" };
+  return { text: `Needs ${item.requiredRole} role`, tone: "blocked" };
+}
+
+const CUE_STYLE = {
+  act: "bg-blue-600 text-white dark:bg-blue-500",
+  done: "bg-emerald-50 text-emerald-900 ring-1 ring-emerald-300 dark:bg-emerald-950 dark:text-emerald-100 dark:ring-emerald-800",
+  blocked: "bg-zinc-100 text-zinc-700 ring-1 ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
+} as const;
+
+function RowTime({ item, now }: { item: InboxItem; now?: string }) {
+  if (item.status === "pending") return <Countdown to={item.expiresAt} now={now} />;
+  if (item.status === "cooling_down" && item.coolDownUntil) {
+    return (
+      <span className="whitespace-nowrap">
+        Grant <Countdown to={item.coolDownUntil} now={now} phrase="in" />
+      </span>
+    );
+  }
+  return (
+    <span className="whitespace-nowrap">
+      {item.decidedAt ? "Decided" : "Created"} <RelativeTime at={item.decidedAt ?? item.createdAt} now={now} />
+    </span>
+  );
+}
+
 function InboxRow({ item, now }: { item: InboxItem; now?: string }) {
+  const cue = myCue(item);
   return (
     <li className="relative px-3 py-2.5 hover:bg-zinc-50 sm:px-4 dark:hover:bg-zinc-800/50">
       <div className="flex flex-wrap items-center gap-1.5">
         <RiskBadge level={item.riskLevel} />
         <EnvironmentBadge name={item.environment} production={item.production} />
         <StatusBadge status={item.status} />
-        <span className="ml-auto text-xs text-zinc-500 dark:text-zinc-400">
-          {item.status === "pending" ? <Countdown to={item.expiresAt} now={now} /> : <RelativeTime at={item.decidedAt ?? item.createdAt} now={now} />}
+        {cue && <span className={`inline-flex items-center rounded px-1.5 py-0.5 text-xs font-semibold whitespace-nowrap ${CUE_STYLE[cue.tone]}`}>{cue.text}</span>}
+        <span className="ml-auto text-xs text-zinc-600 dark:text-zinc-400">
+          <RowTime item={item} now={now} />
         </span>
       </div>
       <Link
@@ -234,6 +272,7 @@ function InboxRow({ item, now }: { item: InboxItem; now?: string }) {
             {item.approvals} of {item.requiredApprovals} approval{item.requiredApprovals === 1 ? "" : "s"}
           </span>
         )}
+        {item.status === "cooling_down" && <span>Approved; any reviewer can still cancel it</span>}
       </p>
     </li>
   );

@@ -13,8 +13,8 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 export default async function InboxPage({ searchParams }: { searchParams: SearchParams }) {
   const filters = parseInboxFilters(await searchParams);
   const search = inboxSearch(filters);
-  await requirePageReviewer(search ? `/?${search}` : "/");
+  const reviewer = await requirePageReviewer(search ? `/?${search}` : "/");
   const prisma = await db();
-  const [page, options] = await Promise.all([listInbox(prisma, filters), inboxFilterOptions(prisma)]);
+  const [page, options] = await Promise.all([listInbox(prisma, filters, { reviewer }), inboxFilterOptions(prisma)]);
   return <Inbox filters={filters} initialPage={page} options={options} />;
 }

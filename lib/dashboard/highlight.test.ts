@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tokenize, tokenizeJson, tokenizeShell, tokenizeSql, tokenLines, type Language, type Token } from "./highlight";
+import { cutTokenLine, tokenize, tokenizeJson, tokenizeShell, tokenizeSql, tokenLines, type Language, type Token } from "./highlight";
 
 const types = (tokens: Token[]) => tokens.filter((t) => t.type !== "whitespace").map((t) => [t.type, t.text]);
 
@@ -131,5 +131,27 @@ describe("tokenize", () => {
     const lines = tokenLines(tokenizeSql("SELECT 'a\nb'\nFROM t"));
     expect(lines.map((l) => l.map((t) => t.text).join(""))).toEqual(["SELECT 'a", "b'", "FROM t"]);
     expect(lines[1][0]).toEqual({ type: "string", text: "b'" });
+  });
+});
+
+describe("cutTokenLine", () => {
+  it("keeps a short line whole", () => {
+    const line = tokenLines(tokenizeSql("DROP TABLE t;"))[0];
+    expect(cutTokenLine(line, 100)).toEqual({ tokens: line, length: 13, truncated: false });
+  });
+
+  it("cuts a long line to the limit, keeping the tokens' types and the whole length", () => {
+    const sql = `SELECT '${"x".repeat(300 * 1024)}';`;
+    const { tokens, length, truncated } = cutTokenLine(tokenLines(tokenizeSql(sql))[0], 2000);
+    expect(truncated).toBe(true);
+    expect(length).toBe(sql.length);
+    expect(tokens.map((t) => t.text).join("")).toBe(sql.slice(0, 2000));
+    expect(tokens.at(-1)!.type).toBe("string");
+  });
+
+  it("never splits a surrogate pair", () => {
+    const text = `${"a".repeat(9)}😀😀`;
+    const { tokens } = cutTokenLine([{ type: "text", text }], 10);
+    expect(tokens.map((t) => t.text).join("")).toBe("a".repeat(9));
   });
 });

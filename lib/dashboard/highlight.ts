@@ -251,3 +251,31 @@ export function tokenLines(tokens: Token[]): Token[][] {
   }
   return lines;
 }
+
+/** Longest line the request page draws in full; the rest of a longer line is named, not drawn. */
+export const MAX_CODE_LINE_CHARS = 2_000;
+
+/**
+ * A line's tokens cut to `max` characters (never inside a surrogate pair), with the whole line's
+ * length — so one 300 KiB line costs the page a few thousand characters, not a frozen tab.
+ */
+export function cutTokenLine(line: Token[], max = MAX_CODE_LINE_CHARS): { tokens: Token[]; length: number; truncated: boolean } {
+  let length = 0;
+  for (const token of line) length += token.text.length;
+  if (length <= max) return { tokens: line, length, truncated: false };
+  const tokens: Token[] = [];
+  let left = max;
+  for (const token of line) {
+    if (left <= 0) break;
+    if (token.text.length <= left) {
+      tokens.push(token);
+      left -= token.text.length;
+      continue;
+    }
+    const code = token.text.charCodeAt(left - 1);
+    const end = code >= 0xd800 && code <= 0xdbff ? left - 1 : left;
+    if (end > 0) tokens.push({ type: token.type, text: token.text.slice(0, end) });
+    break;
+  }
+  return { tokens, length, truncated: true };
+}

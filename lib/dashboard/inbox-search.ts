@@ -1,6 +1,9 @@
 // The inbox's filters as URL search parameters. Pure: shared by the page, the client and the route.
 export const STATUSES = ["pending", "cooling_down", "approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"] as const;
 
+/** Statuses a reviewer can still act on: the inbox's first section. */
+export const WAITING: ReadonlySet<string> = new Set(["pending", "cooling_down"]);
+
 export interface InboxFilterValues {
   status?: string;
   risk?: string;

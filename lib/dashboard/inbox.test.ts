@@ -90,3 +90,72 @@ describe.each(DATABASE_KINDS)("inbox on %s", (kind) => {
     expect(page.items).toHaveLength(5);
   });
 });
+
+describe.each(DATABASE_KINDS)("inbox rows for the signed-in reviewer on %s", (kind) => {
+  let database: TestDatabase;
+  const ids: Record<string, string> = {};
+  const users: Record<string, { id: string; role: "viewer" | "approver" | "admin" }> = {};
+  const soon = () => new Date(Date.now() + 3_600_000);
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    for (const [name, role] of [["alice", "approver"], ["olga", "approver"], ["vic", "viewer"]] as const) {
+      const user = await database.prisma.user.create({ data: { email: `${name}@inbox.example`, role } });
+      users[name] = { id: user.id, role };
+    }
+    const { agent } = await createAgent(database.prisma, { name: "inbox-owned", environments: ["staging"] }, { type: "system" });
+    await database.prisma.agent.update({ where: { id: agent.id }, data: { ownerId: users.olga.id } });
+    const make = async (name: string, status: "pending" | "cooling_down" | "denied", extra: Record<string, unknown> = {}) => {
+      const row = await database.prisma.request.create({
+        data: {
+          agentId: agent.id,
+          status,
+          environment: "staging",
+          resource: `pg/${name}`,
+          kind: "sql",
+          operation: { kind: "sql", target: { environment: "staging", resource: `pg/${name}` }, sql: "DELETE FROM t" },
+          operationDigest: `sha256:${name}`,
+          summary: name,
+          riskLevel: "critical",
+          findings: [],
+          requiredApprovals: 2,
+          expiresAt: soon(),
+          ...extra,
+        },
+      });
+      ids[name] = row.id;
+    };
+    await make("open", "pending");
+    await make("reviewed", "pending");
+    await make("cooling", "cooling_down", { coolDownUntil: soon() });
+    await make("closed", "denied", { decidedAt: new Date() });
+    await database.prisma.review.create({ data: { requestId: ids.reviewed, reviewerId: users.alice.id, decision: "approve" } });
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const rows = async (reviewer: { id: string; role: "viewer" | "approver" | "admin" }) => {
+    const page = await listInbox(database.prisma, {}, { reviewer });
+    return Object.fromEntries(page.items.map((item) => [item.summary, item]));
+  };
+
+  it("files cooling-down approvals with the pending requests, before everything closed, with their cool-down end", async () => {
+    const page = await listInbox(database.prisma, {}, { reviewer: users.alice });
+    expect(page.items.map((i) => i.summary).slice(0, 3).sort()).toEqual(["cooling", "open", "reviewed"]);
+    expect(page.items.at(-1)!.summary).toBe("closed");
+    expect(page.items.find((i) => i.summary === "cooling")!.coolDownUntil).toMatch(/^\d{4}-/);
+    // The pending tab stays pending only.
+    expect((await listInbox(database.prisma, { status: "pending" })).items.map((i) => i.status)).toEqual(["pending", "pending"]);
+  });
+
+  it("says, per reviewer, whether they reviewed, own the agent, lack the role, or can decide", async () => {
+    const alice = await rows(users.alice);
+    expect(alice.open).toMatchObject({ myReview: null, ownAgent: false, canDecide: true, requiredRole: "approver" });
+    expect(alice.reviewed).toMatchObject({ myReview: "approve", canDecide: false });
+    expect(alice.cooling.canDecide).toBe(false);
+    const olga = await rows(users.olga);
+    expect(olga.open).toMatchObject({ myReview: null, ownAgent: true, canDecide: false });
+    const vic = await rows(users.vic);
+    expect(vic.open).toMatchObject({ myReview: null, ownAgent: false, canDecide: false });
+  });
+});

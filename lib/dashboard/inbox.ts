@@ -1,12 +1,15 @@
-// The reviewers' inbox: pending requests first (soonest expiry first), then everything else
-// (newest first). Keyset pagination over (expiresAt, id) and (createdAt, id) keeps every page as
+// The reviewers' inbox: requests still open to a reviewer first — pending, and approved ones in
+// their cool-down, which any reviewer can still cancel — soonest expiry first, then everything
+// else (newest first). Each row says where the signed-in reviewer stands on it. Keyset pagination over (expiresAt, id) and (createdAt, id) keeps every page as
 // cheap as the first however many requests there are.
 import "server-only";
 import { z } from "zod";
 import type { PrismaClient } from "../db";
 import type { Prisma } from "../db/generated/client";
 import { REQUEST_STATUSES } from "../requests/schema";
+import { WAITING } from "./inbox-search";
 import { RISK_LEVELS } from "../risk/levels";
+import { hasRole, type Role } from "../users/roles";
 
 export const INBOX_PAGE_SIZE = 50;
 
@@ -46,6 +49,12 @@ export function parseInboxFilters(params: URLSearchParams | Record<string, strin
   return filters;
 }
 
+/** Who is looking: each row is computed for them. */
+export interface InboxReviewer {
+  id: string;
+  role: Role;
+}
+
 export interface InboxItem {
   id: string;
   status: string;
@@ -61,6 +70,15 @@ export interface InboxItem {
   createdAt: string;
   expiresAt: string;
   decidedAt: string | null;
+  /** When a cooling-down approval becomes a grant. */
+  coolDownUntil: string | null;
+  requiredRole: Role;
+  /** The signed-in reviewer's own review of this request, if any. */
+  myReview: "approve" | "deny" | null;
+  /** The signed-in reviewer owns the agent, so may deny but never approve. */
+  ownAgent: boolean;
+  /** The signed-in reviewer can approve this request now. */
+  canDecide: boolean;
 }
 
 export interface InboxPage {
@@ -113,17 +131,26 @@ const SELECT = {
   createdAt: true,
   expiresAt: true,
   decidedAt: true,
-  agent: { select: { name: true } },
+  coolDownUntil: true,
+  requiredRole: true,
+  agent: { select: { name: true, ownerId: true } },
   _count: { select: { reviews: { where: { decision: "approve" } } } },
 } satisfies Prisma.RequestSelect;
 
-type Row = Prisma.RequestGetPayload<{ select: typeof SELECT }>;
+function select(reviewer: InboxReviewer | undefined) {
+  // The reviewer's own review only: at most one row per request.
+  return { ...SELECT, reviews: { where: { reviewerId: reviewer?.id ?? "00000000-0000-0000-0000-000000000000" }, select: { decision: true }, take: 1 } } satisfies Prisma.RequestSelect;
+}
+
+type Row = Prisma.RequestGetPayload<{ select: ReturnType<typeof select> }>;
 
 export async function listInbox(
   prisma: PrismaClient,
   filters: InboxFilters,
-  options: { cursor?: string | null; limit?: number } = {},
+  options: { cursor?: string | null; limit?: number; reviewer?: InboxReviewer } = {},
 ): Promise<InboxPage> {
+  const reviewer = options.reviewer;
+  const fields = select(reviewer);
   const limit = Math.min(Math.max(options.limit ?? INBOX_PAGE_SIZE, 1), 200);
   const cursor = decodeCursor(options.cursor);
   const where = baseWhere(filters);
@@ -136,12 +163,12 @@ export async function listInbox(
     const pending = await prisma.request.findMany({
       where: {
         ...where,
-        status: "pending",
+        status: filters.status === "pending" ? "pending" : { in: [...WAITING] as Array<NonNullable<InboxFilters["status"]>> },
         ...(after ? { OR: [{ expiresAt: { gt: new Date(after.at) } }, { expiresAt: new Date(after.at), id: { gt: after.id } }] } : {}),
       },
       orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
       take: limit + 1,
-      select: SELECT,
+      select: fields,
     });
     for (const row of pending) rows.push({ row, section: "pending" });
   }
@@ -150,12 +177,12 @@ export async function listInbox(
     const rest = await prisma.request.findMany({
       where: {
         ...where,
-        status: filters.status ? filters.status : { not: "pending" },
+        status: filters.status ? filters.status : { notIn: [...WAITING] as Array<NonNullable<InboxFilters["status"]>> },
         ...(after ? { OR: [{ createdAt: { lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { lt: after.id } }] } : {}),
       },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: limit + 1 - rows.length,
-      select: SELECT,
+      select: fields,
     });
     for (const row of rest) rows.push({ row, section: "rest" });
   }
@@ -178,6 +205,7 @@ export async function listInbox(
   const tiers = new Map(environments.map((e) => [e.name, e.tier]));
   const counts: Record<string, number> = {};
   for (const g of grouped) counts[g.status] = g._count._all;
+  const now = new Date();
 
   return {
     items: page.map(({ row }) => ({
@@ -196,11 +224,24 @@ export async function listInbox(
       createdAt: row.createdAt.toISOString(),
       expiresAt: row.expiresAt.toISOString(),
       decidedAt: row.decidedAt?.toISOString() ?? null,
+      coolDownUntil: row.coolDownUntil?.toISOString() ?? null,
+      requiredRole: row.requiredRole as Role,
+      ...standing(row, reviewer, now),
     })),
     nextCursor,
     counts,
-    now: new Date().toISOString(),
+    now: now.toISOString(),
   };
+}
+
+/** Where `reviewer` stands on a request: their review, their agent, whether they can approve now. */
+function standing(row: Row, reviewer: InboxReviewer | undefined, now: Date): Pick<InboxItem, "myReview" | "ownAgent" | "canDecide"> {
+  if (!reviewer) return { myReview: null, ownAgent: false, canDecide: false };
+  const mine = row.reviews[0]?.decision;
+  const myReview = mine === "approve" || mine === "deny" ? mine : null;
+  const ownAgent = row.agent.ownerId === reviewer.id;
+  const canDecide = row.status === "pending" && row.expiresAt > now && !myReview && !ownAgent && hasRole(reviewer.role, row.requiredRole as Role);
+  return { myReview, ownAgent, canDecide };
 }
 
 /** Agents and environments to offer as filters. */

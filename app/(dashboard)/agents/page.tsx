@@ -7,6 +7,7 @@ import { hasRole } from "@/lib/users/roles";
 import { requirePageReviewer } from "@/lib/auth/session";
 import { ActionButton } from "@/components/action-form";
 import { RelativeTime } from "@/components/relative-time";
+import { SafeText } from "@/components/safe-text";
 import { Forbidden, PageHeader, Panel } from "@/components/ui";
 import { CreateAgentForm, CreateKeyForm, EditAgentForm } from "./agent-forms";
 import { liftQuarantineAction, revokeKeyAction, setAgentDisabledAction } from "./actions";
@@ -41,7 +42,7 @@ export default async function AgentsPage() {
                   <span className="flex flex-wrap items-center gap-2">
                     <span className="font-mono">{agent.name}</span>
                     {agent.quarantinedAt && (
-                      <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-semibold text-amber-900 dark:bg-amber-950 dark:text-amber-200" title={agent.quarantineReason ?? undefined}>
+                      <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-semibold text-amber-900 dark:bg-amber-950 dark:text-amber-200">
                         Quarantined
                       </span>
                     )}
@@ -74,6 +75,14 @@ export default async function AgentsPage() {
                 }
               >
                 <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-3">
+                  {agent.quarantinedAt && (
+                    <div className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 sm:col-span-3 dark:border-amber-700 dark:bg-amber-950/60">
+                      <dt className="text-xs font-semibold text-amber-900 dark:text-amber-200">Why it is quarantined</dt>
+                      <dd className="break-words text-amber-950 dark:text-amber-100">
+                        <SafeText text={agent.quarantineReason ?? "No reason was recorded."} />
+                      </dd>
+                    </div>
+                  )}
                   <div>
                     <dt className="text-xs text-zinc-500 dark:text-zinc-400">Owner</dt>
                     <dd>{agent.owner?.email ?? "No owner"}</dd>

@@ -43,7 +43,10 @@ export async function decideAction(_prev: DecisionState, form: FormData): Promis
     const view = await decideRequest(await db(), config(), { requestId, reviewerId: reviewer.id, decision: input });
     refresh();
     const remaining = view.requiredApprovals - view.approvals;
-    const done = decision === "approve" && view.status === "pending" && remaining > 0 ? `Your approval is recorded. ${remaining} more approval${remaining === 1 ? "" : "s"} needed from other reviewers.` : DONE[decision];
+    const cancelled = decision === "revoke" && form.get("coolingDown") === "true";
+    const done = cancelled
+      ? "The approval is cancelled; no grant will be issued and the agent has been told."
+      : decision === "approve" && view.status === "pending" && remaining > 0 ? `Your approval is recorded. ${remaining} more approval${remaining === 1 ? "" : "s"} needed from other reviewers.` : DONE[decision];
     return { done };
   } catch (error) {
     if (isAppError(error)) {

@@ -1,6 +1,7 @@
 "use client";
-// Approve / Deny (with a reason) for a pending request, Revoke for an approved, unused grant.
-// The server decides whether this reviewer may; this panel only explains and asks.
+// Approve / Deny (with a reason) for a pending request, Cancel approval during a cool-down, Revoke
+// for an approved, unused grant. The server decides whether this reviewer may; this panel only
+// explains and asks. Server messages can quote agent-chosen names, so they render as SafeText.
 import { useActionState, useId } from "react";
 import { SafeText } from "@/components/safe-text";
 import { buttonStyles, inputClass, labelClass, Notice } from "@/components/ui";
@@ -9,36 +10,43 @@ import { decideAction, type DecisionState } from "./actions";
 export interface DecisionPanelProps {
   requestId: string;
   mode: "decide" | "revoke" | "none";
+  /** Approved but still cooling down: revoking cancels the approval before any grant exists. */
+  coolingDown?: boolean;
   critical: boolean;
   resource: string;
   isOwner: boolean;
   agentName: string;
 }
 
-export function DecisionPanel({ requestId, mode, critical, resource, isOwner, agentName }: DecisionPanelProps) {
+export function DecisionPanel({ requestId, mode, coolingDown = false, critical, resource, isOwner, agentName }: DecisionPanelProps) {
   const [state, action, pending] = useActionState<DecisionState, FormData>(decideAction, {});
   const id = useId();
   if (mode === "none") return state.done ? <Notice tone="success">{state.done}</Notice> : null;
+  // The owner may deny but never approve (decideRequest refuses it): no button that cannot work.
+  const canApprove = mode === "decide" && !isOwner;
   const reasonError = state.fieldErrors?.reason;
   const confirmationError = state.fieldErrors?.confirmation;
   return (
     <form action={action} className="space-y-3" aria-describedby={state.error ? `${id}-error` : undefined}>
       <input type="hidden" name="requestId" value={requestId} />
+      {coolingDown && <input type="hidden" name="coolingDown" value="true" />}
       {state.error && (
         <div id={`${id}-error`}>
-          <Notice tone="error">{state.error}</Notice>
+          <Notice tone="error">
+            <SafeText text={state.error} />
+          </Notice>
         </div>
       )}
       {state.done && <Notice tone="success">{state.done}</Notice>}
       {mode === "decide" && isOwner && (
         <Notice tone="info" role="status">
-          You own <strong>{agentName}</strong>: another reviewer must approve its requests. You can still deny.
+          You own <strong>{agentName}</strong>, so you cannot approve its requests: another reviewer must. You can still deny.
         </Notice>
       )}
       <div>
         <label htmlFor={`${id}-reason`} className={labelClass}>
           Reason
-          <span className="font-normal text-zinc-500"> {mode === "revoke" ? "(required)" : "(required to deny)"}</span>
+          <span className="font-normal text-zinc-500"> {mode === "revoke" || !canApprove ? "(required)" : "(required to deny)"}</span>
         </label>
         <textarea
           id={`${id}-reason`}
@@ -53,11 +61,11 @@ export function DecisionPanel({ requestId, mode, critical, resource, isOwner, ag
         />
         {reasonError && (
           <p id={`${id}-reason-error`} className="mt-1 text-xs text-red-700 dark:text-red-400">
-            Reason: {reasonError}
+            Reason: <SafeText text={reasonError} />
           </p>
         )}
       </div>
-      {mode === "decide" && critical && (
+      {canApprove && critical && (
         <div>
           <label htmlFor={`${id}-confirm`} className={labelClass}>
             Type <code className="rounded bg-zinc-100 px-1 font-mono text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100">
@@ -83,16 +91,18 @@ export function DecisionPanel({ requestId, mode, critical, resource, isOwner, ag
       <div className="flex flex-wrap gap-2">
         {mode === "decide" ? (
           <>
-            <button type="submit" name="decision" value="approve" disabled={pending} className={buttonStyles.approve}>
-              Approve
-            </button>
+            {canApprove && (
+              <button type="submit" name="decision" value="approve" disabled={pending} className={buttonStyles.approve}>
+                Approve
+              </button>
+            )}
             <button type="submit" name="decision" value="deny" disabled={pending} className={buttonStyles.danger}>
               Deny
             </button>
           </>
         ) : (
           <button type="submit" name="decision" value="revoke" disabled={pending} className={buttonStyles.danger}>
-            Revoke
+            {coolingDown ? "Cancel approval" : "Revoke"}
           </button>
         )}
         {pending && (

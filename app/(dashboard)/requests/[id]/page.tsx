@@ -13,6 +13,7 @@ import { Countdown } from "@/components/countdown";
 import { DiffView } from "@/components/diff-view";
 import { PlannedEffectPanel } from "@/components/planned-effect";
 import { RelativeTime } from "@/components/relative-time";
+import { LazyDetails } from "@/components/lazy-details";
 import { InlineUntrusted, SafeText } from "@/components/safe-text";
 import { buttonStyles, Notice, Panel } from "@/components/ui";
 import { UntrustedLabel, UntrustedPanel, UntrustedText } from "@/components/untrusted";
@@ -58,6 +59,7 @@ export default async function RequestPage({ params }: { params: Params }) {
   return (
     <article className="space-y-4">
       <LiveRefresh requestId={request.id} version={version} />
+      {request.production && <ProductionBanner environment={request.environment} />}
       <nav aria-label="Breadcrumb" className="text-sm text-zinc-600 dark:text-zinc-400">
         <Link href="/" className="rounded hover:underline focus-visible:outline-2 focus-visible:outline-blue-600">
           Inbox
@@ -70,7 +72,7 @@ export default async function RequestPage({ params }: { params: Params }) {
           <StatusBadge status={request.status} />
           <EnvironmentBadge name={request.environment} production={request.production} />
           <RiskBadge level={request.riskLevel} />
-          <span className="text-xs text-zinc-600 dark:text-zinc-400">
+          <span className="text-sm text-zinc-700 dark:text-zinc-300">
             {request.status === "pending" ? (
               <>
                 Expires <Countdown to={request.expiresAt} now={now} phrase="in" />
@@ -137,7 +139,7 @@ export default async function RequestPage({ params }: { params: Params }) {
             <OperationView request={request} />
           </Panel>
           {request.diff && (
-            <UntrustedPanel id="diff" title="Planned change">
+            <UntrustedPanel id="diff" title="Agent's planned change (claimed)">
               <DiffView preview={previewDiff(request.diff.format, request.diff.content)} downloadHref={`/api/dashboard/requests/${request.id}/diff`} />
             </UntrustedPanel>
           )}
@@ -147,7 +149,17 @@ export default async function RequestPage({ params }: { params: Params }) {
         </div>
 
         <aside className="min-w-0 space-y-4 lg:sticky lg:top-16 lg:self-start" aria-label="Decision">
-          <Panel id="decision" title="Decision" className="scroll-mt-16">
+          <Panel
+            id="decision"
+            title="Decision"
+            className="scroll-mt-16"
+            actions={
+              <span role="group" className="flex flex-wrap items-center gap-1.5" aria-label="Environment and risk">
+                <EnvironmentBadge name={request.environment} production={request.production} />
+                <RiskBadge level={request.riskLevel} />
+              </span>
+            }
+          >
             <div className="space-y-3">
               <Approvals request={request} approvals={approvals.length} />
               <Outcome request={request} now={now} />
@@ -155,6 +167,7 @@ export default async function RequestPage({ params }: { params: Params }) {
               <DecisionPanel
                 requestId={request.id}
                 mode={mode}
+                coolingDown={request.status === "cooling_down"}
                 critical={request.riskLevel === "critical"}
                 resource={request.resource}
                 isOwner={isOwner}
@@ -166,6 +179,21 @@ export default async function RequestPage({ params }: { params: Params }) {
         </aside>
       </div>
     </article>
+  );
+}
+
+/** Restated at the top of the page, in words, so a production request cannot be mistaken for any other. */
+function ProductionBanner({ environment }: { environment: string }) {
+  return (
+    <div role="note" aria-label="Production" className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-lg bg-red-700 px-4 py-3 text-white ring-1 ring-red-900 dark:bg-red-700 dark:ring-red-400">
+      <svg viewBox="0 0 16 16" className="h-5 w-5 shrink-0 fill-current" aria-hidden="true">
+        <path d="M8 1l7.5 13h-15L8 1zm-.8 5v4h1.6V6H7.2zm0 5.2v1.6h1.6v-1.6H7.2z" />
+      </svg>
+      <p className="text-base font-bold tracking-wide">PRODUCTION — this runs against production</p>
+      <p className="text-sm text-red-50">
+        Environment <InlineUntrusted text={environment} className="font-mono font-semibold" /> is production tier.
+      </p>
+    </div>
   );
 }
 
@@ -191,7 +219,7 @@ function PhoneSummary({ request, approvals, mode, now }: { request: RequestDetai
         )}
       </span>
       <a href="#decision" className={mode === "none" ? buttonStyles.secondary : buttonStyles.primary}>
-        {mode === "decide" ? "Go to decision ↓" : mode === "revoke" ? "Go to revoke ↓" : "Go to decision status ↓"}
+        {mode === "decide" ? "Go to decision ↓" : mode === "revoke" ? (request.status === "cooling_down" ? "Go to cancel ↓" : "Go to revoke ↓") : "Go to decision status ↓"}
       </a>
     </div>
   );
@@ -209,7 +237,7 @@ function Findings({ request }: { request: RequestDetail }) {
               <RiskBadge level={finding.level} />
               <span className="min-w-0 flex-1 break-words">
                 <SafeText text={finding.message} />
-                <span className="ml-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{finding.id}</span>
+                <span className="ml-2 font-mono text-xs whitespace-nowrap text-zinc-500 dark:text-zinc-400">{finding.id}</span>
               </span>
             </li>
           ))}
@@ -233,14 +261,31 @@ function field(op: unknown, key: string): unknown {
   return op && typeof op === "object" ? (op as Record<string, unknown>)[key] : undefined;
 }
 
+/** Above this, the stored JSON is offered as a download rather than drawn (it repeats the SQL or command). */
+const MAX_SHOWN_JSON_CHARS = 64 * 1024;
+
 function OperationView({ request }: { request: RequestDetail }) {
   const op = request.operation;
   const json = JSON.stringify(op, null, 2) ?? "";
   const sql = field(op, "sql");
   const command = field(op, "command");
+  const download = `/api/dashboard/requests/${request.id}/operation`;
+  const downloadJson = `${download}?format=json`;
+  const jsonView =
+    json.length > MAX_SHOWN_JSON_CHARS ? (
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">
+        The stored operation is {Math.ceil(json.length / 1024).toLocaleString("en")} KiB, too long to show here.{" "}
+        <a href={downloadJson} download className="font-medium underline">
+          Download it as JSON
+        </a>{" "}
+        to read all of it.
+      </p>
+    ) : (
+      <CodeView code={json} language="json" label="Operation as stored (JSON)" downloadHref={downloadJson} downloadLabel="Download the operation as JSON" />
+    );
   let primary: React.ReactNode = null;
   if (request.kind === "sql" && typeof sql === "string") {
-    primary = <CodeView code={sql} language="sql" label="SQL to run" />;
+    primary = <CodeView code={sql} language="sql" label="SQL to run" downloadHref={download} downloadLabel="Download the whole SQL" />;
   } else if (request.kind === "shell" && typeof command === "string") {
     const cwd = field(op, "cwd");
     primary = (
@@ -250,13 +295,14 @@ function OperationView({ request }: { request: RequestDetail }) {
             In <span className="font-mono">{<SafeText text={cwd} />}</span>
           </p>
         )}
-        <CodeView code={command} language="shell" label="Shell command to run" />
+        <CodeView code={command} language="shell" label="Shell command to run" downloadHref={download} downloadLabel="Download the whole command" />
       </>
     );
   } else if (request.kind === "http") {
     const method = String(field(op, "method") ?? "");
     const url = String(field(op, "url") ?? "");
     const body = field(op, "body");
+    const host = httpHost(url);
     primary = (
       <>
         <p className="mb-2 font-mono text-sm break-all">
@@ -265,6 +311,23 @@ function OperationView({ request }: { request: RequestDetail }) {
           </strong>{" "}
           <SafeText text={url} />
         </p>
+        {host && (
+          <dl className="mb-2 flex flex-wrap items-baseline gap-x-2 text-sm">
+            <dt className="text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Host</dt>
+            <dd className="font-mono font-semibold break-all">
+              <bdi dir="ltr">
+                <SafeText text={host.host} />
+              </bdi>
+            </dd>
+          </dl>
+        )}
+        {host?.nonAscii && (
+          <div className="mb-2">
+            <Notice tone="warning" role="alert">
+              <strong>The host name has non-ASCII letters.</strong> It is shown above as the name the request really goes to (punycode, <code className="font-mono">xn--…</code>). Such names can imitate a familiar site letter for letter — check it.
+            </Notice>
+          </div>
+        )}
         {body !== undefined && <CodeView code={JSON.stringify(body, null, 2) ?? ""} language="json" label="HTTP request body" />}
       </>
     );
@@ -278,20 +341,27 @@ function OperationView({ request }: { request: RequestDetail }) {
   return (
     <div className="space-y-3">
       {primary}
-      {primary && request.kind !== "custom" ? (
-        <details className="group">
-          <summary className="cursor-pointer rounded text-xs font-medium text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600 dark:text-zinc-400 dark:hover:text-zinc-100">
-            The whole operation as stored (JSON)
-          </summary>
-          <div className="mt-2">
-            <CodeView code={json} language="json" label="Operation as stored (JSON)" />
-          </div>
-        </details>
-      ) : (
-        <CodeView code={json} language="json" label="Operation as stored (JSON)" />
-      )}
+      {primary && request.kind !== "custom" ? <LazyDetails summary="The whole operation as stored (JSON)">{jsonView}</LazyDetails> : jsonView}
     </div>
   );
+}
+
+/**
+ * Where an HTTP operation really goes: the WHATWG URL parser gives the host in its ASCII form
+ * (punycode), which is what the executor connects to. `nonAscii` when the agent wrote the host
+ * with non-ASCII letters (or wrote punycode itself), the look-alike trick.
+ */
+function httpHost(url: string): { host: string; nonAscii: boolean } | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (!parsed.host) return null;
+  const written = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(url)?.[1] ?? "";
+  const nonAscii = /[^\x00-\x7f]/.test(written) || parsed.hostname.split(".").some((label) => label.startsWith("xn--"));
+  return { host: parsed.host, nonAscii };
 }
 
 function ContextView({ request }: { request: RequestDetail }) {
@@ -408,7 +478,7 @@ function Outcome({ request, now }: { request: RequestDetail; now: string }) {
       return (
         <Notice tone="info">
           Approved; cooling down. The grant is issued{" "}
-          {request.coolDownUntil ? <Countdown to={request.coolDownUntil} now={now} phrase="in" /> : "in a moment"} unless a reviewer revokes it now.
+          {request.coolDownUntil ? <Countdown to={request.coolDownUntil} now={now} phrase="in" /> : "in a moment"} unless a reviewer cancels the approval now.
         </Notice>
       );
     case "approved":

@@ -10,9 +10,9 @@ const HEADERS = { "cache-control": "private, no-store", "x-content-type-options"
 // GET /api/dashboard/requests — the signed-in reviewer's inbox page (filters and cursor in the query)
 export async function GET(request: Request) {
   try {
-    await requireReviewer("viewer");
+    const reviewer = await requireReviewer("viewer");
     const params = new URL(request.url).searchParams;
-    const page = await listInbox(await db(), parseInboxFilters(params), { cursor: params.get("cursor") });
+    const page = await listInbox(await db(), parseInboxFilters(params), { cursor: params.get("cursor"), reviewer });
     return Response.json(page, { headers: HEADERS });
   } catch (error) {
     return withHeaders(problemResponse(error, "/api/dashboard/requests"));
