@@ -1,11 +1,34 @@
 // Shared steps: the agent's side of the API (plain fetch with its key), and signing in as a person.
 import { randomBytes } from "node:crypto";
 import { expect, test as base, type Page } from "@playwright/test";
-import { ADMIN, PASSWORD, e2eState, type E2EUser } from "./state";
+import path from "node:path";
+import { ADMIN, PASSWORD, USERS, e2eState, type E2EUser } from "./state";
+import { cleanEnv, runCli } from "../test/app-server";
+
+// Each spec file asks through an agent of its own (same owner and environments as the shared
+// e2e-deploy-bot): the circuit breaker counts critical requests per agent, and one agent sending
+// every spec's DROP TABLEs would rightly be quarantined part-way through the run.
+const agentsByFile = new Map<string, Promise<AgentApi>>();
+
+function agentForFile(file: string): Promise<AgentApi> {
+  let agent = agentsByFile.get(file);
+  if (!agent) {
+    const name = `e2e-deploy-bot-${path.basename(file, ".spec.ts")}-${randomBytes(2).toString("hex")}`;
+    agent = runCli(
+      ["agent", "add", `--name=${name}`, "--environments=production,staging,development", `--owner=${USERS.owner.email}`, "--json"],
+      cleanEnv({ COUNTERSIGN_DATA_DIR: e2eState().dataDir, LOG_LEVEL: "silent" }),
+    ).then((res) => {
+      if (res.code !== 0) throw new Error(`agent add ${name} failed: ${res.stderr}`);
+      return new AgentApi(e2eState().url, (JSON.parse(res.stdout) as { key: string }).key, name);
+    });
+    agentsByFile.set(file, agent);
+  }
+  return agent;
+}
 
 export const test = base.extend<{ agent: AgentApi }>({
   baseURL: async ({}, use) => use(e2eState().url),
-  agent: async ({}, use) => use(new AgentApi(e2eState().url, e2eState().agentKey)),
+  agent: async ({}, use, testInfo) => use(await agentForFile(testInfo.file)),
 });
 export { expect };
 
@@ -22,6 +45,7 @@ export class AgentApi {
   constructor(
     readonly url: string,
     readonly key: string,
+    readonly name?: string,
   ) {}
 
   async call(method: string, path: string, body?: unknown): Promise<ApiAnswer> {

@@ -78,7 +78,7 @@ test("each row says where the signed-in reviewer stands, and closed rows say whe
   for (const [user, cue] of cues) {
     const context = await browser.newContext({ baseURL });
     const page = await context.newPage();
-    await signInAt(page, user, `/?agent=${encodeURIComponent("e2e-deploy-bot")}`);
+    await signInAt(page, user, `/?agent=${encodeURIComponent(agent.name!)}`);
     const row = page.getByRole("region", { name: /Waiting for review/ }).getByRole("listitem").filter({ has: page.getByRole("link", { name: summary }) });
     await expect(row, user.email).toContainText(cue);
     await expect(row).toContainText("1 of 2 approvals");

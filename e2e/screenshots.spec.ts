@@ -3,13 +3,15 @@
 // double as a check that both pages fit those sizes (no sideways scrolling) in the colours asked for. With UPDATE_SCREENSHOTS=1 they are
 // written to docs/screenshots; otherwise to the test's output folder, so runs leave docs alone.
 import path from "node:path";
-import { expect, signInAt, sqlOperation, test, unique } from "./fixtures";
-import { USERS } from "./state";
+import { AgentApi, expect, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { USERS, e2eState } from "./state";
 
 const DOCS = path.resolve(import.meta.dirname, "..", "docs", "screenshots");
 
-test("inbox and request page in light, dark and phone width", async ({ browser, agent, baseURL }, testInfo) => {
+test("inbox and request page in light, dark and phone width", async ({ browser, baseURL }, testInfo) => {
   test.setTimeout(120_000);
+  // The shared agent, so the pictures read "e2e-deploy-bot" rather than a per-file name.
+  const agent = new AgentApi(e2eState().url, e2eState().agentKey, e2eState().agentName);
   const OUT = process.env.UPDATE_SCREENSHOTS === "1" ? DOCS : testInfo.outputPath();
   const resource = "postgres/main";
   const critical = await agent.create({
