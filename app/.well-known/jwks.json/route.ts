@@ -2,6 +2,7 @@ import { db } from "@/lib/db";
 import { config } from "@/lib/env";
 import { publicJwks } from "@/lib/grants";
 import { problemResponse } from "@/lib/http/problem";
+import { methodNotAllowed } from "@/lib/http/methods";
 
 // GET /.well-known/jwks.json — the public keys that verify grants
 export async function GET() {
@@ -12,3 +13,7 @@ export async function GET() {
     return problemResponse(error, "/.well-known/jwks.json");
   }
 }
+
+// POST, PUT, PATCH, DELETE /.well-known/jwks.json — 405 problem details naming the methods this path answers
+const otherMethod = methodNotAllowed(["GET"]);
+export { otherMethod as POST, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };
