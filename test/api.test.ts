@@ -15,7 +15,8 @@ import { registerResource } from "../lib/resources";
 import { decideRequest, expireDueRequests } from "../lib/requests";
 import { revokeAgentKey } from "../lib/agents";
 import { verifyAuditChain } from "../lib/audit";
-import { operationDigest } from "../lib/grants";
+import { activeSigningKey, operationDigest, signGrant } from "../lib/grants";
+import { dbNow } from "../lib/db/clock";
 
 const sql = (environment: string, statement: string, resource = "postgres/main") => ({
   kind: "sql" as const,
@@ -162,23 +163,81 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect((await redeem(token, operation)).status).toBe(200);
   });
 
+  /** The request's own grant, re-signed with the active key as if the database had minted it `secondsAgo` earlier. */
+  async function grantMintedEarlier(requestId: string, secondsAgo: number): Promise<string> {
+    const prisma = h.database.prisma;
+    const now = await dbNow(prisma);
+    const [grant, request] = await Promise.all([
+      prisma.grant.findUniqueOrThrow({ where: { requestId } }),
+      prisma.request.findUniqueOrThrow({ where: { id: requestId } }),
+    ]);
+    const key = await activeSigningKey(prisma, h.config, now);
+    const { token } = await signGrant(
+      {
+        issuer: h.config.publicUrl,
+        audience: request.resource,
+        environment: request.environment,
+        agentId: request.agentId,
+        requestId,
+        operationDigest: request.operationDigest,
+        approvers: [],
+        issuedAt: new Date(now.getTime() - secondsAgo * 1000),
+        jti: grant.jti,
+      },
+      key,
+    );
+    return token;
+  }
+
   it("refuses a grant whose token has expired, by the token's own exp", async () => {
     const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 12");
     const created = await create({ operation });
-    const token = created.body.grant.token as string;
-    // Five minutes and a second later by the clock the token is checked against.
-    vi.useFakeTimers({ toFake: ["Date"] });
-    try {
-      vi.setSystemTime(Date.now() + 301_000);
-      const res = await redeem(token, operation);
+    // Five minutes and a second old by the database's clock, the one grants are minted on.
+    const token = await grantMintedEarlier(created.body.id, 301);
+    const from = h.fromNewAddress();
+    for (let i = 0; i < 3; i++) {
+      const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation }, headers: from });
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       expect(res.body).toMatchObject({ status: 401, code: "grant_expired", type: "urn:countersign:problem:grant_expired" });
-    } finally {
-      vi.useRealTimers();
     }
-    // Nothing was stored as spent or expired: at the real time the same token still redeems once.
-    expect((await redeem(token, operation)).status).toBe(200);
+    // Nothing was stored as spent: the grant as issued still redeems once.
+    const grant = await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: created.body.id } });
+    expect(grant.redeemedAt).toBeNull();
+    expect((await redeem(created.body.grant.token, operation)).status).toBe(200);
+  });
+
+  // Only PostgreSQL has a clock of its own: the embedded database reads this process's clock, so
+  // moving it moves both and there is no skew to survive.
+  if (kind === "postgres") {
+    it("redeems a fresh grant when the app server's clock runs behind the database's", async () => {
+      const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 13");
+      const created = await create({ operation });
+      expect(created.body.status).toBe("approved");
+      const from = h.fromNewAddress();
+      const source = Object.values(from)[0];
+      // The app's clock a minute behind: the grant's nbf (the database's now) is in its future.
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        vi.setSystemTime(Date.now() - 60_000);
+        const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token: created.body.grant.token, operation }, headers: from });
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ requestId: created.body.id });
+      } finally {
+        vi.useRealTimers();
+      }
+      expect(await h.database.prisma.authFailure.count({ where: { source } })).toBe(0);
+    });
+  }
+
+  it("redeems a grant minted on a database clock a little ahead of its own (nbf tolerance)", async () => {
+    const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 14");
+    const created = await create({ operation });
+    // Two seconds in the future by the database's clock.
+    const token = await grantMintedEarlier(created.body.id, -2);
+    await h.database.prisma.grant.update({ where: { requestId: created.body.id }, data: { token } });
+    const res = await redeem(token, operation);
+    expect(res.status).toBe(200);
   });
 
   it("counts grant tokens that do not verify per source, instead of chaining an audit row each", async () => {
