@@ -189,18 +189,21 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     return token;
   }
 
-  it("refuses a grant whose token has expired, by the token's own exp", async () => {
+  it("refuses a grant whose token has expired, by the token's own exp, without counting it as a failed authentication", async () => {
     const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 12");
     const created = await create({ operation });
     // Five minutes and a second old by the database's clock, the one grants are minted on.
     const token = await grantMintedEarlier(created.body.id, 301);
     const from = h.fromNewAddress();
+    const source = Object.values(from)[0];
     for (let i = 0; i < 3; i++) {
       const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation }, headers: from });
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       expect(res.body).toMatchObject({ status: 401, code: "grant_expired", type: "urn:countersign:problem:grant_expired" });
     }
+    // A genuine grant redeemed late is not an attack: nothing counts toward the lockout.
+    expect(await h.database.prisma.authFailure.count({ where: { source } })).toBe(0);
     // Nothing was stored as spent: the grant as issued still redeems once.
     const grant = await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: created.body.id } });
     expect(grant.redeemedAt).toBeNull();

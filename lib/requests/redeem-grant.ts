@@ -52,8 +52,10 @@ export async function redeemGrant(
   } catch (error) {
     // A token that does not verify is failed authentication: counted per source and minute like a
     // bad API key, not one chained audit row each, so a flood of forgeries cannot clog the log.
-    await countInvalidToken();
+    // An expired grant is not: its signature verified (expiry is checked after it), it was
+    // merely redeemed late, and must not lock its agent out.
     const code = (error as { code?: string }).code === "grant_expired" ? "grant_expired" : "grant_invalid";
+    if (code === "grant_invalid") await countInvalidToken();
     throw new AppError(code, code === "grant_expired" ? "The grant has expired." : "The grant is not valid.");
   }
 
