@@ -382,6 +382,37 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     ).rejects.toMatchObject({ code: "request_already_decided" });
   });
 
+  it("answers concurrent requests with one Idempotency-Key and one body with one request, the same 201 each", async () => {
+    const key = h.unique("idem-race");
+    // High, not critical: a burst of critical requests would trip the circuit breaker.
+    const body = { operation: sql("staging", `ALTER TABLE ${key.replace(/\W/g, "_")} DROP COLUMN c`), summary: "raced" };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => create(body, { headers: { "idempotency-key": key } })));
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(201));
+    const ids = new Set(answers.map((a) => a.body.id));
+    expect(ids.size).toBe(1);
+    for (const answer of answers) {
+      expect(answer.body).toEqual(answers[0].body);
+      expect(answer.headers.get("location")).toBe(answers[0].headers.get("location"));
+    }
+    expect(await h.database.prisma.request.count({ where: { agentId: agent.id, idempotencyKey: key } })).toBe(1);
+    expect(await h.database.prisma.auditEvent.count({ where: { type: "request.created", subjectId: [...ids][0] } })).toBe(1);
+  });
+
+  it("answers concurrent requests with one Idempotency-Key and different bodies with one 201 and 422 for the rest", async () => {
+    const key = h.unique("idem-race-bodies");
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => create({ operation: sql("staging", `ALTER TABLE idem_bodies DROP COLUMN c${i}`), summary: `body ${i}` }, { headers: { "idempotency-key": key } })),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([201, 422, 422, 422, 422, 422]);
+    for (const refused of answers.filter((a) => a.status === 422)) {
+      expect(refused.headers.get("content-type")).toBe("application/problem+json");
+      expect(refused.body).toMatchObject({ code: "idempotency_key_reused", status: 422 });
+    }
+    const rows = await h.database.prisma.request.findMany({ where: { agentId: agent.id, idempotencyKey: key } });
+    expect(rows.map((r) => r.id)).toEqual([answers.find((a) => a.status === 201)!.body.id]);
+  });
+
   it("answers Idempotency-Key replays with the same request, and refuses a different body", async () => {
     const body = { operation: sql("staging", "DROP TABLE idem_test"), summary: "idempotent" };
     const headers = { "idempotency-key": h.unique("idem") };
