@@ -441,12 +441,36 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     ["unknown target field", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/main", database: "other" } } }, 422, "validation_failed", "operation.target.database"],
     ["unknown context field", { operation: sql("staging", "SELECT 1"), context: { reasoning: "r", secret: "x" } }, 422, "validation_failed", "context.secret"],
     ["NUL character", { operation: sql("staging", "SELECT 1"), summary: "a\u0000b" }, 422, "validation_failed", "summary"],
+    // Environment names follow the rule environments are defined by, so none can dodge a rule for `production`.
+    ["an environment with a trailing space", { operation: sql("production ", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["an environment with a Cyrillic look-alike", { operation: sql("pr\u043Eduction", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["an environment with a zero-width space", { operation: sql("produc\u200Btion", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["an environment spelled with another case than the defined one", { operation: sql("Production", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["an environment in capitals", { operation: sql("PRODUCTION", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["a resource with a bidi override", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/\u202Eniam" } } }, 422, "validation_failed", "operation.target.resource"],
+    ["a resource with a zero-width joiner", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/ma\u200Din" } } }, 422, "validation_failed", "operation.target.resource"],
+    ["a resource with a newline", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/main\nApproved" } } }, 422, "validation_failed", "operation.target.resource"],
+    ["a resource with a leading space", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: " postgres/main" } } }, 422, "validation_failed", "operation.target.resource"],
   ])("rejects %s with a problem naming the field", async (_name, body, status, code, field) => {
     const res = await create(body);
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(res.body).toMatchObject({ status, code, type: `urn:countersign:problem:${code}` });
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it("keeps environment names case-sensitive and unambiguous: a case variant of a defined one is neither requested nor defined", async () => {
+    const { createEnvironment, tierOf } = await import("../lib/environments");
+    await expect(createEnvironment(h.database.prisma, { name: "Staging", tier: "other" }, { type: "system" })).rejects.toMatchObject({ code: "already_exists", status: 409 });
+    // A well-formed name nobody defined is still accepted, and counts as production.
+    const undefinedEnv = h.unique("qa");
+    const wildcard = await h.agent({ environments: ["*"] });
+    const res = await create({ operation: sql(undefinedEnv, "SELECT 1") }, { key: wildcard.key });
+    expect(res.status).toBe(201);
+    expect(await tierOf(h.database.prisma, undefinedEnv)).toBe("production");
+    const variant = await create({ operation: sql("Staging", "SELECT 1") }, { key: wildcard.key });
+    expect(variant.status).toBe(422);
+    expect(variant.body.errors).toEqual([{ field: "operation.target.environment", message: "environment names are case-sensitive: the defined environment is staging" }]);
   });
 
   it("rejects bad JSON (400), non-JSON (415) and bodies over 1 MiB (413)", async () => {

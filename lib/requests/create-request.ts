@@ -10,7 +10,7 @@ import { assessRisk } from "../risk";
 import { evaluatePolicy } from "../policy";
 import { breakerThresholdsOf, currentPolicy } from "../policy/store";
 import { countsTowardBreaker } from "../policy/breaker";
-import { tierOf } from "../environments";
+import { caseVariantOf, tierOf } from "../environments";
 import { mintGrant, operationDigest } from "../grants";
 import type { CreateRequest } from "./schema";
 import { toRequestView, type RequestView } from "./view";
@@ -63,6 +63,12 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
   }
 
   const { environment, resource } = body.operation.target;
+  const definedAs = await caseVariantOf(prisma, environment);
+  if (definedAs) {
+    throw new AppError("validation_failed", "The environment is not spelled as defined.", [
+      { field: "operation.target.environment", message: `environment names are case-sensitive: the defined environment is ${definedAs}` },
+    ]);
+  }
   if (!agent.environments.some((pattern) => matchesGlob(pattern, environment))) {
     await recordAudit(prisma, {
       type: "request.refused",
