@@ -473,6 +473,16 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect(variant.body.errors).toEqual([{ field: "operation.target.environment", message: "environment names are case-sensitive: the defined environment is staging" }]);
   });
 
+  it("matches an agent's resource patterns without backtracking, however the pattern is written", async () => {
+    const agentWithStars = await h.agent({ environments: ["staging"], resources: ["*a*a*a*a*a*a*b"] });
+    const started = Date.now();
+    const res = await create({ operation: sql("staging", "SELECT 1", "a".repeat(200)) }, { key: agentWithStars.key });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe("resource_not_allowed");
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await create({ operation: sql("staging", "SELECT 1", `${"a".repeat(150)}b`) }, { key: agentWithStars.key })).status).toBe(201);
+  });
+
   it("rejects bad JSON (400), non-JSON (415) and bodies over 1 MiB (413)", async () => {
     const bad = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, rawBody: "{not json", headers: { "content-type": "application/json" } });
     expect(bad.status).toBe(400);

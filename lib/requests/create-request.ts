@@ -16,7 +16,8 @@ import type { CreateRequest } from "./schema";
 import { toRequestView, type RequestView } from "./view";
 import { notifyRequestPending } from "../notify";
 import { tripBreakerIfNeeded } from "../agents/quarantine";
-import { REQUEST_INCLUDE, dbNow, matchesGlob, recordTransition } from "./shared";
+import { REQUEST_INCLUDE, dbNow, recordTransition } from "./shared";
+import { globMatch } from "../policy/glob";
 import { boundPlannedEffect, type PlannedEffect } from "./planned-effect";
 
 export interface CreateRequestInput {
@@ -69,7 +70,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       { field: "operation.target.environment", message: `environment names are case-sensitive: the defined environment is ${definedAs}` },
     ]);
   }
-  if (!agent.environments.some((pattern) => matchesGlob(pattern, environment))) {
+  if (!agent.environments.some((pattern) => globMatch(pattern, environment))) {
     await recordAudit(prisma, {
       type: "request.refused",
       actor: { type: "agent", id: agent.id },
@@ -77,7 +78,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
     });
     throw new AppError("environment_not_allowed", `This agent may not target the ${environment} environment.`);
   }
-  if (!agent.resources.some((pattern) => matchesGlob(pattern, resource))) {
+  if (!agent.resources.some((pattern) => globMatch(pattern, resource))) {
     await recordAudit(prisma, {
       type: "request.refused",
       actor: { type: "agent", id: agent.id },

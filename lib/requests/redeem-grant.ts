@@ -11,7 +11,8 @@ import { recordAuthFailure } from "../auth/failures";
 import type { AuthenticatedAgent } from "../agents";
 import { agentHasScope } from "../agents";
 import { operationDigest, verifyStoredGrant, type GrantClaims } from "../grants";
-import { matchesGlob, recordTransition } from "./shared";
+import { recordTransition } from "./shared";
+import { globMatch } from "../policy/glob";
 import { redactSecrets } from "../audit/redact";
 import type { ReportOutcome } from "./schema";
 import { REQUEST_INCLUDE } from "./shared";
@@ -64,8 +65,8 @@ export async function redeemGrant(
   const own = claims.sub === caller.agent.id;
   const executor =
     agentHasScope(caller.agent, "grants:redeem") &&
-    caller.agent.environments.some((p) => matchesGlob(p, claims.env)) &&
-    caller.agent.resources.some((p) => matchesGlob(p, claims.aud));
+    caller.agent.environments.some((p) => globMatch(p, claims.env)) &&
+    caller.agent.resources.some((p) => globMatch(p, claims.aud));
   if (!own && !executor) {
     return refuse(prisma, caller, new AppError("forbidden", "This key may not redeem that grant."), claims);
   }

@@ -22,9 +22,3 @@ export async function recordTransition(tx: Tx, requestId: string, events: AuditI
   for (const event of events) await appendAudit(tx, event);
   await notifyRequestChanged(tx, requestId);
 }
-
-export function matchesGlob(pattern: string, value: string): boolean {
-  if (pattern === "*") return true;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-  return re.test(value);
-}
