@@ -176,7 +176,8 @@ const KNOWN_FUNCTION_NAMES = `
   to_regclass to_regtype to_regproc to_regprocedure to_regnamespace to_regrole
   pg_table_is_visible pg_type_is_visible pg_function_is_visible
   currval lastval pg_sequence_last_value current_setting pg_blocking_pids pg_current_snapshot
-  pg_input_is_valid pg_input_error_info pg_logical_slot_peek_changes
+  pg_input_is_valid pg_input_error_info pg_logical_slot_peek_changes pg_sleep pg_sleep_for
+  pg_sleep_until
   pg_logical_slot_peek_binary_changes
   xmlconcat xmlelement xmlforest xmlparse xmlpi xmlroot xmlserialize xmlexists
   xml_is_well_formed xml_is_well_formed_document xml_is_well_formed_content xpath xpath_exists
