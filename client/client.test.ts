@@ -119,6 +119,16 @@ describe("verifyGrant refusals", () => {
     { name: "not a JWS", token: async () => "not-a-grant", code: "grant_invalid" },
   ];
 
+  it("accepts a grant whose nbf is a few seconds ahead (Countersign mints on its database's clock), and no more", async () => {
+    const ahead = await sign(claims({ iat: now + 3, nbf: now + 3 }));
+    expect(await verifier.verifyGrant(ahead, { operation, now: new Date(now * 1000) })).toMatchObject({ req: "req-1" });
+    const tooFar = await sign(claims({ iat: now + 6, nbf: now + 6 }));
+    expect((await refusal(verifier.verifyGrant(tooFar, { operation, now: new Date(now * 1000) }))).code).toBe("grant_invalid");
+    // The tolerance is for nbf only: a grant still expires on its exp, to the second.
+    const exp = now + 290;
+    expect((await refusal(verifier.verifyGrant(await sign(claims()), { operation, now: new Date(exp * 1000) }))).code).toBe("grant_expired");
+  });
+
   it.each(cases)("refuses $name → $code", async ({ token, operation: other, code }) => {
     const error = await refusal(verifier.verifyGrant(await token(), { operation: other ?? operation }));
     expect(error).toBeInstanceOf(GrantVerificationError);

@@ -445,7 +445,10 @@ export interface GrantVerifierOptions {
   environment: string;
   /** Where the public keys are published. Default: `<issuer>/.well-known/jwks.json`. */
   jwksUrl?: string | URL;
-  /** Seconds of clock skew tolerated on nbf/exp (default 0). */
+  /**
+   * Seconds of clock skew tolerated on exp (default 0) and on nbf, beyond the 5 s always allowed
+   * there: grants are minted on Countersign's database clock, which may run ahead of this one.
+   */
   clockToleranceSeconds?: number;
   /** How long fetched keys are trusted before a refetch (ms, default 10 min). */
   cacheMaxAgeMs?: number;
@@ -470,6 +473,8 @@ export interface GrantVerifier {
 }
 
 const REQUIRED_CLAIMS = ["iss", "aud", "env", "sub", "jti", "iat", "nbf", "exp", "req", "op", "approvers"];
+/** Seconds a grant's nbf may lie ahead of this clock, as Countersign's own check allows. */
+const NOT_BEFORE_TOLERANCE_SECONDS = 5;
 
 /**
  * An offline verifier for one executor's configuration. Keys come from the JWKS and are cached; a
@@ -507,6 +512,7 @@ export function createGrantVerifier(options: GrantVerifierOptions): GrantVerifie
       if (header.typ !== GRANT_TYP) throw refuse("grant_invalid", `The grant's typ is ${String(header.typ)}; only ${GRANT_TYP} is accepted.`);
       if (typeof header.kid !== "string" || header.kid === "") throw refuse("grant_invalid", "The grant has no kid.");
 
+      const skew = options.clockToleranceSeconds ?? 0;
       let payload: unknown;
       try {
         ({ payload } = await jwtVerify(token, keys, {
@@ -515,7 +521,7 @@ export function createGrantVerifier(options: GrantVerifierOptions): GrantVerifie
           issuer,
           audience,
           currentDate: verifyOptions.now,
-          clockTolerance: options.clockToleranceSeconds ?? 0,
+          clockTolerance: skew + NOT_BEFORE_TOLERANCE_SECONDS,
           requiredClaims: REQUIRED_CLAIMS,
         }));
       } catch (error) {
@@ -535,6 +541,11 @@ export function createGrantVerifier(options: GrantVerifierOptions): GrantVerifie
           throw refuse("grant_invalid", `The grant is not valid: ${error.message}`, error);
         }
         throw error;
+      }
+      // The tolerance above is for nbf; a grant expires on time, give or take the configured skew.
+      const exp = (payload as { exp?: unknown }).exp;
+      if (typeof exp === "number" && exp <= Math.floor((verifyOptions.now ?? new Date()).getTime() / 1000) - skew) {
+        throw refuse("grant_expired", "The grant has expired.");
       }
       // A single audience, exactly ours (jose also accepts an array containing it).
       if ((payload as { aud?: unknown }).aud !== audience) throw refuse("grant_wrong_audience", `The grant is not for ${audience} alone.`);

@@ -15,7 +15,8 @@ import { registerResource } from "../lib/resources";
 import { decideRequest, expireDueRequests } from "../lib/requests";
 import { revokeAgentKey } from "../lib/agents";
 import { verifyAuditChain } from "../lib/audit";
-import { operationDigest } from "../lib/grants";
+import { activeSigningKey, operationDigest, signGrant } from "../lib/grants";
+import { dbNow } from "../lib/db/clock";
 
 const sql = (environment: string, statement: string, resource = "postgres/main") => ({
   kind: "sql" as const,
@@ -162,23 +163,84 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect((await redeem(token, operation)).status).toBe(200);
   });
 
-  it("refuses a grant whose token has expired, by the token's own exp", async () => {
+  /** The request's own grant, re-signed with the active key as if the database had minted it `secondsAgo` earlier. */
+  async function grantMintedEarlier(requestId: string, secondsAgo: number): Promise<string> {
+    const prisma = h.database.prisma;
+    const now = await dbNow(prisma);
+    const [grant, request] = await Promise.all([
+      prisma.grant.findUniqueOrThrow({ where: { requestId } }),
+      prisma.request.findUniqueOrThrow({ where: { id: requestId } }),
+    ]);
+    const key = await activeSigningKey(prisma, h.config, now);
+    const { token } = await signGrant(
+      {
+        issuer: h.config.publicUrl,
+        audience: request.resource,
+        environment: request.environment,
+        agentId: request.agentId,
+        requestId,
+        operationDigest: request.operationDigest,
+        approvers: [],
+        issuedAt: new Date(now.getTime() - secondsAgo * 1000),
+        jti: grant.jti,
+      },
+      key,
+    );
+    return token;
+  }
+
+  it("refuses a grant whose token has expired, by the token's own exp, without counting it as a failed authentication", async () => {
     const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 12");
     const created = await create({ operation });
-    const token = created.body.grant.token as string;
-    // Five minutes and a second later by the clock the token is checked against.
-    vi.useFakeTimers({ toFake: ["Date"] });
-    try {
-      vi.setSystemTime(Date.now() + 301_000);
-      const res = await redeem(token, operation);
+    // Five minutes and a second old by the database's clock, the one grants are minted on.
+    const token = await grantMintedEarlier(created.body.id, 301);
+    const from = h.fromNewAddress();
+    const source = Object.values(from)[0];
+    for (let i = 0; i < 3; i++) {
+      const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token, operation }, headers: from });
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       expect(res.body).toMatchObject({ status: 401, code: "grant_expired", type: "urn:countersign:problem:grant_expired" });
-    } finally {
-      vi.useRealTimers();
     }
-    // Nothing was stored as spent or expired: at the real time the same token still redeems once.
-    expect((await redeem(token, operation)).status).toBe(200);
+    // A genuine grant redeemed late is not an attack: nothing counts toward the lockout.
+    expect(await h.database.prisma.authFailure.count({ where: { source } })).toBe(0);
+    // Nothing was stored as spent: the grant as issued still redeems once.
+    const grant = await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: created.body.id } });
+    expect(grant.redeemedAt).toBeNull();
+    expect((await redeem(created.body.grant.token, operation)).status).toBe(200);
+  });
+
+  // Only PostgreSQL has a clock of its own: the embedded database reads this process's clock, so
+  // moving it moves both and there is no skew to survive.
+  if (kind === "postgres") {
+    it("redeems a fresh grant when the app server's clock runs behind the database's", async () => {
+      const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 13");
+      const created = await create({ operation });
+      expect(created.body.status).toBe("approved");
+      const from = h.fromNewAddress();
+      const source = Object.values(from)[0];
+      // The app's clock a minute behind: the grant's nbf (the database's now) is in its future.
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        vi.setSystemTime(Date.now() - 60_000);
+        const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token: created.body.grant.token, operation }, headers: from });
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ requestId: created.body.id });
+      } finally {
+        vi.useRealTimers();
+      }
+      expect(await h.database.prisma.authFailure.count({ where: { source } })).toBe(0);
+    });
+  }
+
+  it("redeems a grant minted on a database clock a little ahead of its own (nbf tolerance)", async () => {
+    const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 14");
+    const created = await create({ operation });
+    // Two seconds in the future by the database's clock.
+    const token = await grantMintedEarlier(created.body.id, -2);
+    await h.database.prisma.grant.update({ where: { requestId: created.body.id }, data: { token } });
+    const res = await redeem(token, operation);
+    expect(res.status).toBe(200);
   });
 
   it("counts grant tokens that do not verify per source, instead of chaining an audit row each", async () => {
@@ -320,6 +382,37 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     ).rejects.toMatchObject({ code: "request_already_decided" });
   });
 
+  it("answers concurrent requests with one Idempotency-Key and one body with one request, the same 201 each", async () => {
+    const key = h.unique("idem-race");
+    // High, not critical: a burst of critical requests would trip the circuit breaker.
+    const body = { operation: sql("staging", `ALTER TABLE ${key.replace(/\W/g, "_")} DROP COLUMN c`), summary: "raced" };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => create(body, { headers: { "idempotency-key": key } })));
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(201));
+    const ids = new Set(answers.map((a) => a.body.id));
+    expect(ids.size).toBe(1);
+    for (const answer of answers) {
+      expect(answer.body).toEqual(answers[0].body);
+      expect(answer.headers.get("location")).toBe(answers[0].headers.get("location"));
+    }
+    expect(await h.database.prisma.request.count({ where: { agentId: agent.id, idempotencyKey: key } })).toBe(1);
+    expect(await h.database.prisma.auditEvent.count({ where: { type: "request.created", subjectId: [...ids][0] } })).toBe(1);
+  });
+
+  it("answers concurrent requests with one Idempotency-Key and different bodies with one 201 and 422 for the rest", async () => {
+    const key = h.unique("idem-race-bodies");
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => create({ operation: sql("staging", `ALTER TABLE idem_bodies DROP COLUMN c${i}`), summary: `body ${i}` }, { headers: { "idempotency-key": key } })),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([201, 422, 422, 422, 422, 422]);
+    for (const refused of answers.filter((a) => a.status === 422)) {
+      expect(refused.headers.get("content-type")).toBe("application/problem+json");
+      expect(refused.body).toMatchObject({ code: "idempotency_key_reused", status: 422 });
+    }
+    const rows = await h.database.prisma.request.findMany({ where: { agentId: agent.id, idempotencyKey: key } });
+    expect(rows.map((r) => r.id)).toEqual([answers.find((a) => a.status === 201)!.body.id]);
+  });
+
   it("answers Idempotency-Key replays with the same request, and refuses a different body", async () => {
     const body = { operation: sql("staging", "DROP TABLE idem_test"), summary: "idempotent" };
     const headers = { "idempotency-key": h.unique("idem") };
@@ -348,12 +441,46 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     ["unknown target field", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/main", database: "other" } } }, 422, "validation_failed", "operation.target.database"],
     ["unknown context field", { operation: sql("staging", "SELECT 1"), context: { reasoning: "r", secret: "x" } }, 422, "validation_failed", "context.secret"],
     ["NUL character", { operation: sql("staging", "SELECT 1"), summary: "a\u0000b" }, 422, "validation_failed", "summary"],
+    // Environment names follow the rule environments are defined by, so none can dodge a rule for `production`.
+    ["an environment with a trailing space", { operation: sql("production ", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["an environment with a Cyrillic look-alike", { operation: sql("pr\u043Eduction", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["an environment with a zero-width space", { operation: sql("produc\u200Btion", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["an environment spelled with another case than the defined one", { operation: sql("Production", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["an environment in capitals", { operation: sql("PRODUCTION", "DROP TABLE t") }, 422, "validation_failed", "operation.target.environment"],
+    ["a resource with a bidi override", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/\u202Eniam" } } }, 422, "validation_failed", "operation.target.resource"],
+    ["a resource with a zero-width joiner", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/ma\u200Din" } } }, 422, "validation_failed", "operation.target.resource"],
+    ["a resource with a newline", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: "postgres/main\nApproved" } } }, 422, "validation_failed", "operation.target.resource"],
+    ["a resource with a leading space", { operation: { ...sql("staging", "SELECT 1"), target: { environment: "staging", resource: " postgres/main" } } }, 422, "validation_failed", "operation.target.resource"],
   ])("rejects %s with a problem naming the field", async (_name, body, status, code, field) => {
     const res = await create(body);
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(res.body).toMatchObject({ status, code, type: `urn:countersign:problem:${code}` });
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it("keeps environment names case-sensitive and unambiguous: a case variant of a defined one is neither requested nor defined", async () => {
+    const { createEnvironment, tierOf } = await import("../lib/environments");
+    await expect(createEnvironment(h.database.prisma, { name: "Staging", tier: "other" }, { type: "system" })).rejects.toMatchObject({ code: "already_exists", status: 409 });
+    // A well-formed name nobody defined is still accepted, and counts as production.
+    const undefinedEnv = h.unique("qa");
+    const wildcard = await h.agent({ environments: ["*"] });
+    const res = await create({ operation: sql(undefinedEnv, "SELECT 1") }, { key: wildcard.key });
+    expect(res.status).toBe(201);
+    expect(await tierOf(h.database.prisma, undefinedEnv)).toBe("production");
+    const variant = await create({ operation: sql("Staging", "SELECT 1") }, { key: wildcard.key });
+    expect(variant.status).toBe(422);
+    expect(variant.body.errors).toEqual([{ field: "operation.target.environment", message: "environment names are case-sensitive: the defined environment is staging" }]);
+  });
+
+  it("matches an agent's resource patterns without backtracking, however the pattern is written", async () => {
+    const agentWithStars = await h.agent({ environments: ["staging"], resources: ["*a*a*a*a*a*a*b"] });
+    const started = Date.now();
+    const res = await create({ operation: sql("staging", "SELECT 1", "a".repeat(200)) }, { key: agentWithStars.key });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe("resource_not_allowed");
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await create({ operation: sql("staging", "SELECT 1", `${"a".repeat(150)}b`) }, { key: agentWithStars.key })).status).toBe(201);
   });
 
   it("rejects bad JSON (400), non-JSON (415) and bodies over 1 MiB (413)", async () => {

@@ -63,4 +63,38 @@ describe.each(DATABASE_KINDS)("the loop over HTTP on %s", (kind) => {
     expect(outcome.status).toBe(200);
     expect(outcome.body).toMatchObject({ status: "executed", outcome: { status: "executed", detail: "DROP TABLE" } });
   });
+
+  it.each([
+    ["GET", "/api/v1/nope"],
+    ["POST", "/api/v1/nope/deeper"],
+    ["DELETE", "/api/v1/requests/00000000-0000-0000-0000-000000000000/nope"],
+    ["PUT", "/api/v1/resources/x/nope"],
+  ])("%s %s, a path no route serves, is a 404 in problem details", async (method, path) => {
+    const res = await fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(await res.json()).toMatchObject({ status: 404, code: "not_found", type: "urn:countersign:problem:not_found", instance: path });
+  });
+
+  it.each([
+    ["GET", "/api/v1/grants/redeem", "POST, OPTIONS"],
+    ["PUT", "/api/v1/requests", "POST, OPTIONS"],
+    ["DELETE", "/api/v1/requests/00000000-0000-0000-0000-000000000000", "GET, HEAD, OPTIONS"],
+    ["POST", "/api/v1/requests/00000000-0000-0000-0000-000000000000", "GET, HEAD, OPTIONS"],
+    ["GET", "/api/v1/requests/00000000-0000-0000-0000-000000000000/cancel", "POST, OPTIONS"],
+    ["PATCH", "/api/v1/requests/00000000-0000-0000-0000-000000000000/execute", "POST, OPTIONS"],
+    ["GET", "/api/v1/requests/00000000-0000-0000-0000-000000000000/outcome", "POST, OPTIONS"],
+    ["DELETE", "/api/v1/resources", "GET, HEAD, OPTIONS"],
+    ["GET", "/api/v1/resources/postgres%2Fmain/sql", "POST, OPTIONS"],
+    ["POST", "/api/v1/openapi.json", "GET, HEAD, OPTIONS"],
+    ["POST", "/api/health", "GET, HEAD, OPTIONS"],
+    ["DELETE", "/.well-known/jwks.json", "GET, HEAD, OPTIONS"],
+    ["PUT", "/api/mcp", "POST"],
+  ])("%s %s, a method the route does not serve, is a 405 in problem details with Allow: %s", async (method, path, allow) => {
+    const res = await fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.headers.get("allow")).toBe(allow);
+    expect(await res.json()).toMatchObject({ status: 405, code: "method_not_allowed", type: "urn:countersign:problem:method_not_allowed" });
+  });
 });

@@ -62,6 +62,46 @@ describe.each(DATABASE_KINDS)("long-poll on %s", (kind) => {
       await requestEvents(database).stop();
     }
   });
+
+  it("leaves waiters on a cooling-down request asleep through the safety sweep, and wakes them when it ends", async () => {
+    const id = await pending("DROP TABLE cooling_waiters");
+    await h.database.prisma.$executeRawUnsafe(
+      `UPDATE requests SET status = 'cooling_down', cool_down_until = now() + interval '7 seconds' WHERE id = $1::uuid`,
+      id,
+    );
+    // Every query the waiters and their hub make, by model operation.
+    const counts = new Map<string, number>();
+    const prisma = h.database.prisma.$extends({
+      query: {
+        $allOperations({ model, operation, args, query }) {
+          const name = `${model ?? "raw"}.${operation}`;
+          counts.set(name, (counts.get(name) ?? 0) + 1);
+          return query(args);
+        },
+      },
+    }) as unknown as Database["prisma"];
+    const database: Database = { ...h.database, prisma };
+    const total = () => [...counts.values()].reduce((a, b) => a + b, 0);
+    const sweeps = () => counts.get("Request.findMany") ?? 0;
+    const waiters = 5;
+    try {
+      const started = Date.now();
+      const waits = Array.from({ length: waiters }, () => waitForDecision(database, h.config, caller.agent.id, id, 20));
+      await new Promise((r) => setTimeout(r, 1_000));
+      const afterFirstReads = total();
+      // Past the first safety sweep (5 s after the hub started), before the cool-down ends (7 s).
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect(sweeps()).toBeGreaterThanOrEqual(1);
+      // The sweep's one query, and no waiter woke to re-read the request.
+      expect(total() - afterFirstReads).toBe(sweeps());
+      const views = await Promise.all(waits);
+      expect(views.map((v) => v.status)).toEqual(Array(waiters).fill("approved"));
+      // Woken by the cool-down's end, not by the 20 s deadline.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await requestEvents(database).stop();
+    }
+  }, 30_000);
 });
 
 describe.runIf(DATABASE_KINDS.includes("postgres"))("many waiters on postgres", () => {

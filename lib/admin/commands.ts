@@ -22,6 +22,7 @@ import { liftQuarantine } from "../agents/quarantine";
 import { getPolicyVersion, policyFromYaml, policyToYaml } from "../policy/versions";
 import { currentPolicy, savePolicy } from "../policy/store";
 import { rotateSigningKeys } from "../grants";
+import { dbNow } from "../db/clock";
 import { issueSetupToken } from "../users/setup";
 import { z } from "zod";
 import { Operation } from "../operations/schema";
@@ -126,7 +127,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   "keys rotate": async ({ prisma, config }, a) => {
     const after = optStr(a, "activate-after");
-    return rotateSigningKeys(prisma, config, new Date(), { actor: CLI, activateAfterSeconds: after === undefined ? undefined : Number(after) });
+    return rotateSigningKeys(prisma, config, await dbNow(prisma), { actor: CLI, activateAfterSeconds: after === undefined ? undefined : Number(after) });
   },
   "policy test": ({ prisma }, a) => policyTest(prisma, a),
   "policy export": async ({ prisma }, a) => {

@@ -5,6 +5,7 @@ import { appendAudit } from "../audit";
 import type { Actor } from "../actors";
 import { AppError, isUniqueViolation } from "../errors";
 import { parseInput } from "../validate";
+import { ENVIRONMENT_NAME } from "../operations/schema";
 
 export const TIERS = ["production", "other"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -21,7 +22,7 @@ export const CreateEnvironment = z.object({
     .trim()
     .min(1)
     .max(100)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only"),
+    .regex(ENVIRONMENT_NAME, "letters, digits, '.', '_' and '-' only"),
   tier: z.enum(TIERS),
   description: z.string().trim().max(500).default(""),
 });
@@ -31,6 +32,16 @@ export async function listEnvironments(prisma: PrismaClient) {
   return prisma.environment.findMany({ orderBy: { name: "asc" } });
 }
 
+/**
+ * The defined environment whose name equals `name` but for case, if any. Names are case-sensitive
+ * everywhere (policy rules, agents' allow-lists, tiers), so a name that differs from a defined one
+ * only by case is refused rather than read as a different, undefined environment.
+ */
+export async function caseVariantOf(prisma: PrismaClient, name: string): Promise<string | null> {
+  const env = await prisma.environment.findFirst({ where: { name: { equals: name, mode: "insensitive" }, NOT: { name } }, select: { name: true } });
+  return env?.name ?? null;
+}
+
 export async function tierOf(prisma: PrismaClient, name: string): Promise<Tier> {
   const env = await prisma.environment.findUnique({ where: { name } });
   return env?.tier ?? "production";
@@ -38,6 +49,8 @@ export async function tierOf(prisma: PrismaClient, name: string): Promise<Tier> 
 
 export async function createEnvironment(prisma: PrismaClient, input: CreateEnvironment, actor: Actor) {
   const data = parseInput(CreateEnvironment, input);
+  const variant = await caseVariantOf(prisma, data.name);
+  if (variant) throw new AppError("already_exists", `Environment ${variant} already exists; names differing only by case would be confused.`);
   try {
     return await prisma.$transaction(async (tx) => {
       const env = await tx.environment.create({ data });

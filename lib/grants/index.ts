@@ -1,5 +1,6 @@
 // Grants: the operation digest, signing keys, and the signed single-use token an executor redeems.
 import type { Tx } from "../db";
+import { dbNow } from "../db/clock";
 import type { Config } from "../env";
 import { OPERATION_DIGEST_PATTERN } from "./digest";
 import { activeSigningKey, publicJwks } from "./keys";
@@ -66,7 +67,9 @@ export async function mintGrant(tx: Tx, cfg: Config, { request, approvers, now }
  * lifetime. `aud` and `env` are not compared here: the caller checks the grant against the stored
  * request, and executors check them against their own configuration. Throws GrantVerificationError.
  */
-export async function verifyStoredGrant(db: Tx, cfg: Config, token: string, now: Date = new Date()): Promise<GrantClaims> {
-  const jwks = await publicJwks(db, cfg, now);
-  return verifyGrantSignature(token, { jwks, issuer: cfg.publicUrl, now });
+export async function verifyStoredGrant(db: Tx, cfg: Config, token: string, now?: Date): Promise<GrantClaims> {
+  // The database's clock by default: it set the grant's iat and nbf, and it decides expiry.
+  const at = now ?? (await dbNow(db));
+  const jwks = await publicJwks(db, cfg, at);
+  return verifyGrantSignature(token, { jwks, issuer: cfg.publicUrl, now: at });
 }

@@ -17,6 +17,11 @@ export const GRANT_ALG = "EdDSA";
 export const GRANT_TYP = "countersign-grant+jwt";
 /** The longest a grant can live. Retired public keys stay published this long after retirement. */
 export const GRANT_TTL_SECONDS = 300;
+/**
+ * Seconds a grant's nbf may lie ahead of the verifier's clock: grants are minted on the
+ * database's clock, which may run a little ahead of the app's or an executor's.
+ */
+export const GRANT_NOT_BEFORE_TOLERANCE_SECONDS = 5;
 
 export interface GrantClaims {
   /** Countersign's public URL (COUNTERSIGN_URL). */
@@ -133,7 +138,7 @@ export interface VerifyGrantSignatureOptions {
   /** Expected `iss`: Countersign's public URL. */
   issuer: string;
   now?: Date;
-  /** Seconds of clock skew tolerated on nbf and exp (default 0). */
+  /** Seconds of clock skew tolerated on exp (default 0) and on nbf, beyond GRANT_NOT_BEFORE_TOLERANCE_SECONDS. */
   clockToleranceSeconds?: number;
 }
 
@@ -188,6 +193,7 @@ async function verify(
   if (typeof header.kid !== "string" || header.kid === "") throw invalid("The grant has no kid.");
 
   const keys = typeof options.jwks === "function" ? options.jwks : createLocalJWKSet(options.jwks);
+  const skew = options.clockToleranceSeconds ?? 0;
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, keys, {
@@ -196,11 +202,16 @@ async function verify(
       issuer: options.issuer,
       audience: expect.audience,
       currentDate: options.now,
-      clockTolerance: options.clockToleranceSeconds ?? 0,
+      clockTolerance: skew + GRANT_NOT_BEFORE_TOLERANCE_SECONDS,
       requiredClaims: ["iss", "aud", "env", "sub", "jti", "iat", "nbf", "exp", "req", "op", "approvers"],
     }));
   } catch (error) {
     throw mapJoseError(error);
+  }
+  // The tolerance above is for nbf; a grant expires on time, give or take the caller's own skew.
+  const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  if (typeof payload.exp === "number" && payload.exp <= nowSeconds - skew) {
+    throw new GrantVerificationError("grant_expired", "The grant has expired.");
   }
 
   const claims = payload as Partial<GrantClaims>;

@@ -1,5 +1,5 @@
 // RFC 9457 problem details: the one place errors become HTTP responses.
-import { AppError, ERROR_STATUS, isAppError, type ErrorCode } from "../errors";
+import { AppError, ERROR_STATUS, isAppError, isUniqueViolation, type ErrorCode } from "../errors";
 import { log } from "../log";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -65,6 +65,18 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
       code: error.code,
       ...(instance ? { instance } : {}),
       ...(error.errors?.length ? { errors: error.errors } : {}),
+    };
+  }
+  // A unique violation no domain function turned into its own error still says what happened:
+  // the thing exists already (409), without naming the table or constraint.
+  if (isUniqueViolation(error)) {
+    return {
+      type: problemType("conflict"),
+      title: TITLES.conflict!,
+      status: ERROR_STATUS.conflict,
+      detail: "This conflicts with something that already exists.",
+      code: "conflict",
+      ...(instance ? { instance } : {}),
     };
   }
   log.error("unhandled error", { err: error, instance });

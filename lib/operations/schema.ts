@@ -4,9 +4,20 @@ import { z } from "zod";
 
 // Strict like the rest: an extra key would be dropped silently, and the digested operation would
 // differ from what the agent sent.
+/** An environment's name, as environments are defined (lib/environments): no look-alikes, no spaces. */
+export const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// A resource name is free-form (`postgres/main`, `s3://backups`), but shown to reviewers and matched
+// by policy: no control, format (zero-width, bidi), private-use or unassigned characters, no
+// separator but the plain space, and none at either end.
+const RESOURCE_NAME = /^(?![ ])[^\p{C}\p{Z}]*(?:[ ]+[^\p{C}\p{Z}]+)*$/u;
+
 export const Target = z.strictObject({
-  environment: z.string().min(1).max(100),
-  resource: z.string().min(1).max(200),
+  environment: z.string().min(1).max(100).regex(ENVIRONMENT_NAME, "letters, digits, '.', '_' and '-' only, starting with a letter or digit"),
+  resource: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(RESOURCE_NAME, "no control, invisible or bidirectional-override characters, and no spaces at either end"),
 });
 export type Target = z.infer<typeof Target>;
 

@@ -10,13 +10,14 @@ import { assessRisk } from "../risk";
 import { evaluatePolicy } from "../policy";
 import { breakerThresholdsOf, currentPolicy } from "../policy/store";
 import { countsTowardBreaker } from "../policy/breaker";
-import { tierOf } from "../environments";
+import { caseVariantOf, tierOf } from "../environments";
 import { mintGrant, operationDigest } from "../grants";
 import type { CreateRequest } from "./schema";
 import { toRequestView, type RequestView } from "./view";
 import { notifyRequestPending } from "../notify";
 import { tripBreakerIfNeeded } from "../agents/quarantine";
-import { REQUEST_INCLUDE, dbNow, matchesGlob, recordTransition } from "./shared";
+import { REQUEST_INCLUDE, dbNow, recordTransition } from "./shared";
+import { globMatch } from "../policy/glob";
 import { boundPlannedEffect, type PlannedEffect } from "./planned-effect";
 
 export interface CreateRequestInput {
@@ -63,7 +64,13 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
   }
 
   const { environment, resource } = body.operation.target;
-  if (!agent.environments.some((pattern) => matchesGlob(pattern, environment))) {
+  const definedAs = await caseVariantOf(prisma, environment);
+  if (definedAs) {
+    throw new AppError("validation_failed", "The environment is not spelled as defined.", [
+      { field: "operation.target.environment", message: `environment names are case-sensitive: the defined environment is ${definedAs}` },
+    ]);
+  }
+  if (!agent.environments.some((pattern) => globMatch(pattern, environment))) {
     await recordAudit(prisma, {
       type: "request.refused",
       actor: { type: "agent", id: agent.id },
@@ -71,7 +78,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
     });
     throw new AppError("environment_not_allowed", `This agent may not target the ${environment} environment.`);
   }
-  if (!agent.resources.some((pattern) => matchesGlob(pattern, resource))) {
+  if (!agent.resources.some((pattern) => globMatch(pattern, resource))) {
     await recordAudit(prisma, {
       type: "request.refused",
       actor: { type: "agent", id: agent.id },

@@ -119,8 +119,10 @@ class RequestEvents {
     const ids = [...this.waiters.keys()];
     if (ids.length === 0) return;
     try {
+      // A cooling-down request is still being waited on: its waiters wake at coolDownUntil by
+      // their own timers (or on the notification of its end), not at every sweep.
       const rows = await this.database.prisma.request.findMany({
-        where: { id: { in: ids }, NOT: { status: "pending" } },
+        where: { id: { in: ids }, status: { notIn: ["pending", "cooling_down"] } },
         select: { id: true },
       });
       for (const row of rows) this.wake(row.id);

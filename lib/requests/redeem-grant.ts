@@ -11,7 +11,8 @@ import { recordAuthFailure } from "../auth/failures";
 import type { AuthenticatedAgent } from "../agents";
 import { agentHasScope } from "../agents";
 import { operationDigest, verifyStoredGrant, type GrantClaims } from "../grants";
-import { matchesGlob, recordTransition } from "./shared";
+import { recordTransition } from "./shared";
+import { globMatch } from "../policy/glob";
 import { redactSecrets } from "../audit/redact";
 import type { ReportOutcome } from "./schema";
 import { REQUEST_INCLUDE } from "./shared";
@@ -52,8 +53,10 @@ export async function redeemGrant(
   } catch (error) {
     // A token that does not verify is failed authentication: counted per source and minute like a
     // bad API key, not one chained audit row each, so a flood of forgeries cannot clog the log.
-    await countInvalidToken();
+    // An expired grant is not: its signature verified (expiry is checked after it), it was
+    // merely redeemed late, and must not lock its agent out.
     const code = (error as { code?: string }).code === "grant_expired" ? "grant_expired" : "grant_invalid";
+    if (code === "grant_invalid") await countInvalidToken();
     throw new AppError(code, code === "grant_expired" ? "The grant has expired." : "The grant is not valid.");
   }
 
@@ -62,8 +65,8 @@ export async function redeemGrant(
   const own = claims.sub === caller.agent.id;
   const executor =
     agentHasScope(caller.agent, "grants:redeem") &&
-    caller.agent.environments.some((p) => matchesGlob(p, claims.env)) &&
-    caller.agent.resources.some((p) => matchesGlob(p, claims.aud));
+    caller.agent.environments.some((p) => globMatch(p, claims.env)) &&
+    caller.agent.resources.some((p) => globMatch(p, claims.aud));
   if (!own && !executor) {
     return refuse(prisma, caller, new AppError("forbidden", "This key may not redeem that grant."), claims);
   }

@@ -9,11 +9,7 @@ export const REQUEST_INCLUDE = {
   reviews: { select: { decision: true, reviewerId: true, reason: true, createdAt: true } },
 } as const;
 
-/** The database's clock: expiry follows it, not the app server's. */
-export async function dbNow(tx: Tx): Promise<Date> {
-  const [row] = await tx.$queryRawUnsafe<Array<{ now: Date }>>(`SELECT now() AS now`);
-  return new Date(row.now);
-}
+export { dbNow } from "../db/clock";
 
 /** Locks a request row for the rest of the transaction. */
 export async function lockRequest(tx: Tx, id: string): Promise<boolean> {
@@ -25,10 +21,4 @@ export async function lockRequest(tx: Tx, id: string): Promise<boolean> {
 export async function recordTransition(tx: Tx, requestId: string, events: AuditInput[]): Promise<void> {
   for (const event of events) await appendAudit(tx, event);
   await notifyRequestChanged(tx, requestId);
-}
-
-export function matchesGlob(pattern: string, value: string): boolean {
-  if (pattern === "*") return true;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-  return re.test(value);
 }

@@ -8,7 +8,7 @@ import type { Actor } from "../actors";
 import { appendAudit } from "../audit";
 import { AppError, isUniqueViolation } from "../errors";
 import { fieldErrors } from "../validate";
-import { matchesGlob } from "../requests/shared";
+import { globMatch } from "../policy/glob";
 import { PostgresUrl, RegisterResource } from "./schema";
 import { decryptSecret, encryptSecret } from "./secret";
 
@@ -83,8 +83,8 @@ export async function listResourcesForAgent(
 ): Promise<Array<Pick<ResourceView, "name" | "environment" | "kind" | "description">>> {
   const resources = await listResources(prisma);
   return resources
-    .filter((r) => agent.environments.some((pattern) => matchesGlob(pattern, r.environment)))
-    .filter((r) => agent.resources.some((pattern) => matchesGlob(pattern, r.name)))
+    .filter((r) => agent.environments.some((pattern) => globMatch(pattern, r.environment)))
+    .filter((r) => agent.resources.some((pattern) => globMatch(pattern, r.name)))
     .map(({ name, environment, kind, description }) => ({ name, environment, kind, description }));
 }
 

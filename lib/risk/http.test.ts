@@ -22,7 +22,7 @@ describe("methods without a catalog entry", () => {
   table([
     ["GET is a read", { method: "GET", url: "https://api.example.com/things" }, "low", []],
     ["HEAD is a read", { method: "HEAD", url: "https://api.example.com/things" }, "low", []],
-    ["OPTIONS is a read", { method: "OPTIONS", url: "https://api.example.com/things" }, "low", []],
+    ["OPTIONS is not a read (only GET and HEAD are)", { method: "OPTIONS", url: "https://api.example.com/things" }, "high", ["http.unclassified_write"]],
     ["lower-case get is a read", { method: "get", url: "https://api.example.com/things" }, "low", []],
     ["POST is unclassified", { method: "POST", url: "https://api.example.com/things", body: { a: 1 } }, "high", ["http.unclassified_write"]],
     ["PUT is unclassified", { method: "PUT", url: "https://api.example.com/things/1" }, "high", ["http.unclassified_write"]],

@@ -3,7 +3,8 @@
 import { type HttpCatalogEntry, type HttpRequestView, HTTP_CATALOG, matchHttpCatalog } from "./http-catalog";
 import { type RiskAssessment, quoteName, toAssessment } from "./levels";
 
-const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// Only GET and HEAD are reads: OPTIONS is whatever the server makes of it (WebDAV, custom APIs).
+const READ_METHODS = new Set(["GET", "HEAD"]);
 
 export interface HttpCall {
   method: string;

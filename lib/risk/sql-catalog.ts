@@ -103,3 +103,84 @@ export const DANGEROUS_FUNCTIONS: ReadonlyMap<string, DangerousFunction> = new M
 
 /** Settings that, changed with ALTER SYSTEM, can turn off WAL archiving and point-in-time recovery. */
 export const ARCHIVING_SETTINGS: ReadonlySet<string> = new Set(["archive_mode", "archive_command", "archive_library", "wal_level"]);
+
+// Built-in functions known to have no effect beyond computing their result: aggregates and
+// window functions, string, math, date/time, JSON, array, range, text-search, formatting and
+// type-conversion functions, and catalog look-ups. A call to any other function (a user-defined
+// one, an extension's, a built-in with side effects such as nextval or pg_advisory_lock) is
+// something Countersign cannot see into, and is high (sql.unknown_function). Matched only when
+// the call is unqualified or qualified with pg_catalog: `public.lower()` is somebody's function.
+const KNOWN_FUNCTION_NAMES = `
+  count sum avg min max array_agg string_agg json_agg jsonb_agg json_agg_strict jsonb_agg_strict
+  json_object_agg jsonb_object_agg json_object_agg_strict jsonb_object_agg_strict
+  json_object_agg_unique jsonb_object_agg_unique json_object_agg_unique_strict
+  jsonb_object_agg_unique_strict bool_and bool_or every bit_and bit_or bit_xor any_value
+  stddev stddev_pop stddev_samp variance var_pop var_samp corr covar_pop covar_samp
+  regr_avgx regr_avgy regr_count regr_intercept regr_r2 regr_slope regr_sxx regr_sxy regr_syy
+  percentile_cont percentile_disc mode range_agg range_intersect_agg xmlagg
+  row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value
+  lower upper initcap casefold length char_length character_length octet_length bit_length
+  concat concat_ws substr substring left right lpad rpad ltrim rtrim btrim trim replace translate
+  reverse repeat position strpos split_part string_to_array string_to_table array_to_string
+  regexp_replace regexp_match regexp_matches regexp_split_to_array regexp_split_to_table
+  regexp_like regexp_count regexp_instr regexp_substr starts_with format quote_ident
+  quote_literal quote_nullable md5 sha224 sha256 sha384 sha512 crc32 crc32c encode decode ascii
+  chr to_hex to_bin to_oct to_ascii convert convert_from convert_to overlay normalize
+  is_normalized unistr parse_ident similar_to_escape like_escape textcat textlen
+  get_byte set_byte get_bit set_bit bit_count
+  gen_random_uuid uuidv4 uuidv7 uuid_extract_timestamp uuid_extract_version
+  abs ceil ceiling floor round trunc sign sqrt cbrt exp ln log log10 power pow mod div pi
+  degrees radians sin cos tan cot asin acos atan atan2 sind cosd tand cotd asind acosd atand
+  atan2d sinh cosh tanh asinh acosh atanh erf erfc gamma lgamma random random_normal
+  width_bucket scale min_scale trim_scale gcd lcm factorial greatest least
+  now clock_timestamp statement_timestamp transaction_timestamp timeofday date_trunc date_part
+  extract date_bin age make_date make_time make_timestamp make_timestamptz make_interval
+  to_timestamp to_date to_char to_number justify_days justify_hours justify_interval isfinite
+  timezone date_add date_subtract overlaps
+  to_json to_jsonb json_build_object jsonb_build_object json_build_array jsonb_build_array
+  json_object jsonb_object array_to_json row_to_json json_array_length jsonb_array_length
+  json_each jsonb_each json_each_text jsonb_each_text json_extract_path jsonb_extract_path
+  json_extract_path_text jsonb_extract_path_text json_object_keys jsonb_object_keys
+  json_populate_record jsonb_populate_record jsonb_populate_record_valid json_populate_recordset
+  jsonb_populate_recordset json_to_record jsonb_to_record json_to_recordset jsonb_to_recordset
+  json_array_elements jsonb_array_elements json_array_elements_text jsonb_array_elements_text
+  json_typeof jsonb_typeof json_strip_nulls jsonb_strip_nulls jsonb_set jsonb_set_lax
+  jsonb_insert jsonb_pretty jsonb_path_exists jsonb_path_match jsonb_path_query
+  jsonb_path_query_array jsonb_path_query_first jsonb_path_exists_tz jsonb_path_match_tz
+  jsonb_path_query_tz jsonb_path_query_array_tz jsonb_path_query_first_tz
+  array_append array_prepend array_cat array_dims array_fill array_length array_lower
+  array_upper array_ndims array_position array_positions array_remove array_replace
+  array_reverse array_sample array_shuffle array_sort cardinality unnest trim_array
+  generate_series generate_subscripts num_nonnulls num_nulls
+  isempty lower_inc upper_inc lower_inf upper_inf range_merge int4range int8range numrange
+  tsrange tstzrange daterange int4multirange int8multirange nummultirange tsmultirange
+  tstzmultirange datemultirange multirange
+  to_tsvector to_tsquery plainto_tsquery phraseto_tsquery websearch_to_tsquery ts_rank
+  ts_rank_cd ts_headline setweight strip numnode querytree array_to_tsvector
+  tsvector_to_array
+  host hostmask family masklen netmask network broadcast abbrev inet_merge inet_same_family
+  text int2 int4 int8 float4 float8 numeric bool date time timestamp timestamptz interval
+  pg_typeof format_type pg_column_size pg_size_pretty pg_size_bytes
+  current_database current_schema current_schemas version pg_backend_pid
+  inet_client_addr inet_client_port inet_server_addr inet_server_port pg_postmaster_start_time
+  pg_conf_load_time pg_is_in_recovery pg_current_wal_lsn pg_last_wal_receive_lsn
+  pg_last_wal_replay_lsn pg_last_xact_replay_timestamp pg_wal_lsn_diff pg_jit_available
+  pg_relation_size pg_total_relation_size pg_table_size pg_indexes_size pg_database_size
+  pg_tablespace_size pg_relation_filenode pg_relation_filepath
+  pg_get_viewdef pg_get_indexdef pg_get_constraintdef pg_get_functiondef pg_get_triggerdef
+  pg_get_ruledef pg_get_expr pg_get_userbyid pg_get_serial_sequence pg_get_keywords
+  pg_get_function_arguments pg_get_function_result pg_get_function_identity_arguments
+  obj_description col_description shobj_description
+  has_table_privilege has_column_privilege has_schema_privilege has_database_privilege
+  has_function_privilege has_sequence_privilege pg_has_role row_security_active
+  to_regclass to_regtype to_regproc to_regprocedure to_regnamespace to_regrole
+  pg_table_is_visible pg_type_is_visible pg_function_is_visible
+  currval lastval pg_sequence_last_value current_setting pg_blocking_pids pg_current_snapshot
+  pg_input_is_valid pg_input_error_info pg_logical_slot_peek_changes pg_sleep pg_sleep_for
+  pg_sleep_until
+  pg_logical_slot_peek_binary_changes
+  xmlconcat xmlelement xmlforest xmlparse xmlpi xmlroot xmlserialize xmlexists
+  xml_is_well_formed xml_is_well_formed_document xml_is_well_formed_content xpath xpath_exists
+`;
+
+export const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set(KNOWN_FUNCTION_NAMES.split(/\s+/).filter(Boolean));

@@ -537,3 +537,37 @@ describe("a function's own SET search_path applies to its body only", () => {
     expect(assessSql(sql).targets).toEqual(targets);
   });
 });
+
+describe("a call to a function Countersign does not know is high, wherever it is", () => {
+  table([
+    ["SELECT public.drop_all_tables()", "high", ["sql.unknown_function"]],
+    ["SELECT * FROM delete_rows_returning()", "high", ["sql.unknown_function"]],
+    ["SELECT id FROM customers WHERE wipe(id)", "high", ["sql.unknown_function"]],
+    ["SELECT count(*) FROM orders GROUP BY bucket(created_at)", "high", ["sql.unknown_function"]],
+    ["SELECT lower(name) FROM customers ORDER BY rank_me(id)", "high", ["sql.unknown_function"]],
+    ["CREATE TABLE scratch (id int DEFAULT purge_old_rows())", "high", ["sql.schema_change", "sql.unknown_function"]],
+    ["SELECT public.lower(name) FROM customers", "high", ["sql.unknown_function"]],
+    ["SELECT nextval('orders_id_seq')", "high", ["sql.unknown_function"]],
+    ["SET search_path TO tools, pg_catalog; SELECT lower(name) FROM customers", "high", ["sql.unknown_function"]],
+    ["SET search_path TO pg_catalog, tools; SELECT lower(name) FROM tools.customers", "low", []],
+    ["SET search_path TO tools, pg_catalog; RESET search_path; SELECT lower(name) FROM customers", "low", []],
+    ["SELECT pg_terminate_backend(42)", "high", ["sql.terminate_backend"]],
+  ]);
+
+  it("names the function as written in a sentence a reviewer understands", () => {
+    const risk = assessSql("SELECT public.drop_all_tables()");
+    expect(risk.findings.map((f) => f.message)).toEqual(["Calls `public.drop_all_tables()`, a function Countersign does not know: its effect cannot be seen"]);
+  });
+
+  table([
+    ["SELECT now(), count(*), lower(name), coalesce(nickname, name) FROM customers GROUP BY name, nickname", "low", []],
+    ["SELECT date_trunc('day', created_at), to_char(created_at, 'YYYY'), extract(epoch FROM created_at) FROM orders", "low", []],
+    ["SELECT jsonb_build_object('ids', array_agg(id)) FROM orders", "low", []],
+    ["SELECT * FROM generate_series(1, 10) AS n", "low", []],
+    ["SELECT pg_catalog.upper(name), PG_CATALOG.LENGTH(name) FROM customers", "low", []],
+    ["SELECT substring(email from 2 for 3), trim(both from name), overlay(name placing 'x' from 1) FROM customers", "low", []],
+    ["SELECT created_at AT TIME ZONE 'UTC', name COLLATE \"C\" FROM customers", "low", []],
+    // Waiting changes nothing: a statement timeout, not approval, is the answer to a long sleep.
+    ["SELECT pg_sleep(5)", "low", []],
+  ]);
+});

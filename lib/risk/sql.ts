@@ -3,7 +3,7 @@
 // and quoted identifiers cannot fake or hide a statement.
 import { parsePlpgsql, parseSql, scanSql, type SqlParseFailure } from "./engine";
 import { type Finding, type RiskAssessment, type RiskLevel, quoteName, toAssessment } from "./levels";
-import { ARCHIVING_SETTINGS, DANGEROUS_FUNCTIONS } from "./sql-catalog";
+import { ARCHIVING_SETTINGS, DANGEROUS_FUNCTIONS, KNOWN_FUNCTIONS } from "./sql-catalog";
 
 type Node = Record<string, unknown>;
 
@@ -35,13 +35,14 @@ const MAX_NESTING = 4;
 /** Classifies a SQL batch. Requires `loadRiskEngine()` to have completed. */
 export function assessSql(sql: string): RiskAssessment {
   const out: Collector = { findings: [], targets: [] };
-  const saved = { searchPath, alternatives };
+  const saved = { searchPath, alternatives, catalogFirst };
   searchPath = DEFAULT_SEARCH_PATH;
   alternatives = new Map();
+  catalogFirst = true;
   try {
     classifySqlText(sql, out, "", 0, true);
   } finally {
-    ({ searchPath, alternatives } = saved);
+    ({ searchPath, alternatives, catalogFirst } = saved);
   }
   return toAssessment(out.findings, out.targets);
 }
@@ -64,6 +65,8 @@ const DEFAULT_SEARCH_PATH: readonly string[] = ["public"];
 let searchPath: readonly string[] | null = DEFAULT_SEARCH_PATH;
 /** Target → every schema-qualified name it could stand for, for unqualified names under a longer path. */
 let alternatives = new Map<string, string[]>();
+/** Whether pg_catalog is searched before every schema of the search_path, as it is unless named later. */
+let catalogFirst = true;
 
 function setSearchPath(value: string | undefined, ctx: Ctx): void {
   if (value === undefined) {
@@ -71,11 +74,25 @@ function setSearchPath(value: string | undefined, ctx: Ctx): void {
     add(ctx, "sql.opaque_code", "high", "Sets search_path to a value computed at run time, so Countersign cannot tell which schema the later statements' tables are in");
     return;
   }
-  const schemas = value
+  const named = value
     .split(",")
     .map((part) => part.trim().replace(/^"(.*)"$/, "$1"))
-    .filter((part) => part !== "" && part !== "$user" && part !== "pg_catalog" && part !== "pg_temp");
+    .filter((part) => part !== "");
+  const catalogAt = named.indexOf("pg_catalog");
+  catalogFirst = catalogAt === -1 || named.slice(0, catalogAt).every((part) => part === "pg_temp");
+  const schemas = named.filter((part) => part !== "$user" && part !== "pg_catalog" && part !== "pg_temp");
   searchPath = schemas.length > 0 ? schemas : DEFAULT_SEARCH_PATH;
+}
+
+/**
+ * A side-effect-free built-in: on the allow-list and resolved in pg_catalog, which is searched
+ * first unless a search_path names it after another schema (whose functions then come first).
+ */
+function isKnownFunction(parts: string[]): boolean {
+  const name = (parts.at(-1) ?? "").toLowerCase();
+  if (!KNOWN_FUNCTIONS.has(name)) return false;
+  if (parts.length === 2) return parts[0]!.toLowerCase() === "pg_catalog";
+  return parts.length === 1 && catalogFirst;
 }
 
 /** Expands targets named under a multi-schema search_path into every schema they could be in. */
@@ -761,10 +778,16 @@ const HANDLERS: Record<string, Handler> = {
   VariableSetStmt(node, ctx) {
     if (String(node.name ?? "").toLowerCase() === "search_path") {
       if (node.kind === "VAR_SET_VALUE") setSearchPath(asArray(node.args).map((a) => constString(a) ?? "").join(","), ctx);
-      else if (node.kind === "VAR_SET_DEFAULT" || node.kind === "VAR_RESET" || node.kind === "VAR_RESET_ALL") searchPath = DEFAULT_SEARCH_PATH;
+      else if (node.kind === "VAR_SET_DEFAULT" || node.kind === "VAR_RESET" || node.kind === "VAR_RESET_ALL") {
+        searchPath = DEFAULT_SEARCH_PATH;
+        catalogFirst = true;
+      }
       return SKIP_CHILDREN;
     }
-    if (node.kind === "VAR_RESET_ALL") searchPath = DEFAULT_SEARCH_PATH;
+    if (node.kind === "VAR_RESET_ALL") {
+      searchPath = DEFAULT_SEARCH_PATH;
+      catalogFirst = true;
+    }
     checkSetting(node, ctx, "");
     return SKIP_CHILDREN;
   },
@@ -800,7 +823,12 @@ const HANDLERS: Record<string, Handler> = {
       return;
     }
     const danger = DANGEROUS_FUNCTIONS.get(name);
-    if (!danger) return;
+    if (!danger) {
+      if (!isKnownFunction(parts)) {
+        add(ctx, "sql.unknown_function", "high", `Calls ${quoteName(`${parts.join(".")}()`)}, a function Countersign does not know: its effect cannot be seen`);
+      }
+      return;
+    }
     add(ctx, danger.id, danger.level, `Calls ${quoteName(name)}, which ${danger.effect}`);
     if (danger.runsSqlArgument) {
       for (const arg of asArray(node.args)) {
@@ -869,11 +897,13 @@ const HANDLERS: Record<string, Handler> = {
     // `SET search_path = …` on the function: its body resolves names with that path, and the
     // caller's path is back once it returns.
     const callerPath = searchPath;
+    const callerCatalogFirst = catalogFirst;
     if (pathSetting) visit({ VariableSetStmt: pathSetting }, ctx);
     try {
       classifyFunctionBody(node, ctx, kind, name, language, bodies);
     } finally {
       searchPath = callerPath;
+      catalogFirst = callerCatalogFirst;
     }
     return SKIP_CHILDREN;
   },

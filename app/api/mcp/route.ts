@@ -6,3 +6,7 @@ export const POST = handleMcpPost;
 // GET, DELETE /api/mcp — no server-initiated stream or session to end: 405, as the transport's spec allows
 export const GET = mcpMethodNotAllowed;
 export const DELETE = mcpMethodNotAllowed;
+
+// PUT, PATCH /api/mcp — not part of the transport: the same 405
+export const PUT = mcpMethodNotAllowed;
+export const PATCH = mcpMethodNotAllowed;

@@ -4,6 +4,7 @@ import { database } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { getRequestForAgent, waitForDecision, WaitSeconds } from "@/lib/requests";
 import { untilShutdown } from "@/lib/server/shutdown";
+import { methodNotAllowed } from "@/lib/http/methods";
 
 // GET /api/v1/requests/{id}[?wait=N] — the agent reads its request, long-polling up to 60 s for a decision
 export const GET = withAgent({ scope: "requests:read" }, async ({ prisma, agent, params, url, req }) => {
@@ -17,3 +18,7 @@ export const GET = withAgent({ scope: "requests:read" }, async ({ prisma, agent,
   }
   return json(await waitForDecision(await database(), config(), agent.id, params.id, wait.data, untilShutdown(req.signal)));
 });
+
+// POST, PUT, PATCH, DELETE /api/v1/requests/{id} — 405 problem details naming the methods this path answers
+const otherMethod = methodNotAllowed(["GET"]);
+export { otherMethod as POST, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

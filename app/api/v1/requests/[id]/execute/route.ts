@@ -3,6 +3,7 @@ import { config } from "@/lib/env";
 import { database } from "@/lib/db";
 import { RunApprovedSql, runApprovedSql } from "@/lib/executor";
 import { untilShutdown } from "@/lib/server/shutdown";
+import { methodNotAllowed } from "@/lib/http/methods";
 
 // POST /api/v1/requests/{id}/execute — the agent has Countersign run its approved statement, once
 export const POST = withAgent({ scope: "requests:create", body: RunApprovedSql, bodyOptional: true }, async ({ agent, key, body, params, req }) => {
@@ -13,3 +14,7 @@ export const POST = withAgent({ scope: "requests:create", body: RunApprovedSql, 
     headers: { location: `/api/v1/requests/${outcome.request.id}` },
   });
 });
+
+// GET, HEAD, PUT, PATCH, DELETE /api/v1/requests/{id}/execute — 405 problem details naming the methods this path answers
+const otherMethod = methodNotAllowed(["POST"]);
+export { otherMethod as GET, otherMethod as HEAD, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

@@ -2,6 +2,7 @@ import { withAgent, json } from "@/lib/http/with-agent";
 import { config } from "@/lib/env";
 import { database } from "@/lib/db";
 import { RunSql, runSqlOnResource } from "@/lib/executor";
+import { methodNotAllowed } from "@/lib/http/methods";
 
 // POST /api/v1/resources/{name}/sql — an agent asks Countersign to run SQL on a registered resource
 export const POST = withAgent({ scope: "requests:create", body: RunSql }, async ({ agent, key, body, params, req }) => {
@@ -28,3 +29,7 @@ function resourceName(raw: string): string {
     return raw;
   }
 }
+
+// GET, HEAD, PUT, PATCH, DELETE /api/v1/resources/{name}/sql — 405 problem details naming the methods this path answers
+const otherMethod = methodNotAllowed(["POST"]);
+export { otherMethod as GET, otherMethod as HEAD, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };
