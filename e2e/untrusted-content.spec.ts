@@ -91,30 +91,25 @@ test("pages carry a nonce-based CSP and load without violations or script errors
   expect(problems).toEqual([]);
 });
 
-test("an environment name the agent chose is escaped in its badge, on the request page and in the inbox", async ({ browser, page, baseURL }) => {
-  // An agent allowed "*" names any environment it likes.
+test("an environment or resource name with invisible or bidi characters is refused before any reviewer sees it", async ({ browser, page, baseURL }) => {
+  // An agent allowed "*" names any environment it likes — but only names an environment could have.
   const admin = await sessionCookie(browser, baseURL!, ADMIN);
   const name = unique("e2e-anyenv");
   const created = await callAction(baseURL!, { page: "/agents", action: "createAgentAction", cookie: admin, fields: { name, otherEnvironments: "*", resources: "*", scopes: ["requests:create", "requests:read"] } });
   const key = created.text.match(/csk_[0-9a-f]{16}_[A-Za-z0-9_-]+/)![0];
   const anyEnv = new AgentApi(baseURL!, key);
   const marker = unique("envtrick");
-  const request = await anyEnv.create({ operation: sqlOperation("DROP TABLE t;", unique("pg/app"), "staging\u202Enoitcudorp\u200B"), summary: `Environment trick ${marker}` });
-
-  await signInAt(page, USERS.alice, `/requests/${request.id}`);
-  // An undefined environment counts as production; its badge says so, with the name escaped.
-  const badges = page.getByTitle("staging\\u202Enoitcudorp\\u200B: production tier");
-  await expect(badges).toHaveCount(3); // the header, the Decision panel, and "Who is asking"
-  for (const badge of await badges.all()) {
-    await expect(badge.getByText("\\u202E")).toBeVisible();
-    await expect(badge.getByText("\\u200B")).toBeVisible();
+  const tricks: Array<[environment: string, resource: string, field: string]> = [
+    ["staging\u202Enoitcudorp\u200B", unique("pg/app"), "operation.target.environment"],
+    ["staging", `pg/app\u202E${marker}`, "operation.target.resource"],
+  ];
+  for (const [environment, resource, field] of tricks) {
+    const res = await anyEnv.call("POST", "/api/v1/requests", { operation: sqlOperation("DROP TABLE t;", resource, environment), summary: `Environment trick ${marker}` });
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   }
-  await expect(page.getByRole("region", { name: "Who is asking" }).getByText("\\u202E")).toBeVisible();
-  await expect(page.getByRole("note", { name: "Production" }).getByText("\\u202E")).toBeVisible();
-  expect(await page.locator("main").innerText()).not.toMatch(/[\u202E\u200B]/);
 
-  await page.goto("/");
-  const row = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: new RegExp(marker) }) });
-  await expect(row.getByText("\\u202E")).toBeVisible();
-  expect(await row.innerText()).not.toMatch(/[\u202E\u200B]/);
+  // Nothing was stored: the inbox has no row for either.
+  await signInAt(page, USERS.alice, `/?agent=${encodeURIComponent(name)}`);
+  await expect(page.getByText("No requests match these filters.")).toBeVisible();
 });
