@@ -77,17 +77,18 @@ test("a viewer cancels an approval during its cool-down, and the waiting agent h
   }
 });
 
-test("a refusal quoting the resource name shows its hidden characters as escapes", async ({ page, agent }) => {
-  const resource = `${unique("pg/shop")}\u200bcarts`;
+test("a mistyped confirmation is refused, naming the resource to type, and nothing is approved", async ({ page, agent }) => {
+  // Resource names cannot carry invisible or bidi characters (the API refuses them), so what the
+  // refusal quotes is exactly what the reviewer must type.
+  const resource = `${unique("pg/shop")}-carts`;
   const created = await agent.create({ operation: sqlOperation("DROP TABLE carts;", resource, "staging") });
   expect(created.risk.level).toBe("critical");
   await signInAt(page, USERS.alice, `/requests/${created.id}`);
-  await page.getByLabel(/^Type/).fill(resource.replace("\u200b", ""));
+  await page.getByLabel(/^Type/).fill(resource.replace("-carts", "carts"));
   await page.getByRole("button", { name: "Approve" }).click();
   const refusal = page.getByRole("region", { name: "Decision" }).getByRole("alert").filter({ hasText: "type the resource name" });
   await expect(refusal).toBeVisible();
-  await expect(refusal.getByText("\\u200B")).toBeVisible();
-  expect(await refusal.innerText()).not.toContain("\u200b");
+  await expect(refusal).toContainText(resource);
   expect((await agent.get(created.id)).body.status).toBe("pending");
   // A finding id is one token: it never breaks in the middle on a narrow screen.
   await expect(page.getByRole("region", { name: /Risk/ }).getByText("sql.drop_table", { exact: true })).toHaveCSS("white-space", "nowrap");
