@@ -7,6 +7,7 @@
 import {
   type ArgumentNode,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
@@ -137,14 +138,14 @@ function lexNames(document: string): string[] | null {
 }
 
 /**
- * Pushes every field under a selection set, in document order. With `fragments`, named spreads
- * are followed (each fragment once, recorded in `reached`); without, spreads are skipped. An
- * explicit stack, not recursion: a chain of fragments spreading each other can be as long as
- * the document.
+ * Visits the fields under a selection set in document order; `onField` says whether to descend
+ * into a field's own selections. With `fragments`, named spreads are followed (each fragment once,
+ * recorded in `reached`); without, spreads are skipped. An explicit stack, not recursion: a chain
+ * of fragments spreading each other can be as long as the document.
  */
-function collect(
+function walkFields(
   selectionSet: SelectionSetNode | undefined,
-  out: GraphqlField[],
+  onField: (field: FieldNode) => boolean,
   fragments: Map<string, FragmentDefinitionNode> | null,
   reached: Set<string> | null,
 ): void {
@@ -169,8 +170,7 @@ function collect(
     const selection = selections[index]!;
     switch (selection.kind) {
       case Kind.FIELD:
-        out.push({ name: selection.name.value, args: selection.arguments ?? [] });
-        enter(selection.selectionSet);
+        if (onField(selection)) enter(selection.selectionSet);
         break;
       case Kind.INLINE_FRAGMENT:
         enter(selection.selectionSet);
@@ -187,31 +187,33 @@ function collect(
   }
 }
 
-/** Names of the fields at the top level of an operation, looking through fragments (iteratively, as `collect`). */
+/** Pushes every field under a selection set, with its arguments. */
+function collect(
+  selectionSet: SelectionSetNode | undefined,
+  out: GraphqlField[],
+  fragments: Map<string, FragmentDefinitionNode> | null,
+  reached: Set<string> | null,
+): void {
+  walkFields(
+    selectionSet,
+    (field) => {
+      out.push({ name: field.name.value, args: field.arguments ?? [] });
+      return true;
+    },
+    fragments,
+    reached,
+  );
+}
+
+/** Names of the fields at the top level of an operation, looking through fragments. */
 function collectRoot(selectionSet: SelectionSetNode | undefined, out: string[], fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): void {
-  const pending: (readonly SelectionNode[])[] = selectionSet ? [selectionSet.selections] : [];
-  const positions: number[] = selectionSet ? [0] : [];
-  const enter = (set: SelectionSetNode | undefined) => {
-    if (!set) return;
-    pending.push(set.selections);
-    positions.push(0);
-  };
-  while (pending.length > 0) {
-    const top = pending.length - 1;
-    const selections = pending[top]!;
-    const index = positions[top]!;
-    if (index >= selections.length) {
-      pending.pop();
-      positions.pop();
-      continue;
-    }
-    positions[top] = index + 1;
-    const selection = selections[index]!;
-    if (selection.kind === Kind.FIELD) out.push(selection.name.value);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) enter(selection.selectionSet);
-    else if (!seen.has(selection.name.value)) {
-      seen.add(selection.name.value);
-      enter(fragments.get(selection.name.value)?.selectionSet);
-    }
-  }
+  walkFields(
+    selectionSet,
+    (field) => {
+      out.push(field.name.value);
+      return false;
+    },
+    fragments,
+    seen,
+  );
 }
