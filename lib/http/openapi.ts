@@ -99,6 +99,7 @@ function problems(...statuses: number[]) {
     415: "Body is not JSON",
     422: "Validation failed; `errors[]` names the fields",
     429: "Rate limited: too many requests for this key, or too many failed attempts from this source (see Retry-After)",
+    503: "The resource's database cannot be reached; nothing ran and the grant is unspent, so the call can be retried",
   };
   return Object.fromEntries(
     statuses.map((s) => [String(s), { description: descriptions[s], content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }]),
@@ -115,7 +116,7 @@ export function openApiDocument(serverUrl: string) {
       title: "Countersign agent API",
       version: VERSION,
       description:
-        "Agents submit the exact operation they want to run; policy allows, refuses, or sends it to human reviewers; an approval yields a signed, single-use grant bound to that operation, which the executor redeems before running anything.",
+        "Agents submit the exact operation they want to run; policy allows, refuses, or sends it to human reviewers; an approval yields a signed, single-use grant bound to that operation, which the executor redeems before running anything. Every error is RFC 9457 problem details: a path under /api/v1 that no route serves answers 404, and a method a path does not serve answers 405 with an Allow header.",
     },
     servers: [{ url: serverUrl }],
     security: [{ agentKey: [] }],
@@ -174,7 +175,7 @@ export function openApiDocument(serverUrl: string) {
           responses: {
             "200": { description: "The statement ran (or failed to): the request and the result", content: json("SqlRun") },
             "202": { description: "Still waiting for people: the request, without a result", content: json("SqlRun") },
-            ...problems(401, 403, 404, 409, 413, 415, 422, 429),
+            ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
           },
         },
       },
@@ -196,7 +197,7 @@ export function openApiDocument(serverUrl: string) {
           responses: {
             "200": { description: "Ran (with result), or decided without running (denied)", content: json("SqlRun") },
             "202": { description: "Waiting for people: the request, without a result", content: json("SqlRun") },
-            ...problems(400, 401, 403, 404, 413, 415, 422, 429),
+            ...problems(400, 401, 403, 404, 413, 415, 422, 429, 503),
           },
         },
       },
