@@ -16,6 +16,10 @@ const USAGE = `Usage: COUNTERSIGN_URL=https://countersign.example.com COUNTERSIG
   COUNTERSIGN_URL      the Countersign server's base URL (its MCP endpoint is <URL>/api/mcp)
   COUNTERSIGN_API_KEY  the agent's key, as printed by \`agent add\` or the Agents page`;
 
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
 /** The bridge's two settings, checked; a list of problems when they are missing or malformed. */
 function bridgeConfig(env: Record<string, string | undefined>): BridgeConfig | { problems: string[] } {
   const problems: string[] = [];
@@ -28,7 +32,10 @@ function bridgeConfig(env: Record<string, string | undefined>): BridgeConfig | {
       const base = new URL(rawUrl);
       if (base.protocol !== "http:" && base.protocol !== "https:") throw new Error("not http");
       const path = base.pathname.replace(/\/+$/, "");
-      endpoint = new URL(path.endsWith("/api/mcp") ? path : `${path}/api/mcp`, base);
+      // The key travels on every request: in clear text only to this machine.
+      if (base.protocol === "http:" && !isLoopback(base.hostname)) {
+        problems.push(`COUNTERSIGN_URL must use https:// for a server on another machine (got ${JSON.stringify(rawUrl)}): the agent's key would travel in clear text.`);
+      } else endpoint = new URL(path.endsWith("/api/mcp") ? path : `${path}/api/mcp`, base);
     } catch {
       problems.push(`COUNTERSIGN_URL must be an http:// or https:// URL (got ${JSON.stringify(rawUrl)}).`);
     }

@@ -240,4 +240,18 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
     expect(stderr).toContain('COUNTERSIGN_URL must be an http:// or https:// URL (got "not a url").');
     expect(stderr).toContain("COUNTERSIGN_API_KEY is not set.");
   });
+
+  it("the bridge refuses to send the key in clear text to another machine", async () => {
+    const child = spawn("npm", ["run", "--silent", "mcp"], {
+      cwd: root,
+      env: cleanEnv({ COUNTERSIGN_URL: "http://countersign.example.com", COUNTERSIGN_API_KEY: "csk_0123456789abcdef_secret" }) as NodeJS.ProcessEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain("COUNTERSIGN_URL must use https:// for a server on another machine");
+    expect(stderr).not.toContain("csk_0123456789abcdef_secret");
+  });
 });

@@ -9,6 +9,8 @@ import * as resourcesRoute from "../../app/api/v1/resources/route";
 import * as sqlRoute from "../../app/api/v1/resources/[name]/sql/route";
 import * as executeRoute from "../../app/api/v1/requests/[id]/execute/route";
 import * as requestsRoute from "../../app/api/v1/requests/route";
+import * as requestRoute from "../../app/api/v1/requests/[id]/route";
+import * as redeemRoute from "../../app/api/v1/grants/redeem/route";
 import { setConfig } from "../env";
 import { decideRequest } from "../requests";
 import { registerResource, listResources, removeResource, resourceConnection, updateResourceConnection } from "../resources";
@@ -232,18 +234,23 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
       expect(res.body.request).not.toHaveProperty("plannedEffect");
       expect(JSON.stringify(res.body)).not.toMatch(/Deletes 7 of 12/);
 
-      // An agent that may not target the environment gets no measurement, only the refusal.
+      // An agent that may not target the environment gets no measurement: the resource answers as
+      // a missing one would.
       const outsider = await h.agent({ environments: ["staging"] });
       const refused = await runSql(outsider.key, production, { sql: "DELETE FROM customers" });
-      expect(refused.status).toBe(403);
+      expect(refused.status).toBe(404);
       expect(JSON.stringify(refused.body)).not.toMatch(/rows|customers/);
     });
 
     it("takes the environment from the registration, never from the agent", async () => {
+      // The agent names only the resource; its registration puts it in production, which this
+      // agent may not target, so for this agent it does not exist — and the refusal is audited.
       const agent = await h.agent({ environments: ["staging"] });
       const res = await runSql(agent.key, production, { sql: "SELECT 1" });
-      expect(res.status).toBe(403);
-      expect(res.body.type).toMatch(/environment_not_allowed/);
+      expect(res.status).toBe(404);
+      expect(await h.database.prisma.request.count({ where: { agentId: agent.id } })).toBe(0);
+      const refusals = await h.database.prisma.auditEvent.findMany({ where: { type: "request.refused", actorId: agent.id } });
+      expect(refusals.map((e) => (e.data as { resource: string }).resource)).toEqual([production]);
       const missing = await runSql(agent.key, "no-such-resource", { sql: "SELECT 1" });
       expect(missing.status).toBe(404);
     });
@@ -299,6 +306,48 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
       const events = await h.database.prisma.auditEvent.findMany({ where: { subjectId: id }, orderBy: { seq: "asc" } });
       expect(events.filter((e) => e.type === "grant.redeemed")).toHaveLength(1);
       expect(events.filter((e) => e.type === "request.outcome")).toHaveLength(1);
+    });
+
+    it("keeps the grant of a statement it runs to itself: no token for the agent, no redemption by anyone else", async () => {
+      const agent = await h.agent({ environments: ["production"] });
+      const executor = await h.agent({ environments: ["production"], scopes: ["grants:redeem"] });
+      const approver = await h.user("approver");
+      const sql = "UPDATE customers SET name = 'renamed' WHERE id = 8";
+      const created = await runSql(agent.key, production, { sql });
+      expect(created.status).toBe(202);
+      const id = created.body.request.id;
+      await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "approve" } });
+
+      const view = await h.call(requestRoute.GET, "GET", `/api/v1/requests/${id}`, { key: agent.key, params: { id } });
+      expect(view.body).toMatchObject({ status: "approved", grant: { expiresAt: expect.any(String) } });
+      expect(view.body.grant.token).toBeUndefined();
+
+      // Even with the token in hand (read here from the database), neither the agent nor an
+      // executor key may spend it: only Countersign's executor runs this statement.
+      const { token } = await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: id } });
+      const operation = { kind: "sql", target: { environment: "production", resource: production }, sql };
+      for (const key of [agent.key, executor.key]) {
+        const res = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key, body: { token, operation } });
+        expect(res.status).toBe(403);
+        expect(res.body.detail).toContain(`/api/v1/requests/${id}/execute`);
+      }
+      expect((await h.database.prisma.grant.findUniqueOrThrow({ where: { requestId: id } })).redeemedAt).toBeNull();
+
+      const ran = await execute(agent.key, id);
+      expect(ran.status).toBe(200);
+      expect(ran.body.result).toMatchObject({ status: "executed", commands: ["UPDATE 1"] });
+    });
+
+    it("answers for a resource outside the agent's patterns exactly as for a missing one", async () => {
+      const stagingOnly = await h.agent({ environments: ["staging"] });
+      const otherResources = await h.agent({ environments: ["production"], resources: ["postgres/*"] });
+      const missing = await runSql(stagingOnly.key, `no-such-${production}`, { sql: "SELECT 1" });
+      expect(missing.status).toBe(404);
+      for (const key of [stagingOnly.key, otherResources.key]) {
+        const hidden = await runSql(key, production, { sql: "SELECT 1" });
+        expect(hidden.status).toBe(404);
+        expect(hidden.body).toEqual({ ...missing.body, instance: hidden.body.instance });
+      }
     });
 
     it("waits for people when asked to, then runs the statement", async () => {

@@ -10,7 +10,8 @@ import type { RequestContext } from "../requests/schema";
 import { CreateRequest } from "../requests/schema";
 import { createRequest, getRequestForAgent, redeemGrant, reportOutcome, waitForDecision, type PlannedEffect, type RequestView } from "../requests";
 import { SqlOperation } from "../operations/schema";
-import { resourceConnection } from "../resources";
+import { getResourceForAgent, resourceConnection } from "../resources";
+import { recordAudit } from "../audit";
 import { log } from "../log";
 import { AppError, isAppError } from "../errors";
 import { fieldErrors } from "../validate";
@@ -43,6 +44,13 @@ const DRY_RUN_QUERY_TIMEOUT_MS = 5_000;
 
 export async function runSqlOnResource(database: Database, cfg: Config, caller: AuthenticatedAgent, input: RunSqlInput): Promise<RunSqlOutcome> {
   const prisma = database.prisma;
+  // Outside the agent's patterns a resource answers like a missing one, before anything is decrypted.
+  await getResourceForAgent(prisma, caller.agent, input.resource).catch(async (error) => {
+    if (isAppError(error) && error.code === "not_found") {
+      await recordAudit(prisma, { type: "request.refused", actor: { type: "agent", id: caller.agent.id }, data: { reason: "resource_not_found", resource: input.resource, keyId: caller.key.id } });
+    }
+    throw error;
+  });
   const { resource, connectionUrl } = await resourceConnection(prisma, cfg, input.resource);
   const operation: SqlOperation = { kind: "sql", target: { environment: resource.environment, resource: resource.name }, sql: input.sql };
 
@@ -143,7 +151,7 @@ async function boundConnection(
         : `No resource named ${name} is registered any more. Nothing ran.`,
     );
   }
-  if ((resourceId !== null && registered.resource.id !== resourceId) || (await rekeyedSince(prisma, registered.resource.id, requestId))) {
+  if (resourceId === null || registered.resource.id !== resourceId || (await rekeyedSince(prisma, registered.resource.id, requestId))) {
     throw new AppError(
       "resource_not_registered",
       `The resource ${name} was registered again or its connection changed after this request was made. Nothing ran; ask again.`,
@@ -206,7 +214,9 @@ async function redeemAndRun(
   }
   let result: ExecutionResult;
   try {
-    await redeemGrant(prisma, cfg, caller, { token: view.grant!.token, operation });
+    // The token never leaves Countersign for these requests (the agent's view carries none).
+    const grant = await prisma.grant.findUniqueOrThrow({ where: { requestId: view.id }, select: { token: true } });
+    await redeemGrant(prisma, cfg, caller, { token: grant.token, operation }, undefined, { builtInExecutor: true });
     try {
       result = { status: "executed", ...(await connection.run(options.sql)) };
     } catch (error) {

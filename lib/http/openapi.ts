@@ -27,7 +27,10 @@ export const RequestViewSchema = z.object({
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   decidedAt: z.iso.datetime().nullable(),
-  grant: z.object({ token: z.string(), expiresAt: z.iso.datetime() }).optional().describe("present while approved and unredeemed"),
+  grant: z
+    .object({ token: z.string().optional().describe("absent for requests Countersign's own SQL executor runs: it redeems that grant itself"), expiresAt: z.iso.datetime() })
+    .optional()
+    .describe("present while approved and unredeemed"),
   coolDownUntil: z.iso.datetime().optional().describe("while cooling_down: when the grant is issued unless a reviewer cancels"),
   reason: z.string().optional().describe("why it was denied, revoked or cancelled"),
   outcome: z.object({ status: z.enum(["executed", "failed"]), detail: z.string().nullable(), reportedAt: z.iso.datetime().nullable() }).optional(),

@@ -198,7 +198,7 @@ function answer(view: RequestView, options: { builtIn: boolean; result?: Executi
   lines.push(`Request: ${view.id}`, `Environment: ${view.environment} · resource: ${view.resource}`, `Risk: ${view.risk.level}`);
   for (const finding of view.risk.findings) lines.push(`- ${finding.id} (${finding.level}): ${finding.message}`);
   lines.push(`Review page: ${view.reviewUrl}`, `Next: ${next}`);
-  if (view.grant) lines.push(`Grant: ${view.grant.token}`);
+  if (view.grant?.token) lines.push(`Grant: ${view.grant.token}`);
   if (result?.status === "executed" && result.fields.length) lines.push(`Rows (JSON; columns ${result.fields.join(", ")}):`, JSON.stringify(result.rows));
   if (result?.status === "failed") lines.push(`Error (JSON): ${JSON.stringify({ error: result.error, code: result.code })}`);
   return {

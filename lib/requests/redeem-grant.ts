@@ -46,6 +46,8 @@ export async function redeemGrant(
   input: { token: string; operation: unknown },
   /** Counts a token that does not verify; the agent route's counter also locks the source out past the limit. */
   countInvalidToken: () => Promise<unknown> = () => recordAuthFailure(prisma, `key:${caller.key.id}`, "grant"),
+  /** Set only by Countersign's own SQL executor, the one redeemer of the requests it was asked to run. */
+  options: { builtInExecutor?: boolean } = {},
 ): Promise<Redemption> {
   let claims: GrantClaims;
   try {
@@ -69,6 +71,18 @@ export async function redeemGrant(
     caller.agent.resources.some((p) => globMatch(p, claims.aud));
   if (!own && !executor) {
     return refuse(prisma, caller, new AppError("forbidden", "This key may not redeem that grant."), claims);
+  }
+
+  // A statement Countersign's own executor was asked to run is redeemed and run by it alone
+  // (POST …/execute): its registered connection, its row cap and its outcome, never someone else's.
+  const request = await prisma.request.findUnique({ where: { id: claims.req }, select: { builtInExecutor: true } });
+  if (request?.builtInExecutor && !options.builtInExecutor) {
+    return refuse(
+      prisma,
+      caller,
+      new AppError("forbidden", `Countersign's own executor runs this request: call POST /api/v1/requests/${claims.req}/execute instead of redeeming its grant.`),
+      claims,
+    );
   }
 
   let digest: string;

@@ -24,6 +24,7 @@ export interface RequestRow {
   outcomeAt: Date | null;
   policyVersion: number | null;
   policyRuleId: string | null;
+  builtInExecutor?: boolean;
   grant?: { token: string; expiresAt: Date; redeemedAt: Date | null; revokedAt: Date | null } | null;
   reviews?: { decision: string }[];
 }
@@ -44,7 +45,11 @@ export interface RequestView {
   createdAt: string;
   expiresAt: string;
   decidedAt: string | null;
-  grant?: { token: string; expiresAt: string };
+  /**
+   * Present while approved and unredeemed. A request made through Countersign's own SQL executor
+   * carries no token: Countersign redeems that grant itself and runs the statement (execute).
+   */
+  grant?: { token?: string; expiresAt: string };
   /** While cooling down: when the grant will be issued unless a reviewer cancels. */
   coolDownUntil?: string;
   reason?: string;
@@ -77,7 +82,9 @@ export function toRequestView(row: RequestRow, cfg: Config, now = new Date()): R
   // the agent may not read, and would answer yes/no questions about it before anyone approved.
   // The grant is handed out again (the same one) until it lapses or is used.
   if (row.status === "approved" && row.grant && !row.grant.redeemedAt && !row.grant.revokedAt && row.grant.expiresAt > now) {
-    view.grant = { token: row.grant.token, expiresAt: row.grant.expiresAt.toISOString() };
+    view.grant = row.builtInExecutor
+      ? { expiresAt: row.grant.expiresAt.toISOString() }
+      : { token: row.grant.token, expiresAt: row.grant.expiresAt.toISOString() };
   }
   if (row.status === "cooling_down" && row.coolDownUntil) view.coolDownUntil = row.coolDownUntil.toISOString();
   if (row.reason && (row.status === "denied" || row.status === "revoked" || row.status === "cancelled")) view.reason = row.reason;

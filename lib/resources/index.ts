@@ -88,6 +88,22 @@ export async function listResourcesForAgent(
     .map(({ name, environment, kind, description }) => ({ name, environment, kind, description }));
 }
 
+/**
+ * The resource an agent names, only if its environment and name match the agent's patterns:
+ * otherwise it answers exactly like a missing one, so an agent cannot learn what is registered
+ * outside what it may target (as `listResourcesForAgent`).
+ */
+export async function getResourceForAgent(
+  prisma: PrismaClient,
+  agent: { environments: string[]; resources: string[] },
+  name: string,
+): Promise<ResourceView> {
+  const resource = await getResource(prisma, name);
+  const visible = agent.environments.some((p) => globMatch(p, resource.environment)) && agent.resources.some((p) => globMatch(p, resource.name));
+  if (!visible) throw new AppError("not_found", "No such resource.");
+  return resource;
+}
+
 export async function getResource(prisma: PrismaClient, name: string): Promise<ResourceView> {
   const row = await prisma.resource.findUnique({ where: { name }, select: VIEW_SELECT });
   if (!row) throw new AppError("not_found", "No such resource.");
