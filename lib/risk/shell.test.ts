@@ -290,3 +290,36 @@ describe("adversarial command lines are classified, not crashed on", () => {
     expect(assessShell(`${"sudo ".repeat(10)}rm -rf /`).level).toBe("critical");
   });
 });
+
+describe("sed scripts that run commands or write files", () => {
+  table([
+    ["sed -n '1e rm -rf /' f", "high", ["shell.unclassified"]],
+    ["sed 's/x/y/e' f", "high", ["shell.unclassified"]],
+    ["sed 's/x/y/ge' f", "high", ["shell.unclassified"]],
+    ["sed --expression='1e touch /tmp/x' f", "high", ["shell.unclassified"]],
+    ["sed -e 's/a/b/' -e '$e id' f", "high", ["shell.unclassified"]],
+    ["sed -ne '/x/e date' f", "high", ["shell.unclassified"]],
+    ["sed -n 'w /etc/passwd' f", "high", ["shell.file_write"]],
+    ["sed -n '/root/W /etc/shadow' f", "high", ["shell.file_write"]],
+    ["sed 's/a/b/w /etc/passwd' f", "high", ["shell.file_write"]],
+    ["sed -n 'w out.txt' f", "medium", ["shell.file_write"]],
+    ["sed -f s.sed f", "high", ["shell.unclassified"]],
+    ["sed --file=s.sed f", "high", ["shell.unclassified"]],
+    ["sed 'k' f", "high", ["shell.unclassified"]],
+    ["sed 's/a/b' f", "high", ["shell.unclassified"]],
+    ["sed -i 's/a/b/' f", "medium", ["shell.file_write"]],
+  ]);
+  table([
+    ["sed -n '1,5p' f", "low", []],
+    ["sed 's/foo/bar/g' f", "low", []],
+    ["sed -E 's|/usr/(lib)|/opt/\\1|2; /^#/d' f", "low", []],
+    ["sed -e :a -e '$!N;s/\\n//;ta' f", "low", []],
+    ["sed '1!G;h;$!d' f", "low", []],
+    ["sed '/start/,/end/{s/a/b/;p}' f", "low", []],
+    ["sed 's/e/w/g; y/abc/xyz/' f", "low", []],
+    ["sed '$a\\\nlast line' f", "low", []],
+    ["sed -n '/error/Ip; 10q' app.log", "low", []],
+    ["sed 'r header.txt' f", "low", []],
+    ["sed 's/x/y/w /dev/stdout' f", "low", []],
+  ]);
+});

@@ -416,11 +416,7 @@ const HANDLERS: Record<string, Handler> = {
     if (args.some((a) => /^-f(print|print0|printf|ls)$/.test(a))) add(env, "shell.file_write", "medium", "Writes a file listing (find -fprint)");
   },
 
-  sed(args, env) {
-    if (args.some((a) => a === "--in-place" || a.startsWith("--in-place=") || /^-[a-zA-Z]*i/.test(a))) {
-      add(env, "shell.file_write", "medium", "Edits files in place (sed -i)");
-    }
-  },
+  sed,
 
   dd(args, env) {
     const output = args.find((a) => a.startsWith("of="))?.slice(3);
@@ -440,6 +436,198 @@ const HANDLERS: Record<string, Handler> = {
   curl,
   wget,
 };
+
+// sed ------------------------------------------------------------------------------------------
+
+function sed(args: string[], env: Env): void {
+  const scripts: string[] = [];
+  const files: string[] = [];
+  let inPlace = false;
+  let operand: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      operand ??= args[i + 1];
+      break;
+    }
+    if (arg.startsWith("--")) {
+      const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+      if (name === "--expression") scripts.push(inline ?? args[++i] ?? "");
+      else if (name === "--file") files.push(inline ?? args[++i] ?? "");
+      else if (name === "--in-place") inPlace = true;
+      else if (name === "--line-length" && inline === undefined) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const flag = arg[j]!;
+        if (flag === "i") {
+          inPlace = true; // the rest of the cluster is the backup suffix
+          break;
+        }
+        if (flag === "e" || flag === "f" || flag === "l") {
+          const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i] ?? "";
+          if (flag === "e") scripts.push(value);
+          if (flag === "f") files.push(value);
+          break;
+        }
+      }
+      continue;
+    }
+    operand ??= arg;
+  }
+  // Without -e or -f, the first operand is the script.
+  if (scripts.length === 0 && files.length === 0 && operand !== undefined) scripts.push(operand);
+  if (inPlace) add(env, "shell.file_write", "medium", "Edits files in place (sed -i)");
+  for (const file of files) unclassified(env, `the sed script in ${quoteName(file)}, whose commands (which can run programs and write files) Countersign cannot see`);
+  // GNU sed joins -e scripts with newlines.
+  const danger = sedDanger(scripts.join("\n"));
+  if (danger?.kind === "exec") unclassified(env, `a sed script that runs shell commands (${danger.what})`);
+  else if (danger?.kind === "write") fileWrite(env, danger.what, `with sed's ${danger.how} command`);
+  else if (danger?.kind === "unknown") unclassified(env, `a sed script Countersign cannot read (${danger.what})`);
+}
+
+type SedDanger = { kind: "exec"; what: string } | { kind: "write"; what: string; how: string } | { kind: "unknown"; what: string };
+
+/**
+ * The first command of a sed script that runs a program (`e`, the `s///e` flag) or writes a file
+ * (`w`, `W`, the `s///w` flag), or a command this reader does not know. Printing, deleting,
+ * substituting, branching and reading files (`r`) change nothing outside sed's output.
+ */
+function sedDanger(script: string): SedDanger | null {
+  const n = script.length;
+  let i = 0;
+  const skipBlanks = () => {
+    while (i < n && (script[i] === " " || script[i] === "\t")) i++;
+  };
+  const restOfLine = () => {
+    const end = script.indexOf("\n", i);
+    const text = script.slice(i, end === -1 ? n : end);
+    i = end === -1 ? n : end;
+    return text;
+  };
+  const untilDelimiter = (delimiter: string): boolean => {
+    while (i < n && script[i] !== delimiter) {
+      if (script[i] === "\\") i++;
+      else if (script[i] === "\n" && delimiter !== "\n") return false;
+      i++;
+    }
+    if (i >= n) return false;
+    i++;
+    return true;
+  };
+  const address = (): boolean => {
+    if (/[0-9]/.test(script[i] ?? "")) {
+      while (/[0-9~]/.test(script[i] ?? "")) i++;
+    } else if (script[i] === "$") i++;
+    else if (script[i] === "/" || script[i] === "\\") {
+      const delimiter = script[i] === "\\" ? script[++i] : "/";
+      i++;
+      if (delimiter === undefined || !untilDelimiter(delimiter)) return false;
+      while (script[i] === "I" || script[i] === "M") i++;
+    } else if (script[i] === "+" || script[i] === "~") {
+      i++;
+      while (/[0-9]/.test(script[i] ?? "")) i++;
+    }
+    return true;
+  };
+  while (i < n) {
+    while (i < n && /[\s;}]/.test(script[i]!)) i++;
+    if (i >= n) break;
+    if (script[i] === "#") {
+      restOfLine();
+      continue;
+    }
+    if (!address()) return { kind: "unknown", what: "an unterminated address" };
+    skipBlanks();
+    if (script[i] === ",") {
+      i++;
+      skipBlanks();
+      if (!address()) return { kind: "unknown", what: "an unterminated address" };
+    }
+    skipBlanks();
+    while (script[i] === "!" || script[i] === " ") i++;
+    const command = script[i++];
+    if (command === undefined) break;
+    switch (command) {
+      case "{":
+      case "=":
+      case "d":
+      case "D":
+      case "g":
+      case "G":
+      case "h":
+      case "H":
+      case "n":
+      case "N":
+      case "p":
+      case "P":
+      case "x":
+      case "z":
+      case "F":
+        continue;
+      case "q":
+      case "Q":
+      case "l":
+      case "L":
+        skipBlanks();
+        while (/[0-9]/.test(script[i] ?? "")) i++;
+        continue;
+      case "b":
+      case "t":
+      case "T":
+      case ":":
+      case "v":
+        while (i < n && script[i] !== ";" && script[i] !== "\n") i++;
+        continue;
+      case "a":
+      case "i":
+      case "c":
+        // Text to the end of the line; a backslash before the newline continues it.
+        while (i < n && script[i] !== "\n") i += script[i] === "\\" ? 2 : 1;
+        continue;
+      case "r":
+      case "R":
+        restOfLine();
+        continue;
+      case "w":
+      case "W":
+        skipBlanks();
+        return { kind: "write", what: restOfLine().trim(), how: command };
+      case "e":
+        skipBlanks();
+        return { kind: "exec", what: quoteName(`e ${restOfLine().trim()}`.trim()) };
+      case "s":
+      case "y": {
+        const delimiter = script[i++];
+        if (delimiter === undefined || delimiter === "\n" || delimiter === "\\") return { kind: "unknown", what: `a malformed ${command} command` };
+        if (!untilDelimiter(delimiter) || !untilDelimiter(delimiter)) return { kind: "unknown", what: `an unterminated ${command} command` };
+        if (command === "y") continue;
+        while (i < n && !/[\s;}]/.test(script[i]!)) {
+          const flag = script[i++]!;
+          if (flag === "e") return { kind: "exec", what: "the s///e flag runs the pattern space as a command" };
+          if (flag === "w") {
+            skipBlanks();
+            return { kind: "write", what: restOfLine().trim(), how: "s///w" };
+          }
+          if (!/[gpiImM0-9]/.test(flag)) return { kind: "unknown", what: `the substitution flag ${quoteName(flag)}` };
+        }
+        continue;
+      }
+      default:
+        return { kind: "unknown", what: `the command ${quoteName(command)}` };
+    }
+  }
+  return null;
+}
+
+/** A file a command writes, judged like an output redirection to it. */
+function fileWrite(env: Env, path: string, how: string): void {
+  if (HARMLESS_FILES.test(path) || path === "-") return;
+  if (path.startsWith("/tmp/") && !path.includes("..") && !path.includes("$")) return; // scratch space
+  const level: RiskLevel = path.startsWith("/") || path.includes("..") || path.includes("$") || path === "" ? "high" : "medium";
+  add(env, "shell.file_write", level, `Writes file ${quoteName(path || "(unnamed)")} ${how}`);
+}
 
 /** Paths whose recursive deletion destroys a system, a home directory, or a database's data. */
 function isSweepingPath(path: string): boolean {
