@@ -323,3 +323,27 @@ describe("sed scripts that run commands or write files", () => {
     ["sed 's/x/y/w /dev/stdout' f", "low", []],
   ]);
 });
+
+describe("git options that run programs or write files", () => {
+  table([
+    ["git -c core.fsmonitor='rm -rf /' status", "high", ["shell.unclassified"]],
+    ["git -c diff.external=/tmp/x diff", "high", ["shell.unclassified"]],
+    ["git -ccore.pager=sh log", "high", ["shell.unclassified"]],
+    ["git --config-env=core.editor=EDITOR status", "high", ["shell.unclassified"]],
+    ["git grep -O'rm -rf /' x", "high", ["shell.unclassified"]],
+    ["git grep --open-files-in-pager=vim x", "high", ["shell.unclassified"]],
+    ["git diff --ext-diff HEAD~1", "high", ["shell.unclassified"]],
+    ["git diff --output=/etc/passwd", "high", ["shell.file_write"]],
+    ["git log --output /etc/passwd", "high", ["shell.file_write"]],
+    ["git log -p --output=changes.patch", "medium", ["shell.file_write"]],
+    ["git -c user.name=x commit -m y", "high", ["shell.git_write", "shell.unclassified"]],
+  ]);
+  table([
+    ["git -C repo log --oneline", "low", []],
+    ["git diff -Oorder.txt HEAD~1", "low", []],
+    ["git grep -n TODO -- src", "low", []],
+    ["git grep -ne -O -- scripts", "low", []],
+    ["git diff --output=/tmp/changes.diff", "low", []],
+    ["git log --no-ext-diff -p", "low", []],
+  ]);
+});

@@ -814,6 +814,11 @@ function git(args: string[], env: Env): void {
   const sub = args[start];
   const rest = args.slice(start + 1);
   const restPositionals = rest.filter((a) => !a.startsWith("-"));
+  // Configuration given on the command line can name programs git runs (core.fsmonitor,
+  // diff.external, core.pager, alias.*), whatever the subcommand.
+  const config = args.slice(0, start).find((a) => /^-c/.test(a) || a === "--config-env" || a.startsWith("--config-env="));
+  if (config !== undefined) unclassified(env, `git with configuration set on the command line (${quoteName(config)}), which can make git run any program`);
+  if (sub !== undefined && gitRunsOrWrites(sub, rest, env)) return;
   if (sub === undefined || GIT_READS.has(sub)) return;
   switch (sub) {
     case "push":
@@ -862,6 +867,39 @@ function git(args: string[], env: Env): void {
     return;
   }
   unclassified(env, quoteName(`git ${sub}`));
+}
+
+/** Options of read-only subcommands that run a program or write a file; true when one was found. */
+function gitRunsOrWrites(sub: string, rest: string[], env: Env): boolean {
+  let found = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === "--") break;
+    if (arg === "--ext-diff") {
+      unclassified(env, `git ${sub} --ext-diff, which runs the external diff program the configuration names`);
+      found = true;
+    } else if (arg === "--output" || arg.startsWith("--output=")) {
+      fileWrite(env, arg === "--output" ? rest[++i] ?? "" : arg.slice(9), `(git ${sub} --output)`);
+      found = true;
+    } else if (sub === "grep" && (arg === "--open-files-in-pager" || arg.startsWith("--open-files-in-pager=") || gitGrepPager(arg))) {
+      unclassified(env, `git grep ${quoteName(arg)}, which runs the pager it names on the matching files`);
+      found = true;
+    } else if (sub === "grep" && GIT_GREP_VALUE_LONG.includes(arg)) i++;
+    else if (sub === "grep" && /^-[A-Za-z0-9]*[efABCm]$/.test(arg)) i++; // the pattern or count is the next argument
+  }
+  return found;
+}
+
+const GIT_GREP_VALUE_LONG = ["--max-depth", "--threads", "--max-count", "--context", "--after-context", "--before-context"];
+
+/** A short-option cluster of git grep holding -O before any option that takes a value. */
+function gitGrepPager(arg: string): boolean {
+  if (!/^-[A-Za-z0-9]/.test(arg)) return false;
+  for (const flag of arg.slice(1)) {
+    if (flag === "O") return true;
+    if ("efABCm".includes(flag)) return false;
+  }
+  return false;
 }
 
 function gitPush(args: string[], env: Env): void {
