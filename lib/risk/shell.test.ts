@@ -347,3 +347,30 @@ describe("git options that run programs or write files", () => {
     ["git log --no-ext-diff -p", "low", []],
   ]);
 });
+
+describe("read-only commands with options that run programs or write files", () => {
+  table([
+    ["sort --compress-program='rm -rf /' -S1 big", "high", ["shell.unclassified"]],
+    ["sort --compress-program gzip big", "high", ["shell.unclassified"]],
+    ["rg --pre 'rm -rf /' x .", "high", ["shell.unclassified"]],
+    ["rg --pre=./decrypt x .", "high", ["shell.unclassified"]],
+    ["sort -o /etc/passwd x", "high", ["shell.file_write"]],
+    ["sort -uo/etc/passwd x", "high", ["shell.file_write"]],
+    ["sort --output=sorted.txt x", "medium", ["shell.file_write"]],
+    ["uniq a /etc/passwd", "high", ["shell.file_write"]],
+    ["uniq -c -f 2 a b", "medium", ["shell.file_write"]],
+    ["xxd -r x /etc/passwd", "high", ["shell.file_write"]],
+    ["pg_dump db -f /etc/passwd", "high", ["shell.file_write"]],
+    ["pg_dump --file=/etc/cron.d/x db", "high", ["shell.file_write"]],
+    ["pg_dumpall -f dump.sql", "medium", ["shell.file_write"]],
+  ]);
+  table([
+    ["sort -k2 -t, -S 1G data.csv | uniq -c", "low", []],
+    ["sort -o /tmp/sorted.txt x", "low", []],
+    ["rg --pre-glob '*.gz' -n TODO src", "low", []],
+    ["uniq -c a", "low", []],
+    ["xxd -l 64 file.bin", "low", []],
+    ["pg_dump -Fc -d prod -f /tmp/prod.dump", "low", []],
+    ["pg_dump -U app -h db.internal prod", "low", []],
+  ]);
+});

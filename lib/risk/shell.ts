@@ -172,14 +172,14 @@ function basename(path: string): string {
 }
 
 const READ_ONLY = new Set([
-  "ls", "cat", "echo", "printf", "pwd", "grep", "egrep", "fgrep", "rg", "ag", "head", "tail", "wc", "date", "whoami", "id",
-  "hostname", "uname", "which", "type", "true", "false", "test", "[", "sleep", "stat", "du", "df", "sort", "uniq", "cut",
+  "ls", "cat", "echo", "printf", "pwd", "grep", "egrep", "fgrep", "ag", "head", "tail", "wc", "date", "whoami", "id",
+  "hostname", "uname", "which", "type", "true", "false", "test", "[", "sleep", "stat", "du", "df", "cut",
   "tr", "jq", "yq", "diff", "cmp", "comm", "file", "basename", "dirname", "realpath", "readlink", "tree", "printenv", "ps",
   "uptime", "free", "nproc", "cd", "pushd", "popd", "dirs", "export", "unset", "set", "shopt", "read", "wait", "exit",
   "return", ":", "less", "more", "column", "nl", "base64", "md5sum", "sha1sum", "sha256sum", "paste", "fold", "seq",
-  "local", "declare", "typeset", "tput", "clear", "rmdir", "pg_dump", "pg_dumpall", "pg_isready", "pg_config", "history",
+  "local", "declare", "typeset", "tput", "clear", "rmdir", "pg_isready", "pg_config", "history",
   "lsof", "netstat", "ss", "dig", "nslookup", "ping", "whereis", "locale", "tty", "groups", "users", "w", "who", "last",
-  "top", "htop", "vmstat", "iostat", "env_parallel", "shellcheck", "xxd", "od", "hexdump", "strings", "zcat", "gunzip", "tac",
+  "top", "htop", "vmstat", "iostat", "env_parallel", "shellcheck", "od", "hexdump", "strings", "zcat", "gunzip", "tac",
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -435,7 +435,105 @@ const HANDLERS: Record<string, Handler> = {
 
   curl,
   wget,
+
+  sort(args, env) {
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === "--") break;
+      if (arg.startsWith("--")) {
+        const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+        const value = () => inline ?? args[++i] ?? "";
+        if (name === "--compress-program") unclassified(env, `sort with the compression program ${quoteName(value())}`);
+        else if (name === "--output") fileWrite(env, value(), "(sort -o)");
+        else if (inline === undefined && SORT_VALUE_LONG.includes(name)) i++;
+        continue;
+      }
+      if (arg.startsWith("-") && arg.length > 1) {
+        for (let j = 1; j < arg.length; j++) {
+          const flag = arg[j]!;
+          if ("ktoST".includes(flag)) {
+            const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i] ?? "";
+            if (flag === "o") fileWrite(env, value, "(sort -o)");
+            break;
+          }
+        }
+      }
+    }
+  },
+
+  rg(args, env) {
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === "--") break;
+      if (arg === "--pre" || arg.startsWith("--pre=")) {
+        unclassified(env, `rg with the preprocessor ${quoteName(arg === "--pre" ? args[++i] ?? "" : arg.slice(6))}, which it runs on every file searched`);
+      }
+    }
+  },
+
+  uniq(args, env) {
+    const operands = operandsOf(args, "fsw", ["--skip-fields", "--skip-chars", "--check-chars"]);
+    if (operands[1] !== undefined) fileWrite(env, operands[1], "(the output operand of uniq)");
+  },
+
+  xxd(args, env) {
+    const operands = operandsOf(args, "cglnosR", ["-cols", "-groupsize", "-len", "-name", "-offset", "-seek"]);
+    if (operands[1] !== undefined) fileWrite(env, operands[1], "(the output operand of xxd)");
+  },
+
+  pg_dump: pgDump,
+  pg_dumpall: pgDump,
 };
+
+const SORT_VALUE_LONG = ["--key", "--field-separator", "--buffer-size", "--temporary-directory", "--parallel", "--batch-size", "--files0-from", "--random-source", "--sort"];
+
+/** The operands of a command, skipping options and the values of `valueShort`/`valueLong`. */
+function operandsOf(args: string[], valueShort: string, valueLong: readonly string[] = []): string[] {
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return [...operands, ...args.slice(i + 1)];
+    if (arg === "-") operands.push(arg);
+    else if (valueLong.includes(arg)) i++;
+    else if (arg.startsWith("--")) continue;
+    else if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        if (valueShort.includes(arg[j]!)) {
+          if (j === arg.length - 1) i++;
+          break;
+        }
+      }
+    } else operands.push(arg);
+  }
+  return operands;
+}
+
+function pgDump(args: string[], env: Env, program: string): void {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") break;
+    if (arg === "--file" || arg.startsWith("--file=")) {
+      fileWrite(env, arg === "--file" ? args[++i] ?? "" : arg.slice(7), `(${program} --file)`);
+      continue;
+    }
+    if (arg.startsWith("--")) {
+      if (!arg.includes("=") && PG_DUMP_VALUE_LONG.includes(arg)) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const flag = arg[j]!;
+        if ("dhpUfFjnNtTZESel".includes(flag)) {
+          const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i] ?? "";
+          if (flag === "f") fileWrite(env, value, `(${program} -f)`);
+          break;
+        }
+      }
+    }
+  }
+}
+
+const PG_DUMP_VALUE_LONG = ["--dbname", "--host", "--port", "--username", "--format", "--jobs", "--schema", "--exclude-schema", "--table", "--exclude-table", "--compress", "--encoding", "--superuser", "--role", "--lock-wait-timeout", "--exclude-table-data", "--section", "--snapshot", "--extra-float-digits", "--rows-per-insert", "--filter", "--database", "--exclude-database"];
 
 // sed ------------------------------------------------------------------------------------------
 
