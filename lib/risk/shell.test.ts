@@ -374,3 +374,24 @@ describe("read-only commands with options that run programs or write files", () 
     ["pg_dump -U app -h db.internal prod", "low", []],
   ]);
 });
+
+describe("psql options that write files or run unseen commands", () => {
+  table([
+    ["psql -c 'SELECT 1' -o /etc/passwd", "high", ["shell.file_write"]],
+    ["psql -c 'SELECT 1' --output=/etc/passwd", "high", ["shell.file_write"]],
+    ["psql -L /etc/passwd -c 'SELECT 1'", "high", ["shell.file_write"]],
+    ["PSQLRC=/tmp/evil psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["env PSQLRC=/tmp/evil psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["PGOPTIONS='-c session_replication_role=replica' psql -c 'DELETE FROM t WHERE id = 1'", "high", ["shell.unclassified", "sql.write"]],
+    ["psql 'postgresql://db/app?options=-csession_replication_role%3Dreplica' -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["psql -d \"host=db dbname=app options='-c role=postgres'\" -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["export PSQLRC=/tmp/evil; psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["export PGOPTIONS='-c session_replication_role=replica' && psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+  ]);
+  table([
+    ["psql -c 'SELECT 1' -o /tmp/out.txt", "low", []],
+    ["PSQLRC=/tmp/evil psql -X -c 'SELECT 1'", "low", []],
+    ["export PGHOST=db.internal PGDATABASE=app; psql -c 'SELECT 1'", "low", []],
+    ["PGCONNECT_TIMEOUT=5 psql 'postgresql://db/app?sslmode=require' -c 'SELECT 1'", "low", []],
+  ]);
+});

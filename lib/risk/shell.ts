@@ -20,6 +20,8 @@ interface Env {
   /** `xargs` appends arguments read from standard input. */
   argsFromStdin: boolean;
   functions: ReadonlySet<string>;
+  /** Environment variables assigned for this command (`PSQLRC=… psql`, `env PGOPTIONS=… psql`). */
+  assigned?: readonly string[];
 }
 
 type Handler = (args: string[], env: Env, program: string, words: Word[]) => void;
@@ -103,6 +105,8 @@ function classifyCommand(command: SimpleCommand, env: Env): void {
     break;
   }
   const words = command.words.slice(start);
+  const assigned = command.words.slice(0, start).filter((w) => ASSIGNMENT.test(w.text)).map((w) => w.text);
+  if (assigned.length > 0) env = { ...env, assigned: [...(env.assigned ?? []), ...assigned] };
   // A plain call to a function defined on this command line runs its body, classified where it
   // is defined. Wrappers (`command`, `sudo`, `env`, `xargs`, …) run the real program instead.
   if (words[0] && !words[0].quoted && env.functions.has(words[0].text)) return;
@@ -175,7 +179,7 @@ const READ_ONLY = new Set([
   "ls", "cat", "echo", "printf", "pwd", "grep", "egrep", "fgrep", "ag", "head", "tail", "wc", "date", "whoami", "id",
   "hostname", "uname", "which", "type", "true", "false", "test", "[", "sleep", "stat", "du", "df", "cut",
   "tr", "jq", "yq", "diff", "cmp", "comm", "file", "basename", "dirname", "realpath", "readlink", "tree", "printenv", "ps",
-  "uptime", "free", "nproc", "cd", "pushd", "popd", "dirs", "export", "unset", "set", "shopt", "read", "wait", "exit",
+  "uptime", "free", "nproc", "cd", "pushd", "popd", "dirs", "unset", "set", "shopt", "read", "wait", "exit",
   "return", ":", "less", "more", "column", "nl", "base64", "md5sum", "sha1sum", "sha256sum", "paste", "fold", "seq",
   "local", "declare", "typeset", "tput", "clear", "rmdir", "pg_isready", "pg_config", "history",
   "lsof", "netstat", "ss", "dig", "nslookup", "ping", "whereis", "locale", "tty", "groups", "users", "w", "who", "last",
@@ -300,7 +304,8 @@ const HANDLERS: Record<string, Handler> = {
       if (ASSIGNMENT.test(arg)) continue;
       break;
     }
-    classifyArgv(words.slice(i), env); // no command: env prints the environment
+    const assigned = args.slice(0, i).filter((a) => ASSIGNMENT.test(a));
+    classifyArgv(words.slice(i), assigned.length > 0 ? { ...env, assigned: [...(env.assigned ?? []), ...assigned] } : env); // no command: env prints the environment
   },
 
   xargs(args, env, _program, words) {
@@ -483,6 +488,11 @@ const HANDLERS: Record<string, Handler> = {
 
   pg_dump: pgDump,
   pg_dumpall: pgDump,
+
+  export(args, env) {
+    const setting = args.find((a) => PSQL_ENVIRONMENT.test(a));
+    if (setting) unclassified(env, `psql settings exported for later commands (${quoteName(setting)}): a startup file or server options Countersign cannot see`);
+  },
 };
 
 const SORT_VALUE_LONG = ["--key", "--field-separator", "--buffer-size", "--temporary-directory", "--parallel", "--batch-size", "--files0-from", "--random-source", "--sort"];
@@ -1059,10 +1069,15 @@ const PSQL_VALUE_SHORT = "cdfhpUvoLPTFR";
 const PSQL_VALUE_LONG = ["--command", "--dbname", "--file", "--host", "--port", "--username", "--set", "--variable", "--output", "--log-file", "--pset", "--table-attr", "--field-separator", "--record-separator"];
 const PSQL_READ_META = /^\\(d[A-Za-z]*\+?|l\+?|list|conninfo|x|timing|\?|z|echo|encoding|pset|q|copyright|h|help)(\s|$)/;
 
+/** Environment that makes psql run a startup file or send server options (`-c role=…`). */
+const PSQL_ENVIRONMENT = /^(PSQLRC|PGOPTIONS)=/;
+
 function psql(args: string[], env: Env): void {
   const commands: string[] = [];
   const files: string[] = [];
+  const connections: string[] = [];
   let list = false;
+  let noPsqlrc = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") break;
@@ -1071,22 +1086,36 @@ function psql(args: string[], env: Env): void {
       const value = inline ?? (PSQL_VALUE_LONG.includes(name) ? args[++i] : undefined);
       if (name === "--command" && value !== undefined) commands.push(value);
       if (name === "--file" && value !== undefined) files.push(value);
+      if ((name === "--output" || name === "--log-file") && value !== undefined) fileWrite(env, value, `(psql ${name})`);
+      if (name === "--dbname" && value !== undefined) connections.push(value);
       if (name === "--list") list = true;
+      if (name === "--no-psqlrc") noPsqlrc = true;
       continue;
     }
     if (arg.startsWith("-") && arg.length > 1) {
       for (let j = 1; j < arg.length; j++) {
         const flag = arg[j]!;
         if (flag === "l") list = true;
+        if (flag === "X") noPsqlrc = true;
         if (PSQL_VALUE_SHORT.includes(flag)) {
           const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i];
           if (flag === "c" && value !== undefined) commands.push(value);
           if (flag === "f" && value !== undefined) files.push(value);
+          if ((flag === "o" || flag === "L") && value !== undefined) fileWrite(env, value, `(psql -${flag})`);
+          if (flag === "d" && value !== undefined) connections.push(value);
           break;
         }
       }
+      continue;
     }
+    connections.push(arg);
   }
+  const rc = env.assigned?.find((a) => a.startsWith("PSQLRC="));
+  if (rc !== undefined && !noPsqlrc) unclassified(env, `psql with ${quoteName(rc)}, a startup file whose commands Countersign cannot see`);
+  const options = env.assigned?.find((a) => a.startsWith("PGOPTIONS="));
+  if (options !== undefined) unclassified(env, `psql with server options from ${quoteName(options)}, which can set session_replication_role or role`);
+  const withOptions = connections.find((c) => /(^|[?&\s])options\s*=/i.test(c));
+  if (withOptions !== undefined) unclassified(env, `psql with server options in the connection string ${quoteName(withOptions)}, which can set session_replication_role or role`);
   for (const command of commands) {
     if (command.trimStart().startsWith("\\")) psqlMeta(command.trim(), env);
     else merge(env, assessSql(command));
