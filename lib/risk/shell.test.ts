@@ -337,6 +337,11 @@ describe("git options that run programs or write files", () => {
     ["git log --output /etc/passwd", "high", ["shell.file_write"]],
     ["git log -p --output=changes.patch", "medium", ["shell.file_write"]],
     ["git -c user.name=x commit -m y", "high", ["shell.git_write", "shell.unclassified"]],
+    ["GIT_CONFIG_PARAMETERS=\"'core.fsmonitor=rm -rf /'\" git status", "high", ["shell.unclassified"]],
+    ["GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0='rm -rf /' git status", "high", ["shell.unclassified"]],
+    ["env GIT_EXTERNAL_DIFF=./wipe.sh git diff", "high", ["shell.unclassified"]],
+    ["GIT_PAGER='sh -c \"rm -rf /\"' git log", "high", ["shell.unclassified"]],
+    ["export GIT_CONFIG_GLOBAL=/tmp/evil.gitconfig; git status", "high", ["shell.unclassified"]],
   ]);
   table([
     ["git -C repo log --oneline", "low", []],
@@ -345,6 +350,8 @@ describe("git options that run programs or write files", () => {
     ["git grep -ne -O -- scripts", "low", []],
     ["git diff --output=/tmp/changes.diff", "low", []],
     ["git log --no-ext-diff -p", "low", []],
+    ["GIT_PAGER=cat git log -5", "low", []],
+    ["PAGER='less -R' GIT_DIR=.git git diff HEAD~1", "low", []],
   ]);
 });
 

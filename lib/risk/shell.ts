@@ -492,6 +492,8 @@ const HANDLERS: Record<string, Handler> = {
   export(args, env) {
     const setting = args.find((a) => PSQL_ENVIRONMENT.test(a));
     if (setting) unclassified(env, `psql settings exported for later commands (${quoteName(setting)}): a startup file or server options Countersign cannot see`);
+    const git = args.find(isRiskyGitEnvironment);
+    if (git) unclassified(env, `git settings exported for later commands (${quoteName(git)}), which can make git run any program`);
   },
 };
 
@@ -926,6 +928,8 @@ function git(args: string[], env: Env): void {
   // diff.external, core.pager, alias.*), whatever the subcommand.
   const config = args.slice(0, start).find((a) => /^-c/.test(a) || a === "--config-env" || a.startsWith("--config-env="));
   if (config !== undefined) unclassified(env, `git with configuration set on the command line (${quoteName(config)}), which can make git run any program`);
+  const variable = env.assigned?.find(isRiskyGitEnvironment);
+  if (variable !== undefined) unclassified(env, `git with ${quoteName(variable)}, which can make git run any program`);
   if (sub !== undefined && gitRunsOrWrites(sub, rest, env)) return;
   if (sub === undefined || GIT_READS.has(sub)) return;
   switch (sub) {
@@ -996,6 +1000,19 @@ function gitRunsOrWrites(sub: string, rest: string[], env: Env): boolean {
     else if (sub === "grep" && /^-[A-Za-z0-9]*[efABCm]$/.test(arg)) i++; // the pattern or count is the next argument
   }
   return found;
+}
+
+/**
+ * Environment that configures git the way -c does (GIT_CONFIG_PARAMETERS, GIT_CONFIG_KEY_0, …) or
+ * names a program git runs. A pager that only displays (`GIT_PAGER=cat`) changes nothing.
+ */
+function isRiskyGitEnvironment(assignment: string): boolean {
+  const equals = assignment.indexOf("=");
+  if (equals < 0) return false;
+  const name = assignment.slice(0, equals);
+  const value = assignment.slice(equals + 1);
+  if (name === "GIT_PAGER" || name === "PAGER") return !/^(cat|less( -[A-Za-z]+)?|more|)$/.test(value.trim());
+  return /^GIT_(CONFIG(_.*)?|EXTERNAL_DIFF|SSH|SSH_COMMAND|EDITOR|SEQUENCE_EDITOR|ASKPASS|EXEC_PATH|PROXY_COMMAND|TEMPLATE_DIR)$/.test(name);
 }
 
 const GIT_GREP_VALUE_LONG = ["--max-depth", "--threads", "--max-count", "--context", "--after-context", "--before-context"];
