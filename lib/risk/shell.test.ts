@@ -370,6 +370,10 @@ describe("read-only commands with options that run programs or write files", () 
     ["pg_dump db -f /etc/passwd", "high", ["shell.file_write"]],
     ["pg_dump --file=/etc/cron.d/x db", "high", ["shell.file_write"]],
     ["pg_dumpall -f dump.sql", "medium", ["shell.file_write"]],
+    ["env_parallel rm -rf ::: /srv/a /srv/b", "high", ["shell.unclassified"]],
+    ["ag --pager 'rm -rf /' TODO", "high", ["shell.unclassified"]],
+    ["tree -o /etc/passwd src", "high", ["shell.file_write"]],
+    ["yq -i '.replicas = 0' deploy.yaml", "medium", ["shell.file_write"]],
   ]);
   table([
     ["sort -k2 -t, -S 1G data.csv | uniq -c", "low", []],
@@ -379,6 +383,9 @@ describe("read-only commands with options that run programs or write files", () 
     ["xxd -l 64 file.bin", "low", []],
     ["pg_dump -Fc -d prod -f /tmp/prod.dump", "low", []],
     ["pg_dump -U app -h db.internal prod", "low", []],
+    ["ag -l TODO src", "low", []],
+    ["tree -L 2 src", "low", []],
+    ["yq '.spec.replicas' deploy.yaml", "low", []],
   ]);
 });
 

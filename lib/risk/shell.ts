@@ -176,14 +176,14 @@ function basename(path: string): string {
 }
 
 const READ_ONLY = new Set([
-  "ls", "cat", "echo", "printf", "pwd", "grep", "egrep", "fgrep", "ag", "head", "tail", "wc", "date", "whoami", "id",
+  "ls", "cat", "echo", "printf", "pwd", "grep", "egrep", "fgrep", "head", "tail", "wc", "date", "whoami", "id",
   "hostname", "uname", "which", "type", "true", "false", "test", "[", "sleep", "stat", "du", "df", "cut",
-  "tr", "jq", "yq", "diff", "cmp", "comm", "file", "basename", "dirname", "realpath", "readlink", "tree", "printenv", "ps",
+  "tr", "jq", "diff", "cmp", "comm", "file", "basename", "dirname", "realpath", "readlink", "printenv", "ps",
   "uptime", "free", "nproc", "cd", "pushd", "popd", "dirs", "unset", "set", "shopt", "read", "wait", "exit",
   "return", ":", "less", "more", "column", "nl", "base64", "md5sum", "sha1sum", "sha256sum", "paste", "fold", "seq",
   "local", "declare", "typeset", "tput", "clear", "rmdir", "pg_isready", "pg_config", "history",
   "lsof", "netstat", "ss", "dig", "nslookup", "ping", "whereis", "locale", "tty", "groups", "users", "w", "who", "last",
-  "top", "htop", "vmstat", "iostat", "env_parallel", "shellcheck", "od", "hexdump", "strings", "zcat", "gunzip", "tac",
+  "top", "htop", "vmstat", "iostat", "shellcheck", "od", "hexdump", "strings", "zcat", "gunzip", "tac",
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -488,6 +488,22 @@ const HANDLERS: Record<string, Handler> = {
 
   pg_dump: pgDump,
   pg_dumpall: pgDump,
+
+  ag(args, env) {
+    const pager = args.findIndex((a) => a === "--pager" || a.startsWith("--pager="));
+    if (pager >= 0) unclassified(env, `ag with the pager ${quoteName(args[pager] === "--pager" ? args[pager + 1] ?? "" : args[pager]!.slice(8))}`);
+  },
+
+  tree(args, env) {
+    const output = args.indexOf("-o");
+    if (output >= 0) fileWrite(env, args[output + 1] ?? "", "(tree -o)");
+  },
+
+  yq(args, env) {
+    if (args.some((a) => a === "--inplace" || a === "--in-place" || /^-[A-Za-z]*i[A-Za-z]*$/.test(a))) {
+      add(env, "shell.file_write", "medium", "Edits files in place (yq -i)");
+    }
+  },
 
   export(args, env) {
     const setting = args.find((a) => PSQL_ENVIRONMENT.test(a));
