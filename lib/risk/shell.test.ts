@@ -400,12 +400,14 @@ describe("psql options that write files or run unseen commands", () => {
     ["psql 'postgresql://db/app?options=-csession_replication_role%3Dreplica' -c 'SELECT 1'", "high", ["shell.unclassified"]],
     ["psql -d \"host=db dbname=app options='-c role=postgres'\" -c 'SELECT 1'", "high", ["shell.unclassified"]],
     ["export PSQLRC=/tmp/evil; psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["declare -x PSQLRC=/tmp/evil; psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
     ["export PGOPTIONS='-c session_replication_role=replica' && psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
   ]);
   table([
     ["psql -c 'SELECT 1' -o /tmp/out.txt", "low", []],
     ["PSQLRC=/tmp/evil psql -X -c 'SELECT 1'", "low", []],
     ["export PGHOST=db.internal PGDATABASE=app; psql -c 'SELECT 1'", "low", []],
+    ["declare -r LIMIT=5; local -x PGHOST=db.internal; psql -c 'SELECT 1'", "low", []],
     ["PGCONNECT_TIMEOUT=5 psql 'postgresql://db/app?sslmode=require' -c 'SELECT 1'", "low", []],
   ]);
 });

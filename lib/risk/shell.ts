@@ -181,7 +181,7 @@ const READ_ONLY = new Set([
   "tr", "jq", "diff", "cmp", "comm", "file", "basename", "dirname", "realpath", "readlink", "printenv", "ps",
   "uptime", "free", "nproc", "cd", "pushd", "popd", "dirs", "unset", "set", "shopt", "read", "wait", "exit",
   "return", ":", "less", "more", "column", "nl", "base64", "md5sum", "sha1sum", "sha256sum", "paste", "fold", "seq",
-  "local", "declare", "typeset", "tput", "clear", "rmdir", "pg_isready", "pg_config", "history",
+  "tput", "clear", "rmdir", "pg_isready", "pg_config", "history",
   "lsof", "netstat", "ss", "dig", "nslookup", "ping", "whereis", "locale", "tty", "groups", "users", "w", "who", "last",
   "top", "htop", "vmstat", "iostat", "shellcheck", "od", "hexdump", "strings", "zcat", "gunzip", "tac",
 ]);
@@ -511,7 +511,15 @@ const HANDLERS: Record<string, Handler> = {
     const git = args.find(isRiskyGitEnvironment);
     if (git) unclassified(env, `git settings exported for later commands (${quoteName(git)}), which can make git run any program`);
   },
+  declare: exportedDeclaration,
+  typeset: exportedDeclaration,
+  local: exportedDeclaration,
 };
+
+/** `declare -x NAME=value` exports like `export` does; without -x it only sets a shell variable. */
+function exportedDeclaration(args: string[], env: Env, program: string, words: Word[]): void {
+  if (hasFlag(args, "x")) HANDLERS.export!(args, env, program, words);
+}
 
 const SORT_VALUE_LONG = ["--key", "--field-separator", "--buffer-size", "--temporary-directory", "--parallel", "--batch-size", "--files0-from", "--random-source", "--sort"];
 
