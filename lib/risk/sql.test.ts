@@ -593,6 +593,8 @@ describe("an operator that is not a built-in calls a function Countersign cannot
     ["SELECT * FROM t WHERE a === b", "high", ["sql.unknown_function"]],
     ["SELECT * FROM t WHERE id = ANY(ARRAY[1]) OR a !@# b", "high", ["sql.unknown_function"]],
     ["SELECT 1 OPERATOR(pg_catalog.+) 2", "low", []],
+    ["SELECT * FROM articles WHERE tsv @@ !! to_tsquery('drop') AND name ~>=~ 'm' AND |/ 25 > 4", "low", []],
+    ["SET search_path TO tools, pg_catalog; SELECT * FROM t WHERE a = 1", "high", ["sql.unknown_function"]],
     ["SELECT * FROM t WHERE a = 1 AND b <> 2 AND c >= 3 AND name || 'x' ~~ 'y%' AND tags @> ARRAY['a'] AND doc ->> 'k' IS NOT NULL", "low", []],
     ["SELECT * FROM t WHERE a IS DISTINCT FROM b AND c LIKE 'x%' AND d BETWEEN 1 AND 2 AND e IN (1, 2) AND NULLIF(f, 0) > 1", "low", []],
   ]);
