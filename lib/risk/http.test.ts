@@ -284,3 +284,20 @@ describe("catalog entries for backups, history and refs", () => {
     expect(finding?.message).toMatch(/without a readable document \(such as a persisted-query hash\)/);
   });
 });
+
+describe("a GraphQL mutation sent with GET to any host", () => {
+  const url = (host: string, document: string) => `https://${host}/graphql?query=${encodeURIComponent(document)}`;
+  table([
+    ["a mutation in ?query=", { method: "GET", url: url("example.com", 'mutation { deleteUser(id: "1") { id } }') }, "high", ["http.unclassified_write"]],
+    ["a named mutation with HEAD", { method: "HEAD", url: url("api.example.com", "mutation Wipe { resetAll }") }, "high", ["http.unclassified_write"]],
+    ["a mutation as the second of two documents", { method: "GET", url: `${url("example.com", "{ me { id } }")}&query=${encodeURIComponent("mutation { purge }")}` }, "high", ["http.unclassified_write"]],
+    ["a query in ?query=", { method: "GET", url: url("example.com", "query { viewer { login } }") }, "low", []],
+    ["a search string that is not GraphQL", { method: "GET", url: "https://api.example.com/search?query=mutation%20testing%20tools" }, "low", []],
+    ["the word mutation inside a query's string", { method: "GET", url: url("example.com", 'query { search(text: "mutation { deleteUser }") { id } }') }, "low", []],
+  ]);
+
+  it("names the mutation and the host", () => {
+    const [finding] = assessHttp({ method: "GET", url: url("example.com", 'mutation { deleteUser(id: "1") { id } }') }).findings;
+    expect(finding?.message).toBe("Runs GraphQL mutation `deleteUser` on `example.com` through a GET request's ?query= parameter, which Countersign does not classify");
+  });
+});

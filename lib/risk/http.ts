@@ -1,5 +1,6 @@
 // HTTP risk: reads are low; every other call is high unless the catalog of known destructive
 // cloud calls says more (or recognises a read sent with POST, such as a GraphQL query).
+import { scanGraphql } from "./graphql";
 import { type HttpCatalogEntry, type HttpRequestView, HTTP_CATALOG, matchHttpCatalog } from "./http-catalog";
 import { type RiskAssessment, quoteName, toAssessment } from "./levels";
 
@@ -21,6 +22,18 @@ export function assessHttp(call: HttpCall, catalog: readonly HttpCatalogEntry[] 
     ]);
   }
   const { findings, knownRead } = matchHttpCatalog(request, catalog);
+  if (findings.length === 0 && !knownRead && READ_METHODS.has(method)) {
+    const mutation = urlMutation(request);
+    if (mutation !== null) {
+      return toAssessment([
+        {
+          id: "http.unclassified_write",
+          level: "high",
+          message: `Runs ${mutation} on ${quoteName(request.host)} through a ${method} request's ?query= parameter, which Countersign does not classify`,
+        },
+      ]);
+    }
+  }
   if (findings.length > 0 || knownRead || READ_METHODS.has(method)) return toAssessment(findings);
   return toAssessment([
     {
@@ -29,6 +42,21 @@ export function assessHttp(call: HttpCall, catalog: readonly HttpCatalogEntry[] 
       message: `Sends a ${method} request to ${quoteName(request.host)}, which Countersign cannot classify`,
     },
   ]);
+}
+
+/**
+ * A GraphQL mutation in a `?query=` parameter: GraphQL servers commonly accept documents by GET,
+ * and many run mutations sent that way. Text that does not parse as GraphQL is an ordinary search
+ * string, so only a parsed mutation counts.
+ */
+function urlMutation(request: HttpRequestView): string | null {
+  for (const document of request.query.getAll("query")) {
+    const scan = scanGraphql(document);
+    if (!scan.ok || !scan.operations.includes("mutation")) continue;
+    const names = [...new Set(scan.rootMutationFields)].map(quoteName).join(", ");
+    return names === "" ? "a GraphQL mutation" : `GraphQL mutation ${names}`;
+  }
+  return null;
 }
 
 export function toRequestView(method: string, url: string, body: unknown): HttpRequestView | null {

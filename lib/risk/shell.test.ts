@@ -290,3 +290,124 @@ describe("adversarial command lines are classified, not crashed on", () => {
     expect(assessShell(`${"sudo ".repeat(10)}rm -rf /`).level).toBe("critical");
   });
 });
+
+describe("sed scripts that run commands or write files", () => {
+  table([
+    ["sed -n '1e rm -rf /' f", "high", ["shell.unclassified"]],
+    ["sed 's/x/y/e' f", "high", ["shell.unclassified"]],
+    ["sed 's/x/y/ge' f", "high", ["shell.unclassified"]],
+    ["sed --expression='1e touch /tmp/x' f", "high", ["shell.unclassified"]],
+    ["sed -e 's/a/b/' -e '$e id' f", "high", ["shell.unclassified"]],
+    ["sed -ne '/x/e date' f", "high", ["shell.unclassified"]],
+    ["sed -n 'w /etc/passwd' f", "high", ["shell.file_write"]],
+    ["sed -n '/root/W /etc/shadow' f", "high", ["shell.file_write"]],
+    ["sed 's/a/b/w /etc/passwd' f", "high", ["shell.file_write"]],
+    ["sed -n 'w out.txt' f", "medium", ["shell.file_write"]],
+    ["sed -f s.sed f", "high", ["shell.unclassified"]],
+    ["sed --file=s.sed f", "high", ["shell.unclassified"]],
+    ["sed 'k' f", "high", ["shell.unclassified"]],
+    ["sed 's/a/b' f", "high", ["shell.unclassified"]],
+    ["sed -i 's/a/b/' f", "medium", ["shell.file_write"]],
+  ]);
+  table([
+    ["sed -n '1,5p' f", "low", []],
+    ["sed 's/foo/bar/g' f", "low", []],
+    ["sed -E 's|/usr/(lib)|/opt/\\1|2; /^#/d' f", "low", []],
+    ["sed -e :a -e '$!N;s/\\n//;ta' f", "low", []],
+    ["sed '1!G;h;$!d' f", "low", []],
+    ["sed '/start/,/end/{s/a/b/;p}' f", "low", []],
+    ["sed 's/e/w/g; y/abc/xyz/' f", "low", []],
+    ["sed '$a\\\nlast line' f", "low", []],
+    ["sed -n '/error/Ip; 10q' app.log", "low", []],
+    ["sed 'r header.txt' f", "low", []],
+    ["sed 's/x/y/w /dev/stdout' f", "low", []],
+  ]);
+});
+
+describe("git options that run programs or write files", () => {
+  table([
+    ["git -c core.fsmonitor='rm -rf /' status", "high", ["shell.unclassified"]],
+    ["git -c diff.external=/tmp/x diff", "high", ["shell.unclassified"]],
+    ["git -ccore.pager=sh log", "high", ["shell.unclassified"]],
+    ["git --config-env=core.editor=EDITOR status", "high", ["shell.unclassified"]],
+    ["git grep -O'rm -rf /' x", "high", ["shell.unclassified"]],
+    ["git grep --open-files-in-pager=vim x", "high", ["shell.unclassified"]],
+    ["git diff --ext-diff HEAD~1", "high", ["shell.unclassified"]],
+    ["git diff --output=/etc/passwd", "high", ["shell.file_write"]],
+    ["git log --output /etc/passwd", "high", ["shell.file_write"]],
+    ["git log -p --output=changes.patch", "medium", ["shell.file_write"]],
+    ["git -c user.name=x commit -m y", "high", ["shell.git_write", "shell.unclassified"]],
+    ["GIT_CONFIG_PARAMETERS=\"'core.fsmonitor=rm -rf /'\" git status", "high", ["shell.unclassified"]],
+    ["GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0='rm -rf /' git status", "high", ["shell.unclassified"]],
+    ["env GIT_EXTERNAL_DIFF=./wipe.sh git diff", "high", ["shell.unclassified"]],
+    ["GIT_PAGER='sh -c \"rm -rf /\"' git log", "high", ["shell.unclassified"]],
+    ["export GIT_CONFIG_GLOBAL=/tmp/evil.gitconfig; git status", "high", ["shell.unclassified"]],
+  ]);
+  table([
+    ["git -C repo log --oneline", "low", []],
+    ["git diff -Oorder.txt HEAD~1", "low", []],
+    ["git grep -n TODO -- src", "low", []],
+    ["git grep -ne -O -- scripts", "low", []],
+    ["git diff --output=/tmp/changes.diff", "low", []],
+    ["git log --no-ext-diff -p", "low", []],
+    ["GIT_PAGER=cat git log -5", "low", []],
+    ["PAGER='less -R' GIT_DIR=.git git diff HEAD~1", "low", []],
+  ]);
+});
+
+describe("read-only commands with options that run programs or write files", () => {
+  table([
+    ["sort --compress-program='rm -rf /' -S1 big", "high", ["shell.unclassified"]],
+    ["sort --compress-program gzip big", "high", ["shell.unclassified"]],
+    ["rg --pre 'rm -rf /' x .", "high", ["shell.unclassified"]],
+    ["rg --pre=./decrypt x .", "high", ["shell.unclassified"]],
+    ["sort -o /etc/passwd x", "high", ["shell.file_write"]],
+    ["sort -uo/etc/passwd x", "high", ["shell.file_write"]],
+    ["sort --output=sorted.txt x", "medium", ["shell.file_write"]],
+    ["uniq a /etc/passwd", "high", ["shell.file_write"]],
+    ["uniq -c -f 2 a b", "medium", ["shell.file_write"]],
+    ["xxd -r x /etc/passwd", "high", ["shell.file_write"]],
+    ["pg_dump db -f /etc/passwd", "high", ["shell.file_write"]],
+    ["pg_dump --file=/etc/cron.d/x db", "high", ["shell.file_write"]],
+    ["pg_dumpall -f dump.sql", "medium", ["shell.file_write"]],
+    ["env_parallel rm -rf ::: /srv/a /srv/b", "high", ["shell.unclassified"]],
+    ["ag --pager 'rm -rf /' TODO", "high", ["shell.unclassified"]],
+    ["tree -o /etc/passwd src", "high", ["shell.file_write"]],
+    ["yq -i '.replicas = 0' deploy.yaml", "medium", ["shell.file_write"]],
+  ]);
+  table([
+    ["sort -k2 -t, -S 1G data.csv | uniq -c", "low", []],
+    ["sort -o /tmp/sorted.txt x", "low", []],
+    ["rg --pre-glob '*.gz' -n TODO src", "low", []],
+    ["uniq -c a", "low", []],
+    ["xxd -l 64 file.bin", "low", []],
+    ["pg_dump -Fc -d prod -f /tmp/prod.dump", "low", []],
+    ["pg_dump -U app -h db.internal prod", "low", []],
+    ["ag -l TODO src", "low", []],
+    ["tree -L 2 src", "low", []],
+    ["yq '.spec.replicas' deploy.yaml", "low", []],
+  ]);
+});
+
+describe("psql options that write files or run unseen commands", () => {
+  table([
+    ["psql -c 'SELECT 1' -o /etc/passwd", "high", ["shell.file_write"]],
+    ["psql -c 'SELECT 1' --output=/etc/passwd", "high", ["shell.file_write"]],
+    ["psql -L /etc/passwd -c 'SELECT 1'", "high", ["shell.file_write"]],
+    ["PSQLRC=/tmp/evil psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["env PSQLRC=/tmp/evil psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["PGOPTIONS='-c session_replication_role=replica' psql -c 'DELETE FROM t WHERE id = 1'", "high", ["shell.unclassified", "sql.write"]],
+    ["psql 'postgresql://db/app?options=-csession_replication_role%3Dreplica' -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["psql -d \"host=db dbname=app options='-c role=postgres'\" -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["export PSQLRC=/tmp/evil; psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["declare -x PSQLRC=/tmp/evil; psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+    ["export PGOPTIONS='-c session_replication_role=replica' && psql -c 'SELECT 1'", "high", ["shell.unclassified"]],
+  ]);
+  table([
+    ["psql -c 'SELECT 1' -o /tmp/out.txt", "low", []],
+    ["PSQLRC=/tmp/evil psql -X -c 'SELECT 1'", "low", []],
+    ["export PGHOST=db.internal PGDATABASE=app; psql -c 'SELECT 1'", "low", []],
+    ["declare -r LIMIT=5; local -x PGHOST=db.internal; psql -c 'SELECT 1'", "low", []],
+    ["PGCONNECT_TIMEOUT=5 psql 'postgresql://db/app?sslmode=require' -c 'SELECT 1'", "low", []],
+  ]);
+});

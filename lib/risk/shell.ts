@@ -20,6 +20,8 @@ interface Env {
   /** `xargs` appends arguments read from standard input. */
   argsFromStdin: boolean;
   functions: ReadonlySet<string>;
+  /** Environment variables assigned for this command (`PSQLRC=… psql`, `env PGOPTIONS=… psql`). */
+  assigned?: readonly string[];
 }
 
 type Handler = (args: string[], env: Env, program: string, words: Word[]) => void;
@@ -103,6 +105,8 @@ function classifyCommand(command: SimpleCommand, env: Env): void {
     break;
   }
   const words = command.words.slice(start);
+  const assigned = command.words.slice(0, start).filter((w) => ASSIGNMENT.test(w.text)).map((w) => w.text);
+  if (assigned.length > 0) env = { ...env, assigned: [...(env.assigned ?? []), ...assigned] };
   // A plain call to a function defined on this command line runs its body, classified where it
   // is defined. Wrappers (`command`, `sudo`, `env`, `xargs`, …) run the real program instead.
   if (words[0] && !words[0].quoted && env.functions.has(words[0].text)) return;
@@ -172,14 +176,14 @@ function basename(path: string): string {
 }
 
 const READ_ONLY = new Set([
-  "ls", "cat", "echo", "printf", "pwd", "grep", "egrep", "fgrep", "rg", "ag", "head", "tail", "wc", "date", "whoami", "id",
-  "hostname", "uname", "which", "type", "true", "false", "test", "[", "sleep", "stat", "du", "df", "sort", "uniq", "cut",
-  "tr", "jq", "yq", "diff", "cmp", "comm", "file", "basename", "dirname", "realpath", "readlink", "tree", "printenv", "ps",
-  "uptime", "free", "nproc", "cd", "pushd", "popd", "dirs", "export", "unset", "set", "shopt", "read", "wait", "exit",
+  "ls", "cat", "echo", "printf", "pwd", "grep", "egrep", "fgrep", "head", "tail", "wc", "date", "whoami", "id",
+  "hostname", "uname", "which", "type", "true", "false", "test", "[", "sleep", "stat", "du", "df", "cut",
+  "tr", "jq", "diff", "cmp", "comm", "file", "basename", "dirname", "realpath", "readlink", "printenv", "ps",
+  "uptime", "free", "nproc", "cd", "pushd", "popd", "dirs", "unset", "set", "shopt", "read", "wait", "exit",
   "return", ":", "less", "more", "column", "nl", "base64", "md5sum", "sha1sum", "sha256sum", "paste", "fold", "seq",
-  "local", "declare", "typeset", "tput", "clear", "rmdir", "pg_dump", "pg_dumpall", "pg_isready", "pg_config", "history",
+  "tput", "clear", "rmdir", "pg_isready", "pg_config", "history",
   "lsof", "netstat", "ss", "dig", "nslookup", "ping", "whereis", "locale", "tty", "groups", "users", "w", "who", "last",
-  "top", "htop", "vmstat", "iostat", "env_parallel", "shellcheck", "xxd", "od", "hexdump", "strings", "zcat", "gunzip", "tac",
+  "top", "htop", "vmstat", "iostat", "shellcheck", "od", "hexdump", "strings", "zcat", "gunzip", "tac",
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -300,7 +304,8 @@ const HANDLERS: Record<string, Handler> = {
       if (ASSIGNMENT.test(arg)) continue;
       break;
     }
-    classifyArgv(words.slice(i), env); // no command: env prints the environment
+    const assigned = args.slice(0, i).filter((a) => ASSIGNMENT.test(a));
+    classifyArgv(words.slice(i), assigned.length > 0 ? { ...env, assigned: [...(env.assigned ?? []), ...assigned] } : env); // no command: env prints the environment
   },
 
   xargs(args, env, _program, words) {
@@ -416,11 +421,7 @@ const HANDLERS: Record<string, Handler> = {
     if (args.some((a) => /^-f(print|print0|printf|ls)$/.test(a))) add(env, "shell.file_write", "medium", "Writes a file listing (find -fprint)");
   },
 
-  sed(args, env) {
-    if (args.some((a) => a === "--in-place" || a.startsWith("--in-place=") || /^-[a-zA-Z]*i/.test(a))) {
-      add(env, "shell.file_write", "medium", "Edits files in place (sed -i)");
-    }
-  },
+  sed,
 
   dd(args, env) {
     const output = args.find((a) => a.startsWith("of="))?.slice(3);
@@ -439,7 +440,328 @@ const HANDLERS: Record<string, Handler> = {
 
   curl,
   wget,
+
+  sort(args, env) {
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === "--") break;
+      if (arg.startsWith("--")) {
+        const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+        const value = () => inline ?? args[++i] ?? "";
+        if (name === "--compress-program") unclassified(env, `sort with the compression program ${quoteName(value())}`);
+        else if (name === "--output") fileWrite(env, value(), "(sort -o)");
+        else if (inline === undefined && SORT_VALUE_LONG.includes(name)) i++;
+        continue;
+      }
+      if (arg.startsWith("-") && arg.length > 1) {
+        for (let j = 1; j < arg.length; j++) {
+          const flag = arg[j]!;
+          if ("ktoST".includes(flag)) {
+            const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i] ?? "";
+            if (flag === "o") fileWrite(env, value, "(sort -o)");
+            break;
+          }
+        }
+      }
+    }
+  },
+
+  rg(args, env) {
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === "--") break;
+      if (arg === "--pre" || arg.startsWith("--pre=")) {
+        unclassified(env, `rg with the preprocessor ${quoteName(arg === "--pre" ? args[++i] ?? "" : arg.slice(6))}, which it runs on every file searched`);
+      }
+    }
+  },
+
+  uniq(args, env) {
+    const operands = operandsOf(args, "fsw", ["--skip-fields", "--skip-chars", "--check-chars"]);
+    if (operands[1] !== undefined) fileWrite(env, operands[1], "(the output operand of uniq)");
+  },
+
+  xxd(args, env) {
+    const operands = operandsOf(args, "cglnosR", ["-cols", "-groupsize", "-len", "-name", "-offset", "-seek"]);
+    if (operands[1] !== undefined) fileWrite(env, operands[1], "(the output operand of xxd)");
+  },
+
+  pg_dump: pgDump,
+  pg_dumpall: pgDump,
+
+  ag(args, env) {
+    const pager = args.findIndex((a) => a === "--pager" || a.startsWith("--pager="));
+    if (pager >= 0) unclassified(env, `ag with the pager ${quoteName(args[pager] === "--pager" ? args[pager + 1] ?? "" : args[pager]!.slice(8))}`);
+  },
+
+  tree(args, env) {
+    const output = args.indexOf("-o");
+    if (output >= 0) fileWrite(env, args[output + 1] ?? "", "(tree -o)");
+  },
+
+  yq(args, env) {
+    if (args.some((a) => a === "--inplace" || a === "--in-place" || /^-[A-Za-z]*i[A-Za-z]*$/.test(a))) {
+      add(env, "shell.file_write", "medium", "Edits files in place (yq -i)");
+    }
+  },
+
+  export(args, env) {
+    const setting = args.find((a) => PSQL_ENVIRONMENT.test(a));
+    if (setting) unclassified(env, `psql settings exported for later commands (${quoteName(setting)}): a startup file or server options Countersign cannot see`);
+    const git = args.find(isRiskyGitEnvironment);
+    if (git) unclassified(env, `git settings exported for later commands (${quoteName(git)}), which can make git run any program`);
+  },
+  declare: exportedDeclaration,
+  typeset: exportedDeclaration,
+  local: exportedDeclaration,
 };
+
+/** `declare -x NAME=value` exports like `export` does; without -x it only sets a shell variable. */
+function exportedDeclaration(args: string[], env: Env, program: string, words: Word[]): void {
+  if (hasFlag(args, "x")) HANDLERS.export!(args, env, program, words);
+}
+
+const SORT_VALUE_LONG = ["--key", "--field-separator", "--buffer-size", "--temporary-directory", "--parallel", "--batch-size", "--files0-from", "--random-source", "--sort"];
+
+/** The operands of a command, skipping options and the values of `valueShort`/`valueLong`. */
+function operandsOf(args: string[], valueShort: string, valueLong: readonly string[] = []): string[] {
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return [...operands, ...args.slice(i + 1)];
+    if (arg === "-") operands.push(arg);
+    else if (valueLong.includes(arg)) i++;
+    else if (arg.startsWith("--")) continue;
+    else if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        if (valueShort.includes(arg[j]!)) {
+          if (j === arg.length - 1) i++;
+          break;
+        }
+      }
+    } else operands.push(arg);
+  }
+  return operands;
+}
+
+function pgDump(args: string[], env: Env, program: string): void {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") break;
+    if (arg === "--file" || arg.startsWith("--file=")) {
+      fileWrite(env, arg === "--file" ? args[++i] ?? "" : arg.slice(7), `(${program} --file)`);
+      continue;
+    }
+    if (arg.startsWith("--")) {
+      if (!arg.includes("=") && PG_DUMP_VALUE_LONG.includes(arg)) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const flag = arg[j]!;
+        if ("dhpUfFjnNtTZESel".includes(flag)) {
+          const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i] ?? "";
+          if (flag === "f") fileWrite(env, value, `(${program} -f)`);
+          break;
+        }
+      }
+    }
+  }
+}
+
+const PG_DUMP_VALUE_LONG = ["--dbname", "--host", "--port", "--username", "--format", "--jobs", "--schema", "--exclude-schema", "--table", "--exclude-table", "--compress", "--encoding", "--superuser", "--role", "--lock-wait-timeout", "--exclude-table-data", "--section", "--snapshot", "--extra-float-digits", "--rows-per-insert", "--filter", "--database", "--exclude-database"];
+
+// sed ------------------------------------------------------------------------------------------
+
+function sed(args: string[], env: Env): void {
+  const scripts: string[] = [];
+  const files: string[] = [];
+  let inPlace = false;
+  let operand: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      operand ??= args[i + 1];
+      break;
+    }
+    if (arg.startsWith("--")) {
+      const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+      if (name === "--expression") scripts.push(inline ?? args[++i] ?? "");
+      else if (name === "--file") files.push(inline ?? args[++i] ?? "");
+      else if (name === "--in-place") inPlace = true;
+      else if (name === "--line-length" && inline === undefined) i++;
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const flag = arg[j]!;
+        if (flag === "i") {
+          inPlace = true; // the rest of the cluster is the backup suffix
+          break;
+        }
+        if (flag === "e" || flag === "f" || flag === "l") {
+          const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i] ?? "";
+          if (flag === "e") scripts.push(value);
+          if (flag === "f") files.push(value);
+          break;
+        }
+      }
+      continue;
+    }
+    operand ??= arg;
+  }
+  // Without -e or -f, the first operand is the script.
+  if (scripts.length === 0 && files.length === 0 && operand !== undefined) scripts.push(operand);
+  if (inPlace) add(env, "shell.file_write", "medium", "Edits files in place (sed -i)");
+  for (const file of files) unclassified(env, `the sed script in ${quoteName(file)}, whose commands (which can run programs and write files) Countersign cannot see`);
+  // GNU sed joins -e scripts with newlines.
+  const danger = sedDanger(scripts.join("\n"));
+  if (danger?.kind === "exec") unclassified(env, `a sed script that runs shell commands (${danger.what})`);
+  else if (danger?.kind === "write") fileWrite(env, danger.what, `with sed's ${danger.how} command`);
+  else if (danger?.kind === "unknown") unclassified(env, `a sed script Countersign cannot read (${danger.what})`);
+}
+
+type SedDanger = { kind: "exec"; what: string } | { kind: "write"; what: string; how: string } | { kind: "unknown"; what: string };
+
+/**
+ * The first command of a sed script that runs a program (`e`, the `s///e` flag) or writes a file
+ * (`w`, `W`, the `s///w` flag), or a command this reader does not know. Printing, deleting,
+ * substituting, branching and reading files (`r`) change nothing outside sed's output.
+ */
+function sedDanger(script: string): SedDanger | null {
+  const n = script.length;
+  let i = 0;
+  const skipBlanks = () => {
+    while (i < n && (script[i] === " " || script[i] === "\t")) i++;
+  };
+  const restOfLine = () => {
+    const end = script.indexOf("\n", i);
+    const text = script.slice(i, end === -1 ? n : end);
+    i = end === -1 ? n : end;
+    return text;
+  };
+  const untilDelimiter = (delimiter: string): boolean => {
+    while (i < n && script[i] !== delimiter) {
+      if (script[i] === "\\") i++;
+      else if (script[i] === "\n" && delimiter !== "\n") return false;
+      i++;
+    }
+    if (i >= n) return false;
+    i++;
+    return true;
+  };
+  const address = (): boolean => {
+    if (/[0-9]/.test(script[i] ?? "")) {
+      while (/[0-9~]/.test(script[i] ?? "")) i++;
+    } else if (script[i] === "$") i++;
+    else if (script[i] === "/" || script[i] === "\\") {
+      const delimiter = script[i] === "\\" ? script[++i] : "/";
+      i++;
+      if (delimiter === undefined || !untilDelimiter(delimiter)) return false;
+      while (script[i] === "I" || script[i] === "M") i++;
+    } else if (script[i] === "+" || script[i] === "~") {
+      i++;
+      while (/[0-9]/.test(script[i] ?? "")) i++;
+    }
+    return true;
+  };
+  while (i < n) {
+    while (i < n && /[\s;}]/.test(script[i]!)) i++;
+    if (i >= n) break;
+    if (script[i] === "#") {
+      restOfLine();
+      continue;
+    }
+    if (!address()) return { kind: "unknown", what: "an unterminated address" };
+    skipBlanks();
+    if (script[i] === ",") {
+      i++;
+      skipBlanks();
+      if (!address()) return { kind: "unknown", what: "an unterminated address" };
+    }
+    skipBlanks();
+    while (script[i] === "!" || script[i] === " ") i++;
+    const command = script[i++];
+    if (command === undefined) break;
+    switch (command) {
+      case "{":
+      case "=":
+      case "d":
+      case "D":
+      case "g":
+      case "G":
+      case "h":
+      case "H":
+      case "n":
+      case "N":
+      case "p":
+      case "P":
+      case "x":
+      case "z":
+      case "F":
+        continue;
+      case "q":
+      case "Q":
+      case "l":
+      case "L":
+        skipBlanks();
+        while (/[0-9]/.test(script[i] ?? "")) i++;
+        continue;
+      case "b":
+      case "t":
+      case "T":
+      case ":":
+      case "v":
+        while (i < n && script[i] !== ";" && script[i] !== "\n") i++;
+        continue;
+      case "a":
+      case "i":
+      case "c":
+        // Text to the end of the line; a backslash before the newline continues it.
+        while (i < n && script[i] !== "\n") i += script[i] === "\\" ? 2 : 1;
+        continue;
+      case "r":
+      case "R":
+        restOfLine();
+        continue;
+      case "w":
+      case "W":
+        skipBlanks();
+        return { kind: "write", what: restOfLine().trim(), how: command };
+      case "e":
+        skipBlanks();
+        return { kind: "exec", what: quoteName(`e ${restOfLine().trim()}`.trim()) };
+      case "s":
+      case "y": {
+        const delimiter = script[i++];
+        if (delimiter === undefined || delimiter === "\n" || delimiter === "\\") return { kind: "unknown", what: `a malformed ${command} command` };
+        if (!untilDelimiter(delimiter) || !untilDelimiter(delimiter)) return { kind: "unknown", what: `an unterminated ${command} command` };
+        if (command === "y") continue;
+        while (i < n && !/[\s;}]/.test(script[i]!)) {
+          const flag = script[i++]!;
+          if (flag === "e") return { kind: "exec", what: "the s///e flag runs the pattern space as a command" };
+          if (flag === "w") {
+            skipBlanks();
+            return { kind: "write", what: restOfLine().trim(), how: "s///w" };
+          }
+          if (!/[gpiImM0-9]/.test(flag)) return { kind: "unknown", what: `the substitution flag ${quoteName(flag)}` };
+        }
+        continue;
+      }
+      default:
+        return { kind: "unknown", what: `the command ${quoteName(command)}` };
+    }
+  }
+  return null;
+}
+
+/** A file a command writes, judged like an output redirection to it. */
+function fileWrite(env: Env, path: string, how: string): void {
+  if (HARMLESS_FILES.test(path) || path === "-") return;
+  if (path.startsWith("/tmp/") && !path.includes("..") && !path.includes("$")) return; // scratch space
+  const level: RiskLevel = path.startsWith("/") || path.includes("..") || path.includes("$") || path === "" ? "high" : "medium";
+  add(env, "shell.file_write", level, `Writes file ${quoteName(path || "(unnamed)")} ${how}`);
+}
 
 /** Paths whose recursive deletion destroys a system, a home directory, or a database's data. */
 function isSweepingPath(path: string): boolean {
@@ -626,6 +948,13 @@ function git(args: string[], env: Env): void {
   const sub = args[start];
   const rest = args.slice(start + 1);
   const restPositionals = rest.filter((a) => !a.startsWith("-"));
+  // Configuration given on the command line can name programs git runs (core.fsmonitor,
+  // diff.external, core.pager, alias.*), whatever the subcommand.
+  const config = args.slice(0, start).find((a) => /^-c/.test(a) || a === "--config-env" || a.startsWith("--config-env="));
+  if (config !== undefined) unclassified(env, `git with configuration set on the command line (${quoteName(config)}), which can make git run any program`);
+  const variable = env.assigned?.find(isRiskyGitEnvironment);
+  if (variable !== undefined) unclassified(env, `git with ${quoteName(variable)}, which can make git run any program`);
+  if (sub !== undefined && gitRunsOrWrites(sub, rest, env)) return;
   if (sub === undefined || GIT_READS.has(sub)) return;
   switch (sub) {
     case "push":
@@ -674,6 +1003,52 @@ function git(args: string[], env: Env): void {
     return;
   }
   unclassified(env, quoteName(`git ${sub}`));
+}
+
+/** Options of read-only subcommands that run a program or write a file; true when one was found. */
+function gitRunsOrWrites(sub: string, rest: string[], env: Env): boolean {
+  let found = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === "--") break;
+    if (arg === "--ext-diff") {
+      unclassified(env, `git ${sub} --ext-diff, which runs the external diff program the configuration names`);
+      found = true;
+    } else if (arg === "--output" || arg.startsWith("--output=")) {
+      fileWrite(env, arg === "--output" ? rest[++i] ?? "" : arg.slice(9), `(git ${sub} --output)`);
+      found = true;
+    } else if (sub === "grep" && (arg === "--open-files-in-pager" || arg.startsWith("--open-files-in-pager=") || gitGrepPager(arg))) {
+      unclassified(env, `git grep ${quoteName(arg)}, which runs the pager it names on the matching files`);
+      found = true;
+    } else if (sub === "grep" && GIT_GREP_VALUE_LONG.includes(arg)) i++;
+    else if (sub === "grep" && /^-[A-Za-z0-9]*[efABCm]$/.test(arg)) i++; // the pattern or count is the next argument
+  }
+  return found;
+}
+
+/**
+ * Environment that configures git the way -c does (GIT_CONFIG_PARAMETERS, GIT_CONFIG_KEY_0, …) or
+ * names a program git runs. A pager that only displays (`GIT_PAGER=cat`) changes nothing.
+ */
+function isRiskyGitEnvironment(assignment: string): boolean {
+  const equals = assignment.indexOf("=");
+  if (equals < 0) return false;
+  const name = assignment.slice(0, equals);
+  const value = assignment.slice(equals + 1);
+  if (name === "GIT_PAGER" || name === "PAGER") return !/^(cat|less( -[A-Za-z]+)?|more|)$/.test(value.trim());
+  return /^GIT_(CONFIG(_.*)?|EXTERNAL_DIFF|SSH|SSH_COMMAND|EDITOR|SEQUENCE_EDITOR|ASKPASS|EXEC_PATH|PROXY_COMMAND|TEMPLATE_DIR)$/.test(name);
+}
+
+const GIT_GREP_VALUE_LONG = ["--max-depth", "--threads", "--max-count", "--context", "--after-context", "--before-context"];
+
+/** A short-option cluster of git grep holding -O before any option that takes a value. */
+function gitGrepPager(arg: string): boolean {
+  if (!/^-[A-Za-z0-9]/.test(arg)) return false;
+  for (const flag of arg.slice(1)) {
+    if (flag === "O") return true;
+    if ("efABCm".includes(flag)) return false;
+  }
+  return false;
 }
 
 function gitPush(args: string[], env: Env): void {
@@ -735,10 +1110,15 @@ const PSQL_VALUE_SHORT = "cdfhpUvoLPTFR";
 const PSQL_VALUE_LONG = ["--command", "--dbname", "--file", "--host", "--port", "--username", "--set", "--variable", "--output", "--log-file", "--pset", "--table-attr", "--field-separator", "--record-separator"];
 const PSQL_READ_META = /^\\(d[A-Za-z]*\+?|l\+?|list|conninfo|x|timing|\?|z|echo|encoding|pset|q|copyright|h|help)(\s|$)/;
 
+/** Environment that makes psql run a startup file or send server options (`-c role=…`). */
+const PSQL_ENVIRONMENT = /^(PSQLRC|PGOPTIONS)=/;
+
 function psql(args: string[], env: Env): void {
   const commands: string[] = [];
   const files: string[] = [];
+  const connections: string[] = [];
   let list = false;
+  let noPsqlrc = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") break;
@@ -747,22 +1127,36 @@ function psql(args: string[], env: Env): void {
       const value = inline ?? (PSQL_VALUE_LONG.includes(name) ? args[++i] : undefined);
       if (name === "--command" && value !== undefined) commands.push(value);
       if (name === "--file" && value !== undefined) files.push(value);
+      if ((name === "--output" || name === "--log-file") && value !== undefined) fileWrite(env, value, `(psql ${name})`);
+      if (name === "--dbname" && value !== undefined) connections.push(value);
       if (name === "--list") list = true;
+      if (name === "--no-psqlrc") noPsqlrc = true;
       continue;
     }
     if (arg.startsWith("-") && arg.length > 1) {
       for (let j = 1; j < arg.length; j++) {
         const flag = arg[j]!;
         if (flag === "l") list = true;
+        if (flag === "X") noPsqlrc = true;
         if (PSQL_VALUE_SHORT.includes(flag)) {
           const value = j < arg.length - 1 ? arg.slice(j + 1) : args[++i];
           if (flag === "c" && value !== undefined) commands.push(value);
           if (flag === "f" && value !== undefined) files.push(value);
+          if ((flag === "o" || flag === "L") && value !== undefined) fileWrite(env, value, `(psql -${flag})`);
+          if (flag === "d" && value !== undefined) connections.push(value);
           break;
         }
       }
+      continue;
     }
+    connections.push(arg);
   }
+  const rc = env.assigned?.find((a) => a.startsWith("PSQLRC="));
+  if (rc !== undefined && !noPsqlrc) unclassified(env, `psql with ${quoteName(rc)}, a startup file whose commands Countersign cannot see`);
+  const options = env.assigned?.find((a) => a.startsWith("PGOPTIONS="));
+  if (options !== undefined) unclassified(env, `psql with server options from ${quoteName(options)}, which can set session_replication_role or role`);
+  const withOptions = connections.find((c) => /(^|[?&\s])options\s*=/i.test(c));
+  if (withOptions !== undefined) unclassified(env, `psql with server options in the connection string ${quoteName(withOptions)}, which can set session_replication_role or role`);
   for (const command of commands) {
     if (command.trimStart().startsWith("\\")) psqlMeta(command.trim(), env);
     else merge(env, assessSql(command));

@@ -571,3 +571,44 @@ describe("a call to a function Countersign does not know is high, wherever it is
     ["SELECT pg_sleep(5)", "low", []],
   ]);
 });
+
+describe("set_config is judged only when it is pg_catalog's and names a constant setting", () => {
+  table([
+    ["SELECT public.set_config('x', 'y', false)", "high", ["sql.unknown_function"]],
+    ["SELECT tools.set_config('application_name', 'x', false)", "high", ["sql.unknown_function"]],
+    ["SET search_path TO tools, pg_catalog; SELECT set_config('application_name', 'x', false)", "high", ["sql.unknown_function"]],
+    ["SELECT set_config(lower('SESSION_REPLICATION_ROLE'), 'replica', false)", "high", ["sql.replication_role"]],
+    ["SELECT set_config(concat('ro', 'le'), 'postgres', false)", "high", ["sql.replication_role"]],
+    ["SELECT set_config(name, 'replica', false) FROM settings_to_apply", "high", ["sql.replication_role"]],
+    ["SELECT set_config('application_name', 'nightly-report', false)", "low", []],
+    ["SELECT pg_catalog.set_config('application_name', 'nightly-report', false)", "low", []],
+    ["SELECT pg_catalog.set_config('session_replication_role', 'replica', false)", "high", ["sql.replication_role"]],
+  ]);
+});
+
+describe("an operator that is not a built-in calls a function Countersign cannot see", () => {
+  table([
+    ["SELECT 1 OPERATOR(public.===) 2", "high", ["sql.unknown_function"]],
+    ["SELECT * FROM t WHERE a OPERATOR(tools.=) b", "high", ["sql.unknown_function"]],
+    ["SELECT * FROM t WHERE a === b", "high", ["sql.unknown_function"]],
+    ["SELECT * FROM t WHERE id = ANY(ARRAY[1]) OR a !@# b", "high", ["sql.unknown_function"]],
+    ["SELECT 1 OPERATOR(pg_catalog.+) 2", "low", []],
+    ["SELECT * FROM articles WHERE tsv @@ !! to_tsquery('drop') AND name ~>=~ 'm' AND |/ 25 > 4", "low", []],
+    ["SET search_path TO tools, pg_catalog; SELECT * FROM t WHERE a = 1", "high", ["sql.unknown_function"]],
+    ["SELECT * FROM t WHERE a = 1 AND b <> 2 AND c >= 3 AND name || 'x' ~~ 'y%' AND tags @> ARRAY['a'] AND doc ->> 'k' IS NOT NULL", "low", []],
+    ["SELECT * FROM t WHERE a IS DISTINCT FROM b AND c LIKE 'x%' AND d BETWEEN 1 AND 2 AND e IN (1, 2) AND NULLIF(f, 0) > 1", "low", []],
+  ]);
+});
+
+describe("switching off the executor's timeouts is medium", () => {
+  table([
+    ["SET statement_timeout = 0; SELECT * FROM orders", "medium", ["sql.disable_timeout"]],
+    ["SET statement_timeout TO '0'", "medium", ["sql.disable_timeout"]],
+    ["SET LOCAL statement_timeout = '0s'", "medium", ["sql.disable_timeout"]],
+    ["SET idle_in_transaction_session_timeout = 0", "medium", ["sql.disable_timeout"]],
+    ["SELECT set_config('statement_timeout', '0', false)", "medium", ["sql.disable_timeout"]],
+    ["SET statement_timeout = 10", "low", []],
+    ["SET statement_timeout = '30s'", "low", []],
+    ["SET idle_in_transaction_session_timeout = '1min'", "low", []],
+  ]);
+});

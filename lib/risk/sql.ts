@@ -95,6 +95,12 @@ function isKnownFunction(parts: string[]): boolean {
   return parts.length === 1 && catalogFirst;
 }
 
+/** A name that resolves to pg_catalog: qualified with it, or unqualified while it is searched first. */
+function isCatalogName(parts: string[]): boolean {
+  if (parts.length === 2) return parts[0]!.toLowerCase() === "pg_catalog";
+  return parts.length === 1 && catalogFirst;
+}
+
 /** Expands targets named under a multi-schema search_path into every schema they could be in. */
 function expandTargets(targets: string[]): string[] {
   if (alternatives.size === 0) return targets;
@@ -378,6 +384,17 @@ function schemaChange(node: Node, ctx: Ctx, tag: string): void {
   const label = firstString(node, ["extname", "schemaname", "dbname", "trigname", "subname", "pubname", "servername", "tablespacename", "policy_name", "eventname", "fdwname", "plname", "amname", "conversion_name"]);
   add(ctx, "sql.schema_change", "medium", `Runs ${tag}${label ? ` on ${quoteName(label)}` : ""}`);
 }
+
+/** A_Expr kinds whose `name` is an operator (the others name LIKE, BETWEEN, IN and so on). */
+const OPERATOR_EXPRS = new Set(["AEXPR_OP", "AEXPR_OP_ANY", "AEXPR_OP_ALL", "AEXPR_DISTINCT", "AEXPR_NOT_DISTINCT", "AEXPR_NULLIF"]);
+
+/** Operator symbols PostgreSQL and its bundled types define in pg_catalog. */
+const BUILTIN_OPERATORS = new Set([
+  "=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^", "|/", "||/", "@", "&", "|", "#", "~", "<<", ">>",
+  "||", "~~", "~~*", "!~~", "!~~*", "~*", "!~", "!~*", "@>", "<@", "&&", "?", "?|", "?&", "->", "->>", "#>", "#>>", "#-",
+  "@?", "@@", "@@@", "<->", "<<|", "|>>", "&<", "&>", "&<|", "|&>", "-|-", "<<=", ">>=", "<^", ">^", "?#", "?-", "?|", "?-|",
+  "?||", "~=", "##", "^@", "<#>", "<=>", "@-@", "!!", "~<~", "~<=~", "~>=~", "~>~",
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Handlers, one per node type that matters
@@ -809,11 +826,28 @@ const HANDLERS: Record<string, Handler> = {
     }
   },
 
+  A_Expr(node, ctx) {
+    if (!OPERATOR_EXPRS.has(String(node.kind))) return;
+    const parts = nameParts(node.name);
+    const symbol = parts.at(-1) ?? "";
+    if (parts.length <= 2 && BUILTIN_OPERATORS.has(symbol) && isCatalogName(parts)) return;
+    add(ctx, "sql.unknown_function", "high", `Uses operator ${quoteName(parts.join("."))}, which is not a built-in operator: it calls a function whose effect cannot be seen`);
+  },
+
   FuncCall(node, ctx) {
     const parts = nameParts(node.funcname);
     const name = (parts.at(-1) ?? "").toLowerCase();
     if (name === "set_config") {
+      // Only pg_catalog's set_config changes settings; any other resolves to a user's function.
+      if (!isCatalogName(parts)) {
+        add(ctx, "sql.unknown_function", "high", `Calls ${quoteName(`${parts.join(".")}()`)}, a function Countersign does not know: its effect cannot be seen`);
+        return;
+      }
       const setting = constString(asArray(node.args)[0])?.toLowerCase();
+      if (setting === undefined) {
+        add(ctx, "sql.replication_role", "high", "Changes a session setting whose name is computed (set_config with a non-constant name), which can include session_replication_role (disabling triggers and foreign-key checks) or role");
+        return;
+      }
       if (setting === "search_path") {
         setSearchPath(constString(asArray(node.args)[1]), ctx);
         return;
@@ -1053,6 +1087,14 @@ function checkSetting(setstmt: Node, ctx: Ctx, scope: string): void {
   checkNamedSetting(setstmt.name.toLowerCase(), settingValue(setstmt) ?? "?", "", ctx, scope);
 }
 
+/** Timeouts that bound how long a statement or an idle transaction can hold its locks. */
+const TIMEOUT_SETTINGS = new Set(["statement_timeout", "idle_in_transaction_session_timeout", "transaction_timeout"]);
+
+/** `0`, with or without a unit (`'0s'`, `'0ms'`), turns a timeout off. */
+function isZeroSetting(value: string): boolean {
+  return /^\s*[+]?0*(\.0*)?\s*(us|ms|s|min|h|d)?\s*$/i.test(value) && /0/.test(value);
+}
+
 /** `via` names the indirect route taken (`" (via set_config)"`), or is empty for SET itself. */
 function checkNamedSetting(name: string, value: string, via: string, ctx: Ctx, scope: string): void {
   if (name === "session_replication_role" && value.toLowerCase() !== "origin") {
@@ -1061,6 +1103,13 @@ function checkNamedSetting(name: string, value: string, via: string, ctx: Ctx, s
       "sql.replication_role",
       "high",
       `Sets session_replication_role to ${quoteName(value)}${scope}${via}, which disables triggers and foreign-key checks`,
+    );
+  } else if (TIMEOUT_SETTINGS.has(name) && isZeroSetting(value)) {
+    add(
+      ctx,
+      "sql.disable_timeout",
+      "medium",
+      `Sets ${name} to 0${scope}${via}, which switches the timeout off, so a statement or idle transaction can hold its locks indefinitely`,
     );
   } else if ((name === "role" || name === "session_authorization") && scope === "" && value.toLowerCase() !== "none") {
     add(

@@ -5,7 +5,7 @@ import { Operation } from "../../operations/schema";
 import { assessRisk, compareRisk, loadRiskEngine, type RiskAssessment } from "../index";
 import { CORPUS_KINDS, loadCorpus, type CorpusCase } from "./corpus";
 
-/** Measured 0.5% (1 of 200) on 2026-12-01: an OPTIONS call, high by design since only GET and HEAD are reads; 2% leaves room for about three new look-alikes before this fails. */
+/** Measured 0.5% (1 of 218) on 2026-12-01: an OPTIONS call, high by design since only GET and HEAD are reads; 2% leaves room for about three new look-alikes before this fails. */
 const MAX_FALSE_POSITIVE_RATE = 0.02;
 
 interface Outcome {
