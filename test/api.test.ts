@@ -634,19 +634,29 @@ describe.each(DATABASE_KINDS)("circuit breaker thresholds set in the policy on %
   });
 });
 
+/** Saves the default policy behind one rule: staging requests at `minRisk` wait out a cool-down after one approval. */
+async function coolDownFirst(
+  h: Harness,
+  rule: { id: string; minRisk: "high" | "critical"; coolDownSeconds: number },
+  note: string,
+  breaker?: { count: number; windowSeconds: number; minRisk: "critical"; statuses: [] },
+) {
+  const { savePolicy } = await import("../lib/policy/store");
+  const { DEFAULT_POLICY_RULES } = await import("../lib/policy");
+  await savePolicy(
+    h.database.prisma,
+    [{ id: rule.id, match: { environments: ["staging"], minRisk: rule.minRisk }, effect: { type: "require_approval", approvals: 1, coolDownSeconds: rule.coolDownSeconds } }, ...DEFAULT_POLICY_RULES],
+    { type: "system" },
+    note,
+    ...(breaker ? [breaker] : []),
+  );
+}
+
 describe.each(DATABASE_KINDS)("quarantine closes everything the agent has in flight on %s", (kind) => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness(kind);
-    const { savePolicy } = await import("../lib/policy/store");
-    const { DEFAULT_POLICY_RULES } = await import("../lib/policy");
-    await savePolicy(
-      h.database.prisma,
-      [{ id: "critical-cool-down", match: { environments: ["staging"], minRisk: "critical" }, effect: { type: "require_approval", approvals: 1, coolDownSeconds: 3600 } }, ...DEFAULT_POLICY_RULES],
-      { type: "system" },
-      "quarantine test",
-      { count: 3, windowSeconds: 600, minRisk: "critical", statuses: [] },
-    );
+    await coolDownFirst(h, { id: "critical-cool-down", minRisk: "critical", coolDownSeconds: 3600 }, "quarantine test", { count: 3, windowSeconds: 600, minRisk: "critical", statuses: [] });
   });
   afterAll(async () => {
     await h?.close();
@@ -719,14 +729,7 @@ describe.each(DATABASE_KINDS)("cool-down after approval on %s", (kind) => {
   let approver: { id: string };
   beforeAll(async () => {
     h = await createHarness(kind);
-    const { savePolicy } = await import("../lib/policy/store");
-    const { DEFAULT_POLICY_RULES } = await import("../lib/policy");
-    await savePolicy(
-      h.database.prisma,
-      [{ id: "staging-cool-down", match: { environments: ["staging"], minRisk: "high" }, effect: { type: "require_approval", approvals: 1, coolDownSeconds: 30 } }, ...DEFAULT_POLICY_RULES],
-      { type: "system" },
-      "cool-down test",
-    );
+    await coolDownFirst(h, { id: "staging-cool-down", minRisk: "high", coolDownSeconds: 30 }, "cool-down test");
     agent = await h.agent({ environments: ["staging"] });
     approver = await h.user("approver");
   });

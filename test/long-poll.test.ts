@@ -10,6 +10,13 @@ import type { Database } from "../lib/db";
 
 const operation = (statement: string) => ({ kind: "sql" as const, target: { environment: "staging", resource: "postgres/main" }, sql: statement });
 
+/** A request that waits for people (a critical DROP in staging needs one approval). */
+async function pendingRequest(h: Harness, caller: Awaited<ReturnType<typeof authenticateAgentKey>>, statement: string): Promise<string> {
+  const { view } = await createRequest(h.database.prisma, h.config, { caller, body: { operation: operation(statement), ttlSeconds: 900 } });
+  expect(view.status).toBe("pending");
+  return view.id;
+}
+
 describe.each(DATABASE_KINDS)("long-poll on %s", (kind) => {
   let h: Harness;
   let caller: Awaited<ReturnType<typeof authenticateAgentKey>>;
@@ -25,11 +32,7 @@ describe.each(DATABASE_KINDS)("long-poll on %s", (kind) => {
     await h?.close();
   });
 
-  const pending = async (statement: string) => {
-    const { view } = await createRequest(h.database.prisma, h.config, { caller, body: { operation: operation(statement), ttlSeconds: 900 } });
-    expect(view.status).toBe("pending");
-    return view.id;
-  };
+  const pending = (statement: string) => pendingRequest(h, caller, statement);
 
   it("does not miss a decision committed between reading the request and starting to wait", async () => {
     const id = await pending("DROP TABLE raced_wake_up");
@@ -117,11 +120,7 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("many waiters on postgres", 
     await h?.close();
   });
 
-  const pending = async (statement: string) => {
-    const { view } = await createRequest(h.database.prisma, h.config, { caller, body: { operation: operation(statement), ttlSeconds: 900 } });
-    expect(view.status).toBe("pending");
-    return view.id;
-  };
+  const pending = (statement: string) => pendingRequest(h, caller, statement);
 
   it("holds no connection per waiter: a thousand waiters, the same few connections", async () => {
     const ids: string[] = [];

@@ -14,20 +14,25 @@ import { prepareDatabase } from "../server/bootstrap";
 import { createAgent } from "../agents";
 import { CLI } from "../actors";
 
+/** Countersign configured with the app role to serve and the owner role to migrate. */
+function twoRoleConfig(roles: { appUrl: string; ownerUrl: string }, extra: Record<string, string> = {}) {
+  return loadConfig({
+    DATABASE_URL: roles.appUrl,
+    DATABASE_MIGRATION_URL: roles.ownerUrl,
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    COUNTERSIGN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "cs-roles-")),
+    LOG_LEVEL: "silent",
+    ...extra,
+  });
+}
+
 describe.runIf(DATABASE_KINDS.includes("postgres"))("the app role on PostgreSQL (DATABASE_MIGRATION_URL)", () => {
   let roles: Awaited<ReturnType<typeof createOwnedPostgresDatabase>>;
   let app: Database;
 
   beforeAll(async () => {
     roles = await createOwnedPostgresDatabase();
-    const cfg = loadConfig({
-      DATABASE_URL: roles.appUrl,
-      DATABASE_MIGRATION_URL: roles.ownerUrl,
-      AUTH_SECRET: randomBytes(32).toString("base64url"),
-      COUNTERSIGN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "cs-roles-")),
-      LOG_LEVEL: "silent",
-      NODE_ENV: "test",
-    });
+    const cfg = twoRoleConfig(roles, { NODE_ENV: "test" });
     app = await openDatabase(cfg, { migrate: true });
     await prepareDatabase(app.prisma, cfg);
   });
@@ -88,13 +93,7 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("the app role on PostgreSQL 
   });
 
   it("a restart migrates again as the owner and keeps the grants (new tables included)", async () => {
-    const cfg = loadConfig({
-      DATABASE_URL: roles.appUrl,
-      DATABASE_MIGRATION_URL: roles.ownerUrl,
-      AUTH_SECRET: randomBytes(32).toString("base64url"),
-      COUNTERSIGN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "cs-roles-")),
-      LOG_LEVEL: "silent",
-    });
+    const cfg = twoRoleConfig(roles);
     const again = await openDatabase(cfg, { migrate: true });
     try {
       await recordAudit(again.prisma, { type: "test.after_restart", actor: { type: "system" } });
