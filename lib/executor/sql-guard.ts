@@ -36,6 +36,8 @@ const MEASURABLE_EXPRESSIONS = new Set([
   "AEXPR_LIKE", "AEXPR_ILIKE", "AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM", "AEXPR_NOT_BETWEEN_SYM",
 ]);
 
+const BETWEEN = new Set(["AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM", "AEXPR_NOT_BETWEEN_SYM"]);
+
 // Node types a measured query may contain. Anything else (SET DEFAULT, XML, TABLESAMPLE with its
 // handler, locking clauses, parameters…) is not measured.
 const MEASURABLE_NODES = new Set([
@@ -71,7 +73,8 @@ export function unmeasurableReason(tree: unknown): string | null {
         const expr = child as Node;
         const op = names(expr.name);
         if (!MEASURABLE_EXPRESSIONS.has(String(expr.kind))) refused.add(String(expr.kind));
-        else if (!builtIn(op, MEASURABLE_OPERATORS)) refused.add(`operator ${op.join(".")}`);
+        // BETWEEN's name is the keyword: it compares with the type's own <= and >=.
+        else if (!BETWEEN.has(String(expr.kind)) && !builtIn(op, MEASURABLE_OPERATORS)) refused.add(`operator ${op.join(".")}`);
       }
       if (key === "TypeCast") {
         const type = names(((child as Node).typeName as Node | undefined)?.names);

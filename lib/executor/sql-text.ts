@@ -98,13 +98,16 @@ export function countParts(stmt: ParsedStatement): CountParts | null {
   return { relation, from, where };
 }
 
+// Source positions in the parse tree (PostgreSQL 18 added the bounds of an IN list).
+const POSITION_KEYS = new Set(["location", "stmt_location", "stmt_len", "rexpr_list_start", "rexpr_list_end"]);
+
 /** The parse tree without source positions, for comparing two parses of the same expression. */
-function withoutLocations(value: unknown): unknown {
+export function withoutLocations(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutLocations);
   if (value && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value as Node)
-        .filter(([k]) => k !== "location" && k !== "stmt_location" && k !== "stmt_len")
+        .filter(([k]) => !POSITION_KEYS.has(k))
         .map(([k, v]) => [k, withoutLocations(v)]),
     );
   }
@@ -157,4 +160,91 @@ export function qualifiedName(parts: Array<string | undefined>): string {
 export function rangeVarName(node: unknown): string | null {
   const rv = ((node as Node)?.RangeVar ?? node) as { schemaname?: string; relname?: string } | undefined;
   return rv?.relname ? qualifiedName([rv.schemaname, rv.relname]) : null;
+}
+
+/** The same parse, locations aside. */
+export function sameTree(a: unknown, b: unknown): boolean {
+  return JSON.stringify(withoutLocations(a)) === JSON.stringify(withoutLocations(b));
+}
+
+export interface MergeCount {
+  /** `SELECT count(*) AS n FROM <target> WHERE [NOT] EXISTS (SELECT 1 FROM <source> WHERE <condition>)`. */
+  matched: CountQuery;
+  notMatchedBySource: CountQuery;
+}
+
+/**
+ * Count queries for a MERGE's target rows: those its ON condition matches (what WHEN MATCHED
+ * deletes or updates, at most) and those it does not (what WHEN NOT MATCHED BY SOURCE reaches).
+ * Built from the statement's own text and accepted only when the rebuilt source and condition
+ * parse exactly as the original's.
+ */
+export function mergeCountQueries(stmt: ParsedStatement): MergeCount | null {
+  if (stmt.type !== "MergeStmt" || stmt.node.withClause) return null;
+  const text = stmt.text;
+  const toks = tokens(text);
+  if (!toks) return null;
+  const top = (word: string, after = -1) => toks.findIndex((t, i) => i > after && t.depth === 0 && t.word === word);
+  const intoAt = top("INTO");
+  const usingAt = top("USING", intoAt);
+  const onAt = top("ON", usingAt);
+  const whenAt = top("WHEN", onAt);
+  if (intoAt < 0 || usingAt < 0 || onAt < 0 || whenAt < 0) return null;
+  const relation = text.slice(toks[intoAt].end, toks[usingAt].start).trim();
+  const source = text.slice(toks[usingAt].end, toks[onAt].start).trim();
+  const condition = text.slice(toks[onAt].end, toks[whenAt].start).trim();
+  const build = (negated: boolean): CountQuery => {
+    const sql = `SELECT count(*) AS n FROM ${relation} WHERE ${negated ? "NOT " : ""}EXISTS (SELECT 1 FROM ${source} WHERE ${condition}\n)`;
+    const check = splitStatements(sql);
+    if (!check.ok || check.statements.length !== 1 || check.statements[0].type !== "SelectStmt") return { ok: false, reason: "the ON condition could not be isolated" };
+    const select = check.statements[0].node;
+    const unsafe = unmeasurableReason({ SelectStmt: select });
+    if (unsafe) return { ok: false, reason: `it calls ${unsafe}, which the dry run does not evaluate` };
+    let link = select.whereClause as Node | undefined;
+    if (negated) link = ((link?.BoolExpr as Node | undefined)?.args as Node[] | undefined)?.[0];
+    const sub = ((link?.SubLink as Node | undefined)?.subselect as Node | undefined)?.SelectStmt as Node | undefined;
+    const from = (sub?.fromClause as unknown[] | undefined) ?? [];
+    if (from.length !== 1 || !sameTree(from[0], stmt.node.sourceRelation) || !sameTree(sub?.whereClause, stmt.node.joinCondition)) {
+      return { ok: false, reason: "the ON condition could not be isolated" };
+    }
+    return { ok: true, sql };
+  };
+  return { matched: build(false), notMatchedBySource: build(true) };
+}
+
+/**
+ * The data-modifying statements (DELETE, UPDATE, INSERT, MERGE) in a statement's top-level WITH
+ * clause — the only place PostgreSQL allows them — each with its own text, re-parsed and checked
+ * to be exactly the CTE's query.
+ */
+export function dataModifyingCtes(stmt: ParsedStatement): Array<{ name: string; statement: ParsedStatement | null; type: string }> {
+  const withClause = stmt.node.withClause as Node | undefined;
+  const ctes = ((withClause?.ctes ?? (withClause?.WithClause as Node | undefined)?.ctes) as Node[] | undefined) ?? [];
+  const out: Array<{ name: string; statement: ParsedStatement | null; type: string }> = [];
+  const toks = tokens(stmt.text);
+  for (const entry of ctes) {
+    const cte = entry.CommonTableExpr as Node | undefined;
+    const [type, query] = Object.entries((cte?.ctequery as Node | undefined) ?? {})[0] ?? ["", null];
+    if (!cte || !DATA_MODIFYING.has(type)) continue;
+    out.push({ name: String(cte.ctename ?? "?"), type, statement: toks ? cteStatement(stmt.text, toks, cte, type, query as Node) : null });
+  }
+  return out;
+}
+
+const DATA_MODIFYING = new Set(["DeleteStmt", "UpdateStmt", "InsertStmt", "MergeStmt"]);
+
+function cteStatement(text: string, toks: Token[], cte: Node, type: string, query: Node): ParsedStatement | null {
+  // The CTE's name starts at its location; its query is the parenthesised text after AS.
+  const nameAt = toks.findIndex((t) => t.start === cte.location);
+  if (nameAt < 0) return null;
+  const asAt = toks.findIndex((t, i) => i > nameAt && t.depth === toks[nameAt].depth && t.word === "AS");
+  if (asAt < 0) return null;
+  const openAt = toks.findIndex((t, i) => i > asAt && text.slice(t.start, t.end) === "(");
+  if (openAt < 0) return null;
+  const closeAt = toks.findIndex((t, i) => i > openAt && t.depth === toks[openAt].depth && text.slice(t.start, t.end) === ")");
+  if (closeAt < 0) return null;
+  const inner = text.slice(toks[openAt].end, toks[closeAt].start).trim();
+  const parsed = splitStatements(inner);
+  if (!parsed.ok || parsed.statements.length !== 1 || parsed.statements[0].type !== type) return null;
+  return sameTree(parsed.statements[0].node, query) ? parsed.statements[0] : null;
 }
