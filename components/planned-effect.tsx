@@ -2,6 +2,7 @@
 // as the agent's claim; still rendered as inert text with hidden characters escaped, because the
 // table names in it come from the target database.
 import type { PlannedEffect } from "@/lib/requests/planned-effect";
+import { describeLimit } from "@/lib/policy/measurement";
 import { CodeView } from "./code-view";
 import { SafeText } from "./safe-text";
 
@@ -30,6 +31,7 @@ export function PlannedEffectPanel({ effect }: { effect: PlannedEffect }) {
         <p className="text-base leading-snug font-semibold break-words">
           <SafeText text={effect.summary} />
         </p>
+        <EnforcedLimits effect={effect} />
         <p className="text-xs text-zinc-600 dark:text-zinc-400">
           Countersign measured this itself on the resource, in a read-only transaction that was rolled back (catalog, row counts, EXPLAIN without
           ANALYZE). The statement has not run. This is not the agent&apos;s description.
@@ -46,5 +48,30 @@ export function PlannedEffectPanel({ effect }: { effect: PlannedEffect }) {
         )}
       </div>
     </section>
+  );
+}
+
+/** What the approval binds execution to: stated before anyone approves. */
+function EnforcedLimits({ effect }: { effect: PlannedEffect }) {
+  const limits = effect.enforcement?.limits ?? [];
+  const tables = Object.keys(effect.enforcement?.fingerprints ?? {});
+  if (!limits.length && !tables.length) return null;
+  return (
+    <div className="rounded-md border border-sky-200 bg-sky-50 px-3 py-2 text-sm dark:border-sky-900 dark:bg-sky-950/40">
+      <p className="font-medium">Enforced when it runs</p>
+      <ul className="mt-1 list-disc space-y-0.5 pl-5">
+        {limits.map((limit) => (
+          <li key={`${limit.action} ${limit.table}`}>
+            <SafeText text={describeLimit(limit)} />
+          </li>
+        ))}
+        {tables.length > 0 && (
+          <li>
+            Will not run if the definition of <SafeText text={tables.join(", ")} /> changes before it does.
+          </li>
+        )}
+      </ul>
+      {effect.measured?.incomplete && <p className="mt-1 text-xs text-amber-800 dark:text-amber-300">Part of the batch could not be measured: what was not counted is not limited.</p>}
+    </div>
   );
 }

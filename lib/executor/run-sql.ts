@@ -15,7 +15,8 @@ import { recordAudit } from "../audit";
 import { log } from "../log";
 import { AppError, isAppError } from "../errors";
 import { fieldErrors } from "../validate";
-import { DRY_RUN_BUDGET_MS, dryRunSql } from "./dry-run";
+import { DRY_RUN_BUDGET_MS, dryRunSql, writesMeasurableRows } from "./dry-run";
+import { readPlannedEffect, type Enforcement } from "../requests/planned-effect";
 import { openExecution, SqlExecutionError, type SqlResult, DEFAULT_MAX_ROWS, DEFAULT_STATEMENT_TIMEOUT_MS } from "./execute";
 import { ResourceConnectionError, scrubSecret } from "./connect";
 
@@ -30,6 +31,8 @@ export interface RunSqlInput {
 }
 
 export type ExecutionResult = ({ status: "executed" } & SqlResult) | { status: "failed"; error: string; code?: string };
+
+const isEnforced = (e: Enforcement | undefined): e is Enforcement => e !== undefined && (e.limits.length > 0 || Object.keys(e.fingerprints).length > 0);
 
 export interface RunSqlOutcome {
   request: RequestView;
@@ -63,6 +66,7 @@ export async function runSqlOnResource(database: Database, cfg: Config, caller: 
     caller,
     body: parsed.data,
     measurePlannedEffect: () => measurePlannedEffect(connectionUrl, resource.name, input.sql),
+    measureBeforeAllowing: writesMeasurableRows(input.sql),
     resourceId: resource.id,
     builtInExecutor: true,
   });
@@ -213,15 +217,38 @@ async function redeemAndRun(
     );
   }
   let result: ExecutionResult;
+  let evidence: Record<string, unknown> | undefined;
   try {
     // The token never leaves Countersign for these requests (the agent's view carries none).
     const grant = await prisma.grant.findUniqueOrThrow({ where: { requestId: view.id }, select: { token: true } });
-    await redeemGrant(prisma, cfg, caller, { token: grant.token, operation }, undefined, { builtInExecutor: true });
+    const redeem = async () => {
+      await redeemGrant(prisma, cfg, caller, { token: grant.token, operation }, undefined, { builtInExecutor: true });
+    };
+    const stored = await prisma.request.findUniqueOrThrow({ where: { id: view.id }, select: { plannedEffect: true } });
+    const enforcement = readPlannedEffect(stored.plannedEffect)?.enforcement;
     try {
-      result = { status: "executed", ...(await connection.run(options.sql)) };
+      if (isEnforced(enforcement)) {
+        const bound = await connection.runBound(options.sql, enforcement, redeem);
+        if (bound.ran) result = { status: "executed", ...bound.result };
+        else {
+          result = { status: "failed", error: bound.refusal.message, code: bound.refusal.code };
+          evidence = { code: bound.refusal.code, ...bound.refusal.evidence };
+        }
+      } else {
+        await redeem();
+        result = { status: "executed", ...(await connection.run(options.sql)) };
+      }
     } catch (error) {
-      const message = scrubSecret(error instanceof Error ? error.message : String(error), connectionUrl);
-      result = { status: "failed", error: message, code: error instanceof SqlExecutionError ? error.code : undefined };
+      if (error instanceof SqlExecutionError && error.beforeRedemption) {
+        log.warn("executor could not check the approved effect", { request: view.id, resource: operation.target.resource, code: error.code });
+        throw new AppError(
+          "unavailable",
+          `Could not check the table definitions before running (${error.code ?? "error"}). Nothing ran and the grant was not used: run it again (POST /api/v1/requests/${view.id}/execute, or MCP check_request) until it lapses.`,
+        );
+      }
+      if (!(error instanceof SqlExecutionError)) throw error;
+      const message = scrubSecret(error.message, connectionUrl);
+      result = { status: "failed", error: message, code: error.code };
     }
   } finally {
     await connection.close();
@@ -229,16 +256,16 @@ async function redeemAndRun(
   const detail =
     result.status === "executed"
       ? `Run by Countersign's executor: ${result.commands.join("; ") || "done"}${result.truncated ? ` (rows capped at ${result.rows.length})` : ""}`
-      : `Run by Countersign's executor, failed: ${result.error}`;
-  const request = await reportOutcome(prisma, cfg, caller, view.id, { status: result.status, detail });
+      : `Run by Countersign's executor, failed${result.code === "effect_changed" || result.code === "precondition_failed" ? ` (${result.code})` : ""}: ${result.error}`;
+  const request = await reportOutcome(prisma, cfg, caller, view.id, { status: result.status, detail }, evidence);
   return { request, result };
 }
 
 /** The dry run as reviewers read it; a failed measurement says so instead of blocking the request. */
 async function measurePlannedEffect(connectionUrl: string, resourceName: string, sql: string): Promise<PlannedEffect> {
   try {
-    const { sentence, details } = await dryRunSql(connectionUrl, sql, { statementTimeoutMs: DRY_RUN_QUERY_TIMEOUT_MS, budgetMs: DRY_RUN_BUDGET_MS });
-    return { summary: sentence, details };
+    const { sentence, details, measured } = await dryRunSql(connectionUrl, sql, { statementTimeoutMs: DRY_RUN_QUERY_TIMEOUT_MS, budgetMs: DRY_RUN_BUDGET_MS });
+    return { summary: sentence, details, measured };
   } catch (error) {
     // A code only (connect.ts): the driver's own message names the host, the user, the database.
     const why = error instanceof ResourceConnectionError ? error.message : "Could not measure the effect.";

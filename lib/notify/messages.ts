@@ -4,6 +4,7 @@
 import type { Config } from "../env";
 import { untrusted, untrustedCode } from "./escape";
 import { readPlannedEffect } from "../requests/planned-effect";
+import { describeLimit } from "../policy/measurement";
 
 export type SlackText =
   | { type: "plain_text"; text: string; emoji?: boolean }
@@ -152,6 +153,12 @@ export function pendingRequestMessage(
       { type: "context", elements: [{ type: "mrkdwn", text: "Measured by Countersign, read-only (not the agent's claim):", verbatim: true }] },
       { type: "section", text: { type: "plain_text", text: untrusted(effect.summary, { max: LIMITS.plannedEffect }), emoji: false } },
     );
+    const limits = effect.enforcement?.limits ?? [];
+    if (limits.length) {
+      const shownLimits = limits.slice(0, 3).map(describeLimit);
+      if (limits.length > 3) shownLimits.push(`…and ${limits.length - 3} more limits on the request page`);
+      blocks.push({ type: "context", elements: [{ type: "plain_text", text: untrusted(shownLimits.join(" "), { max: LIMITS.plannedEffect }), emoji: false }] });
+    }
   }
   if (shown.length) {
     const lines = shown.map((f) => `• ${f.level.toUpperCase()}: ${untrusted(f.message, { max: LIMITS.finding })}`);

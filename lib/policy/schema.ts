@@ -4,6 +4,7 @@ import { z } from "zod";
 import { OPERATION_KINDS } from "../operations/schema";
 import { RISK_LEVELS, compareRisk, type RiskLevel } from "../risk/levels";
 import { BreakerThresholds } from "./breaker";
+import { MeasurementPolicy } from "./measurement";
 
 export const RiskLevelName = z.enum(RISK_LEVELS as [RiskLevel, ...RiskLevel[]]);
 
@@ -69,10 +70,12 @@ export type PolicyRules = z.infer<typeof PolicyRules>;
 
 /**
  * A whole policy as admins write it: the rules and, optionally, the circuit breaker's thresholds
- * (absent → the built-in defaults). A policy with default thresholds is written as a bare rule list.
+ * and the measurement's risk floor and tolerance (absent → the built-in defaults). A policy with
+ * default thresholds is written as a bare rule list.
  */
 export const PolicyDocument = z.strictObject({
   circuitBreaker: BreakerThresholds.optional(),
+  measurement: MeasurementPolicy.optional(),
   rules: PolicyRules,
 });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;

@@ -7,6 +7,7 @@ import { assessRisk } from "../risk";
 import type { Finding, RiskLevel } from "../risk/levels";
 import { describeEffect, evaluatePolicy } from "./evaluate";
 import type { PolicyEffect, PolicyRule } from "./schema";
+import { DEFAULT_MEASUREMENT_POLICY, describeMeasurementPolicy, withMeasuredRisk, type MeasuredEffect, type MeasurementPolicy } from "./measurement";
 
 export interface SimulatePolicyInput {
   operation: Operation;
@@ -16,6 +17,10 @@ export interface SimulatePolicyInput {
   rules: PolicyRule[];
   /** The policy version the rules come from, echoed in the result. */
   version: number | null;
+  /** The policy's measurement thresholds (default: the built-in ones). */
+  measurement?: MeasurementPolicy;
+  /** Countersign's measurement of the operation (a past request's), applied as the risk floor. */
+  measured?: MeasuredEffect;
 }
 
 export interface PolicySimulation {
@@ -32,6 +37,10 @@ export interface PolicySimulation {
   /** The effect in words, e.g. "2 approvals required". */
   outcome: string;
   explanation: string;
+  /** The measurement's risk floor and tolerance in words. */
+  measurementPolicy: string;
+  /** Whether a measurement was applied (a replayed request's). */
+  measured: boolean;
 }
 
 /**
@@ -42,7 +51,8 @@ const NO_AGENT = { id: "(no agent)", name: "(no agent)" };
 
 export function simulatePolicy(input: SimulatePolicyInput): PolicySimulation {
   const { operation, tier, rules, version } = input;
-  const risk = assessRisk(operation);
+  const measurement = input.measurement ?? DEFAULT_MEASUREMENT_POLICY;
+  const risk = withMeasuredRisk(assessRisk(operation), input.measured, measurement);
   const decision = evaluatePolicy(rules, {
     agent: input.agent ?? NO_AGENT,
     environment: operation.target.environment,
@@ -67,6 +77,8 @@ export function simulatePolicy(input: SimulatePolicyInput): PolicySimulation {
     effect: decision.effect,
     outcome: describeEffect(decision.effect),
     explanation: decision.explanation,
+    measurementPolicy: describeMeasurementPolicy(measurement),
+    measured: input.measured !== undefined,
   };
 }
 
@@ -85,5 +97,6 @@ export function formatSimulation(result: PolicySimulation): string {
   if (result.risk.findings.length === 0) lines.push("  (no findings)");
   for (const finding of result.risk.findings) lines.push(`  - [${finding.level}] ${finding.id}: ${finding.message}`);
   if (result.risk.targets.length > 0) lines.push(`Touches: ${result.risk.targets.join(", ")}`);
+  lines.push(`Measurement: ${result.measured ? "the request's own measurement applied. " : ""}${result.measurementPolicy}`);
   return lines.join("\n");
 }

@@ -8,12 +8,15 @@ import { parseInput } from "../validate";
 import { DEFAULT_POLICY_RULES } from "./index";
 import { PolicyRules, type PolicyRule } from "./schema";
 import { BreakerThresholds, DEFAULT_BREAKER_THRESHOLDS } from "./breaker";
+import { DEFAULT_MEASUREMENT_POLICY, MeasurementPolicy } from "./measurement";
 
 export interface PolicyVersionView {
   version: number;
   rules: PolicyRule[];
   /** The version's own thresholds, or null for the built-in defaults. */
   circuitBreaker: BreakerThresholds | null;
+  /** The version's own measurement thresholds, or null for the built-in defaults. */
+  measurement: MeasurementPolicy | null;
   authorId: string | null;
   note: string;
   createdAt: Date;
@@ -22,7 +25,17 @@ export interface PolicyVersionView {
 export async function currentPolicy(prisma: PrismaClient | Tx): Promise<PolicyVersionView> {
   const row = await prisma.policyVersion.findFirst({ orderBy: { version: "desc" } });
   if (!row) throw new Error("No policy version exists: the server seeds one at start-up.");
-  return { ...row, rules: row.rules as unknown as PolicyRule[], circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null };
+  return {
+    ...row,
+    rules: row.rules as unknown as PolicyRule[],
+    circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null,
+    measurement: row.measurement as unknown as MeasurementPolicy | null,
+  };
+}
+
+/** The risk floor and tolerance a version applies to measured effects: its own, or the defaults. */
+export function measurementPolicyOf(policy: { measurement: MeasurementPolicy | null }): MeasurementPolicy {
+  return policy.measurement ?? DEFAULT_MEASUREMENT_POLICY;
 }
 
 /** The thresholds a version's circuit breaker uses: its own, or the built-in defaults. */
@@ -34,19 +47,24 @@ export async function listPolicyVersions(prisma: PrismaClient) {
   return prisma.policyVersion.findMany({ orderBy: { version: "desc" } });
 }
 
-/** Saves rules (and the circuit breaker's thresholds; null → the defaults) as a new version. */
+/** Saves rules (and the circuit breaker's and measurement's thresholds; null → the defaults) as a new version. */
 export async function savePolicy(
   prisma: PrismaClient,
   input: unknown,
   actor: Actor,
   note = "",
   circuitBreakerInput: unknown = null,
+  measurementInput: unknown = null,
 ): Promise<PolicyVersionView> {
   const rules = parseInput(PolicyRules, input, "The policy is not valid.");
   const circuitBreaker =
     circuitBreakerInput === null || circuitBreakerInput === undefined
       ? null
       : parseInput(BreakerThresholds, circuitBreakerInput, "The circuit breaker thresholds are not valid.");
+  const measurement =
+    measurementInput === null || measurementInput === undefined
+      ? null
+      : parseInput(MeasurementPolicy, measurementInput, "The measurement thresholds are not valid.");
   return prisma.$transaction(async (tx) => {
     const last = await tx.policyVersion.findFirst({ orderBy: { version: "desc" }, select: { version: true } });
     const version = (last?.version ?? 0) + 1;
@@ -55,6 +73,7 @@ export async function savePolicy(
         version,
         rules: rules as object,
         ...(circuitBreaker ? { circuitBreaker } : {}),
+        ...(measurement ? { measurement } : {}),
         authorId: actor.type === "user" ? (actor.id ?? null) : null,
         note,
       },
@@ -63,9 +82,9 @@ export async function savePolicy(
       type: "policy.changed",
       actor,
       subject: { type: "policy", id: String(version) },
-      data: { version, note, rules: rules.length, circuitBreaker },
+      data: { version, note, rules: rules.length, circuitBreaker, measurement },
     });
-    return { ...row, rules, circuitBreaker };
+    return { ...row, rules, circuitBreaker, measurement };
   });
 }
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { isAppError } from "../errors";
+import { DEFAULT_MEASUREMENT_POLICY } from "./measurement";
 import { DEFAULT_POLICY_RULES } from "./defaults";
 import { checkPolicyYaml, diffLines, policyFromYaml, policyToYaml, simulatePastedOperation } from "./versions";
 
 describe("policy YAML", () => {
   it("round-trips the default rules exactly", () => {
     const yaml = policyToYaml(DEFAULT_POLICY_RULES);
-    expect(policyFromYaml(yaml)).toEqual({ rules: DEFAULT_POLICY_RULES, circuitBreaker: null });
+    expect(policyFromYaml(yaml)).toEqual({ rules: DEFAULT_POLICY_RULES, circuitBreaker: null, measurement: null });
     expect(policyToYaml(policyFromYaml(yaml).rules)).toBe(yaml);
   });
 
@@ -15,8 +16,19 @@ describe("policy YAML", () => {
     const yaml = policyToYaml(DEFAULT_POLICY_RULES, circuitBreaker);
     expect(yaml.startsWith("circuitBreaker:\n  count: 5\n  windowSeconds: 120\n  minRisk: high\n  statuses:\n    - denied\nrules:\n  - id: deny-backup-destruction\n")).toBe(true);
     const read = policyFromYaml(yaml);
-    expect(read).toEqual({ rules: DEFAULT_POLICY_RULES, circuitBreaker });
+    expect(read).toEqual({ rules: DEFAULT_POLICY_RULES, circuitBreaker, measurement: null });
     expect(policyToYaml(read.rules, read.circuitBreaker)).toBe(yaml);
+  });
+
+  it("carries the measurement's risk floor and tolerance when the policy sets its own, and round-trips them", () => {
+    const measurement = { ...DEFAULT_MEASUREMENT_POLICY, tolerance: { rows: 10, share: 0.05 } };
+    const yaml = policyToYaml(DEFAULT_POLICY_RULES, null, measurement);
+    expect(yaml).toMatch(/^measurement:\n  critical:\n    share: 0\.5\n    rows: 100000\n    bytes: 1073741824\n/);
+    expect(yaml).toContain("  tolerance:\n    rows: 10\n    share: 0.05\nrules:\n");
+    const read = policyFromYaml(yaml);
+    expect(read).toEqual({ rules: DEFAULT_POLICY_RULES, circuitBreaker: null, measurement });
+    expect(policyToYaml(read.rules, read.circuitBreaker, read.measurement)).toBe(yaml);
+    expect(() => policyFromYaml(yaml.replace("share: 0.05", "share: 2"))).toThrow(/not valid/);
   });
 
   it("reads as admins write it: one rule per list item, long reasons on one line", () => {
@@ -32,9 +44,9 @@ describe("policy YAML", () => {
   });
 
   it("treats an empty document as no rules", () => {
-    expect(policyFromYaml("")).toEqual({ rules: [], circuitBreaker: null });
+    expect(policyFromYaml("")).toEqual({ rules: [], circuitBreaker: null, measurement: null });
     expect(policyToYaml([])).toBe("[]\n");
-    expect(policyFromYaml("[]\n")).toEqual({ rules: [], circuitBreaker: null });
+    expect(policyFromYaml("[]\n")).toEqual({ rules: [], circuitBreaker: null, measurement: null });
   });
 
   it.each([

@@ -11,6 +11,7 @@ import { fieldErrors } from "../validate";
 import { simulatePolicy, type PolicySimulation } from "./simulate";
 import { PolicyDocument, PolicyRules, type PolicyRule } from "./schema";
 import type { BreakerThresholds } from "./breaker";
+import type { MeasuredEffect, MeasurementPolicy } from "./measurement";
 
 /** Larger than any sensible policy (500 rules), small enough that parsing stays cheap. */
 export const MAX_POLICY_YAML_LENGTH = 256 * 1024;
@@ -19,18 +20,19 @@ export const MAX_POLICY_YAML_LENGTH = 256 * 1024;
  * The canonical YAML of a policy. Rules are normalised through the schema first, so key order is
  * always the schema's and `policyFromYaml(policyToYaml(rules, breaker))` deep-equals the input.
  * With the default circuit breaker (null) the policy is a bare rule list; with thresholds of its
- * own it is a mapping of `circuitBreaker` and `rules`. Long strings are never folded
- * (lineWidth 0), so a reason reads on one line and diffs cleanly.
+ * own (or measurement thresholds) it is a mapping of `circuitBreaker`, `measurement` and `rules`.
+ * Long strings are never folded (lineWidth 0), so a reason reads on one line and diffs cleanly.
  */
-export function policyToYaml(rules: PolicyRule[], circuitBreaker: BreakerThresholds | null = null): string {
-  const normalised = circuitBreaker
-    ? PolicyDocument.parse({ circuitBreaker, rules })
-    : PolicyRules.parse(rules);
+export function policyToYaml(rules: PolicyRule[], circuitBreaker: BreakerThresholds | null = null, measurement: MeasurementPolicy | null = null): string {
+  const normalised =
+    circuitBreaker || measurement
+      ? PolicyDocument.parse({ ...(circuitBreaker ? { circuitBreaker } : {}), ...(measurement ? { measurement } : {}), rules })
+      : PolicyRules.parse(rules);
   return stringify(normalised, { lineWidth: 0, minContentWidth: 0, indent: 2, indentSeq: true, aliasDuplicateObjects: false });
 }
 
 export type PolicyYamlCheck =
-  | { ok: true; rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null }
+  | { ok: true; rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null; measurement: MeasurementPolicy | null }
   | { ok: false; errors: FieldError[] };
 
 /** Parses and validates policy YAML without throwing: YAML syntax errors carry their line. */
@@ -55,11 +57,11 @@ export function checkPolicyYaml(text: string): PolicyYamlCheck {
   if (value === null || value === undefined) value = [];
   if (Array.isArray(value)) {
     const parsed = PolicyRules.safeParse(value);
-    if (parsed.success) return { ok: true, rules: parsed.data, circuitBreaker: null };
+    if (parsed.success) return { ok: true, rules: parsed.data, circuitBreaker: null, measurement: null };
     return { ok: false, errors: parsed.error.issues.map((issue) => ({ field: issueLabel(issue.path, value as unknown[]), message: issue.message })) };
   }
   const parsed = PolicyDocument.safeParse(value);
-  if (parsed.success) return { ok: true, rules: parsed.data.rules, circuitBreaker: parsed.data.circuitBreaker ?? null };
+  if (parsed.success) return { ok: true, rules: parsed.data.rules, circuitBreaker: parsed.data.circuitBreaker ?? null, measurement: parsed.data.measurement ?? null };
   const source = (value as { rules?: unknown }).rules;
   return {
     ok: false,
@@ -71,10 +73,10 @@ export function checkPolicyYaml(text: string): PolicyYamlCheck {
 }
 
 /** Parses and validates policy YAML; an AppError (422) names each problem by rule and field. */
-export function policyFromYaml(text: string): { rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null } {
+export function policyFromYaml(text: string): { rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null; measurement: MeasurementPolicy | null } {
   const result = checkPolicyYaml(text);
   if (!result.ok) throw new AppError("validation_failed", "The policy YAML is not valid.", result.errors);
-  return { rules: result.rules, circuitBreaker: result.circuitBreaker };
+  return { rules: result.rules, circuitBreaker: result.circuitBreaker, measurement: result.measurement };
 }
 
 /** "rule 2 (production-critical) effect.approvals" from a zod path such as [1, "effect", "approvals"]. */
@@ -158,6 +160,7 @@ export interface PolicyVersionEntry {
   version: number;
   rules: PolicyRule[];
   circuitBreaker: BreakerThresholds | null;
+  measurement: MeasurementPolicy | null;
   authorEmail: string | null;
   note: string;
   createdAt: Date;
@@ -175,6 +178,7 @@ export async function listPolicyHistory(prisma: PrismaClient): Promise<PolicyVer
     version: row.version,
     rules: row.rules as unknown as PolicyRule[],
     circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null,
+    measurement: row.measurement as unknown as MeasurementPolicy | null,
     authorEmail: row.authorId ? (emails.get(row.authorId) ?? null) : null,
     note: row.note,
     createdAt: row.createdAt,
@@ -185,10 +189,15 @@ export async function listPolicyHistory(prisma: PrismaClient): Promise<PolicyVer
 export async function getPolicyVersion(
   prisma: PrismaClient,
   version: number,
-): Promise<{ version: number; rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null }> {
+): Promise<{ version: number; rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null; measurement: MeasurementPolicy | null }> {
   const row = Number.isSafeInteger(version) ? await prisma.policyVersion.findUnique({ where: { version } }) : null;
   if (!row) throw new AppError("not_found", `Policy version ${version} does not exist.`);
-  return { version: row.version, rules: row.rules as unknown as PolicyRule[], circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null };
+  return {
+    version: row.version,
+    rules: row.rules as unknown as PolicyRule[],
+    circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null,
+    measurement: row.measurement as unknown as MeasurementPolicy | null,
+  };
 }
 
 export interface SimulationRequest {
@@ -201,6 +210,10 @@ export interface SimulationRequest {
   rules: PolicyRule[];
   /** The version the rules come from, or null for unsaved rules. */
   version: number | null;
+  /** The measurement's thresholds of that policy (null → the defaults). */
+  measurement?: MeasurementPolicy | null;
+  /** A past request's own measurement, replayed under these thresholds. */
+  measured?: MeasuredEffect | null;
 }
 
 /**
@@ -224,5 +237,7 @@ export async function simulatePastedOperation(prisma: PrismaClient, input: Simul
     tier: await tierOf(prisma, parsed.data.target.environment),
     rules: input.rules,
     version: input.version,
+    measurement: input.measurement ?? undefined,
+    measured: input.measured ?? undefined,
   });
 }

@@ -8,7 +8,8 @@ import { recordAudit } from "../audit";
 import { redactDeep } from "../audit/redact";
 import { assessRisk } from "../risk";
 import { evaluatePolicy } from "../policy";
-import { breakerThresholdsOf, currentPolicy } from "../policy/store";
+import { breakerThresholdsOf, currentPolicy, measurementPolicyOf } from "../policy/store";
+import { effectLimits, withMeasuredRisk } from "../policy/measurement";
 import { countsTowardBreaker } from "../policy/breaker";
 import { caseVariantOf, tierOf } from "../environments";
 import { mintGrant, operationDigest } from "../grants";
@@ -35,6 +36,12 @@ export interface CreateRequestInput {
    * result is stored with the request, before reviewers or Slack see it.
    */
   measurePlannedEffect?: () => Promise<PlannedEffect>;
+  /**
+   * Measure even when policy would allow the request at once: it writes rows, and what the
+   * measurement finds (every row, a large share, cascades) can raise the risk above what policy
+   * allows. Only a denial skips the measurement.
+   */
+  measureBeforeAllowing?: boolean;
   /** The registered resource's id, set by the built-in executor (which checks it before running). */
   resourceId?: string;
   /** Set by Countersign's built-in SQL executor only: it will run the statement once approved. */
@@ -88,20 +95,36 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
   }
 
   const digest = operationDigest(body.operation);
-  const risk = assessRisk(body.operation);
+  const parsedRisk = assessRisk(body.operation);
   const tier = await tierOf(prisma, environment);
   const policy = await currentPolicy(prisma);
-  const decision = evaluatePolicy(policy.rules, {
-    agent: { id: agent.id, name: agent.name },
-    environment,
-    tier,
-    resource,
-    kind: body.operation.kind,
-    risk,
-  });
+  const decide = (risk: typeof parsedRisk) =>
+    evaluatePolicy(policy.rules, {
+      agent: { id: agent.id, name: agent.name },
+      environment,
+      tier,
+      resource,
+      kind: body.operation.kind,
+      risk,
+    });
+  const first = decide(parsedRisk);
+  const measure =
+    input.plannedEffect === undefined &&
+    input.measurePlannedEffect !== undefined &&
+    (first.effect.type === "require_approval" || (first.effect.type === "allow" && input.measureBeforeAllowing === true));
+  let plannedEffect = input.plannedEffect ?? (measure ? await input.measurePlannedEffect!() : undefined);
+  // The measurement sets a floor under the parse's risk; wording cannot lower the quorum.
+  const measurement = measurementPolicyOf(policy);
+  const risk = withMeasuredRisk(parsedRisk, plannedEffect?.measured, measurement);
+  const decision = risk === parsedRisk ? first : decide(risk);
   const effect = decision.effect;
   const status = effect.type === "allow" ? "approved" : effect.type === "deny" ? "denied" : "pending";
-  const plannedEffect = input.plannedEffect ?? (status === "pending" && input.measurePlannedEffect ? await input.measurePlannedEffect() : undefined);
+  if (plannedEffect?.measured) {
+    plannedEffect = {
+      ...plannedEffect,
+      enforcement: { limits: effectLimits(plannedEffect.measured, measurement.tolerance), fingerprints: plannedEffect.measured.fingerprints },
+    };
+  }
 
   try {
     const id = await prisma.$transaction(async (tx) => {
@@ -120,7 +143,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           context: body.context ? (redactDeep(body.context) as object) : undefined,
           diff: body.diff ? (redactDeep(body.diff) as object) : undefined,
           // Derived from the agent's SQL (its WHERE, the plan), so secrets in it are redacted too.
-          plannedEffect: plannedEffect ? (redactDeep(boundPlannedEffect(plannedEffect)) as object) : undefined,
+          plannedEffect: plannedEffect ? (storedPlannedEffect(plannedEffect) as object) : undefined,
           riskLevel: risk.level,
           findings: risk.findings as object,
           targets: risk.targets,
@@ -206,4 +229,10 @@ async function findByIdempotencyKey(
     throw new AppError("idempotency_key_reused", "This Idempotency-Key was already used with a different request body.");
   }
   return toRequestView(row, cfg);
+}
+
+/** Bounded, its text redacted; the figures and definitions are Countersign's own and stay exact. */
+function storedPlannedEffect(effect: PlannedEffect): PlannedEffect {
+  const bounded = boundPlannedEffect(effect);
+  return { ...bounded, summary: redactDeep(bounded.summary) as string, details: redactDeep(bounded.details) as string };
 }

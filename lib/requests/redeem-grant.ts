@@ -154,6 +154,8 @@ export async function reportOutcome(
   caller: AuthenticatedAgent,
   requestId: string,
   input: ReportOutcome,
+  /** Countersign's own executor only: the figures behind a refusal, for the audit log. */
+  evidence?: Record<string, unknown>,
 ): Promise<RequestView> {
   const grant = await prisma.grant.findUnique({ where: { requestId }, include: { request: { select: { status: true } } } }).catch(() => null);
   const redeemer = grant?.redeemedByKeyId
@@ -174,7 +176,7 @@ export async function reportOutcome(
         type: "request.outcome",
         actor: { type: "agent", id: caller.agent.id },
         subject: { type: "request", id: requestId },
-        data: { status: input.status, detail, keyId: caller.key.id },
+        data: { status: input.status, detail, keyId: caller.key.id, ...(evidence ? { evidence } : {}) },
       },
     ]);
     await notifyRequestDecidedById(tx, requestId, cfg);

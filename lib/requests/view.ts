@@ -69,7 +69,7 @@ export function toRequestView(row: RequestRow, cfg: Config, now = new Date()): R
     kind: row.kind,
     summary: row.summary,
     operationDigest: row.operationDigest,
-    risk: { level: row.riskLevel as RiskLevel, findings: row.findings as Finding[] },
+    risk: { level: row.riskLevel as RiskLevel, findings: forAgent(row.findings as Finding[]) },
     requiredApprovals: row.requiredApprovals,
     approvals: row.reviews?.filter((r) => r.decision === "approve").length ?? 0,
     policy: { version: row.policyVersion, ruleId: row.policyRuleId },
@@ -92,4 +92,14 @@ export function toRequestView(row: RequestRow, cfg: Config, now = new Date()): R
     view.outcome = { status: row.status, detail: row.outcomeDetail, reportedAt: row.outcomeAt?.toISOString() ?? null };
   }
   return view;
+}
+
+/**
+ * The measurement's findings name row counts taken on data the agent may not read: the agent
+ * learns that the measurement raised the risk, not the figures (reviewers see them).
+ */
+function forAgent(findings: Finding[]): Finding[] {
+  return findings.map((f) =>
+    f.id.startsWith("measured.") ? { id: f.id, level: f.level, message: "Countersign's measurement of the data raised the risk; reviewers see the figures." } : f,
+  );
 }

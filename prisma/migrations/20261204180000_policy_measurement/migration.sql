@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "policy_versions" ADD COLUMN     "measurement" JSONB;
