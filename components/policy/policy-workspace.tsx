@@ -303,6 +303,11 @@ function SimulationOutcome({ simulation: s }: { simulation: SimulationView }) {
           </ul>
         )}
       </div>
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">
+        <span className="font-medium">Measured effect: </span>
+        {s.measured ? "the replayed request's own measurement was applied as the risk floor. " : "paste an operation to see its parse alone; replay a request to apply its measurement. "}
+        <SafeText text={s.measurementPolicy} />
+      </p>
     </section>
   );
 }

@@ -24,6 +24,10 @@ export interface SimulationView {
   effectType: "allow" | "require_approval" | "deny";
   effect: string;
   explanation: string;
+  /** The measurement's risk floor and tolerance in words. */
+  measurementPolicy: string;
+  /** True when a replayed request's own measurement was applied. */
+  measured: boolean;
 }
 
 export interface SimulationResult extends ActionResult {

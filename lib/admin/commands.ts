@@ -133,11 +133,11 @@ export const COMMANDS: Record<string, Command> = {
   "policy export": async ({ prisma }, a) => {
     const version = optStr(a, "version");
     const policy = version ? await getPolicyVersion(prisma, Number(version)) : await currentPolicy(prisma);
-    return { version: policy.version, yaml: policyToYaml(policy.rules, policy.circuitBreaker) };
+    return { version: policy.version, yaml: policyToYaml(policy.rules, policy.circuitBreaker, policy.measurement) };
   },
   "policy import": async ({ prisma }, a) => {
     const policy = policyFromYaml(str(a, "yaml"));
-    const saved = await savePolicy(prisma, policy.rules, CLI, optStr(a, "note") ?? "Imported with the CLI", policy.circuitBreaker);
+    const saved = await savePolicy(prisma, policy.rules, CLI, optStr(a, "note") ?? "Imported with the CLI", policy.circuitBreaker, policy.measurement);
     return { version: saved.version, rules: saved.rules.length };
   },
   "setup-link": async ({ prisma, config }) => {
@@ -174,7 +174,7 @@ async function policyTest(prisma: PrismaClient, a: Args) {
   await loadRiskEngine();
   const policy = await currentPolicy(prisma);
   const tier = await tierOf(prisma, parsed.target.environment);
-  return simulatePolicy({ operation: parsed, agent, tier, rules: policy.rules, version: policy.version });
+  return simulatePolicy({ operation: parsed, agent, tier, rules: policy.rules, version: policy.version, measurement: policy.measurement ?? undefined });
 }
 
 export async function runAdminCommand(ctx: AdminContext, command: string, args: Args): Promise<unknown> {

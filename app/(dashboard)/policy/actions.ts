@@ -8,6 +8,8 @@ import { requireActionReviewer } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { actionError, formString } from "@/lib/dashboard/action-result";
 import type { PolicySaveResult, SimulationResult } from "@/components/policy/types";
+import { readPlannedEffect } from "@/lib/requests/planned-effect";
+import type { MeasuredEffect, MeasurementPolicy } from "@/lib/policy/measurement";
 
 function rawString(form: FormData, name: string): string {
   const value = form.get(name);
@@ -26,7 +28,7 @@ export async function savePolicyAction(_prev: PolicySaveResult, form: FormData):
     if (current.version !== base) {
       throw new AppError("conflict", `Version ${current.version} was saved after you started editing version ${base}. Copy your changes, reload, and apply them again.`);
     }
-    const saved = await savePolicy(prisma, checked.rules, { type: "user", id: admin.id }, formString(form, "note").slice(0, 500), checked.circuitBreaker);
+    const saved = await savePolicy(prisma, checked.rules, { type: "user", id: admin.id }, formString(form, "note").slice(0, 500), checked.circuitBreaker, checked.measurement);
     refresh();
     return { done: `Saved as version ${saved.version}.`, version: saved.version };
   } catch (error) {
@@ -40,7 +42,7 @@ export async function restorePolicyAction(_prev: PolicySaveResult, form: FormDat
     const admin = await requireActionReviewer("admin");
     const prisma = await db();
     const old = await getPolicyVersion(prisma, Number(formString(form, "version")));
-    const saved = await savePolicy(prisma, old.rules, { type: "user", id: admin.id }, `Restored version ${old.version}`, old.circuitBreaker);
+    const saved = await savePolicy(prisma, old.rules, { type: "user", id: admin.id }, `Restored version ${old.version}`, old.circuitBreaker, old.measurement);
     refresh();
     return { done: `Version ${old.version} restored as version ${saved.version}.`, version: saved.version };
   } catch (error) {
@@ -54,15 +56,18 @@ export async function simulatePolicyAction(_prev: SimulationResult, form: FormDa
     await requireActionReviewer("admin");
     const prisma = await db();
     let operation: unknown;
+    let measured: MeasuredEffect | null = null;
     let agentName = formString(form, "agent");
     const requestId = formString(form, "request");
     if (requestId) {
       // Replay a past request: its exact operation and its agent, under the rules chosen below.
       const past = /^[0-9a-f-]{36}$/i.test(requestId)
-        ? await prisma.request.findUnique({ where: { id: requestId }, select: { operation: true, agent: { select: { name: true } } } })
+        ? await prisma.request.findUnique({ where: { id: requestId }, select: { operation: true, plannedEffect: true, agent: { select: { name: true } } } })
         : null;
       if (!past) return { error: `No request with id ${requestId}.` };
       operation = past.operation;
+      // Its own measurement too: the risk floor under the thresholds chosen below.
+      measured = readPlannedEffect(past.plannedEffect)?.measured ?? null;
       agentName ||= past.agent.name;
     } else {
       try {
@@ -73,14 +78,17 @@ export async function simulatePolicyAction(_prev: SimulationResult, form: FormDa
     }
     let rules;
     let version: number | null;
+    let measurement: MeasurementPolicy | null;
     if (form.get("useEdited") === "on") {
       const checked = checkPolicyYaml(rawString(form, "yaml"));
       if (!checked.ok) return { error: "The edited policy YAML is not valid, so it cannot be simulated.", issues: checked.errors };
       rules = checked.rules;
+      measurement = checked.measurement;
       version = null;
     } else {
       const current = await currentPolicy(prisma);
       rules = current.rules;
+      measurement = current.measurement;
       version = current.version;
     }
     const s = await simulatePastedOperation(prisma, {
@@ -89,6 +97,8 @@ export async function simulatePolicyAction(_prev: SimulationResult, form: FormDa
       agentName,
       rules,
       version,
+      measurement,
+      measured,
     });
     return {
       simulation: {
@@ -103,6 +113,8 @@ export async function simulatePolicyAction(_prev: SimulationResult, form: FormDa
         effectType: s.effect.type,
         effect: s.outcome,
         explanation: s.explanation,
+        measurementPolicy: s.measurementPolicy,
+        measured: s.measured,
       },
     };
   } catch (error) {

@@ -4,7 +4,8 @@ import { db } from "@/lib/db";
 import { listEnvironments } from "@/lib/environments";
 import { diffLines, listPolicyHistory, policyToYaml } from "@/lib/policy/versions";
 import { describeBreaker } from "@/lib/policy/breaker";
-import { breakerThresholdsOf } from "@/lib/policy/store";
+import { breakerThresholdsOf, measurementPolicyOf } from "@/lib/policy/store";
+import { describeMeasurementPolicy } from "@/lib/policy/measurement";
 import { hasRole } from "@/lib/users/roles";
 import { requirePageReviewer } from "@/lib/auth/session";
 import { ActionButton } from "@/components/action-form";
@@ -54,10 +55,14 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
           <span className="font-medium text-zinc-900 dark:text-zinc-100">Circuit breaker{current.circuitBreaker ? "" : " (default)"}:</span>{" "}
           {describeBreaker(breakerThresholdsOf(current))} Set <code className="font-mono text-xs">circuitBreaker</code> in the YAML to change it.
         </p>
+        <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-300">
+          <span className="font-medium text-zinc-900 dark:text-zinc-100">Measured effect{current.measurement ? "" : " (default)"}:</span>{" "}
+          {describeMeasurementPolicy(measurementPolicyOf(current))} Set <code className="font-mono text-xs">measurement</code> in the YAML to change it.
+        </p>
       </Panel>
       <PolicyWorkspace
         version={current.version}
-        yaml={policyToYaml(current.rules, current.circuitBreaker)}
+        yaml={policyToYaml(current.rules, current.circuitBreaker, current.measurement)}
         environments={environments.map((e) => ({ name: e.name, tier: e.tier }))}
         save={savePolicyAction}
         simulate={simulatePolicyAction}
@@ -124,7 +129,7 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
         </Form>
         {comparing ? (
           <PolicyDiff
-            lines={diffLines(policyToYaml(from.rules, from.circuitBreaker), policyToYaml(to.rules, to.circuitBreaker))}
+            lines={diffLines(policyToYaml(from.rules, from.circuitBreaker, from.measurement), policyToYaml(to.rules, to.circuitBreaker, to.measurement))}
             label={`Differences from version ${from.version} to version ${to.version}`}
           />
         ) : (

@@ -15,7 +15,7 @@ export async function GET(request: Request) {
     const param = new URL(request.url).searchParams.get("version");
     if (param !== null && !/^\d{1,9}$/.test(param)) throw new AppError("bad_request", "version must be a policy version number.");
     const policy = param === null ? await currentPolicy(prisma) : await getPolicyVersion(prisma, Number(param));
-    return new Response(policyToYaml(policy.rules, policy.circuitBreaker), {
+    return new Response(policyToYaml(policy.rules, policy.circuitBreaker, policy.measurement), {
       headers: {
         "content-type": "application/yaml; charset=utf-8",
         "content-disposition": `attachment; filename="countersign-policy-v${policy.version}.yaml"`,
