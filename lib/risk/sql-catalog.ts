@@ -101,8 +101,46 @@ export const DANGEROUS_FUNCTIONS: ReadonlyMap<string, DangerousFunction> = new M
   ["setval", { id: "sql.write", level: "medium", effect: "resets a sequence's current value" }],
 ]);
 
+/**
+ * Catalogs whose rows hold credentials: reading them at all is high, whichever columns are named.
+ * Matched on the relation's name in any schema, so a look-alike elsewhere fails closed. The
+ * masked views (`pg_roles`, `pg_user`) and `pg_auth_members` (who is in which role) are not here.
+ */
+export const CREDENTIAL_CATALOGS: ReadonlyMap<string, string> = new Map([
+  ["pg_authid", "holds the password hash of every role"],
+  ["pg_shadow", "shows the password hash of every role"],
+  ["pg_user_mapping", "holds the options of user mappings, passwords for foreign servers among them"],
+  ["pg_user_mappings", "shows the options of user mappings, passwords for foreign servers among them"],
+  ["pg_subscription", "holds the connection strings of subscriptions, which can include the publisher's password"],
+]);
+
+export interface SessionTextView {
+  /** Columns that hold query text; null when every column counts (the view's columns vary by version). */
+  textColumns: readonly string[] | null;
+  /** Completes "… from `name`, which …". */
+  effect: string;
+}
+
+/**
+ * Views that show the text of queries other sessions run or ran: literals in that text can be
+ * passwords, tokens or other users' data. A read is high when it can return the text (a text
+ * column, `*`, a whole-row reference, renamed columns); counting sessions or naming other columns
+ * stays low. Matched on the name in any schema: extensions install into any schema.
+ */
+export const SESSION_TEXT_VIEWS: ReadonlyMap<string, SessionTextView> = new Map([
+  ["pg_stat_activity", { textColumns: ["query"], effect: "shows the query each session is running" }],
+  ["pg_stat_statements", { textColumns: ["query"], effect: "keeps the text of queries every role has run" }],
+  ["pg_stat_monitor", { textColumns: null, effect: "keeps the text and plans of queries every role has run" }],
+]);
+
 /** Settings that, changed with ALTER SYSTEM, can turn off WAL archiving and point-in-time recovery. */
 export const ARCHIVING_SETTINGS: ReadonlySet<string> = new Set(["archive_mode", "archive_command", "archive_library", "wal_level"]);
+
+/** Settings that, made the default for a database, a role or the server, stop its transactions from writing. */
+export const READ_ONLY_SETTINGS: ReadonlySet<string> = new Set(["default_transaction_read_only", "transaction_read_only"]);
+
+/** Server settings that decide who can connect at all: a wrong value refuses connections after a restart. */
+export const CONNECTION_SETTINGS: ReadonlySet<string> = new Set(["max_connections", "listen_addresses", "superuser_reserved_connections", "reserved_connections", "port"]);
 
 // Built-in functions known to have no effect beyond computing their result: aggregates and
 // window functions, string, math, date/time, JSON, array, range, text-search, formatting and

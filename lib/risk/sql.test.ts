@@ -612,3 +612,114 @@ describe("switching off the executor's timeouts is medium", () => {
     ["SET idle_in_transaction_session_timeout = '1min'", "low", []],
   ]);
 });
+
+describe("reading credentials is high, whichever columns are named", () => {
+  table([
+    ["SELECT rolname, rolpassword FROM pg_authid", "high", ["sql.read_credentials"]],
+    ["SELECT count(*) FROM pg_catalog.pg_authid", "high", ["sql.read_credentials"]],
+    ["SELECT * FROM pg_shadow", "high", ["sql.read_credentials"]],
+    ["SELECT umoptions FROM pg_user_mapping", "high", ["sql.read_credentials"]],
+    ["SELECT srvname, umoptions FROM pg_user_mappings", "high", ["sql.read_credentials"]],
+    ["SELECT subname, subconninfo FROM pg_subscription", "high", ["sql.read_credentials"]],
+    ["SELECT u.usename FROM pg_user u JOIN pg_shadow s USING (usesysid)", "high", ["sql.read_credentials"]],
+    ["CREATE VIEW hashes AS SELECT rolpassword FROM pg_authid", "high", ["sql.read_credentials", "sql.schema_change"]],
+    // A look-alike in another schema fails closed, as dangerous functions do.
+    ["SELECT * FROM audit.pg_authid", "high", ["sql.read_credentials"]],
+    // The masked views, and who is a member of which role, stay low.
+    ["SELECT rolname, rolcanlogin FROM pg_roles", "low", []],
+    ["SELECT * FROM pg_roles", "low", []],
+    ["SELECT usename, passwd FROM pg_user", "low", []],
+    ["SELECT roleid, member FROM pg_auth_members", "low", []],
+    ["SELECT * FROM pg_stat_subscription", "low", []],
+    ["WITH pg_authid AS (SELECT 1 AS x) SELECT * FROM pg_authid", "low", []],
+    ["EXPLAIN SELECT * FROM pg_authid", "low", []],
+  ]);
+
+  it("says what the catalog holds", () => {
+    expect(assessSql("SELECT rolpassword FROM pg_authid").findings[0]?.message).toBe("Reads `pg_catalog.pg_authid`, which holds the password hash of every role");
+  });
+});
+
+describe("reading other sessions' query text is high; counting sessions is not", () => {
+  table([
+    ["SELECT pid, query FROM pg_stat_activity", "high", ["sql.read_other_sessions"]],
+    ["SELECT * FROM pg_stat_activity", "high", ["sql.read_other_sessions"]],
+    ["TABLE pg_stat_activity", "high", ["sql.read_other_sessions"]],
+    ["SELECT a.* FROM pg_stat_activity a JOIN pg_locks l USING (pid)", "high", ["sql.read_other_sessions"]],
+    ["SELECT * FROM pg_locks JOIN pg_stat_activity USING (pid)", "high", ["sql.read_other_sessions"]],
+    ["SELECT a FROM pg_stat_activity a", "high", ["sql.read_other_sessions"]],
+    ["SELECT to_json(s) FROM pg_catalog.pg_stat_activity s", "high", ["sql.read_other_sessions"]],
+    ["SELECT row_to_json(pg_stat_activity) FROM pg_stat_activity", "high", ["sql.read_other_sessions"]],
+    ["SELECT q FROM pg_stat_activity AS a(d, o, p, q)", "high", ["sql.read_other_sessions"]],
+    ["SELECT count(*) FROM pg_stat_activity WHERE query ILIKE '%password%'", "high", ["sql.read_other_sessions"]],
+    ["SELECT 1 FROM (SELECT * FROM pg_stat_activity) x", "high", ["sql.read_other_sessions"]],
+    ["SELECT pid FROM pg_stat_activity UNION ALL SELECT 1 UNION ALL (SELECT * FROM pg_stat_activity)", "high", ["sql.read_other_sessions"]],
+    ["COPY pg_stat_activity TO STDOUT", "high", ["sql.read_other_sessions"]],
+    ["COPY (SELECT query FROM pg_stat_activity) TO STDOUT", "high", ["sql.read_other_sessions"]],
+    ["SELECT query, calls FROM pg_stat_statements ORDER BY calls DESC", "high", ["sql.read_other_sessions"]],
+    ["SELECT * FROM monitoring.pg_stat_statements", "high", ["sql.read_other_sessions"]],
+    ["SELECT bucket, calls FROM pg_stat_monitor", "high", ["sql.read_other_sessions"]],
+    ["CREATE FUNCTION peek() RETURNS text LANGUAGE sql AS 'SELECT query FROM pg_stat_activity LIMIT 1'", "high", ["sql.read_other_sessions", "sql.schema_change"]],
+    ["SELECT count(*) FROM pg_stat_activity", "low", []],
+    ["SELECT datname, state, count(*) FROM pg_stat_activity GROUP BY 1, 2", "low", []],
+    ["SELECT pid, usename, wait_event, now() - query_start AS running FROM pg_stat_activity WHERE state = 'active'", "low", []],
+    ["SELECT queryid, calls, total_exec_time FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 10", "low", []],
+    ["COPY pg_stat_activity (pid, state) TO STDOUT", "low", []],
+    ["SELECT * FROM (SELECT pid, state FROM pg_stat_activity) s", "low", []],
+    ["SELECT * FROM orders WHERE id IN (SELECT 1 FROM pg_stat_activity)", "low", []],
+    ["SELECT pid FROM pg_stat_activity UNION SELECT * FROM orders", "low", []],
+    ["EXPLAIN SELECT query FROM pg_stat_activity", "low", []],
+    ["SELECT * FROM t WHERE id IN (SELECT pg_terminate_backend(pid) FROM pg_stat_activity)", "high", ["sql.terminate_backend"]],
+  ]);
+
+  it("says what the view shows", () => {
+    expect(assessSql("SELECT query FROM pg_stat_activity").findings[0]?.message).toBe(
+      "Reads other sessions' query text from `pg_catalog.pg_stat_activity`, which shows the query each session is running; its literals can be passwords, tokens or other users' data",
+    );
+  });
+});
+
+describe("settings that stop a database, a role or the server from taking writes or connections are high", () => {
+  table([
+    ["ALTER DATABASE app SET default_transaction_read_only = on", "high", ["sql.block_writes", "sql.schema_change"]],
+    ["ALTER DATABASE app SET default_transaction_read_only TO true", "high", ["sql.block_writes", "sql.schema_change"]],
+    ["ALTER ROLE app SET default_transaction_read_only = on", "high", ["sql.block_writes", "sql.role_change"]],
+    ["ALTER ROLE app IN DATABASE prod SET default_transaction_read_only = 'yes'", "high", ["sql.block_writes", "sql.role_change"]],
+    ["ALTER SYSTEM SET default_transaction_read_only = on", "high", ["sql.alter_system", "sql.block_writes"]],
+    ["ALTER DATABASE app CONNECTION LIMIT 0", "high", ["sql.block_connections"]],
+    ["ALTER DATABASE app WITH CONNECTION LIMIT = 5", "high", ["sql.block_connections"]],
+    ["ALTER DATABASE app WITH ALLOW_CONNECTIONS false", "high", ["sql.block_connections"]],
+    ["ALTER DATABASE app ALLOW_CONNECTIONS 0", "high", ["sql.block_connections"]],
+    ["ALTER DATABASE app IS_TEMPLATE true", "high", ["sql.grant"]],
+    ["ALTER ROLE app NOLOGIN", "high", ["sql.block_connections", "sql.role_change"]],
+    ["ALTER USER app WITH CONNECTION LIMIT 0", "high", ["sql.block_connections", "sql.role_change"]],
+    ["ALTER ROLE app VALID UNTIL '2000-01-01'", "high", ["sql.block_connections", "sql.role_change"]],
+    ["REVOKE CONNECT ON DATABASE prod FROM PUBLIC", "high", ["sql.block_connections", "sql.revoke"]],
+    ["REVOKE ALL ON DATABASE prod FROM app", "high", ["sql.block_connections", "sql.revoke"]],
+    ["ALTER SYSTEM SET max_connections = 3", "high", ["sql.alter_system", "sql.block_connections"]],
+    ["ALTER SYSTEM RESET max_connections", "high", ["sql.alter_system", "sql.block_connections"]],
+    ["ALTER SYSTEM SET listen_addresses = 'localhost'", "high", ["sql.alter_system", "sql.block_connections"]],
+    // In the session alone, read-only only constrains this operation's own statements.
+    ["SET default_transaction_read_only = on", "low", []],
+    ["SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", "low", []],
+    ["BEGIN; SET LOCAL default_transaction_read_only = on; COMMIT", "low", []],
+    ["ALTER DATABASE app SET default_transaction_read_only = off", "medium", ["sql.schema_change"]],
+    ["ALTER DATABASE app RESET default_transaction_read_only", "medium", ["sql.schema_change"]],
+    ["ALTER DATABASE app CONNECTION LIMIT -1", "medium", ["sql.schema_change"]],
+    ["ALTER DATABASE app ALLOW_CONNECTIONS true", "medium", ["sql.schema_change"]],
+    ["ALTER DATABASE app IS_TEMPLATE false", "medium", ["sql.schema_change"]],
+    ["ALTER DATABASE app SET TABLESPACE fast", "medium", ["sql.schema_change"]],
+    ["ALTER ROLE app LOGIN", "high", ["sql.role_change"]],
+    ["ALTER ROLE app VALID UNTIL 'infinity'", "high", ["sql.role_change"]],
+    ["REVOKE TEMPORARY ON DATABASE prod FROM app", "high", ["sql.revoke"]],
+    ["GRANT CONNECT ON DATABASE prod TO app", "high", ["sql.grant"]],
+  ]);
+
+  it.each([
+    ["ALTER DATABASE app CONNECTION LIMIT 0", "Sets the connection limit of database `app` to 0, refusing every new connection"],
+    ["ALTER DATABASE app SET default_transaction_read_only = on", "Makes transactions read-only by default for database `app` (default_transaction_read_only = `on`): every write, the application's included, fails until it is reverted"],
+    ["REVOKE CONNECT ON DATABASE prod FROM PUBLIC", "Revokes the right to connect to database `prod` from `PUBLIC`: their new connections are refused unless another grant still allows them"],
+  ])("%s says %s", (sql, message) => {
+    expect(assessSql(sql).findings.map((f) => f.message)).toContain(message);
+  });
+});

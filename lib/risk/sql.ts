@@ -3,7 +3,15 @@
 // and quoted identifiers cannot fake or hide a statement.
 import { parsePlpgsql, parseSql, scanSql, type SqlParseFailure } from "./engine";
 import { type Finding, type RiskAssessment, type RiskLevel, quoteName, toAssessment } from "./levels";
-import { ARCHIVING_SETTINGS, DANGEROUS_FUNCTIONS, KNOWN_FUNCTIONS } from "./sql-catalog";
+import {
+  ARCHIVING_SETTINGS,
+  CONNECTION_SETTINGS,
+  CREDENTIAL_CATALOGS,
+  DANGEROUS_FUNCTIONS,
+  KNOWN_FUNCTIONS,
+  READ_ONLY_SETTINGS,
+  SESSION_TEXT_VIEWS,
+} from "./sql-catalog";
 
 type Node = Record<string, unknown>;
 
@@ -25,6 +33,12 @@ interface Ctx {
   cteNames: Set<string>;
   /** Relations read by the statement, resolved once CTE names are known. */
   reads: string[][];
+  /** Credential catalogs and session-text views the statement names, judged once it is walked. */
+  sensitiveReads: SensitiveRead[];
+  /** Every column reference of the statement but stars, lower-cased. */
+  columns: string[][];
+  /** Relations a `*` of their own query (or a COPY without a column list) reads every column of. */
+  starred: Set<Node>;
 }
 
 const SKIP_CHILDREN = Symbol("skip-children");
@@ -204,7 +218,7 @@ function classifyStatements(sql: string, stmts: RawStatement[], out: Collector, 
       const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
       return new TextDecoder().decode(bytes.subarray(start, end));
     };
-    const ctx: Ctx = { out, prefix, depth, statementText, cteNames: new Set(), reads: [] };
+    const ctx: Ctx = { out, prefix, depth, statementText, cteNames: new Set(), reads: [], sensitiveReads: [], columns: [], starred: new Set() };
     try {
       visit(raw.stmt, ctx);
     } catch (error) {
@@ -227,12 +241,16 @@ function finishStatement(ctx: Ctx): void {
     if (parts.length === 1 && ctx.cteNames.has(parts[0]!)) continue;
     for (const target of expandTargets([qualify(parts)])) ctx.out.targets.push(target);
   }
+  judgeSensitiveReads(ctx);
   ctx.reads = [];
+  ctx.sensitiveReads = [];
+  ctx.columns = [];
+  ctx.starred = new Set();
 }
 
 /** A child context for code that runs later or elsewhere (function bodies, rules, DO blocks). */
 function nested(ctx: Ctx, prefix: string): Ctx {
-  return { ...ctx, prefix: ctx.prefix + prefix, cteNames: new Set(ctx.cteNames), reads: [] };
+  return { ...ctx, prefix: ctx.prefix + prefix, cteNames: new Set(ctx.cteNames), reads: [], sensitiveReads: [], columns: [], starred: new Set() };
 }
 
 function visitNested(value: unknown, ctx: Ctx, prefix: string): void {
@@ -320,7 +338,6 @@ const QUIET_STATEMENTS = new Set([
 const COMMAND_TAGS: Record<string, string> = {
   AlterCollationStmt: "ALTER COLLATION",
   AlterDatabaseRefreshCollStmt: "ALTER DATABASE … REFRESH COLLATION VERSION",
-  AlterDatabaseStmt: "ALTER DATABASE",
   AlterDomainStmt: "ALTER DOMAIN",
   AlterEnumStmt: "ALTER TYPE",
   AlterEventTrigStmt: "ALTER EVENT TRIGGER",
@@ -401,7 +418,13 @@ const BUILTIN_OPERATORS = new Set([
 
 const HANDLERS: Record<string, Handler> = {
   RangeVar(node, ctx) {
-    ctx.reads.push(rangeVarParts(node));
+    readRelation(node, ctx);
+  },
+
+  ColumnRef(node, ctx) {
+    const fields = asArray(node.fields);
+    if (fields.some((field) => asNode(field)?.A_Star)) return; // stars are judged per query, see markStarred
+    ctx.columns.push(fields.map((field) => String(asNode(asNode(field)?.String)?.sval ?? "").toLowerCase()));
   },
 
   CommonTableExpr(node, ctx) {
@@ -409,6 +432,7 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   SelectStmt(node, ctx) {
+    markStarred(node, node.fromClause, ctx);
     const locking = asArray(node.lockingClause).map((l) => asNode(asNode(l)?.LockingClause)?.strength);
     if (locking.length > 0) {
       const strength = LOCK_STRENGTHS[String(locking[0])] ?? "FOR UPDATE";
@@ -422,6 +446,7 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   DeleteStmt(node, ctx) {
+    markStarred(node, node.usingClause, ctx);
     const name = relationName(node.relation);
     const where = node.whereClause;
     const why = wholeTableWhy(node, where);
@@ -433,6 +458,7 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   UpdateStmt(node, ctx) {
+    markStarred(node, node.fromClause, ctx);
     const name = relationName(node.relation);
     if (name === "pg_catalog.pg_settings") {
       updateSettings(node, ctx);
@@ -678,6 +704,12 @@ const HANDLERS: Record<string, Handler> = {
   GrantStmt(node, ctx) {
     const grant = describeGrant(node);
     add(ctx, node.is_grant === true ? "sql.grant" : "sql.revoke", "high", grant.message, grant.targets);
+    const privileges = asArray(node.privileges).map((p) => String(asNode(asNode(p)?.AccessPriv)?.priv_name ?? "").toLowerCase());
+    if (node.is_grant !== true && node.objtype === "OBJECT_DATABASE" && (privileges.length === 0 || privileges.includes("connect"))) {
+      const databases = asArray(node.objects).map((o) => quoteName(objectNameParts(o).join("."))).join(", ");
+      const grantees = asArray(node.grantees).map((g) => quoteName(roleName(g))).join(", ");
+      add(ctx, "sql.block_connections", "high", `Revokes the right to connect to database ${databases} from ${grantees}: their new connections are refused unless another grant still allows them`);
+    }
     return SKIP_CHILDREN;
   },
 
@@ -711,7 +743,19 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   AlterRoleStmt(node, ctx) {
-    add(ctx, "sql.role_change", "high", `Changes role ${quoteName(roleName(node.role))}${optionList(node.options)}`);
+    const role = quoteName(roleName(node.role));
+    add(ctx, "sql.role_change", "high", `Changes role ${role}${optionList(node.options)}`);
+    for (const option of asArray(node.options)) {
+      const def = asNode(asNode(option)?.DefElem);
+      if (def?.defname === "canlogin" && booleanValue(def.arg) === false) {
+        add(ctx, "sql.block_connections", "high", `Takes the login right from role ${role} (NOLOGIN): every new connection as that role is refused`);
+      } else if (def?.defname === "connectionlimit") {
+        const limit = integerValue(def.arg);
+        if (limit !== -1) add(ctx, "sql.block_connections", "high", connectionLimitMessage(`role ${role}`, limit));
+      } else if (def?.defname === "validUntil" && (constString(def.arg) ?? "").trim().toLowerCase() !== "infinity") {
+        add(ctx, "sql.block_connections", "high", `Makes the password of role ${role} expire at ${quoteName(constString(def.arg) ?? "?")}; from then on it cannot log in with a password`);
+      }
+    }
     return SKIP_CHILDREN;
   },
 
@@ -777,10 +821,39 @@ const HANDLERS: Record<string, Handler> = {
       }
     }
     const value = settingValue(setstmt)?.toLowerCase() ?? "";
+    if (CONNECTION_SETTINGS.has(name)) {
+      const change = setstmt.kind === "VAR_SET_VALUE" ? `to ${quoteName(value)}` : "back to its default";
+      add(ctx, "sql.block_connections", "high", `Changes ${quoteName(name)} ${change} for the whole server, which decides who can connect: after the next restart a wrong value refuses the applications' connections`);
+    }
     if (DURABILITY_SETTINGS.has(name) && setstmt.kind === "VAR_SET_VALUE" && parseBool(value) === false) {
       add(ctx, "sql.disable_durability", "critical", `Turns off ${quoteName(name)} for the whole server: after a crash the database can be corrupted beyond repair`);
     }
     checkSetting(setstmt, ctx, " for the whole server");
+    return SKIP_CHILDREN;
+  },
+
+  AlterDatabaseStmt(node, ctx) {
+    const db = quoteName(String(node.dbname ?? "?"));
+    const other: string[] = [];
+    for (const option of asArray(node.options)) {
+      const def = asNode(asNode(option)?.DefElem);
+      const name = typeof def?.defname === "string" ? def.defname : "?";
+      const value = constString(def?.arg) ?? integerValue(def?.arg)?.toString() ?? "?";
+      if (name === "connection_limit") {
+        const limit = integerValue(def?.arg);
+        if (limit === -1) other.push("removes its connection limit");
+        else add(ctx, "sql.block_connections", "high", connectionLimitMessage(`database ${db}`, limit));
+      } else if (name === "allow_connections") {
+        if (parseBool(value) === true) other.push("allows connections");
+        else add(ctx, "sql.block_connections", "high", `Stops database ${db} from accepting connections (ALLOW_CONNECTIONS ${value}): every new session to it, the application's included, is refused`);
+      } else if (name === "is_template") {
+        if (parseBool(value) === false) other.push("makes it an ordinary database, not a template");
+        else add(ctx, "sql.grant", "high", `Marks database ${db} as a template (IS_TEMPLATE ${value}): any role allowed to create databases can then copy it, data included`);
+      } else {
+        other.push(name === "tablespace" ? `moves it to tablespace ${quoteName(value)}` : `sets ${name.replace(/_/g, " ")}`);
+      }
+    }
+    if (other.length > 0) add(ctx, "sql.schema_change", "medium", `Runs ALTER DATABASE on ${db}: ${other.join("; ")}`);
     return SKIP_CHILDREN;
   },
 
@@ -822,7 +895,11 @@ const HANDLERS: Record<string, Handler> = {
     } else if (node.is_from === true) {
       add(ctx, "sql.write", "medium", `Loads rows into ${subject} (COPY FROM STDIN)`, name ? [name] : undefined);
     } else if (relation) {
-      ctx.reads.push(rangeVarParts(relation));
+      readRelation(relation, ctx);
+      // COPY of a relation without a column list writes out every column.
+      const listed = nameParts(node.attlist);
+      if (listed.length === 0) ctx.starred.add(relation);
+      else ctx.columns.push(...listed.map((column) => [column.toLowerCase()]));
     }
   },
 
@@ -1050,6 +1127,12 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+/** A connection limit other than -1 (none): 0 refuses every connection, any other number those beyond it. */
+function connectionLimitMessage(subject: string, limit: number | undefined): string {
+  if (limit === 0) return `Sets the connection limit of ${subject} to 0, refusing every new connection`;
+  return `Caps connections of ${subject} at ${limit ?? "?"}: once that many sessions are open, new ones (the application's included) are refused`;
+}
+
 /** Settings whose `off` trades crash safety for speed: a crash can then corrupt the whole cluster. */
 const DURABILITY_SETTINGS = new Set(["fsync", "full_page_writes"]);
 
@@ -1110,6 +1193,14 @@ function checkNamedSetting(name: string, value: string, via: string, ctx: Ctx, s
       "sql.disable_timeout",
       "medium",
       `Sets ${name} to 0${scope}${via}, which switches the timeout off, so a statement or idle transaction can hold its locks indefinitely`,
+    );
+  } else if (READ_ONLY_SETTINGS.has(name) && scope !== "" && parseBool(value) !== false) {
+    // In the session alone (scope "") it only constrains this operation's own statements.
+    add(
+      ctx,
+      "sql.block_writes",
+      "high",
+      `Makes transactions read-only by default${scope}${via} (${name} = ${quoteName(value)}): every write, the application's included, fails until it is reverted`,
     );
   } else if ((name === "role" || name === "session_authorization") && scope === "" && value.toLowerCase() !== "none") {
     add(
@@ -1175,6 +1266,113 @@ function classifyPlpgsqlExpr(query: string, parseMode: number, ctx: Ctx, prefix:
   }
   if (!classifyNestedSql(text, ctx, prefix, false)) {
     add(ctx, "sql.opaque_code", "high", `${prefix}contains a statement Countersign cannot parse`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads of credentials and of other sessions' query text
+
+interface SensitiveRead {
+  /** The RangeVar, to tell whether a `*` of its own query reads it. */
+  node: Node;
+  parts: string[];
+  /** The relation's own name, lower-cased (a key of CREDENTIAL_CATALOGS or SESSION_TEXT_VIEWS). */
+  name: string;
+  /** The alias the statement gives it, lower-cased, through which a whole row can be referenced. */
+  alias: string | null;
+  /** `AS a(x, y, …)`: the columns are renamed, so their names no longer tell what is read. */
+  renamesColumns: boolean;
+}
+
+/** Records a relation the statement reads, noting credential catalogs and session-text views. */
+function readRelation(rv: Node, ctx: Ctx): void {
+  const parts = rangeVarParts(rv);
+  ctx.reads.push(parts);
+  const name = parts.at(-1)!.toLowerCase();
+  if (!CREDENTIAL_CATALOGS.has(name) && !SESSION_TEXT_VIEWS.has(name)) return;
+  const alias = asNode(rv.alias);
+  ctx.sensitiveReads.push({
+    node: rv,
+    parts,
+    name,
+    alias: typeof alias?.aliasname === "string" ? alias.aliasname.toLowerCase() : null,
+    renamesColumns: asArray(alias?.colnames).length > 0,
+  });
+}
+
+/**
+ * A `*` (or `t.*`) of a query, outside the queries nested in it, reads every column of the
+ * relations in its own FROM (and JOINs); a subquery in FROM returns only what its own target
+ * list names, which is judged where it stands.
+ */
+function markStarred(statement: Node, from: unknown, ctx: Ctx): void {
+  // UNION, INTERSECT and EXCEPT hold their queries unwrapped, so no handler sees them: judge each here.
+  const queries: [Node, unknown][] = [[statement, from]];
+  for (let i = 0; i < queries.length; i++) {
+    const [query] = queries[i]!;
+    for (const side of [asNode(query.larg), asNode(query.rarg)]) if (side) queries.push([side, side.fromClause]);
+  }
+  for (const [query, clause] of queries) if (hasOwnStar(query)) markFromClause(clause, ctx);
+}
+
+function markFromClause(from: unknown, ctx: Ctx): void {
+  const pending = [...asArray(from)];
+  while (pending.length > 0) {
+    const item = asNode(pending.pop());
+    if (!item) continue;
+    if (item.RangeVar) ctx.starred.add(item.RangeVar as Node);
+    const join = asNode(item.JoinExpr);
+    if (join) pending.push(join.larg, join.rarg);
+    const sample = asNode(item.RangeTableSample);
+    if (sample) pending.push(sample.relation);
+  }
+}
+
+/** Keys under which another query starts (a subquery, a CTE, a side of a set operation). */
+const OWN_QUERY_BOUNDARIES = new Set(["SelectStmt", "withClause", "larg", "rarg"]);
+
+/** True when a star appears in the query itself, not in a query nested in it (an explicit stack: trees can be deep). */
+function hasOwnStar(query: Node): boolean {
+  const pending: unknown[] = [query];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item); // not push(...value): an IN list can be longer than the argument limit
+      continue;
+    }
+    const node = asNode(value);
+    if (!node) continue;
+    if (node.A_Star !== undefined) return true;
+    for (const key in node) if (!OWN_QUERY_BOUNDARIES.has(key)) pending.push(node[key]);
+  }
+  return false;
+}
+
+/**
+ * Credential catalogs are high whatever is selected. A session-text view is high when the
+ * statement can return the text: it names a text column (anywhere in the statement, even in a
+ * WHERE clause, which can test the text), a `*` of its query reads it, a whole row is
+ * referenced, or the columns are renamed. Columns are not tied to their tables: a `query`
+ * column of another table counts too.
+ */
+function judgeSensitiveReads(ctx: Ctx): void {
+  for (const read of ctx.sensitiveReads) {
+    if (read.parts.length === 1 && ctx.cteNames.has(read.parts[0]!)) continue;
+    const name = quoteName(qualify(read.parts));
+    const credentials = CREDENTIAL_CATALOGS.get(read.name);
+    if (credentials !== undefined) {
+      add(ctx, "sql.read_credentials", "high", `Reads ${name}, which ${credentials}`);
+      continue;
+    }
+    const view = SESSION_TEXT_VIEWS.get(read.name)!;
+    // A whole row is referenced by the alias (or the name when there is none); both count.
+    const rowNames = new Set([read.name, read.alias]);
+    const exposes =
+      view.textColumns === null ||
+      read.renamesColumns ||
+      ctx.starred.has(read.node) ||
+      ctx.columns.some((column) => view.textColumns!.includes(column.at(-1)!) || rowNames.has(column.at(-1)!));
+    if (exposes) add(ctx, "sql.read_other_sessions", "high", `Reads other sessions' query text from ${name}, which ${view.effect}; its literals can be passwords, tokens or other users' data`);
   }
 }
 
@@ -2001,6 +2199,12 @@ function numberString(value: unknown): string | undefined {
   if ("fval" in constant) return String(asNode(constant.fval)?.fval ?? "");
   if ("boolval" in constant) return asNode(constant.boolval)?.boolval === true ? "true" : "false";
   return undefined;
+}
+
+/** The value of an `Integer` node (whose `ival` is left out when it is 0). */
+function integerValue(value: unknown): number | undefined {
+  const node = asNode(asNode(value)?.Integer);
+  return node ? Number(node.ival ?? 0) : undefined;
 }
 
 function booleanValue(value: unknown): boolean | undefined {
