@@ -38,6 +38,17 @@ export interface HttpCatalogResult {
   knownRead: boolean;
 }
 
+/**
+ * Domains of the providers this catalog and the shell's CLI catalog know, and of the other big
+ * clouds: a host made to look like one of them (see hosts.ts) is critical.
+ */
+export const PROVIDER_DOMAINS: readonly string[] = [
+  "amazonaws.com", "amazonaws.com.cn", "api.aws", "aws.amazon.com", "googleapis.com", "google.com", "cloud.google.com",
+  "azure.com", "windows.net", "microsoft.com", "microsoftonline.com", "heroku.com", "supabase.com", "supabase.io",
+  "neon.tech", "vercel.com", "github.com", "githubusercontent.com", "gitlab.com", "railway.com", "railway.app",
+  "digitalocean.com", "fly.io", "cloudflare.com",
+];
+
 // ---------------------------------------------------------------------------------------------
 // Matching helpers
 

@@ -301,3 +301,91 @@ describe("a GraphQL mutation sent with GET to any host", () => {
     expect(finding?.message).toBe("Runs GraphQL mutation `deleteUser` on `example.com` through a GET request's ?query= parameter, which Countersign does not classify");
   });
 });
+
+describe("a GraphQL document POSTed to any host is a read when it only queries", () => {
+  const post = (body: unknown, host = "api.example.com") => ({ method: "POST", url: `https://${host}/graphql`, body });
+  table([
+    ["a query", post({ query: "query { viewer { login } }" }, "api.github.com"), "low", []],
+    ["the { } shorthand with variables and operationName", post({ query: "query Me($n: Int) { me { id } }", variables: { n: 1 }, operationName: "Me" }), "low", []],
+    ["a batch of queries", post([{ query: "{ a }" }, { query: "{ b }" }]), "low", []],
+    ["a query sent as JSON text", post('{"query": "{ me { id } }"}'), "low", []],
+    ["a subscription reads a stream of results", post({ query: "subscription { orderPlaced { id } }" }), "low", []],
+    ["a mutation only inside a variable's value", post({ query: "query Q($s: String) { search(text: $s) { id } }", variables: { s: "mutation { wipe }" } }), "low", []],
+    ["a mutation", post({ query: 'mutation { deleteRepository(input: {repositoryId: "R"}) { clientMutationId } }' }, "api.github.com"), "high", ["http.unclassified_write"]],
+    ["operationName picks the query, the mutation still counts", post({ query: "query A { me { id } } mutation B { wipe }", operationName: "A" }), "high", ["http.unclassified_write"]],
+    ["a mutation in the second request of a batch", post([{ query: "{ me { id } }" }, { query: "mutation { wipe }" }]), "high", ["http.unclassified_write"]],
+    ["a mutation in the URL of a POST", { method: "POST", url: "https://api.example.com/graphql?query=mutation%20%7B%20wipe%20%7D" }, "high", ["http.unclassified_write"]],
+    ["a persisted-query hash", post({ extensions: { persistedQuery: { version: 1, sha256Hash: "ab12" } } }), "high", ["http.unclassified_write"]],
+    ["a persisted-query hash beside a query", post({ query: "{ me { id } }", extensions: { persistedQuery: { version: 1, sha256Hash: "ab12" } } }), "high", ["http.unclassified_write"]],
+    ["a stored document by id", post({ id: "q1", variables: {} }), "high", ["http.unclassified_write"]],
+    ["a persisted-query hash by GET", { method: "GET", url: `https://api.example.com/graphql?extensions=${encodeURIComponent('{"persistedQuery":{"version":1,"sha256Hash":"ab12"}}')}` }, "high", ["http.unclassified_write"]],
+    ["a document that does not parse", post({ query: "query { me { id }" }), "high", ["http.unclassified_write"]],
+    ["only fragments, no operation", post({ query: "fragment F on User { id }" }), "high", ["http.unclassified_write"]],
+    ["another key beside the query", post({ query: "{ me { id } }", purge: true }), "high", ["http.unclassified_write"]],
+    ["SQL in a query field", post({ query: "DROP TABLE customers" }, "api.supabase.com"), "high", ["http.unclassified_write"]],
+    ["a search API's query string", post({ query: "shoes" }), "high", ["http.unclassified_write"]],
+    ["PUT is no GraphQL transport", { method: "PUT", url: "https://api.example.com/graphql", body: { query: "{ me { id } }" } }, "high", ["http.unclassified_write"]],
+  ]);
+
+  it("names the mutation and the host", () => {
+    const [finding] = assessHttp(post({ query: "mutation { wipe }" })).findings;
+    expect(finding?.message).toBe("Runs GraphQL mutation `wipe` on `api.example.com`, which Countersign does not classify");
+  });
+});
+
+describe("a cloud metadata address is high whatever the method and however it is written", () => {
+  const get = (url: string) => ({ method: "GET", url });
+  table([
+    ["AWS, GCP, Azure, Oracle", get("http://169.254.169.254/latest/meta-data/iam/security-credentials/"), "high", ["http.cloud_metadata"]],
+    ["Azure's path", get("http://169.254.169.254/metadata/instance?api-version=2021-02-01"), "high", ["http.cloud_metadata"]],
+    ["decimal", get("http://2852039166/latest/"), "high", ["http.cloud_metadata"]],
+    ["hexadecimal", get("http://0xa9fea9fe/"), "high", ["http.cloud_metadata"]],
+    ["octal", get("http://0251.0376.0251.0376/"), "high", ["http.cloud_metadata"]],
+    ["a shortened dotted form", get("http://169.254.43518/"), "high", ["http.cloud_metadata"]],
+    ["credentials in the URL", get("http://user:pass@169.254.169.254/"), "high", ["http.cloud_metadata"]],
+    ["AWS over IPv6", get("http://[fd00:ec2::254]/latest/meta-data/"), "high", ["http.cloud_metadata"]],
+    ["IPv4-mapped IPv6", get("http://[::ffff:169.254.169.254]/"), "high", ["http.cloud_metadata"]],
+    ["NAT64", get("http://[64:ff9b::a9fe:a9fe]/"), "high", ["http.cloud_metadata"]],
+    ["ECS task credentials", get("http://169.254.170.2/v2/credentials/abc"), "high", ["http.cloud_metadata"]],
+    ["Google by name", get("http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"), "high", ["http.cloud_metadata"]],
+    ["Google by name, upper case with a trailing dot", get("http://METADATA.GOOGLE.INTERNAL./"), "high", ["http.cloud_metadata"]],
+    ["metadata.goog", get("http://metadata.goog/"), "high", ["http.cloud_metadata"]],
+    ["Alibaba", get("http://100.100.100.200/latest/meta-data/"), "high", ["http.cloud_metadata"]],
+    ["Oracle", get("http://192.0.0.192/"), "high", ["http.cloud_metadata"]],
+    ["any link-local address", get("http://169.254.1.1/"), "high", ["http.cloud_metadata"]],
+    ["a wildcard DNS name spelling the address", get("http://169-254-169-254.sslip.io/"), "high", ["http.cloud_metadata"]],
+    ["a wildcard DNS name in hex", get("http://a9fea9fe.nip.io/"), "high", ["http.cloud_metadata"]],
+    ["PUT for an IMDSv2 token", { method: "PUT", url: "http://169.254.169.254/latest/api/token" }, "high", ["http.cloud_metadata", "http.unclassified_write"]],
+    ["a private address", get("http://10.0.0.1/"), "low", []],
+    ["a host merely named metadata", get("https://metadata.example.com/"), "low", []],
+    ["an address close to it", get("http://169.255.169.254/"), "low", []],
+  ]);
+
+  it("names the service", () => {
+    const [finding] = assessHttp(get("http://0xa9fea9fe/")).findings;
+    expect(finding?.message).toBe(
+      "Sends a GET request to `169.254.169.254` (the instance metadata service of AWS, Google Cloud, Azure, Oracle Cloud, DigitalOcean and OpenStack); a metadata service hands out the machine's cloud credentials and settings",
+    );
+  });
+});
+
+describe("a host made to look like a provider's is critical", () => {
+  const get = (url: string) => ({ method: "GET", url });
+  table([
+    ["a Cyrillic а in api.github.com", get("https://\u0430pi.github.com/repos/acme/api"), "critical", ["http.lookalike_host"]],
+    ["the same in punycode", get("https://xn--pi-6kc.github.com/"), "critical", ["http.lookalike_host"]],
+    ["Cyrillic letters among Latin ones", get("https://\u0455u\u0440aba\u0455e.com/"), "critical", ["http.lookalike_host"]],
+    ["an accented letter that reads as plain", get("https://api.g\u00edthub.com/"), "critical", ["http.lookalike_host"]],
+    ["a Greek iota among Latin letters", get("https://ap\u03b9.vercel.com/"), "critical", ["http.lookalike_host"]],
+    ["a DELETE to a look-alike", { method: "DELETE", url: "https://api.her\u043eku.com/apps/prod" }, "critical", ["http.lookalike_host", "http.unclassified_write"]],
+    ["an international name of its own", get("https://m\u00fcnchen.de/"), "low", []],
+    ["Japanese mixes Han, kana and Latin", get("https://\u4f8b\u3048test.jp/"), "low", []],
+    ["a Cyrillic name that imitates no provider", get("https://\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444/"), "low", []],
+    ["the real host", get("https://api.github.com/"), "low", []],
+  ]);
+
+  it("shows the punycode and why", () => {
+    const [finding] = assessHttp(get("https://\u0430pi.github.com/")).findings;
+    expect(finding?.message).toBe("Sends the request to `xn--pi-6kc.github.com`, displayed as `\u0430pi.github.com`, which mixes Cyrillic and Latin letters in one name, as look-alike hosts do");
+  });
+});

@@ -1,8 +1,10 @@
 // HTTP risk: reads are low; every other call is high unless the catalog of known destructive
-// cloud calls says more (or recognises a read sent with POST, such as a GraphQL query).
+// cloud calls says more (or recognises a read sent with POST, such as a GraphQL query). The host
+// alone can make a call high (a cloud metadata service) or critical (a look-alike of a provider's).
 import { scanGraphql } from "./graphql";
-import { type HttpCatalogEntry, type HttpRequestView, HTTP_CATALOG, matchHttpCatalog } from "./http-catalog";
-import { type RiskAssessment, quoteName, toAssessment } from "./levels";
+import { type HttpCatalogEntry, type HttpRequestView, HTTP_CATALOG, PROVIDER_DOMAINS, matchHttpCatalog } from "./http-catalog";
+import { cloudMetadataService, lookalikeHost } from "./hosts";
+import { type Finding, type RiskAssessment, quoteName, toAssessment } from "./levels";
 
 // Only GET and HEAD are reads: OPTIONS is whatever the server makes of it (WebDAV, custom APIs).
 const READ_METHODS = new Set(["GET", "HEAD"]);
@@ -21,42 +23,134 @@ export function assessHttp(call: HttpCall, catalog: readonly HttpCatalogEntry[] 
       { id: "http.unclassified_write", level: "high", message: `Sends a ${method} request to a URL Countersign cannot parse` },
     ]);
   }
-  const { findings, knownRead } = matchHttpCatalog(request, catalog);
-  if (findings.length === 0 && !knownRead && READ_METHODS.has(method)) {
-    const mutation = urlMutation(request);
-    if (mutation !== null) {
-      return toAssessment([
-        {
-          id: "http.unclassified_write",
-          level: "high",
-          message: `Runs ${mutation} on ${quoteName(request.host)} through a ${method} request's ?query= parameter, which Countersign does not classify`,
-        },
-      ]);
-    }
-  }
-  if (findings.length > 0 || knownRead || READ_METHODS.has(method)) return toAssessment(findings);
-  return toAssessment([
-    {
-      id: "http.unclassified_write",
-      level: "high",
-      message: `Sends a ${method} request to ${quoteName(request.host)}, which Countersign cannot classify`,
-    },
-  ]);
+  return toAssessment([...hostFindings(request), ...requestFindings(request, catalog)]);
 }
 
-/**
- * A GraphQL mutation in a `?query=` parameter: GraphQL servers commonly accept documents by GET,
- * and many run mutations sent that way. Text that does not parse as GraphQL is an ordinary search
- * string, so only a parsed mutation counts.
- */
-function urlMutation(request: HttpRequestView): string | null {
-  for (const document of request.query.getAll("query")) {
-    const scan = scanGraphql(document);
-    if (!scan.ok || !scan.operations.includes("mutation")) continue;
-    const names = [...new Set(scan.rootMutationFields)].map(quoteName).join(", ");
-    return names === "" ? "a GraphQL mutation" : `GraphQL mutation ${names}`;
+/** What the host alone says, whatever the method: a GET to a metadata service returns credentials. */
+function hostFindings(request: HttpRequestView): Finding[] {
+  const findings: Finding[] = [];
+  const service = cloudMetadataService(request.host);
+  if (service !== null) {
+    findings.push({
+      id: "http.cloud_metadata",
+      level: "high",
+      message: `Sends a ${request.method} request to ${quoteName(request.host)} (${service}); a metadata service hands out the machine's cloud credentials and settings`,
+    });
   }
-  return null;
+  const lookalike = lookalikeHost(request.host, PROVIDER_DOMAINS);
+  if (lookalike !== null) {
+    findings.push({
+      id: "http.lookalike_host",
+      level: "critical",
+      message: `Sends the request to ${quoteName(request.host)}, displayed as ${quoteName(lookalike.shown)}, which ${lookalike.why}`,
+    });
+  }
+  return findings;
+}
+
+function requestFindings(request: HttpRequestView, catalog: readonly HttpCatalogEntry[]): Finding[] {
+  const { method, host } = request;
+  const { findings, knownRead } = matchHttpCatalog(request, catalog);
+  if (findings.length > 0 || knownRead) return findings;
+  const graphql = graphqlRequest(request);
+  if (graphql?.kind === "mutation") {
+    const via = READ_METHODS.has(method) ? ` through a ${method} request's ?query= parameter` : "";
+    return [{ id: "http.unclassified_write", level: "high", message: `Runs ${graphql.what} on ${quoteName(host)}${via}, which Countersign does not classify` }];
+  }
+  if (graphql?.kind === "persisted") {
+    return [
+      {
+        id: "http.unclassified_write",
+        level: "high",
+        message: `Sends ${quoteName(host)} a GraphQL request naming a persisted query (a hash or an id), which runs a document the request does not hold, so Countersign cannot rule out a mutation`,
+      },
+    ];
+  }
+  if (graphql?.kind === "read" || READ_METHODS.has(method)) return [];
+  return [{ id: "http.unclassified_write", level: "high", message: `Sends a ${method} request to ${quoteName(host)}, which Countersign cannot classify` }];
+}
+
+type GraphqlRequest = { kind: "read" } | { kind: "mutation"; what: string } | { kind: "persisted" };
+
+/** Keys of a GraphQL-over-HTTP request body; any other key means the body is something else. */
+const GRAPHQL_BODY_KEYS = new Set(["query", "variables", "operationName", "extensions"]);
+/** Keys that name a stored document instead of sending one (Apollo, Relay and others). */
+const PERSISTED_KEYS = ["id", "documentId", "doc_id", "queryId"];
+
+/**
+ * A GraphQL request to any host, judged by its documents: only queries (and subscriptions, which
+ * read a stream of results) make a read; a mutation in any document or operation makes a write,
+ * whatever `operationName` picks; a persisted query runs a document the request does not hold.
+ * A POST counts only when its body is nothing but GraphQL requests whose documents all parse;
+ * in `?query=`, text that does not parse is an ordinary search string, so only a parsed mutation
+ * counts. Null when the request is not GraphQL as far as Countersign can tell.
+ */
+function graphqlRequest(request: HttpRequestView): GraphqlRequest | null {
+  const urlDocuments = request.query.getAll("query");
+  let persisted = urlDocuments.length === 0 && namesPersistedQuery(request.query.get("extensions"));
+  const bodyDocuments: string[] = [];
+  if (request.method === "POST" && (request.json !== undefined || request.form !== undefined || (request.text ?? "").trim() !== "")) {
+    const body = graphqlBody(request.json);
+    if (body === null) return null;
+    bodyDocuments.push(...body.documents);
+    persisted ||= body.persisted;
+  } else if (!READ_METHODS.has(request.method) && request.method !== "POST") {
+    return null;
+  }
+  if (persisted) return { kind: "persisted" };
+  const mutations: string[] = [];
+  let operations = 0;
+  for (const [document, fromUrl] of [...bodyDocuments.map((d) => [d, false] as const), ...urlDocuments.map((d) => [d, true] as const)]) {
+    const scan = scanGraphql(document);
+    if (!scan.ok) {
+      if (fromUrl && READ_METHODS.has(request.method)) continue;
+      return null;
+    }
+    operations += scan.operations.length;
+    if (scan.operations.includes("mutation")) {
+      if (scan.rootMutationFields.length === 0) mutations.push("");
+      for (const field of scan.rootMutationFields) mutations.push(field);
+    }
+  }
+  if (mutations.length > 0) {
+    const names = [...new Set(mutations.filter((m) => m !== ""))].map(quoteName).join(", ");
+    return { kind: "mutation", what: names === "" ? "a GraphQL mutation" : `GraphQL mutation ${names}` };
+  }
+  return operations > 0 ? { kind: "read" } : null;
+}
+
+/** The documents of a body made only of GraphQL requests (one, or a batch), or null. */
+function graphqlBody(json: unknown): { documents: string[]; persisted: boolean } | null {
+  const items = Array.isArray(json) ? json : [json];
+  if (items.length === 0) return null;
+  const documents: string[] = [];
+  let persisted = false;
+  for (const item of items) {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) return null;
+    const request = item as Record<string, unknown>;
+    const keys = Object.keys(request);
+    if (keys.some((key) => !GRAPHQL_BODY_KEYS.has(key) && !PERSISTED_KEYS.includes(key))) return null;
+    if (keys.some((key) => PERSISTED_KEYS.includes(key)) || namesPersistedQuery(request.extensions)) {
+      persisted = true;
+      continue;
+    }
+    if (typeof request.query !== "string") return null;
+    documents.push(request.query);
+  }
+  return { documents, persisted };
+}
+
+/** True when `extensions` (an object, or JSON text from a URL) names a persisted query. */
+function namesPersistedQuery(extensions: unknown): boolean {
+  let value = extensions;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      return false;
+    }
+  }
+  return value !== null && typeof value === "object" && "persistedQuery" in value;
 }
 
 export function toRequestView(method: string, url: string, body: unknown): HttpRequestView | null {
