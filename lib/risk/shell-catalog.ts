@@ -1,5 +1,6 @@
 // Cloud and platform CLIs: which subcommands delete databases, volumes, services or projects
-// (`shell.cloud_delete`), which delete or disable backups (`backup.*`), and which only read.
+// (`shell.cloud_delete`), which delete or disable backups (`backup.*`), which read secrets
+// (`shell.read_secret`), and which only read.
 // Subcommands are matched on the CLI's positional words, in order, so global options placed
 // between them (`aws rds --region x delete-db-instance`) do not hide a match.
 import type { RiskLevel } from "./levels";
@@ -45,7 +46,20 @@ export function optionValue(raw: string[], name: string): string | undefined {
 
 const has = (raw: string[], ...flags: string[]) => raw.some((arg) => flags.includes(arg) || flags.some((f) => f.startsWith("--") && arg.startsWith(`${f}=`)));
 
+/** The value of `--name value` or `--name=value` is a number equal to zero (`0`, `00`). */
+function zeroOption(raw: string[], name: string): boolean {
+  const value = optionValue(raw, name)?.trim();
+  return value !== undefined && value !== "" && Number(value) === 0;
+}
+
+/** `--dry-run` (`=client`, `=server`): Helm renders and validates but changes nothing. */
+function helmDryRun(args: CliArgs): boolean {
+  return has(args.raw, "--dry-run") && optionValue(args.raw, "--dry-run") !== "none";
+}
+
 const DELETE_DB = "shell.cloud_delete";
+/** Prints a stored secret (a password, key or token) to the agent. */
+const READ_SECRET = "shell.read_secret";
 /** Erases a database's data but keeps the database itself (a policy may treat it apart from deletion). */
 const RESET_DB = "shell.database_reset";
 const CRITICAL: RiskLevel = "critical";
@@ -85,14 +99,14 @@ export const CLI_SPECS: readonly CliSpec[] = [
         id: "backup.disable_backups",
         level: CRITICAL,
         what: "Turns off automated backups and point-in-time recovery (backup retention 0)",
-        when: (a) => optionValue(a.raw, "--backup-retention-period") === "0",
+        when: (a) => zeroOption(a.raw, "--backup-retention-period"),
       },
       {
         words: ["rds", "modify-db-cluster"],
         id: "backup.disable_backups",
         level: CRITICAL,
         what: "Turns off automated backups and point-in-time recovery (backup retention 0)",
-        when: (a) => optionValue(a.raw, "--backup-retention-period") === "0",
+        when: (a) => zeroOption(a.raw, "--backup-retention-period"),
       },
       { words: ["docdb", "delete-db-cluster"], id: DELETE_DB, level: CRITICAL, what: "Deletes a DocumentDB cluster" },
       { words: ["neptune", "delete-db-cluster"], id: DELETE_DB, level: CRITICAL, what: "Deletes a Neptune cluster" },
@@ -102,6 +116,36 @@ export const CLI_SPECS: readonly CliSpec[] = [
       { words: ["backup", "delete-recovery-point"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes an AWS Backup recovery point" },
       { words: ["backup", "delete-backup-vault"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes an AWS Backup vault" },
       { words: ["backup", "delete-backup-plan"], id: "backup.disable_backups", level: CRITICAL, what: "Deletes an AWS Backup plan, stopping its backups" },
+      { words: ["backup", "delete-backup-selection"], id: "backup.disable_backups", level: CRITICAL, what: "Removes resources from an AWS Backup plan, so they are no longer backed up" },
+      // Data Lifecycle Manager policies take the scheduled EBS snapshots.
+      { words: ["dlm", "delete-lifecycle-policy"], id: "backup.disable_backups", level: CRITICAL, what: "Deletes an EBS snapshot lifecycle policy, stopping its scheduled snapshots" },
+      {
+        words: ["dynamodb", "update-continuous-backups"],
+        id: "backup.disable_backups",
+        level: CRITICAL,
+        what: "Turns off DynamoDB point-in-time recovery",
+        when: (a) => /PointInTimeRecoveryEnabled\s*=\s*false|"PointInTimeRecoveryEnabled"\s*:\s*false/i.test(a.raw.join(" ")),
+      },
+      {
+        words: ["s3api", "put-bucket-versioning"],
+        id: "backup.disable_backups",
+        level: CRITICAL,
+        what: "Suspends S3 bucket versioning, so overwritten and deleted objects can no longer be recovered",
+        when: (a) => !/Status\s*=\s*Enabled\b|"Status"\s*:\s*"Enabled"/.test(a.raw.join(" ")),
+      },
+      // Reads that return secrets: get-* and list-* are otherwise reads.
+      { words: ["secretsmanager", "get-secret-value"], id: READ_SECRET, level: "high", what: "Prints a secret's value from AWS Secrets Manager" },
+      { words: ["secretsmanager", "batch-get-secret-value"], id: READ_SECRET, level: "high", what: "Prints secret values from AWS Secrets Manager" },
+      ...["get-parameter", "get-parameters", "get-parameters-by-path", "get-parameter-history"].map(
+        (command): CliRule => ({
+          words: ["ssm", command],
+          id: READ_SECRET,
+          level: "high",
+          what: "Prints decrypted SecureString parameters from AWS Systems Manager, as --with-decryption asks",
+          when: (a) => has(a.raw, "--with-decryption"),
+        }),
+      ),
+      { words: ["kms", "decrypt"], id: READ_SECRET, level: "high", what: "Decrypts data with an AWS KMS key" },
       { words: ["s3", "rb"], id: DELETE_DB, level: CRITICAL, what: "Deletes an S3 bucket" },
       { words: ["s3", "rm"], id: DELETE_DB, level: CRITICAL, what: "Deletes every object under an S3 prefix", when: (a) => has(a.raw, "--recursive") },
       { words: ["s3api", "delete-bucket"], id: DELETE_DB, level: CRITICAL, what: "Deletes an S3 bucket" },
@@ -136,6 +180,14 @@ export const CLI_SPECS: readonly CliSpec[] = [
       { words: ["compute", "disks", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes Compute Engine disks" },
       { words: ["compute", "instances", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes Compute Engine instances" },
       { words: ["compute", "snapshots", "delete"], id: "backup.delete_snapshot", level: CRITICAL, what: "Deletes Compute Engine snapshots" },
+      // Snapshot schedules are resource policies.
+      { words: ["compute", "resource-policies", "delete"], id: "backup.disable_backups", level: CRITICAL, what: "Deletes a Compute Engine resource policy, such as a snapshot schedule" },
+      { words: ["spanner", "backups", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes a Spanner backup" },
+      { words: ["firestore", "backups", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes a Firestore backup" },
+      { words: ["alloydb", "backups", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes an AlloyDB backup" },
+      { words: ["bigtable", "backups", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes a Bigtable backup" },
+      { words: ["container", "backup-restore", "backups", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes a Backup for GKE backup" },
+      { words: ["secrets", "versions", "access"], id: READ_SECRET, level: "high", what: "Prints a secret's value from Secret Manager" },
       { words: ["container", "clusters", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes a GKE cluster" },
       { words: ["projects", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes a Google Cloud project" },
       { words: ["storage", "buckets", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes a Cloud Storage bucket" },
@@ -265,18 +317,72 @@ export const CLI_SPECS: readonly CliSpec[] = [
   {
     // Azure CLI: https://learn.microsoft.com/cli/azure/reference-index
     programs: ["az"],
-    valueOptions: new Set(["-g", "--resource-group", "-n", "--name", "--subscription", "-o", "--output", "--query", "--server", "-s", "--vault-name", "-v", "--container-name", "-c", "--item-name", "-i"]),
+    valueOptions: new Set(["-g", "--resource-group", "-n", "--name", "--subscription", "-o", "--output", "--query", "--server", "-s", "--vault-name", "-v", "--container-name", "-c", "--item-name", "-i", "--delete-backup-data", "--location", "-l", "--database", "-d", "--backup-name"]),
     rules: [
       { words: ["group", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes an Azure resource group and everything in it" },
-      { words: ["sql", "db", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes an Azure SQL database" },
+      // Words match in order, not adjacent: `sql db ltr-backup delete` deletes a backup, not the database.
+      { words: ["sql", "db", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes an Azure SQL database", when: (a) => !a.positionals.includes("ltr-backup") },
       { words: ["sql", "server", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes an Azure SQL server" },
-      { words: ["postgres", "flexible-server", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes an Azure PostgreSQL server" },
+      { words: ["postgres", "flexible-server", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes an Azure PostgreSQL server", when: (a) => !a.positionals.includes("backup") },
       { words: ["postgres", "server", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes an Azure PostgreSQL server" },
       { words: ["disk", "delete"], id: DELETE_DB, level: CRITICAL, what: "Deletes an Azure managed disk" },
       { words: ["snapshot", "delete"], id: "backup.delete_snapshot", level: CRITICAL, what: "Deletes an Azure snapshot" },
       { words: ["backup", "protection", "disable"], id: "backup.disable_backups", level: CRITICAL, what: "Stops Azure Backup protection" },
+      {
+        words: ["backup", "protection", "disable"],
+        id: "backup.delete_backup",
+        level: CRITICAL,
+        what: "Deletes the recovery points Azure Backup kept, as --delete-backup-data asks",
+        when: (a) => has(a.raw, "--delete-backup-data") && !/^(false|no|0)$/i.test(optionValue(a.raw, "--delete-backup-data") ?? ""),
+      },
+      { words: ["backup", "vault", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes an Azure Backup vault" },
+      { words: ["backup", "policy", "delete"], id: "backup.disable_backups", level: CRITICAL, what: "Deletes an Azure Backup policy" },
+      { words: ["sql", "db", "ltr-backup", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes an Azure SQL long-term retention backup" },
+      { words: ["postgres", "flexible-server", "backup", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes an Azure PostgreSQL backup" },
+      { words: ["keyvault", "secret", "show"], id: READ_SECRET, level: "high", what: "Prints a secret's value from Azure Key Vault" },
+      { words: ["keyvault", "secret", "download"], id: READ_SECRET, level: "high", what: "Writes a secret's value from Azure Key Vault to a file" },
     ],
     isRead: (p) => p.slice(0, 4).some((w) => ["list", "show"].includes(w)) && !p.slice(0, 4).includes("delete"),
+  },
+  {
+    // Helm: https://helm.sh/docs/helm/helm/ — a dry run only renders and prints.
+    programs: ["helm"],
+    valueOptions: new Set(["-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values", "--set", "--set-string", "--set-file", "--set-json", "--version", "-o", "--output", "--repo", "--timeout", "--revision", "--max", "--description", "--post-renderer", "--registry-config", "--repository-config", "--repository-cache", "--kube-apiserver", "--kube-token", "--kube-as-user", "--cascade"]),
+    rules: [
+      ...["uninstall", "delete", "del", "un"].map(
+        (command): CliRule => ({
+          words: [command],
+          id: "shell.helm_uninstall",
+          level: "high",
+          what: "Uninstalls a Helm release, deleting the Kubernetes objects it created",
+          when: (a) => !helmDryRun(a),
+        }),
+      ),
+      ...Object.entries({
+        install: "Installs a Helm release into the cluster",
+        upgrade: "Upgrades a Helm release, changing what runs in the cluster",
+        rollback: "Rolls a Helm release back to an earlier revision, changing what runs in the cluster",
+      }).map(([command, what]): CliRule => ({ words: [command], id: "shell.helm_release_change", level: "high", what, when: (a) => !helmDryRun(a) })),
+    ],
+    // install, upgrade, uninstall and rollback get here only as dry runs: their rules match otherwise.
+    isRead: (p) =>
+      ["list", "ls", "status", "get", "history", "hist", "show", "inspect", "template", "search", "version", "env", "lint", "verify", "install", "upgrade", "uninstall", "delete", "del", "un", "rollback"].includes(p[0] ?? "") ||
+      (["repo", "dependency", "dep", "plugin"].includes(p[0] ?? "") && ["list", "ls"].includes(p[1] ?? "")),
+  },
+  {
+    // Velero: https://velero.io/docs/main/ — backups of Kubernetes objects and volumes.
+    programs: ["velero"],
+    valueOptions: new Set(["-n", "--namespace", "--kubecontext", "--kubeconfig", "-o", "--output", "-l", "--selector"]),
+    rules: [
+      { words: ["backup", "delete"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes Velero backups with their volume snapshots" },
+      { words: ["delete", "backup"], id: "backup.delete_backup", level: CRITICAL, what: "Deletes Velero backups with their volume snapshots" },
+      { words: ["schedule", "delete"], id: "backup.disable_backups", level: CRITICAL, what: "Deletes a Velero backup schedule, stopping its backups" },
+      { words: ["delete", "schedule"], id: "backup.disable_backups", level: CRITICAL, what: "Deletes a Velero backup schedule, stopping its backups" },
+      { words: ["schedule", "pause"], id: "backup.disable_backups", level: CRITICAL, what: "Pauses a Velero backup schedule" },
+      { words: ["backup-location", "delete"], id: "backup.disable_backups", level: CRITICAL, what: "Deletes a Velero backup storage location, so backups stop and its backups leave the cluster" },
+      { words: ["snapshot-location", "delete"], id: "backup.disable_backups", level: CRITICAL, what: "Deletes a Velero volume snapshot location" },
+    ],
+    isRead: (p) => ["get", "describe", "logs"].includes(p[0] ?? "") || ["get", "describe", "logs"].includes(p[1] ?? "") || ["version", "--version"].includes(p[0] ?? ""),
   },
 ];
 

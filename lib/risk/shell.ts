@@ -170,6 +170,11 @@ function classifyProgram(words: Word[], env: Env): void {
   unclassified(env, quoteName(program));
 }
 
+/** A table's own entry for a word, never one inherited from Object.prototype (`constructor`). */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function basename(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash >= 0 ? path.slice(slash + 1) : path;
@@ -810,6 +815,72 @@ function shell(args: string[], env: Env, program: string): void {
   else unclassified(env, `a ${program} script read from standard input, whose contents Countersign cannot see`);
 }
 
+// docker ---------------------------------------------------------------------------------------
+
+const DOCKER_READS = new Set(["ps", "images", "logs", "inspect", "version", "info", "stats", "top", "port", "diff", "history", "search", "events"]);
+/** Management commands, whose verb comes next (`docker volume ls`). */
+const DOCKER_OBJECTS = new Set(["container", "image", "volume", "network", "system", "context", "node", "service", "stack", "secret", "config", "plugin", "builder", "buildx", "manifest", "swarm"]);
+const DOCKER_OBJECT_READS = new Set(["ls", "list", "inspect", "ps", "logs", "top", "stats", "port", "diff", "history", "df", "info", "show", "events"]);
+const DOCKER_VERB_ALIASES: Record<string, string> = { remove: "rm", delete: "rm" };
+/** The older top-level commands, named by the management command they stand for. */
+const DOCKER_ALIASES: Record<string, string> = {
+  rm: "container rm",
+  rmi: "image rm",
+  kill: "container kill",
+  stop: "container stop",
+  restart: "container restart",
+  pause: "container pause",
+  unpause: "container unpause",
+  update: "container update",
+  run: "container run",
+  create: "container create",
+  start: "container start",
+};
+
+const DOCKER_DELETE = "shell.docker_delete";
+const DOCKER_CHANGE = "shell.docker_change";
+
+/** What docker subcommands do; `--volumes` makes `system prune` and `rm` critical. */
+const DOCKER_CHANGES: Record<string, { id: string; level: RiskLevel; what: string }> = {
+  "container rm": { id: DOCKER_DELETE, level: "high", what: "Removes containers" },
+  "container prune": { id: DOCKER_DELETE, level: "high", what: "Removes every stopped container" },
+  "image rm": { id: DOCKER_DELETE, level: "high", what: "Removes images" },
+  "image prune": { id: DOCKER_DELETE, level: "high", what: "Removes unused images" },
+  "network rm": { id: DOCKER_DELETE, level: "high", what: "Removes networks, cutting the containers on them off" },
+  "network prune": { id: DOCKER_DELETE, level: "high", what: "Removes every unused network" },
+  "builder prune": { id: DOCKER_DELETE, level: "high", what: "Removes the build cache" },
+  "system prune": { id: DOCKER_DELETE, level: "high", what: "Removes every stopped container, unused network and dangling image" },
+  "volume rm": { id: DOCKER_DELETE, level: "critical", what: "Deletes volumes and the data in them" },
+  "volume prune": { id: DOCKER_DELETE, level: "critical", what: "Deletes every unused volume and the data in it" },
+  "service rm": { id: DOCKER_DELETE, level: "high", what: "Removes swarm services" },
+  "stack rm": { id: DOCKER_DELETE, level: "high", what: "Removes a swarm stack with its services" },
+  "container kill": { id: DOCKER_CHANGE, level: "high", what: "Kills running containers" },
+  "container stop": { id: DOCKER_CHANGE, level: "high", what: "Stops running containers" },
+  "container restart": { id: DOCKER_CHANGE, level: "high", what: "Restarts containers" },
+  "container pause": { id: DOCKER_CHANGE, level: "high", what: "Pauses containers" },
+  "container unpause": { id: DOCKER_CHANGE, level: "high", what: "Resumes paused containers" },
+  "container update": { id: DOCKER_CHANGE, level: "high", what: "Changes the resources of running containers" },
+  "container run": { id: DOCKER_CHANGE, level: "high", what: "Starts a new container, which can mount host files and reach the network" },
+  "container create": { id: DOCKER_CHANGE, level: "high", what: "Creates a new container" },
+  "container start": { id: DOCKER_CHANGE, level: "high", what: "Starts containers" },
+  "service scale": { id: DOCKER_CHANGE, level: "high", what: "Changes how many replicas a swarm service runs" },
+  "service update": { id: DOCKER_CHANGE, level: "high", what: "Changes a swarm service" },
+  "swarm leave": { id: DOCKER_CHANGE, level: "high", what: "Takes this node out of the swarm" },
+};
+
+/** docker compose subcommands that change the project; `down -v` also deletes its volumes. */
+const COMPOSE_CHANGES: Record<string, { id: string; what: string }> = {
+  down: { id: DOCKER_DELETE, what: "Stops and removes the project's containers and networks" },
+  rm: { id: DOCKER_DELETE, what: "Removes the project's stopped containers" },
+  stop: { id: DOCKER_CHANGE, what: "Stops the project's containers" },
+  kill: { id: DOCKER_CHANGE, what: "Kills the project's containers" },
+  restart: { id: DOCKER_CHANGE, what: "Restarts the project's containers" },
+  pause: { id: DOCKER_CHANGE, what: "Pauses the project's containers" },
+  up: { id: DOCKER_CHANGE, what: "Creates and starts the project's containers" },
+  start: { id: DOCKER_CHANGE, what: "Starts the project's containers" },
+  create: { id: DOCKER_CHANGE, what: "Creates the project's containers" },
+};
+
 function container(args: string[], env: Env, program: string, words: Word[]): void {
   const global = firstOperand(args, "Hlc", ["--host", "--context", "--config", "--log-level"]);
   let sub = args[global];
@@ -825,16 +896,34 @@ function container(args: string[], env: Env, program: string, words: Word[]): vo
       return;
     }
     if (["ps", "logs", "config", "images", "ls", "top", "version"].includes(sub ?? "")) return;
+    const change = own(COMPOSE_CHANGES, sub ?? "");
+    if (change) {
+      const volumes = (sub === "down" || sub === "rm") && hasFlag(args.slice(rest), "v", ["--volumes"]);
+      const what = volumes ? `${change.what}, and deletes its volumes with the data in them` : change.what;
+      add(env, change.id, volumes ? "critical" : "high", `${what} (${quoteName(`${program} compose ${sub}`)})`);
+      return;
+    }
     unclassified(env, quoteName(`${program} compose ${sub ?? ""}`.trim()));
     return;
   }
-  if (sub === "exec") {
-    const target = rest + firstOperand(args.slice(rest), "euw", ["--env", "--user", "--workdir", "--env-file", "--detach-keys"]);
+  if (sub === "exec" || (sub === "container" && args[rest + firstOperand(args.slice(rest), "")] === "exec")) {
+    const from = sub === "exec" ? rest : rest + firstOperand(args.slice(rest), "") + 1;
+    const target = from + firstOperand(args.slice(from), "euw", ["--env", "--user", "--workdir", "--env-file", "--detach-keys"]);
     classifyArgv(words.slice(target + 1), env);
     return;
   }
-  if (["ps", "images", "logs", "inspect", "version", "info", "stats", "top", "port", "diff", "history", "search"].includes(sub ?? "")) return;
-  unclassified(env, quoteName(`${program} ${sub ?? ""}`.trim()));
+  if (sub === undefined || DOCKER_READS.has(sub)) return;
+  const verb = DOCKER_OBJECTS.has(sub) ? args[rest + firstOperand(args.slice(rest), "")] : undefined;
+  if (verb !== undefined && DOCKER_OBJECT_READS.has(verb)) return;
+  const command = verb !== undefined ? `${sub} ${own(DOCKER_VERB_ALIASES, verb) ?? verb}` : (own(DOCKER_ALIASES, sub) ?? sub);
+  const change = own(DOCKER_CHANGES, command);
+  if (change) {
+    const volumes = (command === "system prune" && hasFlag(args, "", ["--volumes"])) || (command === "container rm" && hasFlag(args.slice(rest), "v", ["--volumes"]));
+    const what = volumes ? `${change.what}, and their volumes with the data in them` : change.what;
+    add(env, change.id, volumes ? "critical" : change.level, `${what} (${quoteName(`${program} ${sub}${verb ? ` ${verb}` : ""}`)})`);
+    return;
+  }
+  unclassified(env, quoteName(`${program} ${sub}${verb ? ` ${verb}` : ""}`));
 }
 
 // kubectl --------------------------------------------------------------------------------------
@@ -844,7 +933,41 @@ const KUBECTL_VALUES = [
   "--server", "--token", "--as", "--as-group", "--field-selector", "--sort-by", "--template", "--request-timeout", "--timeout",
   "--grace-period", "--kustomize", "--cascade", "--wait",
 ];
-const KUBECTL_READS = new Set(["get", "describe", "logs", "top", "explain", "version", "api-resources", "api-versions", "cluster-info", "events", "wait", "diff", "auth"]);
+const KUBECTL_READS = new Set(["get", "describe", "logs", "top", "explain", "version", "api-resources", "api-versions", "cluster-info", "events", "wait", "diff"]);
+/** `kubectl <command> <subcommand>` pairs that only read (`rollout status`, `auth can-i`, `config view`). */
+const KUBECTL_SUBCOMMAND_READS: Record<string, readonly string[]> = {
+  rollout: ["status", "history"],
+  auth: ["can-i", "whoami"],
+  config: ["view", "get-contexts", "current-context", "get-clusters", "get-users", "use-context"],
+};
+/** Commands that change the cluster, with what they do; a dry run (`--dry-run=client|server`) changes nothing. */
+const KUBECTL_CHANGES: Record<string, { level: RiskLevel; what: string }> = {
+  apply: { level: "high", what: "Applies manifests, creating or changing objects, and with --prune deleting them" },
+  create: { level: "high", what: "Creates Kubernetes objects" },
+  replace: { level: "high", what: "Replaces Kubernetes objects; --force deletes and re-creates them" },
+  patch: { level: "high", what: "Patches Kubernetes objects" },
+  edit: { level: "high", what: "Edits Kubernetes objects in place" },
+  set: { level: "high", what: "Changes the image, resources or environment of workloads" },
+  scale: { level: "high", what: "Changes how many replicas a workload runs; zero takes it down" },
+  autoscale: { level: "high", what: "Changes how a workload is autoscaled" },
+  rollout: { level: "high", what: "Restarts, rolls back, pauses or resumes a workload's rollout" },
+  label: { level: "high", what: "Changes labels, which decide the pods that services and controllers select" },
+  annotate: { level: "high", what: "Changes annotations, which controllers act on" },
+  taint: { level: "high", what: "Taints nodes, keeping pods off them or evicting them" },
+  drain: { level: "high", what: "Drains a node, evicting every pod on it" },
+  cordon: { level: "medium", what: "Marks a node unschedulable; running pods stay" },
+  uncordon: { level: "medium", what: "Marks a node schedulable again" },
+  cp: { level: "high", what: "Copies files into or out of a container" },
+  expose: { level: "high", what: "Creates a service that exposes a workload" },
+  run: { level: "high", what: "Starts a new pod" },
+  debug: { level: "high", what: "Starts a debugging container in a pod or on a node" },
+  attach: { level: "high", what: "Attaches to a running container's input and output" },
+  "port-forward": { level: "high", what: "Opens a local port to a pod or service" },
+  proxy: { level: "high", what: "Opens a local proxy to the Kubernetes API" },
+  certificate: { level: "high", what: "Approves or denies certificate signing requests" },
+};
+/** The resource type of Kubernetes secrets, whose data `kubectl get -o yaml` prints. */
+const KUBE_SECRET = /^secrets?$/i;
 const KUBE_CRITICAL = /^(namespaces?|ns|persistentvolumeclaims?|pvc|persistentvolumes?|pv|statefulsets?(\.apps)?|sts)$/i;
 const KUBE_SNAPSHOT = /^(volumesnapshots?(\.snapshot\.storage\.k8s\.io)?|vs|volumesnapshotcontents?|vsc)$/i;
 
@@ -881,8 +1004,15 @@ function kubectlPositionals(args: string[]): string[] {
 function kubectl(args: string[], env: Env, program: string, words: Word[]): void {
   const positionals = kubectlPositionals(args);
   const sub = positionals[0];
-  if (sub === undefined || KUBECTL_READS.has(sub)) return;
-  if (sub === "config" && ["view", "get-contexts", "current-context", "get-clusters", "use-context"].includes(positionals[1] ?? "")) return;
+  if (sub === undefined || KUBECTL_READS.has(sub) || own(KUBECTL_SUBCOMMAND_READS, sub)?.includes(positionals[1] ?? "")) {
+    if (sub === "get" && kubectlPrintsSecrets(args, positionals)) {
+      add(env, "shell.read_secret", "high", `Prints the data of Kubernetes secrets (${quoteName(`${program} get ${positionals.slice(1).join(" ")}`)} with an output format that shows their values)`);
+    }
+    if (sub === "config" && positionals[1] === "view" && hasFlag(args, "", ["--raw"])) {
+      add(env, "shell.read_secret", "high", `Prints the kubeconfig with its credentials (${program} config view --raw)`);
+    }
+    return;
+  }
   if (sub === "exec") {
     const dashes = args.indexOf("--");
     if (dashes >= 0) classifyArgv(words.slice(dashes + 1), env);
@@ -911,12 +1041,47 @@ function kubectl(args: string[], env: Env, program: string, words: Word[]): void
     add(env, "shell.kubectl_delete", critical ? "critical" : "high", `Deletes Kubernetes ${what}${which} (${program} delete)`);
     return;
   }
+  const change = own(KUBECTL_CHANGES, sub);
+  if (change) {
+    const dryRun = args.some((a) => a === "--dry-run" || /^--dry-run=(client|server)$/.test(a));
+    if (!dryRun) add(env, "shell.kubectl_change", change.level, `${change.what} (${quoteName(`${program} ${positionals.slice(0, 3).join(" ")}`)})`);
+    return;
+  }
   unclassified(env, quoteName(`${program} ${sub}`));
+}
+
+/** `kubectl get secret … -o yaml` (json, jsonpath, go-template, custom-columns): the values, base64-encoded. */
+function kubectlPrintsSecrets(args: string[], positionals: string[]): boolean {
+  const objects = positionals.slice(1);
+  const secrets = objects.some((object, index) => KUBE_SECRET.test(object.split("/")[0]!) || (index === 0 && object.split(",").some((t) => KUBE_SECRET.test(t))));
+  if (!secrets) return false;
+  let format: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "-o" || arg === "--output") format = args[i + 1];
+    else if (arg.startsWith("--output=")) format = arg.slice(9);
+    else if (/^-o.+/.test(arg)) format = arg.slice(2).replace(/^=/, "");
+    else if (arg === "--template" || arg.startsWith("--template=")) format = "go-template";
+  }
+  return format !== undefined && !/^(wide|name)$/.test(format);
 }
 
 // terraform ------------------------------------------------------------------------------------
 
-const TERRAFORM_READS = new Set(["plan", "show", "validate", "output", "version", "providers", "fmt", "graph", "init", "get", "console", "-version", "--version", "-help", "--help", "help"]);
+const TERRAFORM_READS = new Set(["plan", "show", "validate", "output", "version", "providers", "graph", "init", "get", "console", "-version", "--version", "-help", "--help", "help"]);
+/** Commands that change the state (and so what a later apply does) without a plan to review. */
+const TERRAFORM_STATE_CHANGES: Record<string, string> = {
+  import: "Imports existing infrastructure into the state, so later applies manage (and can destroy) it",
+  taint: "Marks a resource to be destroyed and re-created by the next apply",
+  untaint: "Clears a resource's mark for re-creation",
+  refresh: "Rewrites the state from the real infrastructure",
+  "force-unlock": "Removes the state lock, so two runs at once can corrupt the state",
+  "state rm": "Removes resources from the state: Terraform forgets them, and a later apply may create duplicates",
+  "state mv": "Moves resources within the state",
+  "state push": "Overwrites the stored state with a local file",
+  "state replace-provider": "Changes the provider of resources in the state",
+  "workspace delete": "Deletes a workspace and its state",
+};
 
 function terraform(args: string[], env: Env, program: string): void {
   const positionals = args.filter((a) => !a.startsWith("-"));
@@ -934,6 +1099,17 @@ function terraform(args: string[], env: Env, program: string): void {
   }
   if (sub === undefined || TERRAFORM_READS.has(sub)) return;
   if ((sub === "state" && ["list", "show", "pull"].includes(positionals[1] ?? "")) || (sub === "workspace" && ["list", "show"].includes(positionals[1] ?? ""))) return;
+  if (sub === "fmt") {
+    // -check (and -write=false) only report; otherwise the files are rewritten in place.
+    if (!args.some((a) => /^--?check$/.test(a) || /^--?write=false$/.test(a))) add(env, "shell.file_write", "medium", `Rewrites the configuration files here in place (${program} fmt)`);
+    return;
+  }
+  const command = sub === "state" || sub === "workspace" ? `${sub} ${positionals[1] ?? ""}` : sub;
+  const change = own(TERRAFORM_STATE_CHANGES, command);
+  if (change) {
+    add(env, "shell.terraform_state", "high", `${change} (${quoteName(`${program} ${command}`)})`);
+    return;
+  }
   unclassified(env, quoteName(`${program} ${sub}`));
 }
 
@@ -990,6 +1166,7 @@ function git(args: string[], env: Env): void {
       } else add(env, "shell.git_write", "medium", "Moves the current branch (git reset)");
       return;
     case "clean":
+      if (hasFlag(rest, "n", ["--dry-run"])) return; // only lists what it would delete
       add(env, "shell.git_destructive", "high", "Deletes untracked files from the working tree (git clean)");
       return;
     case "filter-branch":
