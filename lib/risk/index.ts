@@ -3,8 +3,9 @@
 import type { Operation } from "../operations/schema";
 import { assessCustom } from "./custom";
 import { assertRiskEngineLoaded } from "./engine";
+import { hiddenCharacterFindings } from "./hidden-characters";
 import { assessHttp } from "./http";
-import type { RiskAssessment } from "./levels";
+import { type RiskAssessment, toAssessment } from "./levels";
 import { assessShell } from "./shell";
 import { assessSql } from "./sql";
 
@@ -19,9 +20,17 @@ export { HTTP_CATALOG, type HttpCatalogEntry } from "./http-catalog";
 /**
  * Classifies an operation. Synchronous and pure; throws `RiskEngineNotLoadedError` if
  * `loadRiskEngine()` has not completed (for every kind, so a missing start-up step shows at once).
+ * Hidden characters anywhere in what runs make any operation critical, so approving it takes the
+ * typed confirmation.
  */
 export function assessRisk(operation: Operation): RiskAssessment {
   assertRiskEngineLoaded();
+  const assessment = assessKind(operation);
+  const hidden = hiddenCharacterFindings(operation);
+  return hidden.length === 0 ? assessment : toAssessment([...hidden, ...assessment.findings], assessment.targets);
+}
+
+function assessKind(operation: Operation): RiskAssessment {
   switch (operation.kind) {
     case "sql":
       return assessSql(operation.sql);
