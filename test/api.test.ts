@@ -599,6 +599,21 @@ describe.each(DATABASE_KINDS)("circuit breaker on %s", (kind) => {
     expect((await create(100)).body.status).toBe("pending");
     expect(await h.database.prisma.auditEvent.count({ where: { type: "agent.quarantine_lifted", subjectId: runaway.id } })).toBe(1);
   });
+
+  it("takes parallel requests from the same agents without a deadlock: every one is created", async () => {
+    // Critical requests, so each one runs the breaker's per-agent check inside its transaction.
+    const agents = await Promise.all([0, 1, 2, 3].map(() => h.agent({ environments: ["staging"] })));
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agents[i % 4].key, body: { operation: sql("staging", `DROP TABLE parallel_${round}_${i}`) } }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(16).fill(201));
+      for (const agent of agents) await h.database.prisma.request.updateMany({ where: { agentId: agent.id, status: "pending" }, data: { status: "cancelled" } });
+    }
+    expect((await verifyAuditChain(h.database.prisma)).ok).toBe(true);
+  });
 });
 
 describe.each(DATABASE_KINDS)("circuit breaker thresholds set in the policy on %s", (kind) => {

@@ -26,9 +26,11 @@ export async function tripBreakerIfNeeded(
   thresholds: BreakerThresholds = DEFAULT_BREAKER_THRESHOLDS,
 ): Promise<boolean> {
   const since = new Date(now.getTime() - thresholds.windowSeconds * 1000);
-  // Serialise breaker checks per agent: lock its row.
+  // Serialise breaker checks per agent: lock its row — FOR NO KEY UPDATE, which the KEY SHARE lock
+  // that each request insert's foreign key takes on the same row does not block. FOR UPDATE did:
+  // two requests of one agent each held KEY SHARE and waited for the other's (a deadlock).
   const [row] = await tx.$queryRawUnsafe<Array<{ quarantined_at: Date | null }>>(
-    `SELECT quarantined_at FROM agents WHERE id = $1::uuid FOR UPDATE`,
+    `SELECT quarantined_at FROM agents WHERE id = $1::uuid FOR NO KEY UPDATE`,
     agent.id,
   );
   if (!row || row.quarantined_at) return false;
