@@ -29,9 +29,11 @@ export function render(command: string, result: unknown): string {
     case "env list":
       return table(result as Row[], ["name", "tier", "description"]);
     case "resource add":
-      return `Resource ${r.name} registered in ${r.environment}. Its connection URL is stored encrypted and will not be shown again.`;
+      return `Resource ${r.name} registered in ${r.environment}. Its ${r.kind === "http" ? "credential" : "connection URL"} is stored encrypted and will not be shown again.`;
     case "resource list":
-      return table(result as Row[], ["name", "environment", "kind", "description", "createdAt"]);
+      return table(result as Row[], ["name", "type", "environment", "baseUrl", "description", "createdAt"]);
+    case "env bind":
+      return `Environment ${r.name}: hosts ${(r.hosts as string[]).join(", ") || "(none)"}; resources ${(r.resourcePatterns as string[]).join(", ") || "(none)"}.`;
     case "resource set-url":
       return `Connection URL of ${r.name} replaced.`;
     case "resource remove":

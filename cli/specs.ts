@@ -1,5 +1,6 @@
 // What each admin command accepts. The functions themselves live in lib/admin/commands.ts.
 import { readFileSync } from "node:fs";
+import { HTTP_PROVIDER_CATALOGS } from "../lib/risk/http-providers";
 export interface OptionSpec {
   type: "string" | "boolean";
   help: string;
@@ -22,6 +23,12 @@ const CONNECTION_URL_FROM_STDIN = {
   arg: "connectionUrl",
   prompt: "Connection URL: ",
   missing: "Give the connection URL on standard input (postgresql://user:password@host:5432/database).",
+} as const;
+
+const RESOURCE_SECRET_FROM_STDIN = {
+  arg: "secret",
+  prompt: "Connection URL (postgres) or credential (http): ",
+  missing: "Give the connection URL (postgres: postgresql://user:password@host:5432/database) or the credential (http: the token, or user:password for basic) on standard input.",
 } as const;
 
 const ROLE = { type: "string", help: "viewer, approver or admin", placeholder: "ROLE" } as const;
@@ -139,23 +146,43 @@ export const SPECS: Record<string, CommandSpec> = {
     },
   },
   "env list": { summary: "List environments", options: {} },
+  "env bind": {
+    summary: "Declare which HTTP hosts and resource names belong to an environment, whatever an agent says",
+    details: "Example: npm run cli -- env bind --name production --hosts 'backboard.railway.app,*.railway.app' --resources 'railway/*'\nGiving an option replaces that list; an empty value clears it.",
+    options: {
+      name: { type: "string", help: "environment name", required: true, placeholder: "NAME" },
+      hosts: { type: "string", help: "comma-separated host names or globs", placeholder: "HOSTS" },
+      resources: { type: "string", help: "comma-separated resource name patterns", placeholder: "PATTERNS" },
+    },
+  },
   "resource add": {
-    summary: "Register a PostgreSQL resource for the built-in executor; its connection URL is read from standard input",
+    summary: "Register a PostgreSQL database (connection URL) or an HTTP API (its credential) for Countersign's executors; the secret is read from standard input",
     details: [
-      "The URL is stored encrypted and is never shown again, logged or audited. It is read from standard input,",
+      "The secret is stored encrypted and is never shown again, logged or audited. It is read from standard input,",
       "never from the command line, which other users of the machine can see. Typed at a terminal, it is not echoed.",
       "Example: printf '%s' \"$ORDERS_DB_URL\" | npm run cli -- resource add --name postgres/orders --environment production",
+      "Example: printf '%s' \"$TOKEN\" | npm run cli -- resource add --name railway/prod --environment production --type http \\",
+      "           --base-url https://backboard.railway.app --auth bearer --catalog railway",
+      `Catalogs (--catalog): ${Object.keys(HTTP_PROVIDER_CATALOGS).join(", ")}. Without one, the base URL's host decides which provider judges the calls.`,
     ].join("\n"),
     options: {
       name: { type: "string", help: "unique name agents use (lower-case letters, digits, . _ / -)", required: true, placeholder: "NAME" },
       environment: { type: "string", help: "its environment (policy uses the environment's tier)", required: true, placeholder: "ENV" },
       description: { type: "string", help: "what it is", placeholder: "TEXT" },
+      type: { type: "string", help: "postgres (default) or http", placeholder: "TYPE" },
+      "base-url": { type: "string", help: "http: the API's base URL", placeholder: "URL" },
+      auth: { type: "string", help: "http: how the credential is sent: bearer, basic (user:password), header:NAME or query:NAME", placeholder: "HOW" },
+      methods: { type: "string", help: "http: comma-separated methods allowed (default: all)", placeholder: "GET,POST" },
+      "path-prefixes": { type: "string", help: "http: comma-separated path prefixes allowed (default: all)", placeholder: "/a,/b" },
+      "allow-private-network": { type: "boolean", help: "http: allow a host that resolves to a loopback, private or link-local address" },
+      catalog: { type: "string", help: "http: which provider's catalog judges the calls (see above)", placeholder: "NAME" },
+      timeout: { type: "string", help: "http: seconds a call may take (1–120, default 30)", placeholder: "SECONDS" },
     },
-    secretFromStdin: CONNECTION_URL_FROM_STDIN,
+    secretFromStdin: RESOURCE_SECRET_FROM_STDIN,
   },
-  "resource list": { summary: "List resources (never their connection URLs)", options: {} },
+  "resource list": { summary: "List resources with their type (never their connection URLs or credentials)", options: {} },
   "resource set-url": {
-    summary: "Replace a resource's connection URL (e.g. a rotated password), read from standard input",
+    summary: "Replace a resource's connection URL (e.g. a rotated password) or an HTTP resource's credential, read from standard input",
     details: "Example: printf '%s' \"$NEW_ORDERS_DB_URL\" | npm run cli -- resource set-url --name postgres/orders",
     options: { name: { type: "string", help: "the resource", required: true, placeholder: "NAME" } },
     secretFromStdin: CONNECTION_URL_FROM_STDIN,

@@ -15,9 +15,9 @@ import {
   setAgentDisabled,
   type Scope,
 } from "../agents";
-import { createEnvironment, listEnvironments, setEnvironmentTier, type Tier } from "../environments";
+import { createEnvironment, listEnvironments, setEnvironmentBindings, setEnvironmentTier, type Tier } from "../environments";
 import { verifyAuditChain } from "../audit";
-import { listResources, registerResource, removeResource, updateResourceConnection } from "../resources";
+import { listResources, parseHttpAuth, registerResource, removeResource, updateResourceConnection } from "../resources";
 import { liftQuarantine } from "../agents/quarantine";
 import { getPolicyVersion, policyFromYaml, policyToYaml } from "../policy/versions";
 import { currentPolicy, savePolicy } from "../policy/store";
@@ -111,15 +111,45 @@ export const COMMANDS: Record<string, Command> = {
   "env tier": ({ prisma }, a) => setEnvironmentTier(prisma, str(a, "name"), str(a, "tier") as Tier, CLI),
   "env list": ({ prisma }) => listEnvironments(prisma),
   // The connection URL arrives in the arguments (read from stdin by the CLI) and leaves in nothing.
-  "resource add": ({ prisma, config }, a) =>
-    registerResource(
+  "resource add": ({ prisma, config }, a) => {
+    const common = { name: str(a, "name"), environment: str(a, "environment"), description: optStr(a, "description") ?? "" };
+    const type = optStr(a, "type") ?? "postgres";
+    if (type === "postgres") return registerResource(prisma, config, { ...common, kind: "postgres", connectionUrl: str(a, "secret") }, CLI);
+    if (type !== "http") throw new AppError("validation_failed", "The resource is not valid.", [{ field: "type", message: "postgres or http" }]);
+    const auth = parseHttpAuth(optStr(a, "auth") ?? "");
+    if (!auth) throw new AppError("validation_failed", "The resource is not valid.", [{ field: "auth", message: "bearer, basic, header:NAME or query:NAME" }]);
+    return registerResource(
       prisma,
       config,
-      { name: str(a, "name"), environment: str(a, "environment"), connectionUrl: str(a, "connectionUrl"), description: optStr(a, "description") ?? "" },
+      {
+        ...common,
+        kind: "http",
+        baseUrl: optStr(a, "base-url") ?? "",
+        auth,
+        allowedMethods: list(optStr(a, "methods"))?.map((m) => m.toUpperCase()) ?? [],
+        allowedPathPrefixes: list(optStr(a, "path-prefixes")) ?? [],
+        allowPrivateNetwork: a["allow-private-network"] === true,
+        catalog: optStr(a, "catalog") ?? null,
+        ...(optStr(a, "timeout") ? { timeoutSeconds: Number(optStr(a, "timeout")) } : {}),
+        secret: str(a, "secret"),
+      },
       CLI,
-    ),
-  "resource list": ({ prisma }) => listResources(prisma),
+    );
+  },
+  "resource list": async ({ prisma }) => (await listResources(prisma)).map((r) => ({ ...r, type: r.kind, baseUrl: r.http?.baseUrl ?? "" })),
   "resource set-url": ({ prisma, config }, a) => updateResourceConnection(prisma, config, str(a, "name"), str(a, "connectionUrl"), CLI),
+  "env bind": async ({ prisma }, a) => {
+    const current = await prisma.environment.findUnique({ where: { name: str(a, "name") } });
+    if (!current) throw new AppError("not_found", `No environment named ${str(a, "name")}.`);
+    const hosts = optStr(a, "hosts");
+    const resources = optStr(a, "resources");
+    return setEnvironmentBindings(
+      prisma,
+      current.name,
+      { hosts: hosts === undefined ? current.hosts : (list(hosts) ?? []), resourcePatterns: resources === undefined ? current.resourcePatterns : (list(resources) ?? []) },
+      CLI,
+    );
+  },
   "resource remove": ({ prisma }, a) => removeResource(prisma, str(a, "name"), CLI),
   "audit verify": async ({ prisma }) => {
     const status = await verifyAuditChain(prisma);

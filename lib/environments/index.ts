@@ -6,6 +6,7 @@ import type { Actor } from "../actors";
 import { AppError, isUniqueViolation } from "../errors";
 import { parseInput } from "../validate";
 import { ENVIRONMENT_NAME } from "../operations/schema";
+import { globMatch } from "../policy/glob";
 
 export const TIERS = ["production", "other"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -89,4 +90,60 @@ export async function seedEnvironments(prisma: PrismaClient, actor: Actor): Prom
       // Another instance seeded them at the same moment.
       if (!isUniqueViolation(error)) throw error;
     });
+}
+
+export const EnvironmentBindings = z.strictObject({
+  /** HTTP hosts (globs, lower-case) whose calls belong to the environment. */
+  hosts: z.array(z.string().trim().toLowerCase().min(1).max(253).regex(/^[a-z0-9*.-]+$/, "a host name or a glob of one")).max(100),
+  /** Resource names (globs) that belong to the environment. */
+  resourcePatterns: z.array(z.string().trim().min(1).max(200)).max(100),
+});
+export type EnvironmentBindings = z.input<typeof EnvironmentBindings>;
+
+/** Declares which hosts and resource names belong to an environment, whatever an agent says. */
+export async function setEnvironmentBindings(prisma: PrismaClient, name: string, input: EnvironmentBindings, actor: Actor) {
+  const data = parseInput(EnvironmentBindings, input);
+  const env = await prisma.environment.findUnique({ where: { name } });
+  if (!env) throw new AppError("not_found", `No environment named ${name}.`);
+  return prisma.$transaction(async (tx) => {
+    const updated = await tx.environment.update({ where: { name }, data });
+    await appendAudit(tx, { type: "environment.bindings_changed", actor, subject: { type: "environment", id: name }, data });
+    return updated;
+  });
+}
+
+export interface BoundEnvironment {
+  environment: string;
+  /** What binds it: the resource's registration, a declared resource pattern or a declared host. */
+  source: "registration" | "resource pattern" | "host";
+}
+
+/**
+ * The environment an operation belongs to whatever its target claims: the registration of the
+ * resource it names, else an environment that declared its resource name or (for HTTP) its host.
+ * Where declarations disagree, a production-tier environment wins (fail closed).
+ */
+export async function boundEnvironment(prisma: PrismaClient, operation: { kind: string; target: { resource: string }; url?: string }): Promise<BoundEnvironment | null> {
+  const registered = await prisma.resource.findUnique({ where: { name: operation.target.resource }, select: { environment: true } });
+  if (registered) return { environment: registered.environment, source: "registration" };
+  const declared = await prisma.environment.findMany({
+    where: { OR: [{ NOT: { hosts: { isEmpty: true } } }, { NOT: { resourcePatterns: { isEmpty: true } } }] },
+    orderBy: { name: "asc" },
+  });
+  if (declared.length === 0) return null;
+  let host: string | null = null;
+  if (operation.kind === "http" && operation.url) {
+    try {
+      host = new URL(operation.url).hostname.toLowerCase().replace(/\.$/, "");
+    } catch {
+      host = null;
+    }
+  }
+  const matches: Array<BoundEnvironment & { tier: Tier }> = [];
+  for (const env of declared) {
+    if (env.resourcePatterns.some((p) => globMatch(p, operation.target.resource))) matches.push({ environment: env.name, source: "resource pattern", tier: env.tier });
+    else if (host && env.hosts.some((p) => globMatch(p, host))) matches.push({ environment: env.name, source: "host", tier: env.tier });
+  }
+  const chosen = matches.find((m) => m.tier === "production") ?? matches[0];
+  return chosen ? { environment: chosen.environment, source: chosen.source } : null;
 }

@@ -18,6 +18,8 @@ import {
   RequestApprovalArgs,
   RunSqlArgs,
   checkRequestTool,
+  httpRequestTool,
+  HttpRequestArgs,
   listResourcesTool,
   requestApprovalTool,
   runSqlTool,
@@ -25,7 +27,7 @@ import {
 } from "./tools";
 
 const INSTRUCTIONS = `Countersign puts people between you and destructive operations. Policy decides per environment and risk: safe operations run at once, dangerous ones wait for human reviewers, some are refused.
-- To run SQL on a registered database, call list_resources, then run_sql.
+- To run SQL on a registered database, call list_resources, then run_sql. To call a registered HTTP API (kind http), use http_request: Countersign adds the credential; you never need one.
 - For anything else destructive that you will run yourself (cloud API calls, shell commands), call request_approval first with the exact operation.
 - A call that needs people returns at once as pending with a review URL: tell the user, then call check_request with the request id (waitSeconds up to ${MAX_CHECK_WAIT_SECONDS}) until it is decided.
 - A denial is final and comes with the reviewer's reason. Never work around a pending or denied request with other tools, credentials or a reworded operation.`;
@@ -35,8 +37,9 @@ export function createMcpServer(ctx: ToolContext): McpServer {
   server.registerTool(
     "list_resources",
     {
-      title: "List databases",
-      description: "List the databases registered with Countersign that run_sql can reach: name, environment (e.g. production), kind and description. Connection details are never shown.",
+      title: "List resources",
+      description:
+        "List the resources registered with Countersign that you can use: databases (kind postgres, for run_sql) and HTTP APIs (kind http, for http_request), with environment (e.g. production) and description. Connection details and credentials are never shown.",
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     () => listResourcesTool(ctx),
@@ -53,6 +56,20 @@ export function createMcpServer(ctx: ToolContext): McpServer {
       annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     (args) => runSqlTool(ctx, args),
+  );
+  server.registerTool(
+    "http_request",
+    {
+      title: "Call an HTTP API with approval",
+      description:
+        "Call an HTTP API registered with Countersign (list_resources shows kind http): give the method, the path under its base URL, query, non-credential headers and body. " +
+        "Countersign holds the credential and adds it itself; it classifies the call as that provider's API and applies policy for the resource's environment. " +
+        "Safe calls are sent at once and return the status, headers and body. Dangerous ones wait for people: the call returns at once as pending with a review URL and a request id; " +
+        "then call check_request with that id, which sends the call once it is approved. Some calls are refused outright, with the reason.",
+      inputSchema: HttpRequestArgs,
+      annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    (args) => httpRequestTool(ctx, args),
   );
   server.registerTool(
     "request_approval",
@@ -72,8 +89,8 @@ export function createMcpServer(ctx: ToolContext): McpServer {
     {
       title: "Check a request",
       description:
-        `Check on a request made with run_sql or request_approval, waiting up to waitSeconds (at most ${MAX_CHECK_WAIT_SECONDS}) for people to decide. ` +
-        "Still pending: call it again. Approved through run_sql: Countersign runs the statement now, once, and returns its result. Approved through request_approval: the single-use grant. " +
+        `Check on a request made with run_sql, http_request or request_approval, waiting up to waitSeconds (at most ${MAX_CHECK_WAIT_SECONDS}) for people to decide. ` +
+        "Still pending: call it again. Approved through run_sql or http_request: Countersign runs the statement (or sends the call) now, once, and returns its result. Approved through request_approval: the single-use grant. " +
         "Denied, expired, cancelled or revoked: the reason; nothing ran.",
       inputSchema: CheckRequestArgs,
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },

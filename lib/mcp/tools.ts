@@ -14,7 +14,7 @@ import { findNulCharacter, fieldErrors } from "../validate";
 import { Operation } from "../operations/schema";
 import { CreateRequest, RequestContext, createRequest, waitForDecision, type RequestView } from "../requests";
 import { listResourcesForAgent } from "../resources";
-import { madeByBuiltInExecutor, runApprovedSql, runSqlOnResource, type ExecutionResult } from "../executor";
+import { madeByBuiltInExecutor, runApproved, runHttpOnResource, runSqlOnResource, type ExecutionResult, type HttpExecutionResult } from "../executor";
 
 export const MCP_PATH = "/api/mcp";
 
@@ -44,6 +44,17 @@ export const RunSqlArgs = {
     .min(1)
     .max(256 * 1024)
     .describe("The exact SQL to run. It is what reviewers approve and what runs, byte for byte; a changed statement is a new request."),
+  summary: Summary.optional(),
+  reasoning: Reasoning.optional(),
+};
+
+export const HttpRequestArgs = {
+  resource: z.string().min(1).max(200).describe("The HTTP resource's name exactly as list_resources shows it (kind http)."),
+  method: z.string().regex(/^[A-Za-z]{1,16}$/).describe("GET, POST, PUT, PATCH, DELETE…"),
+  path: z.string().min(1).max(4096).describe("The path under the resource's base URL, starting with /."),
+  query: z.record(z.string().max(200), z.union([z.string().max(8192), z.array(z.string().max(8192)).max(100)])).optional().describe("Query parameters."),
+  headers: z.record(z.string().max(100), z.string().max(8192)).optional().describe("Non-credential headers; Countersign adds the credential itself."),
+  body: z.unknown().optional().describe("A JSON value (sent as application/json) or text."),
   summary: Summary.optional(),
   reasoning: Reasoning.optional(),
 };
@@ -111,6 +122,22 @@ export async function runSqlTool(ctx: ToolContext, args: Args<typeof RunSqlArgs>
   });
 }
 
+export async function httpRequestTool(ctx: ToolContext, args: Args<typeof HttpRequestArgs>): Promise<CallToolResult> {
+  return guarded(ctx, "http_request", "requests:create", args, async () => {
+    const outcome = await runHttpOnResource(ctx.database, ctx.cfg, ctx.caller, {
+      resource: args.resource,
+      method: args.method,
+      path: args.path,
+      query: args.query,
+      headers: args.headers,
+      body: args.body,
+      summary: args.summary,
+      context: args.reasoning ? { reasoning: args.reasoning } : undefined,
+    });
+    return answer(outcome.request, { builtIn: true, result: outcome.result });
+  });
+}
+
 export async function requestApprovalTool(ctx: ToolContext, args: Args<typeof RequestApprovalArgs>): Promise<CallToolResult> {
   return guarded(ctx, "request_approval", "requests:create", args, async () => {
     const parsed = CreateRequest.safeParse({
@@ -134,7 +161,7 @@ export async function checkRequestTool(ctx: ToolContext, args: Args<typeof Check
     if (builtIn && view.status === "approved" && view.grant) {
       // Running it is acting on the request: the same scope as asking Countersign to run SQL.
       await requireScope(database.prisma, caller, "requests:create", { method: "POST", path: MCP_PATH, tool: "check_request" });
-      const outcome = await runApprovedSql(database, cfg, caller, view.id, { maxRows: MCP_MAX_ROWS });
+      const outcome = await runApproved(database, cfg, caller, view.id, { maxRows: MCP_MAX_ROWS });
       return answer(outcome.request, { builtIn, result: outcome.result });
     }
     return answer(view, { builtIn });
@@ -158,15 +185,26 @@ const WAITING = new Set(["pending", "cooling_down"]);
  * review URL, expiry), the next step, then the data. Text from the database (rows, reasons)
  * appears only inside JSON, never as instructions of ours.
  */
-function answer(view: RequestView, options: { builtIn: boolean; result?: ExecutionResult }): CallToolResult {
-  const { result } = options;
+function answer(view: RequestView, options: { builtIn: boolean; result?: ExecutionResult | HttpExecutionResult }): CallToolResult {
   const lines: string[] = [];
   let next: string;
+  if (options.result && "response" in options.result) {
+    const { response } = options.result;
+    lines.push(`Sent once: the upstream answered HTTP ${response.status}.${response.truncated ? " The body was cut at the size cap." : ""}`);
+    lines.push(`Request: ${view.id}`, `Environment: ${view.environment} · resource: ${view.resource}`, `Risk: ${view.risk.level}`, `Review page: ${view.reviewUrl}`);
+    lines.push("Next: Done. The call was made once; making it again needs a new request.", "Response (JSON):", JSON.stringify(response));
+    return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: { request: view, response, next: "done" } };
+  }
+  const result = options.result as ExecutionResult | { status: "failed"; error: string; code?: string } | undefined;
   if (result?.status === "executed") {
     lines.push(`Executed: ${result.commands.join("; ") || "done"}.${result.truncated ? ` Showing the first ${result.rows.length} rows.` : ""}`);
     next = "Done. The statement ran once; running it again needs a new request.";
   } else if (result?.status === "failed") {
-    lines.push(`Failed: the statement was approved and run, and the database refused it.`);
+    lines.push(
+      result.code === "effect_changed" || result.code === "precondition_failed"
+        ? `Failed (${result.code}): the approved operation did not run as approved, and nothing it did was kept.`
+        : `Failed: the operation was approved and run, and it did not succeed.`,
+    );
     next = "Read the error below. A corrected statement is a new request.";
   } else if (WAITING.has(view.status)) {
     lines.push(

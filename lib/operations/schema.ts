@@ -37,6 +37,8 @@ export const HttpOperation = z.strictObject({
     .max(16)
     .regex(/^[A-Za-z]+$/, "must be an HTTP method name"),
   url: z.url({ protocol: /^https?$/ }),
+  /** Headers sent as they are (never credentials: a broker adds those after approval). */
+  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "a header name"), z.string().max(8192)).optional(),
   body: z.unknown().optional(),
 });
 

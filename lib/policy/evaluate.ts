@@ -13,6 +13,8 @@ export interface PolicyInput {
   resource: string;
   kind: OperationKind;
   risk: RiskAssessment;
+  /** True when the target names a registered resource (the environment is then the registration's). */
+  registered?: boolean;
 }
 
 export interface PolicyDecision {
@@ -79,6 +81,10 @@ function matchReasons(rule: PolicyRule, input: PolicyInput): string[] | null {
   if (m.resources) {
     if (!anyGlobMatches(m.resources, [input.resource])) return null;
     reasons.push(`resource ${input.resource} is listed`);
+  }
+  if (m.registered !== undefined) {
+    if (m.registered !== (input.registered === true)) return null;
+    reasons.push(m.registered ? `${input.resource} is a registered resource` : `${input.resource} is not a registered resource`);
   }
   if (m.kinds) {
     if (!m.kinds.includes(input.kind)) return null;

@@ -35,6 +35,8 @@ export const PolicyMatch = z
     /** Resource names (globs). */
     resources: Globs.optional(),
     kinds: z.array(z.enum(OPERATION_KINDS)).min(1).optional(),
+    /** Whether the target names a registered resource: `registered: false` with deny makes production go through one. */
+    registered: z.boolean().optional(),
     minRisk: RiskLevelName.optional(),
     maxRisk: RiskLevelName.optional(),
     /** Any of these finding ids (globs such as `backup.*`). */

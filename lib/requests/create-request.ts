@@ -11,9 +11,10 @@ import { evaluatePolicy } from "../policy";
 import { breakerThresholdsOf, currentPolicy, measurementPolicyOf } from "../policy/store";
 import { effectLimits, withMeasuredRisk } from "../policy/measurement";
 import { countsTowardBreaker } from "../policy/breaker";
-import { caseVariantOf, tierOf } from "../environments";
+import { boundEnvironment, caseVariantOf, tierOf } from "../environments";
 import { mintGrant, operationDigest } from "../grants";
 import type { CreateRequest } from "./schema";
+import type { Operation } from "../operations/schema";
 import { toRequestView, type RequestView } from "./view";
 import { notifyRequestPending } from "../notify";
 import { tripBreakerIfNeeded } from "../agents/quarantine";
@@ -42,6 +43,11 @@ export interface CreateRequestInput {
    * allows. Only a denial skips the measurement.
    */
   measureBeforeAllowing?: boolean;
+  /**
+   * What Countersign classifies in place of the operation: the HTTP broker's call as the registered
+   * provider's catalog sees it (a stand-in or proxied host judged as the provider). Internal only.
+   */
+  classifyAs?: Operation;
   /** The registered resource's id, set by the built-in executor (which checks it before running). */
   resourceId?: string;
   /** Set by Countersign's built-in SQL executor only: it will run the statement once approved. */
@@ -77,6 +83,21 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       { field: "operation.target.environment", message: `environment names are case-sensitive: the defined environment is ${definedAs}` },
     ]);
   }
+  // A registered resource (or a declared host or name) decides the environment, not the agent.
+  const bound = await boundEnvironment(prisma, body.operation);
+  if (bound && bound.environment !== environment) {
+    await recordAudit(prisma, {
+      type: "request.refused",
+      actor: { type: "agent", id: agent.id },
+      data: { reason: "environment_mismatch", environment, boundTo: bound.environment, by: bound.source, resource, keyId: caller.key.id },
+    });
+    throw new AppError("validation_failed", "The environment contradicts where the target belongs.", [
+      {
+        field: "operation.target.environment",
+        message: `${resource} belongs to ${bound.environment} (by its ${bound.source}); the request names ${environment}`,
+      },
+    ]);
+  }
   if (!agent.environments.some((pattern) => globMatch(pattern, environment))) {
     await recordAudit(prisma, {
       type: "request.refused",
@@ -95,7 +116,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
   }
 
   const digest = operationDigest(body.operation);
-  const parsedRisk = assessRisk(body.operation);
+  const parsedRisk = assessRisk(input.classifyAs ?? body.operation);
   const tier = await tierOf(prisma, environment);
   const policy = await currentPolicy(prisma);
   const decide = (risk: typeof parsedRisk) =>
@@ -106,6 +127,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       resource,
       kind: body.operation.kind,
       risk,
+      registered: bound?.source === "registration",
     });
   const first = decide(parsedRisk);
   const measure =

@@ -1,6 +1,6 @@
-// Resources: the databases Countersign's built-in executor runs statements on. The connection URL
-// is encrypted at rest and decrypted only inside the server to connect; it never appears in a
-// response, a log line or an audit row.
+// Resources: the databases Countersign's built-in executor runs statements on, and the HTTP APIs its
+// credential broker calls. The connection URL or credential is encrypted at rest and decrypted
+// only inside the server to connect; it never appears in a response, a log line or an audit row.
 import type { PrismaClient } from "../db";
 import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
@@ -9,10 +9,10 @@ import { appendAudit } from "../audit";
 import { AppError, isUniqueViolation } from "../errors";
 import { fieldErrors } from "../validate";
 import { globMatch } from "../policy/glob";
-import { PostgresUrl, RegisterResource } from "./schema";
+import { HttpConfig, PostgresUrl, RegisterHttpResource, RegisterPostgresResource, type RegisterResource, formatHttpAuth } from "./schema";
 import { decryptSecret, encryptSecret } from "./secret";
 
-export { RegisterResource, PostgresUrl, RESOURCE_NAME } from "./schema";
+export { RegisterResource, PostgresUrl, RESOURCE_NAME, HttpConfig, parseHttpAuth, formatHttpAuth, RESOURCE_KINDS, type ResourceKind } from "./schema";
 export { encryptSecret, decryptSecret, ResourceSecretError } from "./secret";
 
 /** A resource as anything outside the executor sees it: never the connection URL. */
@@ -22,41 +22,63 @@ export interface ResourceView {
   environment: string;
   kind: string;
   description: string;
+  /** HTTP resources: where calls go and how (never the credential). */
+  http?: HttpConfig;
   createdAt: string;
   updatedAt: string;
 }
 
-const VIEW_SELECT = { id: true, name: true, environment: true, kind: true, description: true, createdAt: true, updatedAt: true } as const;
+const VIEW_SELECT = { id: true, name: true, environment: true, kind: true, description: true, config: true, createdAt: true, updatedAt: true } as const;
 
-function toView(row: { id: string; name: string; environment: string; kind: string; description: string; createdAt: Date; updatedAt: Date }): ResourceView {
+function toView(row: { id: string; name: string; environment: string; kind: string; description: string; config: unknown; createdAt: Date; updatedAt: Date }): ResourceView {
+  const http = row.kind === "http" ? HttpConfig.safeParse(row.config) : null;
   return {
     id: row.id,
     name: row.name,
     environment: row.environment,
     kind: row.kind,
     description: row.description,
+    ...(http?.success ? { http: http.data } : {}),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
 export async function registerResource(prisma: PrismaClient, cfg: Config, input: RegisterResource, actor: Actor): Promise<ResourceView> {
-  const parsed = RegisterResource.safeParse(input);
+  // One kind's schema at a time, so the field errors name that kind's fields.
+  const kind = (input as { kind?: unknown })?.kind;
+  const parsed = (kind === "http" ? RegisterHttpResource : RegisterPostgresResource).safeParse(input);
   // The field errors name fields and rules only; zod does not echo the rejected value.
   if (!parsed.success) throw new AppError("validation_failed", "The resource is not valid.", fieldErrors(parsed.error));
-  const { name, environment, connectionUrl, description } = parsed.data;
-  const connectionUrlEnc = encryptSecret(connectionUrl, cfg.authSecret, name);
+  const { name, environment, description } = parsed.data;
+  const secret = parsed.data.kind === "http" ? parsed.data.secret : parsed.data.connectionUrl;
+  const connectionUrlEnc = encryptSecret(secret, cfg.authSecret, name);
+  const http = parsed.data.kind === "http" ? HttpConfig.parse(pickHttpConfig(parsed.data)) : null;
   try {
     const row = await prisma.$transaction(async (tx) => {
       const created = await tx.resource.create({
-        data: { name, environment, kind: "postgres", connectionUrlEnc, description },
+        data: { name, environment, kind: parsed.data.kind, connectionUrlEnc, description, ...(http ? { config: http } : {}) },
         select: VIEW_SELECT,
       });
       await appendAudit(tx, {
         type: "resource.registered",
         actor,
         subject: { type: "resource", id: created.id },
-        data: { name, environment, kind: "postgres" },
+        data: {
+          name,
+          environment,
+          kind: parsed.data.kind,
+          ...(http
+            ? {
+                baseUrl: http.baseUrl,
+                auth: formatHttpAuth(http.auth),
+                allowedMethods: http.allowedMethods,
+                allowedPathPrefixes: http.allowedPathPrefixes,
+                allowPrivateNetwork: http.allowPrivateNetwork,
+                catalog: http.catalog,
+              }
+            : {}),
+        },
       });
       return created;
     }, TX_OPTIONS);
@@ -115,11 +137,18 @@ export async function getResource(prisma: PrismaClient, name: string): Promise<R
  * which parts changed — never their values.
  */
 export async function updateResourceConnection(prisma: PrismaClient, cfg: Config, name: string, connectionUrl: string, actor: Actor): Promise<ResourceView> {
-  const parsed = PostgresUrl.safeParse(connectionUrl);
-  if (!parsed.success) throw new AppError("validation_failed", "The connection URL is not valid.", fieldErrors(parsed.error, "connectionUrl"));
   const row = await prisma.$transaction(async (tx) => {
     const existing = await tx.resource.findUnique({ where: { name } });
     if (!existing) throw new AppError("not_found", `No resource named ${name}.`);
+    if (existing.kind === "http") {
+      // An HTTP resource's credential: replaced whole; the audit row says only that it changed.
+      if (connectionUrl.length < 1 || connectionUrl.length > 16 * 1024) throw new AppError("validation_failed", "The credential is not valid.", [{ field: "secret", message: "1 to 16384 characters" }]);
+      const updated = await tx.resource.update({ where: { id: existing.id }, data: { connectionUrlEnc: encryptSecret(connectionUrl, cfg.authSecret, name) }, select: VIEW_SELECT });
+      await appendAudit(tx, { type: "resource.connection_updated", actor, subject: { type: "resource", id: existing.id }, data: { name, changed: ["secret"] } });
+      return updated;
+    }
+    const parsed = PostgresUrl.safeParse(connectionUrl);
+    if (!parsed.success) throw new AppError("validation_failed", "The connection URL is not valid.", fieldErrors(parsed.error, "connectionUrl"));
     let previous: string | null = null;
     try {
       previous = decryptSecret(existing.connectionUrlEnc, cfg.authSecret, name);
@@ -185,4 +214,16 @@ export async function resourceConnection(prisma: PrismaClient, cfg: Config, name
   const row = await prisma.resource.findUnique({ where: { name } });
   if (!row) throw new AppError("not_found", "No such resource.");
   return { resource: toView(row), connectionUrl: decryptSecret(row.connectionUrlEnc, cfg.authSecret, row.name) };
+}
+
+/** An HTTP resource's settings and decrypted credential, for the broker only. */
+export async function httpResourceSecret(prisma: PrismaClient, cfg: Config, name: string): Promise<{ resource: ResourceView & { http: HttpConfig }; secret: string }> {
+  const { resource, connectionUrl } = await resourceConnection(prisma, cfg, name);
+  if (resource.kind !== "http" || !resource.http) throw new AppError("not_found", "No such HTTP resource.");
+  return { resource: resource as ResourceView & { http: HttpConfig }, secret: connectionUrl };
+}
+
+function pickHttpConfig(input: HttpConfig): HttpConfig {
+  const { baseUrl, auth, allowedMethods, allowedPathPrefixes, allowPrivateNetwork, timeoutSeconds, catalog } = input;
+  return { baseUrl, auth, allowedMethods, allowedPathPrefixes, allowPrivateNetwork, timeoutSeconds, catalog };
 }

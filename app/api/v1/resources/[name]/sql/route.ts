@@ -3,6 +3,7 @@ import { config } from "@/lib/env";
 import { database } from "@/lib/db";
 import { RunSql, runSqlOnResource } from "@/lib/executor";
 import { methodNotAllowed } from "@/lib/http/methods";
+import { resourceName } from "@/lib/http/resource-name";
 
 // POST /api/v1/resources/{name}/sql — an agent asks Countersign to run SQL on a registered resource
 export const POST = withAgent({ scope: "requests:create", body: RunSql }, async ({ agent, key, body, params, req }) => {
@@ -20,15 +21,6 @@ export const POST = withAgent({ scope: "requests:create", body: RunSql }, async 
     headers: { location: `/api/v1/requests/${outcome.request.id}` },
   });
 });
-
-// A name with a slash arrives percent-encoded (`postgres%2Fmain`); a malformed escape names nothing.
-function resourceName(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
 
 // GET, HEAD, PUT, PATCH, DELETE /api/v1/resources/{name}/sql — 405 problem details naming the methods this path answers
 const otherMethod = methodNotAllowed(["POST"]);

@@ -1,0 +1,21 @@
+// Runs an approved request that one of Countersign's own executors made, whatever its kind: the
+// statement of the SQL executor, the call of the HTTP broker.
+import { z } from "zod";
+import type { Database } from "../db";
+import type { Config } from "../env";
+import type { AuthenticatedAgent } from "../agents";
+import { runApprovedSql, type RunApprovedSqlOptions, type RunSqlOutcome } from "./run-sql";
+import { runApprovedHttp, type RunHttpOutcome } from "./http";
+
+export type RunApprovedOutcome = ({ kind: "sql" } & RunSqlOutcome) | ({ kind: "http" } & RunHttpOutcome);
+
+export async function runApproved(database: Database, cfg: Config, caller: AuthenticatedAgent, requestId: string, options: RunApprovedSqlOptions = {}): Promise<RunApprovedOutcome> {
+  // Only the kind is read here; ownership and everything else is checked by the executor itself.
+  const row = z.uuid().safeParse(requestId).success
+    ? await database.prisma.request.findUnique({ where: { id: requestId }, select: { kind: true, agentId: true } })
+    : null;
+  if (row?.kind === "http" && row.agentId === caller.agent.id) {
+    return { kind: "http", ...(await runApprovedHttp(database, cfg, caller, requestId, { waitSeconds: options.waitSeconds, signal: options.signal })) };
+  }
+  return { kind: "sql", ...(await runApprovedSql(database, cfg, caller, requestId, options)) };
+}
