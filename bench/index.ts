@@ -5,6 +5,7 @@ import path from "node:path";
 const benches: Array<{ file: string; conditions?: boolean }> = [
   { file: "risk.ts" },
   { file: "blast-radius.ts" },
+  { file: "http-broker.ts" },
   { file: "long-poll.ts" },
   { file: "inbox.ts", conditions: true },
 ];

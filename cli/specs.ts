@@ -28,7 +28,7 @@ const CONNECTION_URL_FROM_STDIN = {
 const RESOURCE_SECRET_FROM_STDIN = {
   arg: "secret",
   prompt: "Connection URL (postgres) or credential (http): ",
-  missing: "Give the connection URL (postgres: postgresql://user:password@host:5432/database) or the credential (http: the token, or user:password for basic) on standard input.",
+  missing: "Give the connection URL on standard input (postgresql://user:password@host:5432/database); for --type http, the credential (the token, or user:password for basic).",
 } as const;
 
 const ROLE = { type: "string", help: "viewer, approver or admin", placeholder: "ROLE" } as const;

@@ -50,8 +50,48 @@ describe("resource commands on one embedded data folder", () => {
     const list = await cli(["resource", "list", "--json"]);
     expect(list.code).toBe(0);
     const resources = JSON.parse(list.stdout);
-    expect(resources).toEqual([expect.objectContaining({ name: "postgres/orders", environment: "production", kind: "postgres", description: "Orders" })]);
-    expect(Object.keys(resources[0]).sort()).toEqual(["createdAt", "description", "environment", "id", "kind", "name", "updatedAt"]);
+    expect(resources).toEqual([expect.objectContaining({ name: "postgres/orders", environment: "production", kind: "postgres", type: "postgres", description: "Orders" })]);
+    expect(Object.keys(resources[0]).sort()).toEqual(["baseUrl", "createdAt", "description", "environment", "id", "kind", "name", "type", "updatedAt"]);
+  });
+
+  it("registers an HTTP resource with its credential from standard input, and binds hosts to an environment", async () => {
+    const token = "rw_cli_tok_5e4d3c2b1a09";
+    const added = await cli(
+      ["resource", "add", "--name", "railway/prod", "--environment", "production", "--type", "http", "--base-url", "https://backboard.railway.app", "--auth", "bearer", "--catalog", "railway"],
+      `${token}\n`,
+    );
+    expect(added.stderr).toBe("");
+    expect(added.stdout).toContain("Resource railway/prod registered in production. Its credential is stored encrypted");
+    const badAuth = await cli(["resource", "add", "--name", "api/bad", "--environment", "staging", "--type", "http", "--base-url", "https://api.example.com", "--auth", "cookie"], "t\n");
+    expect(badAuth.code).toBe(1);
+    expect(badAuth.stderr).toMatch(/auth: bearer, basic, header:NAME or query:NAME/);
+    const help = await cli(["resource", "add", "--help"]);
+    expect(help.stdout).toMatch(/Catalogs \(--catalog\): railway, github, aws-rds/);
+
+    const list = await cli(["resource", "list"]);
+    expect(list.stdout).toMatch(/railway\/prod\s+http\s+production\s+https:\/\/backboard\.railway\.app/);
+    const json = JSON.parse((await cli(["resource", "list", "--json"])).stdout);
+    expect(json.find((r: { name: string }) => r.name === "railway/prod").http).toEqual({
+      baseUrl: "https://backboard.railway.app",
+      auth: { type: "bearer" },
+      allowedMethods: [],
+      allowedPathPrefixes: [],
+      allowPrivateNetwork: false,
+      timeoutSeconds: 30,
+      catalog: "railway",
+    });
+
+    const bound = await cli(["env", "bind", "--name", "production", "--hosts", "backboard.railway.app,*.railway.app", "--resources", "railway/*"]);
+    expect(bound.stdout).toContain("Environment production: hosts backboard.railway.app, *.railway.app; resources railway/*.");
+    expect(outputs.join("\n")).not.toContain(token);
+    const database = await openEmbedded(dataDir, { holder: "test" });
+    try {
+      const audit = await database.prisma.auditEvent.findMany({ where: { type: { in: ["resource.registered", "environment.bindings_changed"] } } });
+      expect(JSON.stringify(audit, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(token);
+      expect(audit.map((a) => a.type)).toContain("environment.bindings_changed");
+    } finally {
+      await database.close();
+    }
   });
 
   it("goes through the running server: add, replace the URL, list and remove, all audited", async () => {

@@ -61,6 +61,7 @@ describe("OpenAPI 3.1 document", () => {
         "/api/v1/requests/{id}/outcome",
         "/api/v1/resources",
         "/api/v1/resources/{name}/sql",
+        "/api/v1/resources/{name}/http",
       ].sort(),
     );
   });

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { CreateRequest, RedeemGrant, ReportOutcome } from "../requests/schema";
 import { RunApprovedSql, RunSql } from "../executor/schema";
+import { RunHttp } from "../executor/http/schema";
 import { VERSION } from "../version";
 
 const RiskLevel = z.enum(["low", "medium", "high", "critical"]);
@@ -64,6 +65,20 @@ export const SqlRunSchema = z.object({
     .describe("present once the statement ran (or failed to)"),
 });
 
+export const UpstreamResponseSchema = z.object({
+  status: z.number().int(),
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  body: z.string().describe("the body, at most 1 MiB, the credential replaced by [credential] wherever echoed"),
+  bodyEncoding: z.enum(["utf8", "base64"]),
+  truncated: z.boolean().describe("true when the body was cut at the cap"),
+});
+
+export const HttpRunSchema = z.object({
+  request: RequestViewSchema,
+  response: UpstreamResponseSchema.optional().describe("present once the call was sent and answered"),
+  result: z.object({ status: z.literal("failed"), error: z.string(), code: z.string().optional() }).optional().describe("present when the call was sent but did not complete"),
+});
+
 export const ResourceListSchema = z.object({
   resources: z.array(z.object({ name: z.string(), environment: z.string(), kind: z.string(), description: z.string() })),
 });
@@ -102,7 +117,7 @@ function problems(...statuses: number[]) {
     415: "Body is not JSON",
     422: "Validation failed; `errors[]` names the fields",
     429: "Rate limited: too many requests for this key, or too many failed attempts from this source (see Retry-After)",
-    503: "The resource's database cannot be reached; nothing ran and the grant is unspent, so the call can be retried",
+    503: "The resource's database (or HTTP upstream) cannot be reached; nothing ran and the grant is unspent, so the call can be retried",
   };
   return Object.fromEntries(
     statuses.map((s) => [String(s), { description: descriptions[s], content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }]),
@@ -170,13 +185,16 @@ export function openApiDocument(serverUrl: string) {
       "/api/v1/requests/{id}/execute": {
         post: {
           operationId: "executeRequest",
-          summary: "Have Countersign run the approved statement of a request made through its SQL executor, once",
+          summary: "Have Countersign run the approved statement (or send the approved HTTP call) of a request made through its executors, once",
           description:
-            "For a request made with POST /api/v1/resources/{name}/sql that was still pending when that call answered. Redeems the grant and runs the stored statement once on the registered resource; of concurrent calls at most one runs it, the others answer 409.",
+            "For a request made with POST /api/v1/resources/{name}/sql or /http that was still pending when that call answered. Redeems the grant and runs the stored statement (or sends the stored call) once on the registered resource; of concurrent calls at most one runs it, the others answer 409. An HTTP call answers as POST /api/v1/resources/{name}/http does (HttpRun).",
           parameters: [idParam],
           requestBody: { required: false, content: json("RunApprovedSql") },
           responses: {
-            "200": { description: "The statement ran (or failed to): the request and the result", content: json("SqlRun") },
+            "200": {
+              description: "It ran (or failed to): the request and the result (SqlRun), or for an HTTP call the upstream's response (HttpRun)",
+              content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/SqlRun" }, { $ref: "#/components/schemas/HttpRun" }] } } },
+            },
             "202": { description: "Still waiting for people: the request, without a result", content: json("SqlRun") },
             ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
           },
@@ -201,6 +219,21 @@ export function openApiDocument(serverUrl: string) {
             "200": { description: "Ran (with result), or decided without running (denied)", content: json("SqlRun") },
             "202": { description: "Waiting for people: the request, without a result", content: json("SqlRun") },
             ...problems(400, 401, 403, 404, 413, 415, 422, 429, 503),
+          },
+        },
+      },
+      "/api/v1/resources/{name}/http": {
+        post: {
+          operationId: "runHttp",
+          summary: "Ask Countersign to call a registered HTTP API with the credential it holds",
+          description:
+            "The environment comes from the resource's registration. Countersign builds the exact request under the resource's base URL (credentials and connection headers from the agent are refused), classifies it with the provider's catalog, asks policy (and people), and once approved sends it once with the credential added, following no redirect. While people decide the answer is 202; send it later with POST /api/v1/requests/{id}/execute.",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" }, description: "The resource name, percent-encoded" }],
+          requestBody: { required: true, content: json("RunHttp") },
+          responses: {
+            "200": { description: "Sent (with the upstream's response), or decided without sending (denied)", content: json("HttpRun") },
+            "202": { description: "Waiting for people: the request, without a response", content: json("HttpRun") },
+            ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
           },
         },
       },
@@ -236,6 +269,8 @@ export function openApiDocument(serverUrl: string) {
         RunSql: schema(RunSql, "input"),
         RunApprovedSql: schema(RunApprovedSql, "input"),
         SqlRun: schema(SqlRunSchema),
+        RunHttp: schema(RunHttp, "input"),
+        HttpRun: schema(HttpRunSchema),
         ResourceList: schema(ResourceListSchema),
         Request: schema(RequestViewSchema),
         Redemption: schema(RedemptionSchema),

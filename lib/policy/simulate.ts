@@ -21,6 +21,8 @@ export interface SimulatePolicyInput {
   measurement?: MeasurementPolicy;
   /** Countersign's measurement of the operation (a past request's), applied as the risk floor. */
   measured?: MeasuredEffect;
+  /** Whether the target names a registered resource (rules may match `registered`). */
+  registered?: boolean;
 }
 
 export interface PolicySimulation {
@@ -60,6 +62,7 @@ export function simulatePolicy(input: SimulatePolicyInput): PolicySimulation {
     resource: operation.target.resource,
     kind: operation.kind,
     risk,
+    registered: input.registered,
   });
   const matched = decision.ruleIndex === null ? undefined : rules[decision.ruleIndex];
   return {

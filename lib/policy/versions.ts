@@ -239,5 +239,6 @@ export async function simulatePastedOperation(prisma: PrismaClient, input: Simul
     version: input.version,
     measurement: input.measurement ?? undefined,
     measured: input.measured ?? undefined,
+    registered: (await prisma.resource.count({ where: { name: parsed.data.target.resource } })) > 0,
   });
 }
