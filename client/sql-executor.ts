@@ -49,10 +49,38 @@ export interface SqlRunOptions {
 export interface SqlRows {
   /** Command tags, one per statement: `DELETE 6`, `SELECT 3`. */
   commands: string[];
-  /** The last statement's rows, at most maxRows. */
+  /** The last statement's rows, at most maxRows (empty with rowFormat "text": see `statements`). */
   rows: Record<string, unknown>[];
   fields: string[];
   rowCount: number | null;
+  truncated: boolean;
+  /** With rowFormat "text" only: every statement's answer as the server sent it. */
+  statements?: TextStatementResult[];
+}
+
+/**
+ * `objects` (the default): rows as objects of parsed values. `text`: every statement's columns
+ * (with their type OIDs), rows as the server's own text, and its exact command tag — what a
+ * wire-protocol proxy hands on.
+ */
+export type RowFormat = "objects" | "text";
+
+export interface TextColumn {
+  name: string;
+  tableID: number;
+  columnID: number;
+  dataTypeID: number;
+  dataTypeSize: number;
+  dataTypeModifier: number;
+}
+
+export interface TextStatementResult {
+  /** The server's command tag as sent: `INSERT 0 3`, `DROP TABLE`. */
+  tag: string;
+  /** Null for a statement that returns no rows (no RowDescription). */
+  columns: TextColumn[] | null;
+  /** At most maxRows; values as the server's text, null for NULL. */
+  rows: (string | null)[][];
   truncated: boolean;
 }
 
@@ -147,7 +175,8 @@ function isMultipleCommands(error: unknown): boolean {
  * goes through the simple protocol as one implicit transaction; there the whole answer of its
  * last statement is loaded before it is capped.
  */
-export async function runCapped(db: pg.Client, sql: string, maxRows: number): Promise<SqlRows> {
+export async function runCapped(db: pg.Client, sql: string, maxRows: number, rowFormat: RowFormat = "objects"): Promise<SqlRows> {
+  if (rowFormat === "text") return runCappedText(db, sql, maxRows);
   const cap = Math.max(0, Math.floor(maxRows));
   if (ROW_RETURNING.test(sql)) {
     const cursor = db.query(new Cursor<Record<string, unknown>>(sql));
@@ -170,6 +199,82 @@ export async function runCapped(db: pg.Client, sql: string, maxRows: number): Pr
     }
   }
   return summarizeResults(await db.query(sql), cap);
+}
+
+// Values stay the server's text: nothing is parsed into JavaScript and printed back differently.
+const SERVER_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+type ProtocolEvents = {
+  rowDescription: { fields: TextColumn[] };
+  dataRow: { fields: (string | null)[] };
+  commandComplete: { text: string };
+};
+
+/**
+ * runCapped for rowFormat "text": the same statement paths (a cursor for a single row-returning
+ * statement, else the simple protocol), with each statement's answer taken from the protocol
+ * messages themselves, so column types, NULLs, duplicate column names and command tags arrive
+ * exactly as the server sent them.
+ */
+async function runCappedText(db: pg.Client, sql: string, maxRows: number): Promise<SqlRows> {
+  const cap = Math.max(0, Math.floor(maxRows));
+  const connection = (db as unknown as { connection: import("node:events").EventEmitter }).connection;
+  let statements: TextStatementResult[] = [];
+  let current: TextStatementResult | null = null;
+  const open = () => (current ??= { tag: "", columns: null, rows: [], truncated: false });
+  const on = {
+    rowDescription: (msg: ProtocolEvents["rowDescription"]) => {
+      open().columns = msg.fields.map(({ name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier }) => ({ name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier }));
+    },
+    dataRow: (msg: ProtocolEvents["dataRow"]) => {
+      const statement = open();
+      if (statement.rows.length < cap) statement.rows.push(msg.fields);
+      else statement.truncated = true;
+    },
+    commandComplete: (msg: ProtocolEvents["commandComplete"]) => {
+      open().tag = msg.text;
+      statements.push(current!);
+      current = null;
+    },
+  };
+  for (const [event, handler] of Object.entries(on)) connection.on(event, handler);
+  try {
+    if (ROW_RETURNING.test(sql)) {
+      const cursor = db.query(new Cursor<unknown[]>(sql, undefined, { rowMode: "array", types: SERVER_TEXT }));
+      try {
+        const rows = await new Promise<unknown[][]>((resolve, reject) => cursor.read(cap + 1, (error, rows) => (error ? reject(error) : resolve(rows))));
+        if (rows.length > cap) {
+          await cursor.close();
+          // The cursor stopped early: the server sent no command tag for it.
+          const statement = open();
+          statements.push({ ...statement, tag: `SELECT ${statement.rows.length}`, truncated: true });
+          current = null;
+        }
+        return textSummary(statements);
+      } catch (error) {
+        if (!isMultipleCommands(error)) throw error;
+        statements = [];
+        current = null;
+      }
+    }
+    await db.query({ text: sql, rowMode: "array", types: SERVER_TEXT });
+    return textSummary(statements);
+  } finally {
+    for (const [event, handler] of Object.entries(on)) connection.off(event, handler);
+  }
+}
+
+function textSummary(statements: TextStatementResult[]): SqlRows {
+  const last = statements[statements.length - 1];
+  const count = last && /\s(\d+)$/.exec(last.tag);
+  return {
+    commands: statements.map((s) => s.tag),
+    rows: [],
+    fields: (last?.columns ?? []).map((c) => c.name),
+    rowCount: count && !last.truncated ? Number(count[1]) : null,
+    truncated: statements.some((s) => s.truncated),
+    statements,
+  };
 }
 
 export class SqlExecutor {

@@ -3,7 +3,7 @@
 // Connecting is its own step: the built-in executor connects before it redeems the grant, so an
 // unreachable database does not spend it.
 import type pg from "pg";
-import { runCapped, type SqlRows } from "../../client/sql-executor";
+import { runCapped, type RowFormat, type SqlRows } from "../../client/sql-executor";
 import { connect, scrubSecret } from "./connect";
 import { changedTables, fingerprintTables } from "./fingerprint";
 import { quoteQualified } from "./sql-guard";
@@ -13,6 +13,8 @@ import type { Enforcement } from "../requests/planned-effect";
 export interface ExecuteOptions {
   statementTimeoutMs?: number;
   maxRows?: number;
+  /** "text": each statement's columns, type OIDs, rows as the server's text and command tag (for the wire-protocol proxy). */
+  rowFormat?: RowFormat;
 }
 
 /** Command tags, one per statement (`DELETE 6`), and the last statement's rows, capped. */
@@ -86,6 +88,7 @@ export function withoutOwnTransaction(sql: string): string | null {
 export async function openExecution(connectionUrl: string, options: ExecuteOptions = {}): Promise<ExecutionConnection> {
   const timeout = Math.max(100, Math.floor(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS));
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
+  const rowFormat = options.rowFormat ?? "objects";
   const client: pg.Client = await connect(connectionUrl, "countersign-executor");
   try {
     await client.query(`SET statement_timeout = ${timeout}`);
@@ -96,7 +99,7 @@ export async function openExecution(connectionUrl: string, options: ExecuteOptio
   return {
     async run(sql) {
       try {
-        return await runCapped(client, sql, maxRows);
+        return await runCapped(client, sql, maxRows, rowFormat);
       } catch (error) {
         const code = (error as { code?: string }).code;
         throw new SqlExecutionError(scrubSecret(error instanceof Error ? error.message : String(error), connectionUrl), code);
@@ -159,7 +162,7 @@ export async function openExecution(connectionUrl: string, options: ExecuteOptio
         }
         await client.query("SELECT pg_catalog.set_config('search_path', $1, true)", [settings.rows[0]?.path ?? "\"$user\", public"]);
         await spend();
-        const result = await runCapped(client, batch, maxRows);
+        const result = await runCapped(client, batch, maxRows, rowFormat);
         const exceeded = enforcement.limits.length ? await exceededLimits(client, enforcement) : [];
         if (exceeded.length) {
           const what = exceeded.map((e) => `${e.action === "delete" ? "delete" : "change"} ${fmt(e.actual)} rows in \`${e.table}\`, where the approval covers at most ${fmt(e.max)}`);

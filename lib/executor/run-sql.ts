@@ -19,6 +19,7 @@ import { DRY_RUN_BUDGET_MS, dryRunSql, writesMeasurableRows } from "./dry-run";
 import { readPlannedEffect, type Enforcement } from "../requests/planned-effect";
 import { openExecution, SqlExecutionError, type SqlResult, DEFAULT_MAX_ROWS, DEFAULT_STATEMENT_TIMEOUT_MS } from "./execute";
 import { ResourceConnectionError, scrubSecret } from "./connect";
+import type { RowFormat } from "../../client/sql-executor";
 
 export interface RunSqlInput {
   resource: string;
@@ -28,6 +29,8 @@ export interface RunSqlInput {
   waitSeconds?: number;
   statementTimeoutMs?: number;
   maxRows?: number;
+  /** How the result carries rows (default "objects"); the PostgreSQL proxy asks for "text". */
+  rowFormat?: RowFormat;
 }
 
 export type ExecutionResult = ({ status: "executed" } & SqlResult) | { status: "failed"; error: string; code?: string };
@@ -84,6 +87,7 @@ export interface RunApprovedSqlOptions {
   waitSeconds?: number;
   statementTimeoutMs?: number;
   maxRows?: number;
+  rowFormat?: RowFormat;
   signal?: AbortSignal;
 }
 
@@ -199,7 +203,7 @@ async function redeemAndRun(
   view: RequestView,
   operation: SqlOperation,
   connectionUrl: string,
-  options: { sql: string; statementTimeoutMs?: number; maxRows?: number },
+  options: { sql: string; statementTimeoutMs?: number; maxRows?: number; rowFormat?: RowFormat },
 ): Promise<RunSqlOutcome> {
   const prisma = database.prisma;
   let connection;
@@ -207,6 +211,7 @@ async function redeemAndRun(
     connection = await openExecution(connectionUrl, {
       statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
       maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
+      rowFormat: options.rowFormat,
     });
   } catch (error) {
     if (!(error instanceof ResourceConnectionError)) throw error;
@@ -255,7 +260,7 @@ async function redeemAndRun(
   }
   const detail =
     result.status === "executed"
-      ? `Run by Countersign's executor: ${result.commands.join("; ") || "done"}${result.truncated ? ` (rows capped at ${result.rows.length})` : ""}`
+      ? `Run by Countersign's executor: ${result.commands.join("; ") || "done"}${result.truncated ? ` (rows capped at ${options.maxRows ?? DEFAULT_MAX_ROWS})` : ""}`
       : `Run by Countersign's executor, failed${result.code === "effect_changed" || result.code === "precondition_failed" ? ` (${result.code})` : ""}: ${result.error}`;
   const request = await reportOutcome(prisma, cfg, caller, view.id, { status: result.status, detail }, evidence);
   return { request, result };
