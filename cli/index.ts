@@ -171,8 +171,9 @@ async function run(argv: string[]): Promise<number> {
     args.password = password;
   }
   if (spec.secretFromStdin) {
-    const secret = (await readSecretFromStdin(spec.secretFromStdin.prompt)).trim();
-    if (!secret) throw new UsageError(spec.secretFromStdin.missing);
+    // An MCP server may need no secret at all: its environment lines can be empty.
+    const secret = values.type === "mcp" ? (await readSecretFromStdin(spec.secretFromStdin.prompt)).replace(/\s+$/, "") : (await readSecretFromStdin(spec.secretFromStdin.prompt)).trim();
+    if (!secret && values.type !== "mcp") throw new UsageError(spec.secretFromStdin.missing);
     args[spec.secretFromStdin.arg] = secret;
   }
 

@@ -29,7 +29,7 @@ export function render(command: string, result: unknown): string {
     case "env list":
       return table(result as Row[], ["name", "tier", "description"]);
     case "resource add":
-      return `Resource ${r.name} registered in ${r.environment}. Its ${r.kind === "http" ? "credential" : "connection URL"} is stored encrypted and will not be shown again.`;
+      return `Resource ${r.name} registered in ${r.environment}. Its ${r.kind === "http" ? "credential" : r.kind === "mcp" ? "secrets are" : "connection URL"}${r.kind === "mcp" ? "" : " is"} stored encrypted and will not be shown again.`;
     case "resource list":
       return table(result as Row[], ["name", "type", "environment", "baseUrl", "description", "createdAt"]);
     case "env bind":

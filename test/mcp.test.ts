@@ -1,6 +1,8 @@
 // The MCP endpoint against the running app on PostgreSQL, driven by the official MCP client over
 // Streamable HTTP and through the stdio bridge (`npm run mcp`): the same tools, the same answers.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -9,6 +11,7 @@ import { cleanEnv } from "./app-server";
 import { callTool, startMcpFixture, type McpFixture, type McpTransportKind } from "./mcp-fixture";
 import { decideRequest } from "../lib/requests";
 import { registerResource } from "../lib/resources";
+import { savePolicy } from "../lib/policy/store";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -47,9 +50,9 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
       client = await f.connect(kind, agent.key, stderr);
     }, 60_000);
 
-    it("lists the four tools, described for a model, and the registered resources without connection URLs", async () => {
+    it("lists its five tools, described for a model, and the registered resources without connection URLs", async () => {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(["check_request", "list_resources", "request_approval", "run_sql"]);
+      expect(tools.map((t) => t.name).sort()).toEqual(["check_request", "http_request", "list_resources", "request_approval", "run_sql"]);
       const runSql = tools.find((t) => t.name === "run_sql")!;
       expect(runSql.description).toMatch(/check_request/);
       expect(runSql.inputSchema.required).toEqual(["resource", "sql"]);
@@ -210,6 +213,87 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
         expect(String(error)).toMatch(/Countersign refused the API key \(401\): The API key is missing, unknown, revoked or expired\. Check COUNTERSIGN_API_KEY\./);
         expect(lines.join("")).toMatch(/refused the API key \(401\)/);
       }
+    });
+  });
+
+  describe("the MCP gateway in front of a real upstream server (the reference memory server, over stdio)", () => {
+    let client: Client;
+    let memory: string;
+    let marker: string;
+    let approver: string;
+    const memoryServer = path.join(root, "node_modules/@modelcontextprotocol/server-memory/dist/index.js");
+    const upstreamGraph = async () => JSON.parse((await callTool(client, `${memory.replace(/[^A-Za-z0-9_-]/g, "_")}__read_graph`)).text);
+
+    beforeAll(async () => {
+      memory = f.unique("mcp/memory");
+      marker = f.unique("marker");
+      const admin = { type: "system" as const };
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), "cs-memory-")), "memory.jsonl");
+      // The marker argument lets the test find (and kill) the upstream's process; the server ignores it.
+      await registerResource(f.database.prisma, f.config, { kind: "mcp", name: memory, environment: "development", config: { transport: "stdio", command: process.execPath, args: [memoryServer, marker] }, secret: `MEMORY_FILE_PATH=${file}\n` }, admin);
+      await registerResource(f.database.prisma, f.config, { kind: "mcp", name: f.unique("mcp/broken"), environment: "development", config: { transport: "stdio", command: process.execPath, args: ["-e", "process.exit(3)"], timeoutSeconds: 5 } }, admin);
+      approver = await f.reviewer();
+      client = await f.connect("http", (await f.agent({ environments: ["development"] })).key);
+    }, 60_000);
+
+    const tool = (name: string) => `${memory.replace(/[^A-Za-z0-9_-]/g, "_")}__${name}`;
+
+    it("lists the upstream's tools namespaced by resource, with their schemas and annotations, leaving out an upstream that cannot start", async () => {
+      const { tools } = await client.listTools();
+      const names = tools.map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(["run_sql", tool("create_entities"), tool("delete_entities"), tool("read_graph")]));
+      expect(names.filter((n) => n.includes("broken"))).toEqual([]);
+      expect(names.every((n) => /^[A-Za-z0-9_-]{1,64}$/.test(n))).toBe(true);
+      const del = tools.find((t) => t.name === tool("delete_entities"))!;
+      expect(del.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+      expect(del.inputSchema.required).toEqual(["entityNames"]);
+      expect(del.description).toMatch(/through Countersign/);
+    });
+
+    it("forwards allowed calls at once, holds a destructive one for people, and calls the upstream once after approval", async () => {
+      const created = await callTool(client, tool("create_entities"), { entities: [{ name: "prod-db", entityType: "database", observations: ["holds orders"] }] });
+      expect(created.isError).toBeFalsy();
+      expect((await upstreamGraph()).entities.map((e: { name: string }) => e.name)).toContain("prod-db");
+
+      const pending = await callTool(client, tool("delete_entities"), { entityNames: ["prod-db"] });
+      expect(pending.text).toMatch(/^Pending: waiting for people to approve/);
+      const id = pending.data.request.id;
+      expect(pending.data.request.risk.findings.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(["mcp.destructive_tool", "mcp.destructive_name"]));
+      // The upstream has not seen it.
+      expect((await upstreamGraph()).entities.map((e: { name: string }) => e.name)).toContain("prod-db");
+
+      await decideRequest(f.database.prisma, f.config, { requestId: id, reviewerId: approver, decision: { decision: "approve" } });
+      const ran = await callTool(client, "check_request", { id, waitSeconds: 0 });
+      expect(ran.isError).toBeFalsy();
+      expect((await upstreamGraph()).entities.map((e: { name: string }) => e.name)).not.toContain("prod-db");
+      const again = await callTool(client, "check_request", { id, waitSeconds: 0 });
+      expect(again.text).toMatch(/^Already executed/);
+      const row = await f.database.prisma.request.findUniqueOrThrow({ where: { id } });
+      expect(row.operation).toMatchObject({ kind: "mcp", tool: "delete_entities", arguments: { entityNames: ["prod-db"] }, annotations: { destructiveHint: true } });
+    });
+
+    it("applies per-tool policy rules by tool name and argument values", async () => {
+      const rules = (await f.database.prisma.policyVersion.findFirstOrThrow({ orderBy: { version: "desc" } })).rules as never[];
+      await savePolicy(f.database.prisma, [{ id: "no-observation-deletes", match: { kinds: ["mcp"], tools: ["delete_observations"], arguments: { deletions: "*prod*" } }, effect: { type: "deny", reason: "Observations of production entities stay" } }, ...rules], { type: "system" });
+      try {
+        const denied = await callTool(client, tool("delete_observations"), { deletions: [{ entityName: "prod-x", observations: ["a"] }] });
+        expect(denied.text).toMatch(/^Denied\. Nothing ran\. Reason: "Observations of production entities stay"/);
+        const other = await callTool(client, tool("delete_observations"), { deletions: [{ entityName: "dev-x", observations: ["a"] }] });
+        expect(other.text).toMatch(/^Pending/);
+      } finally {
+        await savePolicy(f.database.prisma, rules, { type: "system" });
+      }
+    });
+
+    it("starts a dead upstream process again on the next call", async () => {
+      const pids = () => execFileSync("pgrep", ["-f", marker]).toString().trim().split("\n").sort();
+      const before = pids();
+      execFileSync("pkill", ["-f", marker]);
+      await new Promise((r) => setTimeout(r, 500));
+      const res = await callTool(client, tool("read_graph"));
+      expect(res.isError).toBeFalsy();
+      expect(JSON.parse(res.text)).toHaveProperty("entities");
+      expect(pids()).not.toEqual(before);
     });
   });
 

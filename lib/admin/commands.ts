@@ -17,6 +17,7 @@ import {
 } from "../agents";
 import { createEnvironment, listEnvironments, setEnvironmentBindings, setEnvironmentTier, type Tier } from "../environments";
 import { verifyAuditChain } from "../audit";
+import { parseShell } from "../risk/shell-parse";
 import { listResources, parseHttpAuth, registerResource, removeResource, updateResourceConnection } from "../resources";
 import { liftQuarantine } from "../agents/quarantine";
 import { getPolicyVersion, policyFromYaml, policyToYaml } from "../policy/versions";
@@ -111,11 +112,22 @@ export const COMMANDS: Record<string, Command> = {
   "env tier": ({ prisma }, a) => setEnvironmentTier(prisma, str(a, "name"), str(a, "tier") as Tier, CLI),
   "env list": ({ prisma }) => listEnvironments(prisma),
   // The connection URL arrives in the arguments (read from stdin by the CLI) and leaves in nothing.
-  "resource add": ({ prisma, config }, a) => {
+  "resource add": ({ prisma, config: config_ }, a) => {
+    const config = config_;
     const common = { name: str(a, "name"), environment: str(a, "environment"), description: optStr(a, "description") ?? "" };
     const type = optStr(a, "type") ?? "postgres";
     if (type === "postgres") return registerResource(prisma, config, { ...common, kind: "postgres", connectionUrl: str(a, "secret") }, CLI);
-    if (type !== "http") throw new AppError("validation_failed", "The resource is not valid.", [{ field: "type", message: "postgres or http" }]);
+    if (type === "mcp") {
+      const command = optStr(a, "command");
+      const url = optStr(a, "url");
+      if (Boolean(command) === Boolean(url)) throw new AppError("validation_failed", "The resource is not valid.", [{ field: "command", message: "give --command (stdio) or --url (Streamable HTTP), not both" }]);
+      const words = command ? shellWords(command) : [];
+      const config = command
+        ? { transport: "stdio" as const, command: words[0] ?? "", args: words.slice(1), ...(optStr(a, "timeout") ? { timeoutSeconds: Number(optStr(a, "timeout")) } : {}) }
+        : { transport: "http" as const, url: url!, ...(optStr(a, "timeout") ? { timeoutSeconds: Number(optStr(a, "timeout")) } : {}) };
+      return registerResource(prisma, config_, { ...common, kind: "mcp", config, secret: typeof a.secret === "string" ? a.secret : "" }, CLI);
+    }
+    if (type !== "http") throw new AppError("validation_failed", "The resource is not valid.", [{ field: "type", message: "postgres, http or mcp" }]);
     const auth = parseHttpAuth(optStr(a, "auth") ?? "");
     if (!auth) throw new AppError("validation_failed", "The resource is not valid.", [{ field: "auth", message: "bearer, basic, header:NAME or query:NAME" }]);
     return registerResource(
@@ -211,4 +223,18 @@ export async function runAdminCommand(ctx: AdminContext, command: string, args: 
   const fn = COMMANDS[command];
   if (!fn) throw new AppError("not_found", `Unknown command: ${command}`);
   return fn(ctx, args);
+}
+
+/** A command line split into words as a shell would (Countersign's own shell parser), without running or expanding anything. */
+function shellWords(command: string): string[] {
+  const bad = () => new AppError("validation_failed", "The resource is not valid.", [{ field: "command", message: "a plain command and arguments: no pipes, lists, redirections or expansions" }]);
+  let parsed;
+  try {
+    parsed = parseShell(command);
+  } catch {
+    throw bad();
+  }
+  const only = parsed.commands[0];
+  if (parsed.commands.length !== 1 || !only || only.redirects.length || parsed.substitutions.length || only.words.some((w) => w.expanded)) throw bad();
+  return only.words.map((w) => w.text);
 }

@@ -2,6 +2,8 @@
 // behind a load balancer answers any call; the agent is the one the request's key authenticated.
 import "server-only";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
+import { describeGatewayTool, listGatewayTools, type GatewayTool } from "../gateway/mcp";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { config } from "../env";
 import { database, db } from "../db";
@@ -18,6 +20,7 @@ import {
   RequestApprovalArgs,
   RunSqlArgs,
   checkRequestTool,
+  gatewayToolCall,
   httpRequestTool,
   HttpRequestArgs,
   listResourcesTool,
@@ -97,7 +100,36 @@ export function createMcpServer(ctx: ToolContext): McpServer {
     },
     (args, extra) => checkRequestTool({ ...ctx, signal: untilShutdown(extra.signal) }, args),
   );
+  installGateway(server, ctx);
   return server;
+}
+
+type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
+
+/**
+ * Adds the MCP gateway's upstream tools beside Countersign's own: tools/list appends them (their
+ * schemas and annotations as the upstream declares them), tools/call sends a `<resource>__<tool>`
+ * name through the gateway. McpServer registers tools from zod schemas only, so its own two
+ * handlers are wrapped rather than replaced.
+ */
+function installGateway(server: McpServer, ctx: ToolContext) {
+  const handlers = (server.server as unknown as { _requestHandlers: Map<string, Handler> })._requestHandlers;
+  const ownList = handlers.get("tools/list");
+  const ownCall = handlers.get("tools/call");
+  if (!ownList || !ownCall) throw new Error("The MCP server has no tool handlers to extend.");
+  let listed: Promise<GatewayTool[]> | null = null;
+  const gatewayTools = () => (listed ??= listGatewayTools(ctx.database, ctx.cfg, ctx.caller).catch(() => []));
+  server.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    const own = (await ownList(request, extra)) as ListToolsResult;
+    return { ...own, tools: [...own.tools, ...(await gatewayTools()).map(describeGatewayTool)] };
+  });
+  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    if (request.params.name.includes("__")) {
+      const tool = (await gatewayTools()).find((t) => t.name === request.params.name);
+      if (tool) return gatewayToolCall(ctx, tool, request.params.arguments ?? {});
+    }
+    return (await ownCall(request, extra)) as CallToolResult;
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ import { findNulCharacter, fieldErrors } from "../validate";
 import { Operation } from "../operations/schema";
 import { CreateRequest, RequestContext, createRequest, waitForDecision, type RequestView } from "../requests";
 import { listResourcesForAgent } from "../resources";
+import { callGatewayTool, type GatewayTool, type RunMcpOutcome } from "../gateway/mcp";
 import { madeByBuiltInExecutor, runApproved, runHttpOnResource, runSqlOnResource, type ExecutionResult, type HttpExecutionResult } from "../executor";
 
 export const MCP_PATH = "/api/mcp";
@@ -162,10 +163,30 @@ export async function checkRequestTool(ctx: ToolContext, args: Args<typeof Check
       // Running it is acting on the request: the same scope as asking Countersign to run SQL.
       await requireScope(database.prisma, caller, "requests:create", { method: "POST", path: MCP_PATH, tool: "check_request" });
       const outcome = await runApproved(database, cfg, caller, view.id, { maxRows: MCP_MAX_ROWS });
+      if (outcome.kind === "mcp") return gatewayAnswer(outcome);
       return answer(outcome.request, { builtIn, result: outcome.result });
     }
     return answer(view, { builtIn });
   });
+}
+
+/**
+ * A gateway tool call, as the agent's client sees it: the upstream's own answer once it ran (so a
+ * gateway tool reads like the upstream's), or Countersign's answer while people decide or after
+ * they refused.
+ */
+export async function gatewayToolCall(ctx: ToolContext, tool: GatewayTool, args: Record<string, unknown>): Promise<CallToolResult> {
+  return guarded(ctx, tool.name, "requests:create", args, async () => gatewayAnswer(await callGatewayTool(ctx.database, ctx.cfg, ctx.caller, tool, args)));
+}
+
+function gatewayAnswer(outcome: RunMcpOutcome): CallToolResult {
+  const { result, request } = outcome;
+  if (result?.status === "executed") return result.result;
+  if (result?.status === "failed") {
+    const lines = [`Failed: the call was approved and sent once; ${result.error}`, `Request: ${request.id}`, "Next: a corrected call is a new request."];
+    return { isError: true, content: [...(result.result?.content ?? []), { type: "text", text: lines.join("\n") }] };
+  }
+  return answer(request, { builtIn: true });
 }
 
 export async function listResourcesTool(ctx: ToolContext): Promise<CallToolResult> {
@@ -215,7 +236,7 @@ function answer(view: RequestView, options: { builtIn: boolean; result?: Executi
     next =
       `Tell the user it awaits review at ${view.reviewUrl}, then call check_request with id "${view.id}" ` +
       `(waitSeconds up to ${MAX_CHECK_WAIT_SECONDS}) until it is decided.` +
-      (options.builtIn ? " Once approved, check_request runs the statement and returns its result." : "") +
+      (options.builtIn ? " Once approved, check_request runs it (the statement, the HTTP call or the tool call) and returns its result." : "") +
       " Do not try to do the same thing another way meanwhile.";
   } else if (view.status === "approved") {
     lines.push(`Approved: a single-use grant, bound to exactly this operation, expires at ${view.grant?.expiresAt ?? view.expiresAt}.`);

@@ -56,12 +56,32 @@ export const CustomOperation = z.strictObject({
   params: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** The hints an MCP server declares for a tool (never trusted to lower the risk). */
+export const McpAnnotations = z.strictObject({
+  readOnlyHint: z.boolean().optional(),
+  destructiveHint: z.boolean().optional(),
+  idempotentHint: z.boolean().optional(),
+  openWorldHint: z.boolean().optional(),
+});
+
+/** A call to a tool of an upstream MCP server registered as a resource (the MCP gateway). */
+export const McpOperation = z.strictObject({
+  kind: z.literal("mcp"),
+  target: Target,
+  /** The upstream's own tool name. */
+  tool: z.string().min(1).max(200),
+  arguments: z.record(z.string(), z.unknown()),
+  /** As the upstream declared them when the call was made: part of what is approved. */
+  annotations: McpAnnotations.optional(),
+});
+
 export const Operation = z.discriminatedUnion("kind", [
   SqlOperation,
   HttpOperation,
   ShellOperation,
   CustomOperation,
+  McpOperation,
 ]);
 export type Operation = z.infer<typeof Operation>;
 export type OperationKind = Operation["kind"];
-export const OPERATION_KINDS = ["sql", "http", "shell", "custom"] as const;
+export const OPERATION_KINDS = ["sql", "http", "shell", "custom", "mcp"] as const;

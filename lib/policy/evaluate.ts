@@ -15,6 +15,8 @@ export interface PolicyInput {
   risk: RiskAssessment;
   /** True when the target names a registered resource (the environment is then the registration's). */
   registered?: boolean;
+  /** MCP gateway calls: the upstream tool and its arguments. */
+  tool?: { name: string; arguments: Record<string, unknown> };
 }
 
 export interface PolicyDecision {
@@ -81,6 +83,19 @@ function matchReasons(rule: PolicyRule, input: PolicyInput): string[] | null {
   if (m.resources) {
     if (!anyGlobMatches(m.resources, [input.resource])) return null;
     reasons.push(`resource ${input.resource} is listed`);
+  }
+  if (m.tools) {
+    if (!input.tool || !anyGlobMatches(m.tools, [input.tool.name])) return null;
+    reasons.push(`tool ${input.tool.name} is listed`);
+  }
+  if (m.arguments) {
+    if (!input.tool) return null;
+    for (const [name, pattern] of Object.entries(m.arguments)) {
+      const value = input.tool.arguments[name];
+      const text = typeof value === "string" ? value : value === undefined ? null : JSON.stringify(value);
+      if (text === null || !anyGlobMatches([pattern], [text])) return null;
+      reasons.push(`argument ${name} matches ${pattern}`);
+    }
   }
   if (m.registered !== undefined) {
     if (m.registered !== (input.registered === true)) return null;

@@ -35,6 +35,10 @@ export const PolicyMatch = z
     /** Resource names (globs). */
     resources: Globs.optional(),
     kinds: z.array(z.enum(OPERATION_KINDS)).min(1).optional(),
+    /** MCP gateway calls: the upstream tool's name (globs such as `delete_*`). */
+    tools: Globs.optional(),
+    /** MCP gateway calls: argument values (by top-level name, globs), all of which must match. */
+    arguments: z.record(z.string().min(1).max(100), Glob).optional(),
     /** Whether the target names a registered resource: `registered: false` with deny makes production go through one. */
     registered: z.boolean().optional(),
     minRisk: RiskLevelName.optional(),

@@ -63,6 +63,7 @@ export function simulatePolicy(input: SimulatePolicyInput): PolicySimulation {
     kind: operation.kind,
     risk,
     registered: input.registered,
+    ...(operation.kind === "mcp" ? { tool: { name: operation.tool, arguments: operation.arguments } } : {}),
   });
   const matched = decision.ruleIndex === null ? undefined : rules[decision.ruleIndex];
   return {

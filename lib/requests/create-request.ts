@@ -128,6 +128,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       kind: body.operation.kind,
       risk,
       registered: bound?.source === "registration",
+      ...(body.operation.kind === "mcp" ? { tool: { name: body.operation.tool, arguments: body.operation.arguments } } : {}),
     });
   const first = decide(parsedRisk);
   const measure =

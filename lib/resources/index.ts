@@ -9,10 +9,10 @@ import { appendAudit } from "../audit";
 import { AppError, isUniqueViolation } from "../errors";
 import { fieldErrors } from "../validate";
 import { globMatch } from "../policy/glob";
-import { HttpConfig, PostgresUrl, RegisterHttpResource, RegisterPostgresResource, type RegisterResource, formatHttpAuth } from "./schema";
+import { HttpConfig, McpConfig, PostgresUrl, RegisterHttpResource, RegisterMcpResource, RegisterPostgresResource, type RegisterResource, formatHttpAuth } from "./schema";
 import { decryptSecret, encryptSecret } from "./secret";
 
-export { RegisterResource, PostgresUrl, RESOURCE_NAME, HttpConfig, parseHttpAuth, formatHttpAuth, RESOURCE_KINDS, type ResourceKind } from "./schema";
+export { RegisterResource, PostgresUrl, RESOURCE_NAME, HttpConfig, McpConfig, parseHttpAuth, formatHttpAuth, RESOURCE_KINDS, type ResourceKind } from "./schema";
 export { encryptSecret, decryptSecret, ResourceSecretError } from "./secret";
 
 /** A resource as anything outside the executor sees it: never the connection URL. */
@@ -24,6 +24,8 @@ export interface ResourceView {
   description: string;
   /** HTTP resources: where calls go and how (never the credential). */
   http?: HttpConfig;
+  /** Upstream MCP servers: how Countersign reaches them (never their secrets). */
+  mcp?: McpConfig;
   createdAt: string;
   updatedAt: string;
 }
@@ -32,6 +34,7 @@ const VIEW_SELECT = { id: true, name: true, environment: true, kind: true, descr
 
 function toView(row: { id: string; name: string; environment: string; kind: string; description: string; config: unknown; createdAt: Date; updatedAt: Date }): ResourceView {
   const http = row.kind === "http" ? HttpConfig.safeParse(row.config) : null;
+  const mcp = row.kind === "mcp" ? McpConfig.safeParse(row.config) : null;
   return {
     id: row.id,
     name: row.name,
@@ -39,6 +42,7 @@ function toView(row: { id: string; name: string; environment: string; kind: stri
     kind: row.kind,
     description: row.description,
     ...(http?.success ? { http: http.data } : {}),
+    ...(mcp?.success ? { mcp: mcp.data } : {}),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -47,17 +51,24 @@ function toView(row: { id: string; name: string; environment: string; kind: stri
 export async function registerResource(prisma: PrismaClient, cfg: Config, input: RegisterResource, actor: Actor): Promise<ResourceView> {
   // One kind's schema at a time, so the field errors name that kind's fields.
   const kind = (input as { kind?: unknown })?.kind;
-  const parsed = (kind === "http" ? RegisterHttpResource : RegisterPostgresResource).safeParse(input);
+  const parsed = (kind === "http" ? RegisterHttpResource : kind === "mcp" ? RegisterMcpResource : RegisterPostgresResource).safeParse(input);
   // The field errors name fields and rules only; zod does not echo the rejected value.
   if (!parsed.success) throw new AppError("validation_failed", "The resource is not valid.", fieldErrors(parsed.error));
   const { name, environment, description } = parsed.data;
-  const secret = parsed.data.kind === "http" ? parsed.data.secret : parsed.data.connectionUrl;
+  const secret = parsed.data.kind === "postgres" ? parsed.data.connectionUrl : parsed.data.secret;
   const connectionUrlEnc = encryptSecret(secret, cfg.authSecret, name);
   const http = parsed.data.kind === "http" ? HttpConfig.parse(pickHttpConfig(parsed.data)) : null;
   try {
     const row = await prisma.$transaction(async (tx) => {
       const created = await tx.resource.create({
-        data: { name, environment, kind: parsed.data.kind, connectionUrlEnc, description, ...(http ? { config: http } : {}) },
+        data: {
+          name,
+          environment,
+          kind: parsed.data.kind,
+          connectionUrlEnc,
+          description,
+          ...(http ? { config: http } : parsed.data.kind === "mcp" ? { config: parsed.data.config } : {}),
+        },
         select: VIEW_SELECT,
       });
       await appendAudit(tx, {
@@ -77,7 +88,9 @@ export async function registerResource(prisma: PrismaClient, cfg: Config, input:
                 allowPrivateNetwork: http.allowPrivateNetwork,
                 catalog: http.catalog,
               }
-            : {}),
+            : parsed.data.kind === "mcp"
+              ? { transport: parsed.data.config.transport, ...(parsed.data.config.transport === "stdio" ? { command: parsed.data.config.command } : { url: parsed.data.config.url }) }
+              : {}),
         },
       });
       return created;
@@ -140,9 +153,9 @@ export async function updateResourceConnection(prisma: PrismaClient, cfg: Config
   const row = await prisma.$transaction(async (tx) => {
     const existing = await tx.resource.findUnique({ where: { name } });
     if (!existing) throw new AppError("not_found", `No resource named ${name}.`);
-    if (existing.kind === "http") {
+    if (existing.kind === "http" || existing.kind === "mcp") {
       // An HTTP resource's credential: replaced whole; the audit row says only that it changed.
-      if (connectionUrl.length < 1 || connectionUrl.length > 16 * 1024) throw new AppError("validation_failed", "The credential is not valid.", [{ field: "secret", message: "1 to 16384 characters" }]);
+      if ((existing.kind === "http" && connectionUrl.length < 1) || connectionUrl.length > 16 * 1024) throw new AppError("validation_failed", "The credential is not valid.", [{ field: "secret", message: "1 to 16384 characters" }]);
       const updated = await tx.resource.update({ where: { id: existing.id }, data: { connectionUrlEnc: encryptSecret(connectionUrl, cfg.authSecret, name) }, select: VIEW_SELECT });
       await appendAudit(tx, { type: "resource.connection_updated", actor, subject: { type: "resource", id: existing.id }, data: { name, changed: ["secret"] } });
       return updated;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { HTTP_PROVIDER_CATALOGS } from "../risk/http-providers";
 
 export const RESOURCE_NAME = /^[a-z0-9][a-z0-9._/-]{0,99}$/;
-export const RESOURCE_KINDS = ["postgres", "http"] as const;
+export const RESOURCE_KINDS = ["postgres", "http", "mcp"] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /** A PostgreSQL connection URL: postgres:// or postgresql://, with a host. */
@@ -91,5 +91,29 @@ export const RegisterHttpResource = z.strictObject({
   secret: z.string().min(1).max(16 * 1024),
 });
 
-export const RegisterResource = z.union([RegisterPostgresResource, RegisterHttpResource]);
+/** An upstream MCP server: a stdio command (run by Countersign) or a Streamable HTTP URL. */
+export const McpConfig = z.discriminatedUnion("transport", [
+  z.strictObject({
+    transport: z.literal("stdio"),
+    command: z.string().min(1).max(1000),
+    args: z.array(z.string().max(4096)).max(100).default([]),
+    timeoutSeconds: z.number().int().min(1).max(300).default(30),
+  }),
+  z.strictObject({
+    transport: z.literal("http"),
+    url: z.url({ protocol: /^https?$/ }).max(2048),
+    timeoutSeconds: z.number().int().min(1).max(300).default(30),
+  }),
+]);
+export type McpConfig = z.infer<typeof McpConfig>;
+
+export const RegisterMcpResource = z.strictObject({
+  ...Common,
+  kind: z.literal("mcp"),
+  config: McpConfig,
+  /** stdio: `KEY=value` lines for its environment; http: its auth header (`Name: value`, or a bare bearer token). May be empty. */
+  secret: z.string().max(16 * 1024).default(""),
+});
+
+export const RegisterResource = z.union([RegisterPostgresResource, RegisterHttpResource, RegisterMcpResource]);
 export type RegisterResource = z.input<typeof RegisterResource>;

@@ -80,6 +80,8 @@ function partsOf(operation: Operation): [where: string, value: unknown][] {
       return [["the method", operation.method], ["the URL", operation.url], ["the body", operation.body]];
     case "custom":
       return [["the action name", operation.action], ["the parameters", operation.params]];
+    case "mcp":
+      return [["the tool name", operation.tool], ["the arguments", operation.arguments]];
   }
 }
 

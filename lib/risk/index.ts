@@ -3,6 +3,7 @@
 import type { Operation } from "../operations/schema";
 import { assessCustom } from "./custom";
 import { assertRiskEngineLoaded } from "./engine";
+import { assessMcp } from "./mcp";
 import { hiddenCharacterFindings } from "./hidden-characters";
 import { assessHttp } from "./http";
 import { type RiskAssessment, toAssessment } from "./levels";
@@ -14,6 +15,7 @@ export { isRiskEngineLoaded, loadRiskEngine, RiskEngineNotLoadedError } from "./
 export { assessSql } from "./sql";
 export { assessHttp } from "./http";
 export { assessShell } from "./shell";
+export { assessMcp } from "./mcp";
 export { assessCustom, CUSTOM_CATALOG, type CustomCatalogEntry } from "./custom";
 export { HTTP_CATALOG, type HttpCatalogEntry } from "./http-catalog";
 
@@ -40,5 +42,7 @@ function assessKind(operation: Operation): RiskAssessment {
       return assessShell(operation.command);
     case "custom":
       return assessCustom(operation.action);
+    case "mcp":
+      return assessMcp(operation);
   }
 }

@@ -331,6 +331,20 @@ function OperationView({ request }: { request: RequestDetail }) {
         {body !== undefined && <CodeView code={JSON.stringify(body, null, 2) ?? ""} language="json" label="HTTP request body" />}
       </>
     );
+  } else if (request.kind === "mcp") {
+    const annotations = field(op, "annotations") as Record<string, boolean> | undefined;
+    const hints = annotations ? Object.entries(annotations).map(([k, v]) => `${k}: ${v}`).join(", ") : "none declared";
+    primary = (
+      <>
+        <p className="mb-2 font-mono text-sm break-all">
+          Tool <strong>{<SafeText text={String(field(op, "tool") ?? "")} />}</strong> of the MCP server <SafeText text={request.resource} />
+        </p>
+        <p className="mb-2 text-xs text-zinc-600 dark:text-zinc-400">
+          The server&apos;s own hints (not trusted to lower the risk): <SafeText text={hints} />
+        </p>
+        <CodeView code={JSON.stringify(field(op, "arguments") ?? {}, null, 2) ?? ""} language="json" label="Tool arguments" />
+      </>
+    );
   } else if (request.kind === "custom") {
     primary = (
       <p className="mb-2 font-mono text-sm break-all">

@@ -12,6 +12,8 @@ export const POST = withAgent({ scope: "requests:create", body: RunApprovedSql, 
   const answer =
     outcome.kind === "http" && outcome.result?.status === "executed"
       ? { request: outcome.request, response: outcome.result.response }
+      : outcome.kind === "mcp" && outcome.result
+        ? { request: outcome.request, result: outcome.result }
       : outcome.result
         ? { request: outcome.request, result: outcome.result }
         : { request: outcome.request };
