@@ -6,6 +6,7 @@ import next from "next";
 import { ConfigError, config } from "./lib/env";
 import { DataDirInUseError } from "./lib/db/lock";
 import { startServices } from "./lib/server/start";
+import { PgProxyStartError } from "./lib/proxy/pg";
 import { beginShutdown } from "./lib/server/shutdown";
 import { log } from "./lib/log";
 import { CLIENT_ADDRESS_HEADER, resolveClientAddress } from "./lib/http/client-address";
@@ -80,7 +81,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) log.fatal(error.message);
+  if (error instanceof ConfigError || error instanceof DataDirInUseError || error instanceof PgProxyStartError) log.fatal(error.message);
   else log.fatal("start-up failed", { err: error });
   process.exit(1);
 });

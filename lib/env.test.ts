@@ -29,6 +29,19 @@ describe("configuration", () => {
     expect(loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), DATABASE_URL: "postgresql://app@db/cs" }).databaseMigrationUrl).toBeUndefined();
   });
 
+  it("configures the PostgreSQL proxy only when its port is set, on loopback by default", () => {
+    expect(loadConfig({ COUNTERSIGN_DATA_DIR: tmp() }).pgProxy).toBeUndefined();
+    expect(loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), COUNTERSIGN_PG_PROXY_PORT: "6432" }).pgProxy).toEqual({
+      port: 6432,
+      host: "127.0.0.1",
+      tls: undefined,
+      waitSeconds: 300,
+      maxRows: 10_000,
+    });
+    const tls = loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), COUNTERSIGN_PG_PROXY_PORT: "6432", COUNTERSIGN_PG_PROXY_HOST: "0.0.0.0", COUNTERSIGN_PG_PROXY_TLS_CERT: "c.pem", COUNTERSIGN_PG_PROXY_TLS_KEY: "k.pem" });
+    expect(tls.pgProxy).toMatchObject({ host: "0.0.0.0", tls: { certPath: "c.pem", keyPath: "k.pem" } });
+  });
+
   it.each([
     [{ PORT: "70000" }, /PORT/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
@@ -38,6 +51,8 @@ describe("configuration", () => {
     [{ DATABASE_URL: "postgresql://db/cs", NODE_ENV: "production" }, /AUTH_SECRET is required/],
     [{ DATABASE_URL: "postgresql://db/cs", DATABASE_MIGRATION_URL: "mysql://db/cs" }, /DATABASE_MIGRATION_URL: must be a postgres/],
     [{ DATABASE_MIGRATION_URL: "postgresql://owner@db/cs" }, /DATABASE_MIGRATION_URL needs DATABASE_URL/],
+    [{ COUNTERSIGN_PG_PROXY_PORT: "abc" }, /COUNTERSIGN_PG_PROXY_PORT/],
+    [{ COUNTERSIGN_PG_PROXY_PORT: "6432", COUNTERSIGN_PG_PROXY_TLS_CERT: "cert.pem" }, /COUNTERSIGN_PG_PROXY_TLS_KEY/],
   ])("refuses %o with a message naming it", (env, message) => {
     expect(() => loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), ...env })).toThrow(message);

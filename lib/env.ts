@@ -35,6 +35,12 @@ const EnvSchema = z.object({
   AUTH_OIDC_SECRET: optional,
   SLACK_WEBHOOK_URL: optional.pipe(z.url().optional()),
   COUNTERSIGN_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
+  COUNTERSIGN_PG_PROXY_PORT: optional.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(1).max(65535).optional()),
+  COUNTERSIGN_PG_PROXY_HOST: optional.pipe(z.string().default("127.0.0.1")),
+  COUNTERSIGN_PG_PROXY_TLS_CERT: optional,
+  COUNTERSIGN_PG_PROXY_TLS_KEY: optional,
+  COUNTERSIGN_PG_PROXY_WAIT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  COUNTERSIGN_PG_PROXY_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 
@@ -56,6 +62,19 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are believed. */
   trustedProxies: number;
+  /** The PostgreSQL wire-protocol proxy; undefined when COUNTERSIGN_PG_PROXY_PORT is unset. */
+  pgProxy: PgProxyConfig | undefined;
+}
+
+export interface PgProxyConfig {
+  port: number;
+  host: string;
+  /** PEM file paths; with them the proxy offers TLS. */
+  tls: { certPath: string; keyPath: string } | undefined;
+  /** How long a client is held while people decide, before its statement is withdrawn. */
+  waitSeconds: number;
+  /** Rows of one statement's answer at most; a larger answer is an error, never cut short silently. */
+  maxRows: number;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +132,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DATABASE_MIGRATION_URL && !e.DATABASE_URL) {
     throw new ConfigError("DATABASE_MIGRATION_URL needs DATABASE_URL: it names the role that migrates the PostgreSQL database the app connects to.");
   }
+  if (Boolean(e.COUNTERSIGN_PG_PROXY_TLS_CERT) !== Boolean(e.COUNTERSIGN_PG_PROXY_TLS_KEY)) {
+    throw new ConfigError("Set both COUNTERSIGN_PG_PROXY_TLS_CERT and COUNTERSIGN_PG_PROXY_TLS_KEY (PEM files), or neither.");
+  }
   if (Boolean(e.COUNTERSIGN_ADMIN_EMAIL) !== Boolean(e.COUNTERSIGN_ADMIN_PASSWORD)) {
     throw new ConfigError("Set both COUNTERSIGN_ADMIN_EMAIL and COUNTERSIGN_ADMIN_PASSWORD, or neither.");
   }
@@ -135,6 +157,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,
     logLevel: e.LOG_LEVEL,
     trustedProxies: e.COUNTERSIGN_TRUSTED_PROXIES,
+    pgProxy:
+      e.COUNTERSIGN_PG_PROXY_PORT === undefined
+        ? undefined
+        : {
+            port: e.COUNTERSIGN_PG_PROXY_PORT,
+            host: e.COUNTERSIGN_PG_PROXY_HOST,
+            tls: e.COUNTERSIGN_PG_PROXY_TLS_CERT ? { certPath: e.COUNTERSIGN_PG_PROXY_TLS_CERT, keyPath: e.COUNTERSIGN_PG_PROXY_TLS_KEY! } : undefined,
+            waitSeconds: e.COUNTERSIGN_PG_PROXY_WAIT_SECONDS,
+            maxRows: e.COUNTERSIGN_PG_PROXY_MAX_ROWS,
+          },
   };
 }
 

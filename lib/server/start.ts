@@ -9,6 +9,7 @@ import { startJobs } from "./jobs";
 import { loadRiskEngine } from "../risk";
 import { startNotificationWorker } from "../notify";
 import { requestEvents } from "../requests/events";
+import { startPgProxy } from "../proxy/pg";
 
 export interface Services {
   database: Database;
@@ -44,6 +45,8 @@ export async function startServices(cfg: Config): Promise<Services> {
     const events = requestEvents(database);
     await events.start();
     closers.push({ close: () => events.stop() });
+    // Last to start, so that it stops first: clients waiting for people are told before the rest goes.
+    if (cfg.pgProxy) closers.push(await startPgProxy(database, cfg, cfg.pgProxy));
   } catch (error) {
     for (const c of closers.reverse()) await ("close" in c ? c.close() : c.stop()).catch(() => {});
     await database.close();

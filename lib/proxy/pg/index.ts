@@ -1,0 +1,2 @@
+export { startPgProxy, PgProxyStartError, type PgProxy } from "./server";
+export { SQLSTATE } from "./sqlstate";
