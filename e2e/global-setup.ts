@@ -5,7 +5,7 @@ import path from "node:path";
 import type { FullConfig } from "@playwright/test";
 // @ts-expect-error — plain ESM script shared with `npm start`
 import { ensureBuild } from "../scripts/ensure-build.mjs";
-import { runCli, startApp } from "../test/app-server";
+import { freePort, runCli, startApp } from "../test/app-server";
 import { ADMIN, COOL_DOWN_AGENT, PASSWORD, STATE_FILE, USERS, type E2EState } from "./state";
 import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, startOidcProvider } from "./oidc-provider";
 
@@ -14,6 +14,7 @@ export default async function globalSetup(_config: FullConfig) {
   ensureBuild();
   // A stand-in identity provider, so single sign-on is exercised too.
   const oidc = await startOidcProvider();
+  const pgProxyPort = await freePort();
   const server = await startApp({
     env: {
       COUNTERSIGN_ADMIN_EMAIL: ADMIN.email,
@@ -21,6 +22,7 @@ export default async function globalSetup(_config: FullConfig) {
       AUTH_OIDC_ISSUER: oidc.issuer,
       AUTH_OIDC_ID: OIDC_CLIENT_ID,
       AUTH_OIDC_SECRET: OIDC_CLIENT_SECRET,
+      COUNTERSIGN_PG_PROXY_PORT: String(pgProxyPort),
       LOG_LEVEL: "warn",
     },
   });
@@ -40,7 +42,7 @@ export default async function globalSetup(_config: FullConfig) {
     // Browse by name: Next.js turns 127.0.0.1 into localhost in request URLs, so next-auth's
     // redirects would leave the origin the cookies belong to.
     const url = server.url.replace("127.0.0.1", "localhost");
-    const state: E2EState = { url, dataDir: server.dataDir, agentName, agentKey: key, coolDownAgent };
+    const state: E2EState = { url, dataDir: server.dataDir, agentName, agentKey: key, coolDownAgent, pgProxyPort };
     mkdirSync(path.dirname(STATE_FILE), { recursive: true });
     writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
     console.log(`e2e: server at ${url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -29,6 +29,8 @@ export interface E2EState {
   agentKey: string;
   /** An agent whose approvals go through a one-hour cool-down (a policy rule of its own). */
   coolDownAgent: { name: string; key: string };
+  /** The server's PostgreSQL wire-protocol proxy (127.0.0.1). */
+  pgProxyPort: number;
 }
 
 let cached: E2EState | undefined;
