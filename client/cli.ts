@@ -15,6 +15,8 @@ export const EXIT = { ok: 0, error: 1, usage: 2, refused: 3, undecided: 4, faile
 export interface Io {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
+  /** All of standard input (`hook` reads its tool call there); default: the process's. */
+  readStdin?: () => Promise<string>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -319,6 +321,7 @@ Commands:
 ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join("\n")}
+  ${"hook".padEnd(10)} a coding agent's hook (claude-code, cursor): ask before its tool calls run
 
 Environment: COUNTERSIGN_URL (Countersign's URL), COUNTERSIGN_API_KEY (the agent's csk_… key);
 \`sql\` also reads COUNTERSIGN_SQL_DATABASE_URL, COUNTERSIGN_SQL_ENVIRONMENT, COUNTERSIGN_SQL_RESOURCE.
@@ -426,6 +429,11 @@ export async function main(argv: string[], env: Env, io: Io, signal: AbortSignal
   if (!name || name === "--help" || name === "-h" || name === "help") {
     (name ? io.stdout : io.stderr).write(`${MAIN_HELP}\n`);
     return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === "hook") {
+    // Its own contract (the harness's JSON in and out, deny on any error): client/hooks/main.ts.
+    const { runHook, readAll } = await import("./hooks/main");
+    return runHook(rest, env, { stdout: io.stdout, stderr: io.stderr, readStdin: io.readStdin ?? (() => readAll(process.stdin)) }, signal);
   }
   const command = COMMANDS[name];
   if (!command) {
