@@ -2,7 +2,7 @@
 
 import { refresh } from "next/cache";
 import { db } from "@/lib/db";
-import { createEnvironment, setEnvironmentTier, type Tier } from "@/lib/environments";
+import { createEnvironment, setEnvironmentBindings, setEnvironmentTier, type Tier } from "@/lib/environments";
 import { requireActionReviewer } from "@/lib/auth/session";
 import { actionError, formString, type ActionResult } from "@/lib/dashboard/action-result";
 
@@ -31,5 +31,34 @@ export async function setTierAction(_prev: ActionResult, form: FormData): Promis
     return { done: `Now ${env.tier === "production" ? "production" : "non-production"}.` };
   } catch (error) {
     return actionError(error);
+  }
+}
+
+/** A list typed into a text field: entries separated by commas, new lines or other white space. */
+function formList(form: FormData, name: string): string[] {
+  return formString(form, name)
+    .split(/[\s,]+/)
+    .filter(Boolean);
+}
+
+/** The bindings form's answer; after a refusal, what was typed, to fix rather than retype. */
+export type BindingsResult = ActionResult & { values?: { hosts: string; resourcePatterns: string } };
+
+// Server action: declares the hosts and resource names that belong to an environment, whatever
+// an agent's request says.
+export async function setBindingsAction(_prev: BindingsResult, form: FormData): Promise<BindingsResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    const env = await setEnvironmentBindings(
+      await db(),
+      formString(form, "name"),
+      { hosts: formList(form, "hosts"), resourcePatterns: formList(form, "resourcePatterns") },
+      { type: "user", id: admin.id },
+    );
+    refresh();
+    const count = env.hosts.length + env.resourcePatterns.length;
+    return { done: count === 0 ? `Nothing is bound to ${env.name} now.` : `Saved: ${count} ${count === 1 ? "binding" : "bindings"} for ${env.name}.` };
+  } catch (error) {
+    return { ...actionError(error), values: { hosts: formString(form, "hosts"), resourcePatterns: formString(form, "resourcePatterns") } };
   }
 }
