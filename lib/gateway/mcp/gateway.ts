@@ -78,11 +78,16 @@ export async function listGatewayTools(database: Database, cfg: Config, caller: 
   return lists.flat();
 }
 
-/** The tool as the agent's MCP client lists it: the upstream's schema and annotations passed through. */
+/**
+ * The tool as the agent's MCP client lists it: the upstream's input schema and annotations passed
+ * through. Not its output schema: while people decide, the answer is Countersign's (pending, with
+ * the review URL), which a client would reject against the upstream's output schema.
+ */
 export function describeGatewayTool(tool: GatewayTool): Tool {
   const { upstreamTool, resource } = tool;
+  const { outputSchema: _outputSchema, ...passed } = upstreamTool;
   return {
-    ...upstreamTool,
+    ...passed,
     name: tool.name,
     title: `${upstreamTool.title ?? upstreamTool.annotations?.title ?? upstreamTool.name} (${resource.name}, through Countersign)`,
     description:
