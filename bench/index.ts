@@ -6,6 +6,7 @@ const benches: Array<{ file: string; conditions?: boolean }> = [
   { file: "risk.ts" },
   { file: "blast-radius.ts" },
   { file: "http-broker.ts" },
+  { file: "mcp-gateway.ts", conditions: true },
   { file: "pg-proxy.ts" },
   { file: "long-poll.ts" },
   { file: "inbox.ts", conditions: true },
