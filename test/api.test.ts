@@ -322,6 +322,22 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect((await listed(unscoped.key)).sort()).toEqual([...names].sort());
   });
 
+  it("refuses an operation that carries a credential with 422 naming the field, storing nothing of it", async () => {
+    const secret = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    const before = await h.database.prisma.request.count();
+    const res = await create({
+      operation: { kind: "http", target: { environment: "staging", resource: "github/acme" }, method: "POST", url: "https://api.github.com/repos/acme/x/issues", body: { title: "t", token: secret } },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ field: "operation.body.token", message: "carries a GitHub token" }]);
+    expect(await h.database.prisma.request.count()).toBe(before);
+    const audit = await h.database.prisma.auditEvent.findFirstOrThrow({ where: { type: "request.refused", actorId: agent.id }, orderBy: { seq: "desc" } });
+    expect(audit.data).toMatchObject({ reason: "credential_in_operation", field: "operation.body.token", found: "a GitHub token" });
+    expect(JSON.stringify(audit.data)).not.toContain(secret);
+    const header = await create({ operation: { kind: "http", target: { environment: "staging", resource: "api" }, method: "GET", url: "https://api.example.com/x", headers: { Authorization: "Bearer x" } } });
+    expect(header.body.errors[0].field).toBe("operation.headers.Authorization");
+  });
+
   it("denies backup deletion by policy, with the reason", async () => {
     const res = await create({
       operation: { kind: "shell", target: { environment: "production", resource: "aws/rds" }, command: "aws rds delete-db-snapshot --db-snapshot-identifier prod-nightly" },

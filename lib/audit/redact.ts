@@ -23,8 +23,13 @@ const PATTERNS: Array<[RegExp, string]> = [
 export function redactSecrets(text: string): string {
   let out = text;
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
-  return out;
+  return out.replace(BARE_CLOUD_SECRET, (s) => (looksLikeCloudSecret(s) ? REDACTED : s));
 }
+
+// A bare 40-character cloud secret key (AWS style): mixed case, digits and a `/` or `+`, so that
+// hex digests (git commits, SHA-1) and ordinary words stay.
+const BARE_CLOUD_SECRET = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const looksLikeCloudSecret = (s: string) => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s) && /[/+]/.test(s);
 
 /** Redacts every string inside a JSON value. */
 export function redactDeep<T>(value: T): T {

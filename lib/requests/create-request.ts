@@ -15,6 +15,7 @@ import { boundEnvironment, caseVariantOf, tierOf } from "../environments";
 import { mintGrant, operationDigest } from "../grants";
 import type { CreateRequest } from "./schema";
 import type { Operation } from "../operations/schema";
+import { findCredential } from "../operations/credentials";
 import { toRequestView, type RequestView } from "./view";
 import { notifyRequestPending } from "../notify";
 import { tripBreakerIfNeeded } from "../agents/quarantine";
@@ -77,6 +78,18 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
   }
 
   const { environment, resource } = body.operation.target;
+  // A credential in the operation would be stored, shown and audited for good: refused before anything is stored.
+  const credential = findCredential(body.operation);
+  if (credential) {
+    await recordAudit(prisma, {
+      type: "request.refused",
+      actor: { type: "agent", id: agent.id },
+      data: { reason: "credential_in_operation", field: credential.field, found: credential.what, resource, keyId: caller.key.id },
+    });
+    throw new AppError("validation_failed", "The operation carries a credential. Credentials belong in a registered resource, where Countersign adds them; they are never part of an operation.", [
+      { field: credential.field, message: `carries ${credential.what}` },
+    ]);
+  }
   const definedAs = await caseVariantOf(prisma, environment);
   if (definedAs) {
     throw new AppError("validation_failed", "The environment is not spelled as defined.", [
