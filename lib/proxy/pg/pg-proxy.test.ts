@@ -243,13 +243,13 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("PostgreSQL wire-protocol pr
     }
   });
 
-  it("serves psql: rows printed, and the review link shown while a statement waits", async () => {
+  it("serves psql: rows printed, the review link shown while a statement waits, Ctrl+C withdraws it", async () => {
     await direct.query("CREATE TABLE psql_doomed (id int)");
     const psql = (sql: string) =>
       spawn("psql", [`host=127.0.0.1 port=${proxy.port} user=agent dbname=${staging}`, "-X", "-v", "ON_ERROR_STOP=1", "-c", sql], {
         env: { PATH: process.env.PATH, PGPASSWORD: agent.key, PGCONNECT_TIMEOUT: "10" } as unknown as NodeJS.ProcessEnv,
       });
-    const run = (sql: string, onStderr?: (text: string) => void) =>
+    const run = (sql: string, onStderr?: (text: string, child: ReturnType<typeof psql>) => void) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = psql(sql);
         let stdout = "";
@@ -257,7 +257,7 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("PostgreSQL wire-protocol pr
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => {
           stderr += d;
-          onStderr?.(stderr);
+          onStderr?.(stderr, child);
         });
         child.on("close", (code) => resolve({ code, stdout, stderr }));
       });
@@ -275,6 +275,16 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("PostgreSQL wire-protocol pr
     expect(drop).toMatchObject({ code: 0 });
     expect(drop.stdout.trim()).toBe("DROP TABLE");
     expect(await tableExists("psql_doomed")).toBe(false);
+
+    // Ctrl+C while it waits: psql sends a CancelRequest, and the request is withdrawn.
+    let interrupted = false;
+    const cancelled = await run("TRUNCATE customers", (stderr, child) => {
+      if (requestIdIn(stderr) && !interrupted) interrupted = child.kill("SIGINT");
+    });
+    expect(cancelled.stderr).toMatch(/ERROR: {2}canceling statement due to user request: the Countersign request was withdrawn\. Nothing ran\./);
+    const id = requestIdIn(cancelled.stderr)!;
+    expect(await h.database.prisma.request.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "cancelled" });
+    expect((await direct.query("SELECT count(*)::int AS n FROM customers")).rows).toEqual([{ n: 3 }]);
   });
 
   it("serves Prisma through @prisma/adapter-pg with the URL an ORM is given", async () => {

@@ -17,6 +17,7 @@ export interface PgProxy {
 
 /** The same per-key budget as the HTTP API's (lib/http/with-agent.ts). */
 const STATEMENTS_PER_KEY_PER_MINUTE = 600;
+const SHUTDOWN_GRACE_MS = 5_000;
 
 export class PgProxyStartError extends Error {
   override name = "PgProxyStartError";
@@ -61,7 +62,9 @@ export async function startPgProxy(database: Database, cfg: Config, proxy: PgPro
     port: address.port,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of open) session.terminate();
+      // A statement being run is given a few seconds to finish; a waiting one is withdrawn.
+      const finished = Promise.all([...open].map((session) => session.terminate()));
+      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
       await closed;
     },
   };

@@ -120,17 +120,23 @@ export class PgSession {
     this.waiting?.abort();
   }
 
-  /** Shutdown: a waiting statement is withdrawn, and the client told why it is cut off. */
-  terminate(): void {
+  /**
+   * Shutdown: a waiting statement is withdrawn, and the client told why it is cut off. Resolves
+   * once the message in hand is finished (the withdrawal written), so the database outlives it.
+   */
+  terminate(): Promise<void> {
     this.waiting?.abort();
-    if (this.closed) return;
-    try {
-      this.conn.sendError({ severity: "FATAL", code: "57P01", message: "terminating connection due to administrator command" });
-    } catch {
-      // the socket is already gone
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        this.conn.sendError({ severity: "FATAL", code: "57P01", message: "terminating connection due to administrator command" });
+      } catch {
+        // the socket is already gone
+      }
+      this.conn.socket.end();
+      setTimeout(() => this.socket.destroy(), 1_000).unref();
     }
-    this.conn.socket.end();
-    setTimeout(() => this.socket.destroy(), 1_000).unref();
+    return this.queue;
   }
 
   private onClose() {
