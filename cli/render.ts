@@ -38,10 +38,15 @@ export function render(command: string, result: unknown): string {
       return `Connection URL of ${r.name} replaced.`;
     case "resource remove":
       return `Resource ${r.name} removed.`;
-    case "audit verify":
-      return r.ok
-        ? `Audit chain intact: ${r.count} events${r.lastSeq ? `, last sequence ${r.lastSeq}` : ""}.`
-        : `Audit chain BROKEN at sequence ${r.brokenAt}: ${r.reason}.`;
+    case "audit verify": {
+      const chain =
+        r.chainOk ?? r.ok
+          ? `Audit chain intact: ${r.count} events${r.lastSeq ? `, last sequence ${r.lastSeq}` : ""}.`
+          : `Audit chain BROKEN at sequence ${r.brokenAt}: ${r.reason}.`;
+      const cp = r.checkpoints as { checked: number; findings: Array<{ message: string }> } | undefined;
+      if (!cp) return chain;
+      return [chain, cp.findings.length ? `Checkpoints: ${cp.findings.length} problem(s) in ${cp.checked} checked:` : `Checkpoints: all ${cp.checked} match the log.`, ...cp.findings.map((f) => `  ${f.message}`)].join("\n");
+    }
     case "keys rotate":
       return `Signing key ${r.kid} published; it signs grants from ${new Date(r.activatesAt as string).toISOString()}${r.previousKid ? ` (${r.previousKid} until then)` : ""}.`;
     case "setup-link":

@@ -197,7 +197,8 @@ export const SPECS: Record<string, CommandSpec> = {
   },
   "audit verify": {
     summary: "Verify the audit log's hash chain; exits 1 naming the first broken sequence number",
-    options: {},
+    details: "With --checkpoints, also holds the log against signed checkpoints (COUNTERSIGN_AUDIT_CHECKPOINT_FILE, or a copy at a URL): deleted newest rows and rewritten chains are reported.",
+    options: { checkpoints: { type: "string", help: "a checkpoint file (one JSON line each) or an http(s) URL serving one", placeholder: "FILE|URL" } },
     exitCode: (r) => ((r as { ok: boolean }).ok ? 0 : 1),
   },
   "keys rotate": {

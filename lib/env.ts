@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   COUNTERSIGN_PG_PROXY_TLS_KEY: optional,
   COUNTERSIGN_PG_PROXY_WAIT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   COUNTERSIGN_PG_PROXY_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  COUNTERSIGN_AUDIT_CHECKPOINT_FILE: optional,
+  COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 
@@ -62,6 +64,8 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are believed. */
   trustedProxies: number;
+  /** Signed audit checkpoints: written to the log stream always, and appended to `file` when set. */
+  auditCheckpoints: { file: string | undefined; everySeconds: number };
   /** The PostgreSQL wire-protocol proxy; undefined when COUNTERSIGN_PG_PROXY_PORT is unset. */
   pgProxy: PgProxyConfig | undefined;
 }
@@ -132,6 +136,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.DATABASE_MIGRATION_URL && !e.DATABASE_URL) {
     throw new ConfigError("DATABASE_MIGRATION_URL needs DATABASE_URL: it names the role that migrates the PostgreSQL database the app connects to.");
   }
+  if (e.COUNTERSIGN_AUDIT_CHECKPOINT_FILE) {
+    const file = path.resolve(e.COUNTERSIGN_AUDIT_CHECKPOINT_FILE);
+    const relative = path.relative(path.resolve(dataDir), file);
+    if (!relative.startsWith("..") && !path.isAbsolute(relative)) {
+      throw new ConfigError("COUNTERSIGN_AUDIT_CHECKPOINT_FILE must be outside the data folder: whoever can rewrite the database there could rewrite its checkpoints too.");
+    }
+  }
   if (Boolean(e.COUNTERSIGN_PG_PROXY_TLS_CERT) !== Boolean(e.COUNTERSIGN_PG_PROXY_TLS_KEY)) {
     throw new ConfigError("Set both COUNTERSIGN_PG_PROXY_TLS_CERT and COUNTERSIGN_PG_PROXY_TLS_KEY (PEM files), or neither.");
   }
@@ -157,6 +168,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,
     logLevel: e.LOG_LEVEL,
     trustedProxies: e.COUNTERSIGN_TRUSTED_PROXIES,
+    auditCheckpoints: {
+      file: e.COUNTERSIGN_AUDIT_CHECKPOINT_FILE ? path.resolve(e.COUNTERSIGN_AUDIT_CHECKPOINT_FILE) : undefined,
+      everySeconds: e.COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS,
+    },
     pgProxy:
       e.COUNTERSIGN_PG_PROXY_PORT === undefined
         ? undefined

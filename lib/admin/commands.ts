@@ -17,6 +17,8 @@ import {
 } from "../agents";
 import { createEnvironment, listEnvironments, setEnvironmentBindings, setEnvironmentTier, type Tier } from "../environments";
 import { verifyAuditChain } from "../audit";
+import { verifyAuditWithCheckpoints } from "../audit/checkpoint";
+import { readFileSync } from "node:fs";
 import { parseShell } from "../risk/shell-parse";
 import { listResources, parseHttpAuth, registerResource, removeResource, updateResourceConnection } from "../resources";
 import { liftQuarantine } from "../agents/quarantine";
@@ -163,9 +165,15 @@ export const COMMANDS: Record<string, Command> = {
     );
   },
   "resource remove": ({ prisma }, a) => removeResource(prisma, str(a, "name"), CLI),
-  "audit verify": async ({ prisma }) => {
-    const status = await verifyAuditChain(prisma);
-    return JSON.parse(JSON.stringify(status, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
+  "audit verify": async ({ prisma, config }, a) => {
+    const source = optStr(a, "checkpoints");
+    if (!source) {
+      const status = await verifyAuditChain(prisma);
+      return JSON.parse(JSON.stringify(status, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
+    }
+    const text = await readCheckpoints(source);
+    const { chain, checkpoints, ok } = await verifyAuditWithCheckpoints(prisma, config, text);
+    return JSON.parse(JSON.stringify({ ...chain, ok, chainOk: chain.ok, checkpoints }, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
   },
   "keys rotate": async ({ prisma, config }, a) => {
     const after = optStr(a, "activate-after");
@@ -237,4 +245,18 @@ function shellWords(command: string): string[] {
   const only = parsed.commands[0];
   if (parsed.commands.length !== 1 || !only || only.redirects.length || parsed.substitutions.length || only.words.some((w) => w.expanded)) throw bad();
   return only.words.map((w) => w.text);
+}
+
+/** A checkpoint file's text, from a path or an http(s) URL. */
+async function readCheckpoints(source: string): Promise<string> {
+  if (/^https?:\/\//i.test(source)) {
+    const res = await fetch(source, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new AppError("bad_request", `The checkpoints could not be fetched (HTTP ${res.status}).`);
+    return res.text();
+  }
+  try {
+    return readFileSync(source, "utf8");
+  } catch {
+    throw new AppError("not_found", `No checkpoint file at ${source}.`);
+  }
 }

@@ -10,6 +10,8 @@ import { loadRiskEngine } from "../risk";
 import { startNotificationWorker } from "../notify";
 import { requestEvents } from "../requests/events";
 import { startPgProxy } from "../proxy/pg";
+import { startCheckpoints } from "../audit/checkpoint";
+import { closeUpstreams } from "../gateway/mcp/upstream";
 
 export interface Services {
   database: Database;
@@ -45,6 +47,9 @@ export async function startServices(cfg: Config): Promise<Services> {
     const events = requestEvents(database);
     await events.start();
     closers.push({ close: () => events.stop() });
+    // A last checkpoint on the way down, after the jobs and before the database closes.
+    closers.push(startCheckpoints(database.prisma, cfg, { everyMs: cfg.auditCheckpoints.everySeconds * 1000, file: cfg.auditCheckpoints.file }));
+    closers.push({ close: closeUpstreams });
     // Last to start, so that it stops first: clients waiting for people are told before the rest goes.
     if (cfg.pgProxy) closers.push(await startPgProxy(database, cfg, cfg.pgProxy));
   } catch (error) {

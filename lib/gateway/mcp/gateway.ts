@@ -3,7 +3,6 @@
 // the tool, its arguments and the upstream's annotations in the digest) that goes through policy
 // and people like any other; the upstream sees the call only once it is allowed or approved, and
 // then exactly once, after Countersign redeemed the grant.
-import "server-only";
 import { createHash } from "node:crypto";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Database } from "../../db";

@@ -3,7 +3,6 @@
 // auth header. A connection that fails or whose process dies is dropped and made again on the next
 // call; each upstream is on its own, so one failing never affects another. Tool lists are cached
 // briefly, since every MCP request to Countersign is answered by a fresh, stateless server.
-import "server-only";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
