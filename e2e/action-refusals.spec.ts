@@ -95,6 +95,7 @@ test("every admin action and the decision refuse reviewers without the role, cha
     ["/users", "setUserDisabledAction", { userId: "", disabled: "true" }],
     ["/environments", "createEnvironmentAction", { name: unique("stolen-env").replace("_", "-"), tier: "other" }],
     ["/environments", "setTierAction", { name: environment, tier: "production" }],
+    ["/environments", "setBindingsAction", { name: environment, hosts: "evil.example", resourcePatterns: "*" }],
     ["/policy", "savePolicyAction", { yaml: "rules: []\n", baseVersion: "1", note: "stolen" }],
     ["/policy", "restorePolicyAction", { version: "1" }],
     ["/policy", "simulatePolicyAction", { agent: agentName, environment: "production", operation: JSON.stringify(sqlOperation("DROP TABLE x;", "pg/app")) }],
