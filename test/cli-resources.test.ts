@@ -81,6 +81,10 @@ describe("resource commands on one embedded data folder", () => {
       catalog: "railway",
     });
 
+    const mcp = await cli(["resource", "add", "--name", "mcp/memory", "--environment", "staging", "--type", "mcp", "--command", "npx -y '@modelcontextprotocol/server-memory'", "--json"], "MEMORY_FILE_PATH=/tmp/memory.jsonl\n");
+    expect(JSON.parse(mcp.stdout)).toMatchObject({ name: "mcp/memory", kind: "mcp", mcp: { transport: "stdio", command: "npx", args: ["-y", "@modelcontextprotocol/server-memory"], timeoutSeconds: 30 } });
+    expect(mcp.stdout).not.toContain("MEMORY_FILE_PATH");
+
     const bound = await cli(["env", "bind", "--name", "production", "--hosts", "backboard.railway.app,*.railway.app", "--resources", "railway/*"]);
     expect(bound.stdout).toContain("Environment production: hosts backboard.railway.app, *.railway.app; resources railway/*.");
     expect(outputs.join("\n")).not.toContain(token);
