@@ -116,7 +116,7 @@ describe("resource commands on one embedded data folder", () => {
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain("Resource postgres/reports removed.");
     const list = await cli(["resource", "list"]);
-    expect(list.stdout).toMatch(/^name\s+environment\s+kind\s+description\s+createdAt\n/);
+    expect(list.stdout).toMatch(/^name\s+type\s+environment\s+baseUrl\s+description\s+createdAt\n/);
     expect(list.stdout).toContain("postgres/orders");
     expect(list.stdout).not.toContain("postgres/reports");
 

@@ -79,6 +79,14 @@ export const HttpRunSchema = z.object({
   result: z.object({ status: z.literal("failed"), error: z.string(), code: z.string().optional() }).optional().describe("present when the call was sent but did not complete"),
 });
 
+export const McpRunSchema = z.object({
+  request: RequestViewSchema,
+  result: z
+    .object({ status: z.enum(["executed", "failed"]), result: z.record(z.string(), z.unknown()).optional(), error: z.string().optional() })
+    .optional()
+    .describe("an MCP gateway call: the upstream tool's result"),
+});
+
 export const ResourceListSchema = z.object({
   resources: z.array(z.object({ name: z.string(), environment: z.string(), kind: z.string(), description: z.string() })),
 });
@@ -191,10 +199,7 @@ export function openApiDocument(serverUrl: string) {
           parameters: [idParam],
           requestBody: { required: false, content: json("RunApprovedSql") },
           responses: {
-            "200": {
-              description: "It ran (or failed to): the request and the result (SqlRun), or for an HTTP call the upstream's response (HttpRun)",
-              content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/SqlRun" }, { $ref: "#/components/schemas/HttpRun" }] } } },
-            },
+            "200": { description: "It ran (or failed to): the request and the result, or for an HTTP call the upstream's response", content: json("ExecuteRun") },
             "202": { description: "Still waiting for people: the request, without a result", content: json("SqlRun") },
             ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
           },
@@ -271,6 +276,7 @@ export function openApiDocument(serverUrl: string) {
         SqlRun: schema(SqlRunSchema),
         RunHttp: schema(RunHttp, "input"),
         HttpRun: schema(HttpRunSchema),
+        ExecuteRun: schema(z.union([SqlRunSchema, HttpRunSchema, McpRunSchema])),
         ResourceList: schema(ResourceListSchema),
         Request: schema(RequestViewSchema),
         Redemption: schema(RedemptionSchema),

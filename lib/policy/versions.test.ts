@@ -95,9 +95,11 @@ describe("diffLines", () => {
 });
 
 describe("simulatePastedOperation", () => {
-  // Only tierOf touches the database: a stand-in that knows one non-production environment.
+  // Only tierOf and the registered-resource check touch the database: a stand-in that knows one
+  // non-production environment and no resources.
   const prisma = {
     environment: { findUnique: async ({ where }: { where: { name: string } }) => (where.name === "staging" ? { name: "staging", tier: "other" } : null) },
+    resource: { count: async () => 0 },
   } as unknown as Parameters<typeof simulatePastedOperation>[0];
   const drop = { kind: "sql", sql: "DROP TABLE customers;" };
 
