@@ -96,7 +96,7 @@ describe("resource commands on one embedded data folder", () => {
     } finally {
       await database.close();
     }
-  });
+  }, 180_000); // six CLI processes in a row: each starts the embedded database
 
   it("goes through the running server: add, replace the URL, list and remove, all audited", async () => {
     server = await startApp({ dataDir });
