@@ -284,12 +284,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  */
 export async function authenticateAgentKey(prisma: PrismaClient, plaintext: string, now = new Date()): Promise<AuthenticatedAgent> {
   const lookupId = parseKey(plaintext);
-  const record = lookupId
-    ? await prisma.agentKey.findUnique({
-        where: { lookupId },
-        include: { agent: { select: { ...agentView, quarantinedAt: true, quarantineReason: true } } },
-      })
-    : null;
+  const record = lookupId ? await keyWithAgent(prisma, lookupId) : null;
   const valid =
     record !== null &&
     keyMatches(plaintext, record.secretHash) &&
@@ -306,6 +301,51 @@ export async function authenticateAgentKey(prisma: PrismaClient, plaintext: stri
   const { agent: withQuarantine, secretHash: _secretHash, ...key } = record;
   const { quarantinedAt: _q, quarantineReason: _r, ...agent } = withQuarantine;
   return { agent, key };
+}
+
+type KeyWithAgent = AgentKeyView & { secretHash: string; agent: AgentView & { quarantinedAt: Date | null; quarantineReason: string | null } };
+
+/** The key and its agent in one round trip: every agent call starts here. */
+async function keyWithAgent(prisma: PrismaClient, lookupId: string): Promise<KeyWithAgent | null> {
+  const [row] = await prisma.$queryRawUnsafe<Array<{ key: Record<string, unknown> | string; agent: Record<string, unknown> | string }>>(
+    `SELECT json_build_object('id', k.id, 'agentId', k.agent_id, 'lookupId', k.lookup_id, 'secretHash', k.secret_hash, 'label', k.label,
+                              'expiresAt', k.expires_at, 'revokedAt', k.revoked_at, 'lastUsedAt', k.last_used_at, 'createdAt', k.created_at) AS key,
+            json_build_object('id', a.id, 'name', a.name, 'description', a.description, 'ownerId', a.owner_id, 'environments', a.environments,
+                              'resources', a.resources, 'scopes', a.scopes, 'disabledAt', a.disabled_at, 'createdAt', a.created_at,
+                              'quarantinedAt', a.quarantined_at, 'quarantineReason', a.quarantine_reason) AS agent
+       FROM agent_keys k JOIN agents a ON a.id = k.agent_id
+      WHERE k.lookup_id = $1`,
+    lookupId,
+  );
+  if (!row) return null;
+  const json = (value: Record<string, unknown> | string) => (typeof value === "string" ? (JSON.parse(value) as Record<string, unknown>) : value);
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
+  const key = json(row.key);
+  const agent = json(row.agent);
+  return {
+    id: key.id as string,
+    agentId: key.agentId as string,
+    lookupId: key.lookupId as string,
+    secretHash: key.secretHash as string,
+    label: key.label as string,
+    expiresAt: date(key.expiresAt),
+    revokedAt: date(key.revokedAt),
+    lastUsedAt: date(key.lastUsedAt),
+    createdAt: date(key.createdAt)!,
+    agent: {
+      id: agent.id as string,
+      name: agent.name as string,
+      description: agent.description as string,
+      ownerId: (agent.ownerId as string | null) ?? null,
+      environments: agent.environments as string[],
+      resources: agent.resources as string[],
+      scopes: agent.scopes as AgentView["scopes"],
+      disabledAt: date(agent.disabledAt),
+      createdAt: date(agent.createdAt)!,
+      quarantinedAt: date(agent.quarantinedAt),
+      quarantineReason: (agent.quarantineReason as string | null) ?? null,
+    },
+  };
 }
 
 export function agentHasScope(agent: AgentView, scope: Scope): boolean {

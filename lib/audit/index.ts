@@ -5,8 +5,8 @@ import canonicalize from "canonicalize";
 import type { PrismaClient, Tx } from "../db";
 
 export const GENESIS_HASH = "0".repeat(64);
-// Serialises appends across connections and instances, so sequence numbers have no gaps.
-const AUDIT_LOCK_KEY = 7_321_004_118;
+// Appends serialise on one advisory lock (key 7321004118), taken inside countersign_audit_head()
+// (see its migration), so sequence numbers have no gaps across connections and instances.
 const VERIFY_BATCH = 1000;
 
 export type ActorType = "agent" | "user" | "system" | "policy" | "cli" | "anonymous";
@@ -52,24 +52,60 @@ export function auditHash(prevHash: string, row: Omit<AuditRow, "prevHash" | "ha
 
 /** Appends one event. Call inside the transaction that makes the change it records. */
 export async function appendAudit(tx: Tx, input: AuditInput): Promise<{ seq: bigint; hash: string }> {
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
-  const [clock] = await tx.$queryRawUnsafe<Array<{ now: Date }>>(`SELECT now() AS now`);
-  const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
-  const row = {
-    seq: (last?.seq ?? 0n) + 1n,
-    at: new Date(Math.floor(new Date(clock.now).getTime())),
-    type: input.type,
-    actorType: input.actor.type,
-    actorId: input.actor.id ?? null,
-    subjectType: input.subject?.type ?? null,
-    subjectId: input.subject?.id ?? null,
-    // Round-trip through JSON so what is hashed is exactly what the database stores.
-    data: JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>,
-  };
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const hash = auditHash(prevHash, row);
-  await tx.auditEvent.create({ data: { ...row, data: row.data as object, prevHash, hash } });
-  return { seq: row.seq, hash };
+  const [appended] = await appendAuditEvents(tx, [input]);
+  return appended;
+}
+
+/**
+ * Appends events in order, in the caller's transaction: one round trip reads the chain's head
+ * under the append lock (countersign_audit_head, which takes the lock first so the head it reads
+ * is the newest committed), one inserts every row. The lock is held from there to COMMIT, so call
+ * this as late in the transaction as the change allows. `notify` sends a NOTIFY with the insert.
+ */
+export async function appendAuditEvents(
+  tx: Tx,
+  inputs: AuditInput[],
+  notify?: { channel: string; payload: string },
+): Promise<Array<{ seq: bigint; hash: string }>> {
+  if (inputs.length === 0) return [];
+  const [head] = await tx.$queryRawUnsafe<Array<{ head_seq: bigint | null; head_hash: string | null; tx_now: Date }>>(
+    `SELECT head_seq, head_hash, tx_now FROM countersign_audit_head()`,
+  );
+  const at = new Date(Math.floor(new Date(head.tx_now).getTime()));
+  let seq = head.head_seq === null ? 0n : BigInt(head.head_seq);
+  let prevHash = head.head_hash ?? GENESIS_HASH;
+  const params: unknown[] = [];
+  const values: string[] = [];
+  const appended: Array<{ seq: bigint; hash: string }> = [];
+  for (const input of inputs) {
+    seq += 1n;
+    const row = {
+      seq,
+      at,
+      type: input.type,
+      actorType: input.actor.type,
+      actorId: input.actor.id ?? null,
+      subjectType: input.subject?.type ?? null,
+      subjectId: input.subject?.id ?? null,
+      // Round-trip through JSON so what is hashed is exactly what the database stores.
+      data: JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>,
+    };
+    const hash = auditHash(prevHash, row);
+    const n = params.length;
+    values.push(`($${n + 1}::bigint, $${n + 2}::timestamptz, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}::jsonb, $${n + 9}, $${n + 10})`);
+    params.push(seq.toString(), at.toISOString(), row.type, row.actorType, row.actorId, row.subjectType, row.subjectId, JSON.stringify(row.data), prevHash, hash);
+    appended.push({ seq, hash });
+    prevHash = hash;
+  }
+  const insert = `INSERT INTO audit_events (seq, at, type, actor_type, actor_id, subject_type, subject_id, data, prev_hash, hash) VALUES ${values.join(", ")}`;
+  if (notify) {
+    // A data-modifying WITH runs in full whatever the outer query reads: insert and NOTIFY in one round trip.
+    params.push(notify.channel, notify.payload);
+    await tx.$queryRawUnsafe(`WITH appended AS (${insert}) SELECT pg_notify($${params.length - 1}, $${params.length})::text AS notified`, ...params);
+  } else {
+    await tx.$executeRawUnsafe(insert, ...params);
+  }
+  return appended;
 }
 
 /** Appends one event in its own transaction (events with no other change: refusals, sign-ins). */

@@ -124,5 +124,6 @@ export async function grantAppRole(db: SqlRunner, appRole: string): Promise<void
     GRANT SELECT ON "_prisma_migrations" TO ${role};
     REVOKE ALL ON "audit_events" FROM ${role};
     GRANT SELECT, INSERT ON "audit_events" TO ${role};
+    GRANT EXECUTE ON FUNCTION countersign_audit_head() TO ${role};
   `);
 }

@@ -123,13 +123,32 @@ export interface BoundEnvironment {
  * resource it names, else an environment that declared its resource name or (for HTTP) its host.
  * Where declarations disagree, a production-tier environment wins (fail closed).
  */
-export async function boundEnvironment(prisma: PrismaClient, operation: { kind: string; target: { resource: string }; url?: string }): Promise<BoundEnvironment | null> {
+export async function boundEnvironment(prisma: PrismaClient, operation: BindableOperation): Promise<BoundEnvironment | null> {
   const registered = await prisma.resource.findUnique({ where: { name: operation.target.resource }, select: { environment: true } });
   if (registered) return { environment: registered.environment, source: "registration" };
   const declared = await prisma.environment.findMany({
     where: { OR: [{ NOT: { hosts: { isEmpty: true } } }, { NOT: { resourcePatterns: { isEmpty: true } } }] },
     orderBy: { name: "asc" },
   });
+  return bindingOf(null, declared, operation);
+}
+
+type BindableOperation = { kind: string; target: { resource: string }; url?: string };
+export interface DeclaredEnvironment {
+  name: string;
+  tier: Tier;
+  hosts: string[];
+  resourcePatterns: string[];
+}
+
+/**
+ * boundEnvironment's rule on values already read: the registered resource's environment (or null
+ * when the name is not registered) and the environments, in name order, that declared hosts or
+ * resource patterns (others are ignored).
+ */
+export function bindingOf(registeredIn: string | null, environments: DeclaredEnvironment[], operation: BindableOperation): BoundEnvironment | null {
+  if (registeredIn !== null) return { environment: registeredIn, source: "registration" };
+  const declared = environments.filter((env) => env.hosts.length > 0 || env.resourcePatterns.length > 0);
   if (declared.length === 0) return null;
   let host: string | null = null;
   if (operation.kind === "http" && operation.url) {

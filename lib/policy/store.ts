@@ -25,12 +25,41 @@ export interface PolicyVersionView {
 export async function currentPolicy(prisma: PrismaClient | Tx): Promise<PolicyVersionView> {
   const row = await prisma.policyVersion.findFirst({ orderBy: { version: "desc" } });
   if (!row) throw new Error("No policy version exists: the server seeds one at start-up.");
+  return policyView(row);
+}
+
+function policyView(row: { version: number; rules: unknown; circuitBreaker: unknown; measurement: unknown; authorId: string | null; note: string; createdAt: Date }): PolicyVersionView {
   return {
     ...row,
     rules: row.rules as unknown as PolicyRule[],
     circuitBreaker: row.circuitBreaker as unknown as BreakerThresholds | null,
     measurement: row.measurement as unknown as MeasurementPolicy | null,
   };
+}
+
+// Versions are never changed once written, so a version read once is kept. The key adds the
+// row's xmin (the transaction that wrote it): a version number re-used after the table was emptied
+// and re-seeded is a different row and is read afresh.
+const versionCache = new WeakMap<object, Map<string, PolicyVersionView>>();
+const VERSION_CACHE_SIZE = 8;
+
+/**
+ * The version named by `version` and `rev` (its row's xmin), read once per process. Callers learn
+ * both from one query together with whatever else they need (see lib/requests/intake.ts), so the
+ * newest version is still read from the database every time, and only its rules are reused.
+ */
+export async function policyAtRevision(prisma: PrismaClient | Tx, version: number, rev: string): Promise<PolicyVersionView> {
+  let cache = versionCache.get(prisma);
+  if (!cache) versionCache.set(prisma, (cache = new Map()));
+  const key = `${version}:${rev}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const row = await prisma.policyVersion.findUnique({ where: { version } });
+  if (!row) throw new Error(`Policy version ${version} does not exist.`);
+  const view = policyView(row);
+  if (cache.size >= VERSION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, view);
+  return view;
 }
 
 /** The risk floor and tolerance a version applies to measured effects: its own, or the defaults. */

@@ -8,10 +8,9 @@ import { recordAudit } from "../audit";
 import { redactDeep } from "../audit/redact";
 import { assessRisk } from "../risk";
 import { evaluatePolicy } from "../policy";
-import { breakerThresholdsOf, currentPolicy, measurementPolicyOf } from "../policy/store";
+import { breakerThresholdsOf, measurementPolicyOf } from "../policy/store";
 import { effectLimits, withMeasuredRisk } from "../policy/measurement";
 import { countsTowardBreaker } from "../policy/breaker";
-import { boundEnvironment, caseVariantOf, tierOf } from "../environments";
 import { mintGrant, operationDigest } from "../grants";
 import type { CreateRequest } from "./schema";
 import type { Operation } from "../operations/schema";
@@ -19,7 +18,8 @@ import { findCredential } from "../operations/credentials";
 import { toRequestView, type RequestView } from "./view";
 import { notifyRequestPending } from "../notify";
 import { tripBreakerIfNeeded } from "../agents/quarantine";
-import { REQUEST_INCLUDE, dbNow, recordTransition } from "./shared";
+import { REQUEST_INCLUDE, recordTransition } from "./shared";
+import { readIntakeFacts } from "./intake";
 import { globMatch } from "../policy/glob";
 import { boundPlannedEffect, type PlannedEffect } from "./planned-effect";
 
@@ -90,14 +90,15 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       { field: credential.field, message: `carries ${credential.what}` },
     ]);
   }
-  const definedAs = await caseVariantOf(prisma, environment);
+  const facts = await readIntakeFacts(prisma, body.operation);
+  const definedAs = facts.caseVariant;
   if (definedAs) {
     throw new AppError("validation_failed", "The environment is not spelled as defined.", [
       { field: "operation.target.environment", message: `environment names are case-sensitive: the defined environment is ${definedAs}` },
     ]);
   }
   // A registered resource (or a declared host or name) decides the environment, not the agent.
-  const bound = await boundEnvironment(prisma, body.operation);
+  const bound = facts.bound;
   if (bound && bound.environment !== environment) {
     await recordAudit(prisma, {
       type: "request.refused",
@@ -130,8 +131,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
 
   const digest = operationDigest(body.operation);
   const parsedRisk = assessRisk(input.classifyAs ?? body.operation);
-  const tier = await tierOf(prisma, environment);
-  const policy = await currentPolicy(prisma);
+  const { tier, policy } = facts;
   const decide = (risk: typeof parsedRisk) =>
     evaluatePolicy(policy.rules, {
       agent: { id: agent.id, name: agent.name },
@@ -163,8 +163,9 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
   }
 
   try {
-    const id = await prisma.$transaction(async (tx) => {
-      const now = await dbNow(tx);
+    // The database's clock as read with the facts: the request's creation, decision and expiry.
+    const now = facts.now;
+    const view = await prisma.$transaction(async (tx) => {
       const request = await tx.request.create({
         data: {
           agentId: agent.id,
@@ -193,6 +194,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           reason: effect.type === "deny" ? effect.reason : null,
           idempotencyKey,
           requestDigest,
+          createdAt: now,
           expiresAt: new Date(now.getTime() + body.ttlSeconds * 1000),
           decidedAt: status === "pending" ? null : now,
         },
@@ -224,21 +226,33 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           data: { version: policy.version, ruleId: decision.ruleId, effect: effect.type, explanation: decision.explanation, ...(effect.type === "deny" ? { reason: effect.reason } : {}), ...(effect.type === "require_approval" ? { approvals: effect.approvals } : {}) },
         },
       ];
+      let grant: Awaited<ReturnType<typeof mintGrant>> | null = null;
       if (status === "approved") {
-        const grant = await mintGrant(tx, cfg, { request, approvers: [], now });
+        grant = await mintGrant(tx, cfg, { request, approvers: [], now });
         events.push({ type: "grant.issued", actor: { type: "policy" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers: [] } as never });
       }
-      await recordTransition(tx, request.id, events);
       // A burst of requests the policy's circuit breaker counts (by default critical or denied ones)
-      // quarantines the agent, denying this one too if pending.
+      // quarantines the agent, denying this one too if pending. Its audit rows follow the request's.
       const thresholds = breakerThresholdsOf(policy);
-      const tripped =
-        countsTowardBreaker({ risk: risk.level, status }, thresholds) && (await tripBreakerIfNeeded(tx, cfg, agent, now, thresholds));
-      if (status === "pending" && !tripped) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
-      return request.id;
+      const counted = countsTowardBreaker({ risk: risk.level, status }, thresholds);
+      const slack = facts.slackStored || Boolean(cfg.slackWebhookUrl);
+      // The audit append holds the chain's lock until COMMIT: it comes last whenever it can.
+      if (!counted && status === "pending" && slack) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
+      await recordTransition(tx, request.id, events);
+      if (counted) {
+        const tripped = await tripBreakerIfNeeded(tx, cfg, agent, now, thresholds);
+        if (status === "pending" && !tripped && slack) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
+        // A trip denies this request too: answer with what is stored now.
+        if (tripped) return toRequestView(await tx.request.findUniqueOrThrow({ where: { id: request.id }, include: REQUEST_INCLUDE }), cfg);
+      }
+      const stored = {
+        ...request,
+        grant: grant ? { token: grant.token, expiresAt: grant.expiresAt, redeemedAt: null, revokedAt: null, jti: grant.jti, redeemedByKeyId: null } : null,
+        reviews: [],
+      };
+      return toRequestView(stored, cfg);
     }, TX_OPTIONS);
-    const row = await prisma.request.findUniqueOrThrow({ where: { id }, include: REQUEST_INCLUDE });
-    return { view: toRequestView(row, cfg), created: true };
+    return { view, created: true };
   } catch (error) {
     // Two requests raced with the same Idempotency-Key: answer with the winner.
     if (idempotencyKey && isUniqueViolation(error)) {

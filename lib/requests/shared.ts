@@ -1,8 +1,8 @@
 // Pieces every request operation needs: the row shape with its grant and reviews, the database
 // clock, and the transitions' common audit/notify step.
 import type { Tx } from "../db";
-import { appendAudit, type AuditInput } from "../audit";
-import { notifyRequestChanged } from "./events";
+import { appendAuditEvents, type AuditInput } from "../audit";
+import { REQUEST_CHANNEL, notifyRequestChanged } from "./events";
 
 export const REQUEST_INCLUDE = {
   grant: { select: { token: true, expiresAt: true, redeemedAt: true, revokedAt: true, jti: true, redeemedByKeyId: true } },
@@ -19,6 +19,6 @@ export async function lockRequest(tx: Tx, id: string): Promise<boolean> {
 
 /** Records a state change: its audit rows, then the notification that wakes waiters on commit. */
 export async function recordTransition(tx: Tx, requestId: string, events: AuditInput[]): Promise<void> {
-  for (const event of events) await appendAudit(tx, event);
-  await notifyRequestChanged(tx, requestId);
+  if (events.length === 0) await notifyRequestChanged(tx, requestId);
+  else await appendAuditEvents(tx, events, { channel: REQUEST_CHANNEL, payload: requestId });
 }
