@@ -10,6 +10,7 @@ import { PgProxyStartError } from "./lib/proxy/pg";
 import { beginShutdown } from "./lib/server/shutdown";
 import { log } from "./lib/log";
 import { CLIENT_ADDRESS_HEADER, resolveClientAddress } from "./lib/http/client-address";
+import { handleFastPath } from "./lib/server/fast-path";
 
 const dev = process.argv.includes("--dev");
 // In-flight requests get this long to finish after SIGTERM; long-polls answer at once.
@@ -39,6 +40,8 @@ async function main() {
   const server = http.createServer((req, res) => {
     // Overwrites any client-sent value: only this server says where a request came from.
     req.headers[CLIENT_ADDRESS_HEADER] = resolveClientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], cfg.trustedProxies);
+    // The agent API's busiest paths are answered here (in development Next.js serves them, reloading edits).
+    if (!dev && handleFastPath(req, res)) return;
     void handle(req, res);
   });
   // Long-polls last up to 60 s; keep idle sockets a little longer than that.

@@ -22,6 +22,25 @@ describe("the server process on the embedded database", () => {
     await server?.stop("SIGKILL");
   });
 
+  it("answers the agent API's fast paths with the headers and problem details Next.js gives the other API routes", async () => {
+    const fast = await fetch(`${server!.url}/api/health`);
+    const viaNext = await fetch(`${server!.url}/api/v1/openapi.json`);
+    expect(fast.status).toBe(200);
+    expect(viaNext.status).toBe(200);
+    for (const name of ["x-content-type-options", "referrer-policy", "x-frame-options", "content-security-policy"]) {
+      expect(fast.headers.get(name), name).toBe(viaNext.headers.get(name));
+      expect(fast.headers.get(name), name).toBeTruthy();
+    }
+    const badJson = await fetch(`${server!.url}/api/v1/requests`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: '{"operation": ',
+    });
+    expect(badJson.status).toBe(400);
+    expect(badJson.headers.get("content-type")).toContain("application/problem+json");
+    expect(badJson.headers.get("x-frame-options")).toBe("DENY");
+  });
+
   it("locks out a source after 20 bad keys, however it forges X-Forwarded-For", async () => {
     const bad = `csk_0123456789abcdef_${"y".repeat(43)}`;
     const attempt = (token: string, i: number) =>
@@ -33,6 +52,10 @@ describe("the server process on the embedded database", () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get("content-type")).toContain("application/problem+json");
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The read above is answered by the custom server's fast path; the lockout holds on the routes
+    // Next.js answers too (one count per process, whichever serves the route).
+    const viaNext = await fetch(`${server!.url}/api/v1/requests/00000000-0000-4000-8000-000000000000/cancel`, { method: "POST", headers: { authorization: `Bearer ${key}` } });
+    expect(viaNext.status).toBe(429);
   });
 
   it("on SIGTERM answers a held long-poll in full, exits 0 and releases the folder", async () => {

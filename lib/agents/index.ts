@@ -1,5 +1,6 @@
 // Agents: machine identities with their own keys, scoped to environments and actions.
 import { z } from "zod";
+import { batcherFor, createBatcher, type Batcher } from "../db/batch";
 import type { PrismaClient } from "../db";
 import { appendAudit } from "../audit";
 import type { Actor } from "../actors";
@@ -305,18 +306,31 @@ export async function authenticateAgentKey(prisma: PrismaClient, plaintext: stri
 
 type KeyWithAgent = AgentKeyView & { secretHash: string; agent: AgentView & { quarantinedAt: Date | null; quarantineReason: string | null } };
 
-/** The key and its agent in one round trip: every agent call starts here. */
+type KeyRow = { key: Record<string, unknown> | string; agent: Record<string, unknown> | string; lookup_id: string };
+const keyBatchers = new WeakMap<object, Batcher<string, KeyRow>>();
+
+/**
+ * The key and its agent in one round trip: every agent call starts here. Lookups arriving together
+ * (a burst of long-polls) share one query.
+ */
 async function keyWithAgent(prisma: PrismaClient, lookupId: string): Promise<KeyWithAgent | null> {
-  const [row] = await prisma.$queryRawUnsafe<Array<{ key: Record<string, unknown> | string; agent: Record<string, unknown> | string }>>(
-    `SELECT json_build_object('id', k.id, 'agentId', k.agent_id, 'lookupId', k.lookup_id, 'secretHash', k.secret_hash, 'label', k.label,
-                              'expiresAt', k.expires_at, 'revokedAt', k.revoked_at, 'lastUsedAt', k.last_used_at, 'createdAt', k.created_at) AS key,
-            json_build_object('id', a.id, 'name', a.name, 'description', a.description, 'ownerId', a.owner_id, 'environments', a.environments,
-                              'resources', a.resources, 'scopes', a.scopes, 'disabledAt', a.disabled_at, 'createdAt', a.created_at,
-                              'quarantinedAt', a.quarantined_at, 'quarantineReason', a.quarantine_reason) AS agent
-       FROM agent_keys k JOIN agents a ON a.id = k.agent_id
-      WHERE k.lookup_id = $1`,
-    lookupId,
+  const batcher = batcherFor(keyBatchers, prisma, () =>
+    createBatcher<string, KeyRow>(async (lookupIds) => {
+      const rows = await prisma.$queryRawUnsafe<KeyRow[]>(
+        `SELECT k.lookup_id,
+                json_build_object('id', k.id, 'agentId', k.agent_id, 'lookupId', k.lookup_id, 'secretHash', k.secret_hash, 'label', k.label,
+                                  'expiresAt', k.expires_at, 'revokedAt', k.revoked_at, 'lastUsedAt', k.last_used_at, 'createdAt', k.created_at) AS key,
+                json_build_object('id', a.id, 'name', a.name, 'description', a.description, 'ownerId', a.owner_id, 'environments', a.environments,
+                                  'resources', a.resources, 'scopes', a.scopes, 'disabledAt', a.disabled_at, 'createdAt', a.created_at,
+                                  'quarantinedAt', a.quarantined_at, 'quarantineReason', a.quarantine_reason) AS agent
+           FROM agent_keys k JOIN agents a ON a.id = k.agent_id
+          WHERE k.lookup_id = ANY($1::text[])`,
+        lookupIds,
+      );
+      return new Map(rows.map((r) => [r.lookup_id, r]));
+    }),
   );
+  const row = await batcher.load(lookupId);
   if (!row) return null;
   const json = (value: Record<string, unknown> | string) => (typeof value === "string" ? (JSON.parse(value) as Record<string, unknown>) : value);
   const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));

@@ -1,5 +1,6 @@
 // What an agent does with its own requests: read, wait for a decision, cancel.
 import { z } from "zod";
+import { batcherFor, createBatcher, type Batcher } from "../db/batch";
 import type { Database, PrismaClient } from "../db";
 import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
@@ -11,10 +12,18 @@ import { notifyRequestDecidedById } from "../notify";
 import { expireOne, finishCoolDown } from "./expire-requests";
 import { config } from "../env";
 
+async function readRequests(prisma: PrismaClient, ids: string[]) {
+  const rows = await prisma.request.findMany({ where: { id: { in: ids } }, include: REQUEST_INCLUDE });
+  return new Map(rows.map((row) => [row.id, row]));
+}
+type RequestRow = Awaited<ReturnType<typeof readRequests>> extends Map<string, infer R> ? R : never;
+const requestBatchers = new WeakMap<object, Batcher<string, RequestRow>>();
+
 async function ownRequest(prisma: PrismaClient, agentId: string, id: string) {
   // Another agent's request answers exactly like a missing one.
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such request.");
-  const row = await prisma.request.findUnique({ where: { id }, include: REQUEST_INCLUDE });
+  // Agents reading or starting to wait at the same moment share one read.
+  const row = await batcherFor(requestBatchers, prisma, () => createBatcher((ids: string[]) => readRequests(prisma, ids))).load(id);
   if (!row || row.agentId !== agentId) throw new AppError("not_found", "No such request.");
   return row;
 }

@@ -29,3 +29,12 @@ export async function checkHealth(): Promise<Health> {
     };
   }
 }
+
+/** GET /api/health's answer: 200 while the database answers, 503 when it does not. */
+export async function healthResponse(): Promise<Response> {
+  const health = await checkHealth();
+  return Response.json(health, {
+    status: health.status === "ok" ? 200 : 503,
+    headers: { "Cache-Control": "no-store" },
+  });
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { createBatcher } from "./batch";
+
+describe("createBatcher", () => {
+  it("answers every caller of one turn from one load, duplicates included", async () => {
+    const loads: string[][] = [];
+    const batcher = createBatcher<string, number>(async (keys) => {
+      loads.push(keys);
+      return new Map(keys.filter((k) => k !== "missing").map((k) => [k, k.length]));
+    });
+    const answers = await Promise.all(["a", "bb", "a", "missing"].map((k) => batcher.load(k)));
+    expect(answers).toEqual([1, 2, 1, undefined]);
+    expect(loads).toEqual([["a", "bb", "missing"]]);
+    // A later turn is a new load.
+    expect(await batcher.load("ccc")).toBe(3);
+    expect(loads).toEqual([["a", "bb", "missing"], ["ccc"]]);
+  });
+
+  it("sends a full batch at once and the rest in the next, each exactly once", async () => {
+    const loads: number[][] = [];
+    const batcher = createBatcher<number, number>(async (keys) => {
+      loads.push(keys);
+      return new Map(keys.map((k) => [k, k * 10]));
+    }, 3);
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((k) => batcher.load(k)));
+    expect(answers).toEqual([10, 20, 30, 40, 50]);
+    expect(loads).toEqual([[1, 2, 3], [4, 5]]);
+  });
+
+  it("rejects every caller of a failed load, and the next turn loads again", async () => {
+    let fail = true;
+    const batcher = createBatcher<string, string>(async (keys) => {
+      if (fail) throw new Error("database down");
+      return new Map(keys.map((k) => [k, k]));
+    });
+    const results = await Promise.allSettled([batcher.load("x"), batcher.load("y")]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    fail = false;
+    expect(await batcher.load("x")).toBe("x");
+  });
+});

@@ -1,0 +1,129 @@
+// The wrapper every agent route uses: authenticate the key, check the scope, parse the body with
+// its schema, call one lib/ function, and turn any error into RFC 9457 problem details. Route
+// modules import it through with-agent.ts (which marks it server-only); the custom server's fast
+// path for the agent API (lib/server/fast-path.ts) imports it directly.
+import type { z } from "zod";
+import { db } from "../db";
+import { AppError } from "../errors";
+import { authenticateAgentKey, agentHasScope, type AuthenticatedAgent, type Scope } from "../agents";
+import { recordAuthFailure, FAILURE_LIMIT, FAILURE_WINDOW_MS, type FailureKind } from "../auth/failures";
+import { recordAudit } from "../audit";
+import { fieldErrors, findNulCharacter } from "../validate";
+import { readJsonBody } from "./body";
+import { problemResponse } from "./problem";
+import { RateLimiter } from "./rate-limit";
+import { clientAddress } from "./client-address";
+import type { PrismaClient } from "../db";
+
+export interface AgentContext<B> extends AuthenticatedAgent {
+  prisma: PrismaClient;
+  body: B;
+  req: Request;
+  params: Record<string, string>;
+  url: URL;
+}
+
+interface Options<S extends z.ZodType | undefined> {
+  /** The scope the key's agent needs; with a list, any one of them. */
+  scope: Scope | Scope[];
+  body?: S;
+  /** With a body schema: a request without a body is parsed as `{}` (all defaults). */
+  bodyOptional?: boolean;
+}
+
+type RouteContext = { params?: Promise<Record<string, string>> };
+
+// Per-key request budget and per-source lockout after repeated failed authentication. Shared
+// through globalThis: the custom server's fast path and the Next.js bundles load this module
+// separately, and a key must not get one budget in each.
+const limits = globalThis as unknown as { __countersignAgentLimits?: { perKey: RateLimiter; lockedOut: Map<string, number> } };
+const { perKey, lockedOut } = (limits.__countersignAgentLimits ??= { perKey: new RateLimiter(600, 60_000), lockedOut: new Map<string, number>() });
+
+function bearer(req: Request): string | null {
+  const header = req.headers.get("authorization");
+  const match = header && /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+export async function authenticateRequest(prisma: PrismaClient, req: Request): Promise<AuthenticatedAgent> {
+  const source = clientAddress(req.headers);
+  const until = lockedOut.get(source);
+  if (until && until > Date.now()) {
+    throw new AppError("rate_limited", "Too many failed attempts; try again later.", undefined, {
+      "retry-after": String(Math.ceil((until - Date.now()) / 1000)),
+    });
+  }
+  const token = bearer(req);
+  if (!token) throw new AppError("invalid_api_key", "Send the agent's key as `Authorization: Bearer csk_…`.");
+  try {
+    const authenticated = await authenticateAgentKey(prisma, token);
+    const wait = perKey.hit(authenticated.key.id);
+    if (wait) throw new AppError("rate_limited", "This key is sending too many requests.", undefined, { "retry-after": String(wait) });
+    return authenticated;
+  } catch (error) {
+    if (error instanceof Error && (error as AppError).code === "invalid_api_key") await countAuthFailure(prisma, source, "api_key");
+    throw error;
+  }
+}
+
+/** Counts a failed authentication (a bad key, a grant token that does not verify); past the limit the source is locked out. */
+export async function countAuthFailure(prisma: PrismaClient, source: string, kind: FailureKind): Promise<void> {
+  const count = await recordAuthFailure(prisma, source, kind);
+  if (count >= FAILURE_LIMIT) lockedOut.set(source, Date.now() + FAILURE_WINDOW_MS);
+}
+
+/** Refuses (and audits) a caller whose agent holds none of the scopes; `call` says what was refused. */
+export async function requireScope(
+  prisma: PrismaClient,
+  caller: AuthenticatedAgent,
+  scope: Scope | Scope[],
+  call: { method: string; path: string; tool?: string },
+): Promise<void> {
+  const scopes = Array.isArray(scope) ? scope : [scope];
+  if (scopes.some((s) => agentHasScope(caller.agent, s))) return;
+  await recordAudit(prisma, {
+    type: "auth.refused",
+    actor: { type: "agent", id: caller.agent.id },
+    data: { reason: "missing_scope", scope: scopes.join("|"), ...call },
+  });
+  throw new AppError("missing_scope", `This key's agent lacks the ${scopes.join(" or ")} scope.`);
+}
+
+export function withAgent<S extends z.ZodType | undefined = undefined>(
+  options: Options<S>,
+  handler: (ctx: AgentContext<S extends z.ZodType ? z.output<S> : undefined>) => Promise<Response>,
+) {
+  return async (req: Request, route: RouteContext = {}): Promise<Response> => {
+    const url = new URL(req.url);
+    try {
+      const prisma = await db();
+      const authenticated = await authenticateRequest(prisma, req);
+      await requireScope(prisma, authenticated, options.scope, { method: req.method, path: url.pathname });
+      let body: unknown = undefined;
+      if (options.body) {
+        const raw = options.bodyOptional && !hasBody(req) ? {} : await readJsonBody(req);
+        const nul = findNulCharacter(raw);
+        if (nul) throw new AppError("validation_failed", "The request body is not valid.", [{ field: nul, message: "contains a NUL character (\\u0000), which cannot be stored" }]);
+        const parsed = options.body.safeParse(raw);
+        if (!parsed.success) throw new AppError("validation_failed", "The request body is not valid.", fieldErrors(parsed.error));
+        body = parsed.data;
+      }
+      const params = (await route.params) ?? {};
+      return await handler({ ...authenticated, prisma, body: body as never, req, params, url });
+    } catch (error) {
+      return problemResponse(error, url.pathname);
+    }
+  };
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers.get("content-length");
+  return req.headers.has("content-type") || req.headers.has("transfer-encoding") || (length !== null && length !== "0");
+}
+
+export function json(data: unknown, init: ResponseInit = {}): Response {
+  return new Response(JSON.stringify(data), {
+    ...init,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...(init.headers ?? {}) },
+  });
+}
