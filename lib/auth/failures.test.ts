@@ -5,7 +5,7 @@ import { createAgent } from "../agents";
 import { authenticateRequest } from "../http/with-agent";
 import { CLIENT_ADDRESS_HEADER } from "../http/client-address";
 import { isAppError } from "../errors";
-import { FAILURE_LIMIT, FAILURE_WINDOW_MS, OTHER_SOURCES, SOURCES_PER_WINDOW, flushAuthFailures, recordAuthFailure } from "./failures";
+import { FAILURE_LIMIT, FAILURE_WINDOW_MS, OTHER_SOURCES, SOURCES_PER_WINDOW, failureCount, flushAuthFailures, recordAuthFailure } from "./failures";
 
 describe.each(DATABASE_KINDS)("failed authentication on %s", (kind) => {
   let database: TestDatabase;
@@ -43,6 +43,18 @@ describe.each(DATABASE_KINDS)("failed authentication on %s", (kind) => {
       { source: "sign-in:ana@example.com", kind: "sign_in", count: 1 },
     ]);
     expect((await verifyAuditChain(database.prisma)).ok).toBe(true);
+  });
+
+  it("adds the window before to the count, so failures either side of a minute's boundary reach the limit", async () => {
+    const lastSecond = new Date(windowAt(3).getTime() + FAILURE_WINDOW_MS - 5_000 - 1);
+    const nextMinute = new Date(lastSecond.getTime() + 2);
+    for (let i = 1; i <= FAILURE_LIMIT - 1; i++) expect(await recordAuthFailure(database.prisma, "192.0.2.77", "api_key", lastSecond)).toBe(i);
+    expect(await recordAuthFailure(database.prisma, "192.0.2.77", "api_key", nextMinute)).toBe(FAILURE_LIMIT);
+    expect(await failureCount(database.prisma, "192.0.2.77", "api_key", nextMinute)).toBe(FAILURE_LIMIT);
+    // Two windows on, the old failures no longer count.
+    const later = new Date(nextMinute.getTime() + FAILURE_WINDOW_MS);
+    expect(await failureCount(database.prisma, "192.0.2.77", "api_key", later)).toBe(1);
+    expect(await recordAuthFailure(database.prisma, "192.0.2.77", "api_key", later)).toBe(2);
   });
 
   it(`writes at most ${SOURCES_PER_WINDOW} + 1 rows for a window however many sources failed`, async () => {

@@ -20,25 +20,39 @@ export function windowStart(now: Date): Date {
   return new Date(Math.floor(now.getTime() / FAILURE_WINDOW_MS) * FAILURE_WINDOW_MS);
 }
 
-/** Counts one failure; returns how many this source has in the current window. */
+/**
+ * Counts one failure; returns how many this source has in the current window and the one before.
+ * Both, so that failures on either side of a minute's boundary (19 at :59, then more at :00) still
+ * add up to the limit: a source is refused after FAILURE_LIMIT failures within at most two minutes.
+ */
 export async function recordAuthFailure(prisma: PrismaClient, source: string, kind: FailureKind, now = new Date()): Promise<number> {
-  const rows = await prisma.$queryRawUnsafe<Array<{ count: number }>>(
-    `INSERT INTO auth_failures (source, kind, window_start, count, last_at) VALUES ($1, $2, $3, 1, $4)
-     ON CONFLICT (source, kind, window_start) DO UPDATE SET count = auth_failures.count + 1, last_at = EXCLUDED.last_at
-     RETURNING count`,
+  const start = windowStart(now);
+  const rows = await prisma.$queryRawUnsafe<Array<{ count: number; before: number | null }>>(
+    `WITH counted AS (
+       INSERT INTO auth_failures (source, kind, window_start, count, last_at) VALUES ($1, $2, $3, 1, $4)
+       ON CONFLICT (source, kind, window_start) DO UPDATE SET count = auth_failures.count + 1, last_at = EXCLUDED.last_at
+       RETURNING count
+     )
+     SELECT counted.count,
+            (SELECT p.count FROM auth_failures p WHERE p.source = $1 AND p.kind = $2 AND p.window_start = $5) AS before
+       FROM counted`,
     source.slice(0, 200),
     kind,
-    windowStart(now),
+    start,
     now,
+    new Date(start.getTime() - FAILURE_WINDOW_MS),
   );
-  return Number(rows[0]?.count ?? 1);
+  return Number(rows[0]?.count ?? 1) + Number(rows[0]?.before ?? 0);
 }
 
+/** This source's failures in the current window and the one before (see recordAuthFailure). */
 export async function failureCount(prisma: PrismaClient, source: string, kind: FailureKind, now = new Date()): Promise<number> {
-  const row = await prisma.authFailure.findUnique({
-    where: { source_kind_windowStart: { source: source.slice(0, 200), kind, windowStart: windowStart(now) } },
+  const start = windowStart(now);
+  const rows = await prisma.authFailure.findMany({
+    where: { source: source.slice(0, 200), kind, windowStart: { in: [start, new Date(start.getTime() - FAILURE_WINDOW_MS)] } },
+    select: { count: true },
   });
-  return row?.count ?? 0;
+  return rows.reduce((sum, row) => sum + row.count, 0);
 }
 
 type FailureRow = { source: string; kind: string; window_start: Date; count: number; last_at: Date };
