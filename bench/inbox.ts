@@ -6,7 +6,7 @@
 // requests and filtered pages at 10,000 pending.
 // PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL; scratch databases are created and
 // dropped), else the embedded database. Run:
-//   node --conditions=react-server --import tsx bench/inbox.ts [iterations] [--explain]
+//   node --conditions=react-server --import tsx bench/inbox.ts [iterations] [--explain] [--http]
 // --explain prints PostgreSQL's EXPLAIN ANALYZE of every query the first page makes at 10,000 pending.
 // (the react-server condition lets modules marked `import "server-only"` load outside Next.js)
 import { randomBytes } from "node:crypto";
@@ -18,6 +18,9 @@ import { createUser } from "../lib/users";
 import { inboxFilterOptions, listInbox, type InboxFilters, type InboxReviewer } from "../lib/dashboard/inbox";
 
 const EXPLAIN = process.argv.includes("--explain");
+// Also the page over HTTP from the built server, signed in (needs `next build`; adds ~30 s), and
+// its largest contentful paint in Chromium when one is installed (CHROMIUM_PATH or /usr/bin/chromium).
+const HTTP = process.argv.includes("--http");
 const ITERATIONS = Math.max(5, Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 25));
 const DECIDED = 2_000;
 const BUSY = 10_000;
@@ -32,6 +35,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 interface Scratch {
   database: Database;
+  url?: string;
   kind: "PostgreSQL" | "embedded";
   drop(): Promise<void>;
 }
@@ -62,6 +66,7 @@ async function scratch(onPostgres: boolean): Promise<Scratch> {
   const database = await openPostgres(url.toString(), { migrate: true });
   return {
     database,
+    url: url.toString(),
     kind: "PostgreSQL",
     async drop() {
       await database.close();
@@ -74,7 +79,7 @@ async function scratch(onPostgres: boolean): Promise<Scratch> {
 }
 
 /** Agents, reviewers, DECIDED decided requests and `pending` pending ones (a third with one approval of two). */
-async function seed(database: Database, pending: number): Promise<InboxReviewer> {
+async function seed(database: Database, pending: number): Promise<InboxReviewer & { email: string }> {
   const prisma = database.prisma;
   const agents = await Promise.all(["bench-a", "bench-b", "bench-c"].map((name) => createAgent(prisma, { name, environments: ["production", "staging"] }, { type: "system" })));
   const reviewer = await createUser(prisma, { email: "reviewer@bench.example", role: "approver" }, { type: "system" });
@@ -110,7 +115,61 @@ async function seed(database: Database, pending: number): Promise<InboxReviewer>
   const reviews = halfApproved.filter((_, i) => i % 3 === 0).map((r) => ({ requestId: r.id, reviewerId: colleague.id, decision: "approve" as const }));
   for (let start = 0; start < reviews.length; start += 1000) await prisma.review.createMany({ data: reviews.slice(start, start + 1000) });
   if (database.kind === "postgres") await prisma.$executeRawUnsafe("ANALYZE");
-  return { id: reviewer.id, role: reviewer.role };
+  return { id: reviewer.id, role: reviewer.role, email: reviewer.email };
+}
+
+/** The built server on this database, and a GET of the inbox with a session cookie for `reviewer`. */
+async function servePage(scratchDb: Scratch, reviewer: { id: string; email: string }) {
+  const { startApp } = await import("../test/app-server");
+  const { encode } = await import("next-auth/jwt");
+  const secret = randomBytes(32).toString("base64url");
+  const server = await startApp({ databaseUrl: scratchDb.url, env: { AUTH_SECRET: secret, LOG_LEVEL: "warn" } });
+  const cookieName = "authjs.session-token";
+  const session = await encode({ token: { sub: reviewer.id, uid: reviewer.id, email: reviewer.email }, secret, salt: cookieName, maxAge: 3600 });
+  const get = async () => {
+    const started = performance.now();
+    const res = await fetch(`${server.url}/`, { headers: { cookie: `${cookieName}=${session}` }, redirect: "manual" });
+    const body = await res.text();
+    if (res.status !== 200 || !body.includes("Waiting for review")) throw new Error(`inbox answered ${res.status}`);
+    return { ms: performance.now() - started, bytes: Buffer.byteLength(body) };
+  };
+  return { server, get, cookie: { name: cookieName, value: session } };
+}
+
+/** Largest contentful paint of the inbox in Chromium, signed in, in ms (median of `runs`). */
+async function largestContentfulPaint(url: string, cookie: { name: string; value: string }, runs: number): Promise<number | null> {
+  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  const { existsSync } = await import("node:fs");
+  if (!existsSync(executablePath)) return null;
+  const { chromium } = await import("@playwright/test");
+  const browser = await chromium.launch({
+    executablePath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const context = await browser.newContext();
+      await context.addCookies([{ name: cookie.name, value: cookie.value, url }]);
+      const page = await context.newPage();
+      await page.goto(`${url}/`, { waitUntil: "load" });
+      samples.push(
+        await page.evaluate(
+          () =>
+            new Promise<number>((resolve) => {
+              new PerformanceObserver((list) => {
+                const entries = list.getEntries();
+                resolve(entries[entries.length - 1]!.startTime);
+              }).observe({ type: "largest-contentful-paint", buffered: true });
+            }),
+        ),
+      );
+      await context.close();
+    }
+    return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+  } finally {
+    await browser.close();
+  }
 }
 
 /** The inbox page's data path, as app/(dashboard)/page.tsx runs it. */
@@ -194,6 +253,34 @@ async function main() {
     await time("status=denied", () => inboxData(busy.database, busyReviewer, { status: "denied" }));
     await time("risk=critical, environment=production", () => inboxData(busy.database, busyReviewer, { risk: "critical", environment: "production" }));
     await time("agent=bench-b", () => inboxData(busy.database, busyReviewer, { agent: "bench-b" }));
+
+    if (HTTP && busy.url && quiet.url) {
+      const [quietServer, busyServer] = [await servePage(quiet, quietReviewer), await servePage(busy, busyReviewer)];
+      try {
+        for (let i = 0; i < 3; i++) await Promise.all([quietServer.get(), busyServer.get()]); // warm-up
+        const quietHttp: number[] = [];
+        const busyHttp: number[] = [];
+        let bytes = 0;
+        for (let i = 0; i < ITERATIONS; i++) {
+          quietHttp.push((await quietServer.get()).ms);
+          const answer = await busyServer.get();
+          busyHttp.push(answer.ms);
+          bytes = answer.bytes;
+        }
+        quietHttp.sort((a, b) => a - b);
+        busyHttp.sort((a, b) => a - b);
+        const [qh, bh] = [percentile(quietHttp, 50), percentile(busyHttp, 50)];
+        console.log(`\nGET / signed in, built server; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+        console.log(`baseline  inbox page, ${QUIET} pending        median ${qh.toFixed(1).padStart(7)} ms   p95 ${percentile(quietHttp, 95).toFixed(1).padStart(7)} ms`);
+        console.log(`figure    inbox page, ${BUSY.toLocaleString("en")} pending    median ${bh.toFixed(1).padStart(7)} ms   p95 ${percentile(busyHttp, 95).toFixed(1).padStart(7)} ms   (${(bytes / 1024).toFixed(0)} KiB of HTML)`);
+        console.log(`ratio     ${(bh / qh).toFixed(2)}× the baseline   target ≤ ${TARGET_MS} ms   ${bh <= TARGET_MS ? "met" : "NOT met"}`);
+        const [quietLcp, busyLcp] = [await largestContentfulPaint(quietServer.server.url, quietServer.cookie, 5), await largestContentfulPaint(busyServer.server.url, busyServer.cookie, 5)];
+        if (quietLcp === null || busyLcp === null) console.log("LCP       skipped: no Chromium (set CHROMIUM_PATH)");
+        else console.log(`LCP       ${busyLcp.toFixed(0)} ms at ${BUSY.toLocaleString("en")} pending, baseline ${quietLcp.toFixed(0)} ms at ${QUIET}   ratio ${(busyLcp / quietLcp).toFixed(2)}×   target ≤ 1000 ms   ${busyLcp <= 1000 ? "met" : "NOT met"}`);
+      } finally {
+        await Promise.all([quietServer.server.stop(), busyServer.server.stop()]);
+      }
+    }
   } finally {
     await Promise.all([quiet.drop(), busy.drop()]);
   }
