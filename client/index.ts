@@ -11,7 +11,7 @@
 //   const claims = await verifier.verifyGrant(token, { operation });  // offline, from the cached JWKS
 import { KeyObject, createHash, verify as verifySignature } from "node:crypto";
 import canonicalize from "canonicalize";
-import { base64url, createRemoteJWKSet, customFetch, errors as joseErrors, importJWK, type JWK, type CompactJWSHeaderParameters, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, customFetch, errors as joseErrors, importJWK, type JWK, type CompactJWSHeaderParameters, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 
 // ---------------------------------------------------------------------------------------------
@@ -487,10 +487,13 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  */
 const verificationKeys = new WeakMap<object, KeyObject>();
 
-async function ed25519KeyObject(key: Awaited<ReturnType<JWTVerifyGetKey>>): Promise<KeyObject | undefined> {
+/** The KeyObject for a key jose resolved: from the cache (no await) after the first verification with it. */
+function cachedKeyObject(key: Awaited<ReturnType<JWTVerifyGetKey>>): KeyObject | Promise<KeyObject | undefined> | undefined {
   if (key instanceof Uint8Array) return undefined; // a shared secret: never a grant key
-  const cached = verificationKeys.get(key);
-  if (cached) return cached;
+  return verificationKeys.get(key) ?? importKeyObject(key);
+}
+
+async function importKeyObject(key: Exclude<Awaited<ReturnType<JWTVerifyGetKey>>, Uint8Array>): Promise<KeyObject | undefined> {
   let keyObject: KeyObject;
   if (key instanceof KeyObject) keyObject = key;
   else if (isCryptoKey(key)) {
@@ -560,7 +563,8 @@ export function createGrantVerifier(options: GrantVerifierOptions): GrantVerifie
 
       let key: KeyObject | undefined;
       try {
-        key = await ed25519KeyObject(await keys(header as CompactJWSHeaderParameters, { protected: encodedHeader, payload: encodedPayload, signature: encodedSignature }));
+        const found = cachedKeyObject(await keys(header as CompactJWSHeaderParameters, { protected: encodedHeader, payload: encodedPayload, signature: encodedSignature }));
+        key = found instanceof Promise ? await found : found;
       } catch (error) {
         if (error instanceof joseErrors.JWKSNoMatchingKey) {
           throw refuse("grant_invalid", `The grant is signed by a key (${header.kid}) that Countersign does not publish.`, error);
@@ -572,13 +576,9 @@ export function createGrantVerifier(options: GrantVerifierOptions): GrantVerifie
         throw error;
       }
       if (!key) throw refuse("grant_invalid", `The key ${header.kid} is not an Ed25519 public key.`);
-      let signature: Uint8Array;
-      try {
-        signature = base64url.decode(encodedSignature);
-      } catch (error) {
-        throw refuse("grant_invalid", "The grant's signature is not base64url.", error);
-      }
-      if (!verifySignature(null, Buffer.from(`${encodedHeader}.${encodedPayload}`, "ascii"), key, signature)) {
+      // COMPACT_JWS admitted only base64url characters, so Buffer's decoding is exact here.
+      const signature = Buffer.from(encodedSignature, "base64url");
+      if (!verifySignature(null, Buffer.from(token.slice(0, token.length - encodedSignature.length - 1), "ascii"), key, signature)) {
         throw refuse("grant_invalid", "The grant's signature does not verify.");
       }
 
