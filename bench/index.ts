@@ -4,6 +4,7 @@ import path from "node:path";
 
 const benches: Array<{ file: string; conditions?: boolean }> = [
   { file: "risk.ts" },
+  { file: "grant-verify.ts" },
   { file: "blast-radius.ts" },
   { file: "http-broker.ts" },
   { file: "mcp-gateway.ts", conditions: true },

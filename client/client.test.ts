@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload } from "jose";
+import { CompactSign, SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JWK, type JWTPayload } from "jose";
 import { DATABASE_KINDS } from "../test/databases";
 import { startRunningApp, type RunningApp } from "../test/running-app";
 import { operationDigest as serverDigest } from "../lib/grants/digest";
@@ -102,8 +102,16 @@ describe("verifyGrant refusals", () => {
   const sign = (payload: JWTPayload, header: Record<string, unknown> = {}, key?: CryptoKey) =>
     new SignJWT(payload).setProtectedHeader({ alg: "EdDSA", typ: "countersign-grant+jwt", kid: "ed-1", ...header } as never).sign(key ?? keys.ed);
 
+  // jose will not sign headers it would refuse to verify: sign those by hand, properly.
+  const signAnyHeader = async (extra: Record<string, unknown>) => {
+    const input = `${Buffer.from(JSON.stringify({ alg: "EdDSA", typ: "countersign-grant+jwt", kid: "ed-1", ...extra })).toString("base64url")}.${Buffer.from(JSON.stringify(claims())).toString("base64url")}`;
+    const signature = await crypto.subtle.sign("Ed25519", keys.ed, Buffer.from(input));
+    return `${input}.${Buffer.from(signature).toString("base64url")}`;
+  };
+
   it("accepts a well-formed grant for exactly this operation", async () => {
     expect(await verifier.verifyGrant(await sign(claims()), { operation })).toMatchObject({ req: "req-1", env: "production", aud: "postgres/main" });
+    expect(await verifier.verifyGrant(await signAnyHeader({}), { operation })).toMatchObject({ req: "req-1" });
   });
 
   const cases: Array<{ name: string; token: () => Promise<string>; operation?: unknown; code: string }> = [
@@ -124,6 +132,18 @@ describe("verifyGrant refusals", () => {
     { name: "another operation", token: () => sign(claims()), operation: sql("production", "DELETE FROM sessions"), code: "grant_wrong_operation" },
     { name: "the same statement on another target", token: () => sign(claims()), operation: sql("production", operation.sql, "postgres/replica"), code: "grant_wrong_operation" },
     { name: "not a JWS", token: async () => "not-a-grant", code: "grant_invalid" },
+    { name: "a crit header", token: () => signAnyHeader({ crit: ["exp"], exp: now + 60 }), code: "grant_invalid" },
+    { name: "a b64 header", token: () => signAnyHeader({ b64: true, crit: ["b64"] }), code: "grant_invalid" },
+    { name: "a signature segment with padding", token: async () => `${await sign(claims())}==`, code: "grant_invalid" },
+    { name: "a signature segment with a character outside base64url", token: async () => (await sign(claims())).replace(/.$/, "+"), code: "grant_invalid" },
+    { name: "a signature cut short", token: async () => (await sign(claims())).slice(0, -4), code: "grant_invalid" },
+    { name: "a payload changed after signing", token: async () => { const [h, , sig] = (await sign(claims())).split("."); return `${h}.${Buffer.from(JSON.stringify(claims({ env: "production", req: "req-2" }))).toString("base64url")}.${sig}`; }, code: "grant_invalid" },
+    {
+      name: "signed claims that are a JSON array",
+      token: () => new CompactSign(Buffer.from(JSON.stringify([claims()]))).setProtectedHeader({ alg: "EdDSA", typ: "countersign-grant+jwt", kid: "ed-1" }).sign(keys.ed),
+      code: "grant_invalid",
+    },
+    { name: "exp as a string", token: () => sign(claims({ exp: String(now + 290) as never })), code: "grant_invalid" },
   ];
 
   it("accepts a grant whose nbf is a few seconds ahead (Countersign mints on its database's clock), and no more", async () => {
@@ -140,6 +160,82 @@ describe("verifyGrant refusals", () => {
     const error = await refusal(verifier.verifyGrant(await token(), { operation: other ?? operation }));
     expect(error).toBeInstanceOf(GrantVerificationError);
     expect(error.code).toBe(code);
+  });
+});
+
+describe("verifyGrant's keys follow the JWKS, without a server", () => {
+  const ISSUER = "https://countersign.example";
+  const operation = sql("production", "DELETE FROM sessions WHERE expires_at < now()");
+  const now = Math.floor(Date.now() / 1000);
+  type Signer = { kid: string; privateKey: CryptoKey; jwk: JWK };
+
+  async function signer(kid: string): Promise<Signer> {
+    const pair = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    return { kid, privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg: "EdDSA", use: "sig" } };
+  }
+  const grant = (by: Signer, req = "req-1") =>
+    new SignJWT({ iss: ISSUER, aud: "postgres/main", env: "production", sub: "agent-1", jti: `j-${req}`, iat: now, nbf: now, exp: now + 300, req, op: operationDigest(operation), approvers: [] })
+      .setProtectedHeader({ alg: "EdDSA", typ: "countersign-grant+jwt", kid: by.kid })
+      .sign(by.privateKey);
+  /** A JWKS endpoint whose published keys the test changes, counting fetches. */
+  function jwksEndpoint(initial: Signer[]) {
+    const endpoint = {
+      published: initial,
+      fetches: 0,
+      fetch: (async () => {
+        endpoint.fetches++;
+        return new Response(JSON.stringify({ keys: endpoint.published.map((s) => s.jwk) }), { headers: { "content-type": "application/json" } });
+      }) as typeof globalThis.fetch,
+    };
+    return endpoint;
+  }
+  const verifierOn = (endpoint: ReturnType<typeof jwksEndpoint>, timing: { cacheMaxAgeMs?: number; refetchCooldownMs?: number } = {}) =>
+    createGrantVerifier({ issuer: ISSUER, audience: "postgres/main", environment: "production", fetch: endpoint.fetch, ...timing });
+
+  it("fetches once, refetches for a rotated-in kid, and keeps verifying grants of the previous key while it is published", async () => {
+    const [first, second] = [await signer("k-1"), await signer("k-2")];
+    const endpoint = jwksEndpoint([first]);
+    const verifier = verifierOn(endpoint, { refetchCooldownMs: 0 });
+    const before = await grant(first, "req-before");
+    expect(await verifier.verifyGrant(before, { operation })).toMatchObject({ req: "req-before" });
+    expect(await verifier.verifyGrant(before, { operation })).toMatchObject({ req: "req-before" });
+    expect(endpoint.fetches).toBe(1);
+
+    endpoint.published = [first, second];
+    expect(await verifier.verifyGrant(await grant(second, "req-after"), { operation })).toMatchObject({ req: "req-after" });
+    expect(endpoint.fetches).toBe(2); // the unknown kid made it refetch, once
+    expect(await verifier.verifyGrant(before, { operation })).toMatchObject({ req: "req-before" });
+    expect(await verifier.verifyGrant(await grant(second, "req-after"), { operation })).toMatchObject({ req: "req-after" });
+    expect(endpoint.fetches).toBe(2);
+  });
+
+  it("refuses an unknown kid after refetching, and does not refetch for it again within the cool-down", async () => {
+    const [published, stranger] = [await signer("k-1"), await signer("k-unknown")];
+    const endpoint = jwksEndpoint([published]);
+    const verifier = verifierOn(endpoint, { refetchCooldownMs: 60_000 });
+    await verifier.verifyGrant(await grant(published), { operation });
+    expect(endpoint.fetches).toBe(1);
+    const error = await refusal(verifier.verifyGrant(await grant(stranger), { operation }));
+    expect(error).toBeInstanceOf(GrantVerificationError);
+    expect(error.code).toBe("grant_invalid");
+    expect((await refusal(verifier.verifyGrant(await grant(stranger), { operation }))).code).toBe("grant_invalid");
+    expect(endpoint.fetches).toBe(1); // within the cool-down: no fetch storm from made-up kids
+  });
+
+  it("stops accepting a key withdrawn from the JWKS, and follows a kid re-published with another key, once the cache expires", async () => {
+    const [kept, withdrawn] = [await signer("k-kept"), await signer("k-withdrawn")];
+    const endpoint = jwksEndpoint([kept, withdrawn]);
+    const verifier = verifierOn(endpoint, { cacheMaxAgeMs: 50, refetchCooldownMs: 0 });
+    const byWithdrawn = await grant(withdrawn, "req-withdrawn");
+    expect(await verifier.verifyGrant(byWithdrawn, { operation })).toMatchObject({ req: "req-withdrawn" });
+
+    const replacement = await signer("k-kept"); // same kid, other key material
+    endpoint.published = [replacement];
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect((await refusal(verifier.verifyGrant(byWithdrawn, { operation }))).code).toBe("grant_invalid");
+    expect((await refusal(verifier.verifyGrant(await grant(kept, "req-old-material"), { operation }))).code).toBe("grant_invalid");
+    expect(await verifier.verifyGrant(await grant(replacement, "req-new-material"), { operation })).toMatchObject({ req: "req-new-material" });
+    expect(endpoint.fetches).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -9,9 +9,9 @@
 //
 //   const verifier = createGrantVerifier({ issuer: process.env.COUNTERSIGN_URL!, audience: "postgres/main", environment: "production" });
 //   const claims = await verifier.verifyGrant(token, { operation });  // offline, from the cached JWKS
-import { createHash } from "node:crypto";
+import { KeyObject, createHash, verify as verifySignature } from "node:crypto";
 import canonicalize from "canonicalize";
-import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, customFetch, errors as joseErrors, importJWK, type JWK, type CompactJWSHeaderParameters, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 
 // ---------------------------------------------------------------------------------------------
@@ -472,9 +472,59 @@ export interface GrantVerifier {
   verifyGrant(token: string, options?: { operation?: unknown; now?: Date }): Promise<GrantClaims>;
 }
 
-const REQUIRED_CLAIMS = ["iss", "aud", "env", "sub", "jti", "iat", "nbf", "exp", "req", "op", "approvers"];
+const REQUIRED_CLAIMS = ["iss", "aud", "env", "sub", "jti", "iat", "nbf", "exp", "req", "op", "approvers"] as const;
 /** Seconds a grant's nbf may lie ahead of this clock, as Countersign's own check allows. */
 const NOT_BEFORE_TOLERANCE_SECONDS = 5;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * The signature step runs on node:crypto's synchronous Ed25519 verify. jose 6 verifies only through
+ * WebCrypto's crypto.subtle.verify, whose hop to the thread pool and back alone costs about a
+ * third of an Ed25519 verification; jose still fetches the JWKS, matches the kid and imports the
+ * key. The KeyObject is derived once per imported key: jose hands back the same CryptoKey for as
+ * long as its JWKS cache holds that JWK, so a key withdrawn from the JWKS (or re-published under
+ * the same kid) stops being used at the next refetch, exactly as before.
+ */
+const verificationKeys = new WeakMap<object, KeyObject>();
+
+/** The KeyObject for a key jose resolved: from the cache (no await) after the first verification with it. */
+function cachedKeyObject(key: Awaited<ReturnType<JWTVerifyGetKey>>): KeyObject | Promise<KeyObject | undefined> | undefined {
+  if (key instanceof Uint8Array) return undefined; // a shared secret: never a grant key
+  return verificationKeys.get(key) ?? importKeyObject(key);
+}
+
+async function importKeyObject(key: Exclude<Awaited<ReturnType<JWTVerifyGetKey>>, Uint8Array>): Promise<KeyObject | undefined> {
+  let keyObject: KeyObject;
+  if (key instanceof KeyObject) keyObject = key;
+  else if (isCryptoKey(key)) {
+    if (key.type !== "public" || key.algorithm.name !== "Ed25519" || !key.usages.includes("verify")) return undefined;
+    keyObject = KeyObject.from(key);
+  } else {
+    // A JWK object from a custom key set: jose imports it, as it would have.
+    const imported = await importJWK(key as JWK, GRANT_ALG);
+    if (!isCryptoKey(imported)) return undefined;
+    keyObject = KeyObject.from(imported);
+  }
+  if (keyObject.type !== "public" || keyObject.asymmetricKeyType !== "ed25519") return undefined;
+  verificationKeys.set(key, keyObject);
+  return keyObject;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A base64url segment (alphabet already checked) holding a JSON object, or undefined. Decoded once per verification. */
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(strictUtf8.decode(Buffer.from(segment, "base64url")));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isCryptoKey(key: unknown): key is CryptoKey {
+  return typeof key === "object" && key !== null && Object.prototype.toString.call(key) === "[object CryptoKey]";
+}
 
 /**
  * An offline verifier for one executor's configuration. Keys come from the JWKS and are cached; a
@@ -499,58 +549,55 @@ export function createGrantVerifier(options: GrantVerifierOptions): GrantVerifie
 
   return {
     async verifyGrant(token, verifyOptions = {}) {
-      if (typeof token !== "string" || token.split(".").length !== 3) throw refuse("grant_invalid", "The grant is not a compact JWS.");
-      // Exactly our alg and typ (jose would also accept `application/…` and any listed alg), and a
-      // kid, before any key is looked up.
-      let header: ReturnType<typeof decodeProtectedHeader>;
-      try {
-        header = decodeProtectedHeader(token);
-      } catch (error) {
-        throw refuse("grant_invalid", "The grant's header cannot be decoded.", error);
-      }
+      // Three base64url segments and nothing else: the signing input below is then plain ASCII.
+      if (typeof token !== "string" || !COMPACT_JWS.test(token)) throw refuse("grant_invalid", "The grant is not a compact JWS.");
+      const [encodedHeader, encodedPayload, encodedSignature] = token.split(".") as [string, string, string];
+      // Exactly our alg and typ (jose would also accept `application/…` and any listed alg), a kid,
+      // and no extensions (`crit`, `b64`), before any key is looked up.
+      const header = decodeSegment(encodedHeader) as Partial<CompactJWSHeaderParameters> | undefined;
+      if (!header) throw refuse("grant_invalid", "The grant's header is not a JSON object.");
       if (header.alg !== GRANT_ALG) throw refuse("grant_invalid", `The grant's alg is ${String(header.alg)}; only ${GRANT_ALG} is accepted.`);
       if (header.typ !== GRANT_TYP) throw refuse("grant_invalid", `The grant's typ is ${String(header.typ)}; only ${GRANT_TYP} is accepted.`);
       if (typeof header.kid !== "string" || header.kid === "") throw refuse("grant_invalid", "The grant has no kid.");
+      if (header.crit !== undefined || header.b64 !== undefined) throw refuse("grant_invalid", "The grant's header carries extensions Countersign never sets.");
 
-      const skew = options.clockToleranceSeconds ?? 0;
-      let payload: unknown;
+      let key: KeyObject | undefined;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
-          algorithms: [GRANT_ALG],
-          typ: GRANT_TYP,
-          issuer,
-          audience,
-          currentDate: verifyOptions.now,
-          clockTolerance: skew + NOT_BEFORE_TOLERANCE_SECONDS,
-          requiredClaims: REQUIRED_CLAIMS,
-        }));
+        const found = cachedKeyObject(await keys(header as CompactJWSHeaderParameters, { protected: encodedHeader, payload: encodedPayload, signature: encodedSignature }));
+        key = found instanceof Promise ? await found : found;
       } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) throw refuse("grant_expired", "The grant has expired.", error);
-        if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === "iss") {
-          throw refuse("grant_wrong_issuer", `The grant was not issued by ${issuer}.`, error);
-        }
-        if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === "aud") {
-          throw refuse("grant_wrong_audience", `The grant is not for ${audience}.`, error);
-        }
         if (error instanceof joseErrors.JWKSNoMatchingKey) {
           throw refuse("grant_invalid", `The grant is signed by a key (${header.kid}) that Countersign does not publish.`, error);
         }
-        if (error instanceof joseErrors.JWSSignatureVerificationFailed) throw refuse("grant_invalid", "The grant's signature does not verify.", error);
         // Key-set fetch failures are not the grant's fault: let the caller see (and retry) them.
         if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout) && !(error instanceof joseErrors.JWKSInvalid)) {
           throw refuse("grant_invalid", `The grant is not valid: ${error.message}`, error);
         }
         throw error;
       }
-      // The tolerance above is for nbf; a grant expires on time, give or take the configured skew.
-      const exp = (payload as { exp?: unknown }).exp;
-      if (typeof exp === "number" && exp <= Math.floor((verifyOptions.now ?? new Date()).getTime() / 1000) - skew) {
-        throw refuse("grant_expired", "The grant has expired.");
+      if (!key) throw refuse("grant_invalid", `The key ${header.kid} is not an Ed25519 public key.`);
+      // COMPACT_JWS admitted only base64url characters, so Buffer's decoding is exact here.
+      const signature = Buffer.from(encodedSignature, "base64url");
+      if (!verifySignature(null, Buffer.from(token.slice(0, token.length - encodedSignature.length - 1), "ascii"), key, signature)) {
+        throw refuse("grant_invalid", "The grant's signature does not verify.");
       }
-      // A single audience, exactly ours (jose also accepts an array containing it).
-      if ((payload as { aud?: unknown }).aud !== audience) throw refuse("grant_wrong_audience", `The grant is not for ${audience} alone.`);
+
+      const payload = decodeSegment(encodedPayload);
+      if (!payload) throw refuse("grant_invalid", "The grant's claims are not a JSON object.");
+      for (const claim of REQUIRED_CLAIMS) {
+        if (!Object.hasOwn(payload, claim)) throw refuse("grant_invalid", `The grant has no ${claim} claim.`);
+      }
+      if (payload.iss !== issuer) throw refuse("grant_wrong_issuer", `The grant was not issued by ${issuer}.`);
+      // A single audience, exactly ours.
+      if (payload.aud !== audience) throw refuse("grant_wrong_audience", `The grant is not for ${audience} alone.`);
       const claims = ClaimsSchema.safeParse(payload);
       if (!claims.success) throw refuse("grant_invalid", "The grant's claims are malformed.");
+      const now = Math.floor((verifyOptions.now ?? new Date()).getTime() / 1000);
+      const skew = options.clockToleranceSeconds ?? 0;
+      // nbf may lie a few seconds ahead (grants are minted on Countersign's database clock); a grant
+      // expires on time, give or take the configured skew.
+      if (claims.data.nbf > now + skew + NOT_BEFORE_TOLERANCE_SECONDS) throw refuse("grant_invalid", "The grant is not valid yet.");
+      if (claims.data.exp <= now - skew) throw refuse("grant_expired", "The grant has expired.");
       if (claims.data.env !== environment) throw refuse("grant_wrong_environment", `The grant is for ${claims.data.env}, not ${environment}.`);
       if (verifyOptions.operation !== undefined && claims.data.op !== operationDigest(verifyOptions.operation)) {
         throw refuse("grant_wrong_operation", "The grant is for a different operation.");

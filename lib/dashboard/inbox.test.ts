@@ -159,3 +159,79 @@ describe.each(DATABASE_KINDS)("inbox rows for the signed-in reviewer on %s", (ki
     expect(vic.open).toMatchObject({ myReview: null, ownAgent: false, canDecide: false });
   });
 });
+
+describe.each(DATABASE_KINDS)("inbox pages that mix pending and cooling-down requests on %s", (kind) => {
+  let database: TestDatabase;
+  const users: Array<{ id: string; role: "approver" }> = [];
+  const expected: Array<{ id: string; expiresAt: number }> = [];
+  const base = Date.parse("2027-01-01T00:00:00Z");
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    for (const name of ["ann", "bob", "cat"]) users.push({ id: (await database.prisma.user.create({ data: { email: `${name}@mixed.example`, role: "approver" } })).id, role: "approver" });
+    const { agent } = await createAgent(database.prisma, { name: "inbox-mixed", environments: ["staging"] }, { type: "system" });
+    // 23 waiting requests of both kinds whose expiries collide in threes, so that pages break inside a tie.
+    for (let i = 0; i < 23; i++) {
+      const expiresAt = new Date(base + Math.floor(i / 3) * 60_000);
+      const row = await database.prisma.request.create({
+        data: {
+          agentId: agent.id,
+          status: i % 4 === 1 ? "cooling_down" : "pending",
+          ...(i % 4 === 1 ? { coolDownUntil: expiresAt } : {}),
+          environment: "staging",
+          resource: `pg/mixed${i}`,
+          kind: "sql",
+          operation: { kind: "sql", target: { environment: "staging", resource: `pg/mixed${i}` }, sql: `DELETE FROM t WHERE id = ${i}` },
+          operationDigest: `sha256:mixed${i}`,
+          summary: `mixed ${i}`,
+          riskLevel: "high",
+          findings: [],
+          requiredApprovals: 3,
+          expiresAt,
+        },
+      });
+      expected.push({ id: row.id, expiresAt: expiresAt.getTime() });
+    }
+    expected.sort((a, b) => a.expiresAt - b.expiresAt || (a.id < b.id ? -1 : 1));
+    await database.prisma.request.create({
+      data: { agentId: agent.id, status: "denied", environment: "staging", resource: "pg/closed", kind: "sql", operation: {}, operationDigest: "sha256:closed", summary: "closed", riskLevel: "low", findings: [], requiredApprovals: 1, expiresAt: new Date(base), decidedAt: new Date(base) },
+    });
+    // The first request in expiry order: two approvals and a denial.
+    const first = expected[0]!.id;
+    await database.prisma.review.createMany({
+      data: [
+        { requestId: first, reviewerId: users[0]!.id, decision: "approve" },
+        { requestId: first, reviewerId: users[1]!.id, decision: "approve" },
+        { requestId: first, reviewerId: users[2]!.id, decision: "deny" },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("keeps soonest-expiry order across both statuses, page after page, with ties broken by id", async () => {
+    for (const limit of [1, 2, 3, 4, 7, 50]) {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await listInbox(database.prisma, {}, { cursor, limit });
+        ids.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 100);
+      expect(ids.slice(0, 23), `limit ${limit}`).toEqual(expected.map((e) => e.id));
+      expect(ids, `limit ${limit}`).toHaveLength(24);
+    }
+  });
+
+  it("counts the approvals on each row and shows each reviewer their own review", async () => {
+    const first = expected[0]!.id;
+    const row = async (reviewer?: { id: string; role: "approver" }) => (await listInbox(database.prisma, {}, { limit: 3, reviewer })).items.find((i) => i.id === first)!;
+    expect(await row()).toMatchObject({ approvals: 2, requiredApprovals: 3, myReview: null });
+    expect(await row(users[0])).toMatchObject({ approvals: 2, myReview: "approve", canDecide: false });
+    expect(await row(users[2])).toMatchObject({ approvals: 2, myReview: "deny", canDecide: false });
+    const other = (await listInbox(database.prisma, {}, { limit: 3, reviewer: users[0] })).items.find((i) => i.id !== first)!;
+    expect(other).toMatchObject({ approvals: 0, myReview: null });
+  });
+});

@@ -119,6 +119,8 @@ function baseWhere(filters: InboxFilters): Prisma.RequestWhereInput {
   return where;
 }
 
+// Only what a row shows: never the operation, context, diff or findings (large JSON), and no
+// per-row review aggregates — reviews are read for the page's rows alone, below.
 const SELECT = {
   id: true,
   status: true,
@@ -134,15 +136,28 @@ const SELECT = {
   coolDownUntil: true,
   requiredRole: true,
   agent: { select: { name: true, ownerId: true } },
-  _count: { select: { reviews: { where: { decision: "approve" } } } },
 } satisfies Prisma.RequestSelect;
 
-function select(reviewer: InboxReviewer | undefined) {
-  // The reviewer's own review only: at most one row per request.
-  return { ...SELECT, reviews: { where: { reviewerId: reviewer?.id ?? "00000000-0000-0000-0000-000000000000" }, select: { decision: true }, take: 1 } } satisfies Prisma.RequestSelect;
+type Row = Prisma.RequestGetPayload<{ select: typeof SELECT }>;
+type Status = NonNullable<InboxFilters["status"]>;
+const WAITING_STATUSES = [...WAITING] as Status[];
+
+/**
+ * One waiting status's requests after the cursor, soonest expiry first. One query per status, so
+ * each walks the (status, expires_at, id) index in order and stops after `take` rows: with
+ * `status IN (…)` PostgreSQL would read and sort every waiting request to find the first page.
+ */
+function waitingAfter(prisma: PrismaClient, where: Prisma.RequestWhereInput, status: Status, after: Cursor | null, take: number) {
+  const at = after ? new Date(after.at) : null;
+  return prisma.request.findMany({
+    where: { ...where, status, ...(at && after ? { expiresAt: { gte: at }, OR: [{ expiresAt: { gt: at } }, { id: { gt: after.id } }] } : {}) },
+    orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
+    take,
+    select: SELECT,
+  });
 }
 
-type Row = Prisma.RequestGetPayload<{ select: ReturnType<typeof select> }>;
+const byExpiry = (a: Row, b: Row) => a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export async function listInbox(
   prisma: PrismaClient,
@@ -150,7 +165,6 @@ export async function listInbox(
   options: { cursor?: string | null; limit?: number; reviewer?: InboxReviewer } = {},
 ): Promise<InboxPage> {
   const reviewer = options.reviewer;
-  const fields = select(reviewer);
   const limit = Math.min(Math.max(options.limit ?? INBOX_PAGE_SIZE, 1), 200);
   const cursor = decodeCursor(options.cursor);
   const where = baseWhere(filters);
@@ -160,29 +174,22 @@ export async function listInbox(
 
   if (wantPending && (!cursor || cursor.section === "pending")) {
     const after = cursor?.section === "pending" ? cursor : null;
-    const pending = await prisma.request.findMany({
-      where: {
-        ...where,
-        status: filters.status === "pending" ? "pending" : { in: [...WAITING] as Array<NonNullable<InboxFilters["status"]>> },
-        ...(after ? { OR: [{ expiresAt: { gt: new Date(after.at) } }, { expiresAt: new Date(after.at), id: { gt: after.id } }] } : {}),
-      },
-      orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
-      take: limit + 1,
-      select: fields,
-    });
-    for (const row of pending) rows.push({ row, section: "pending" });
+    const statuses = filters.status === "pending" ? (["pending"] as Status[]) : WAITING_STATUSES;
+    const sections = await Promise.all(statuses.map((status) => waitingAfter(prisma, where, status, after, limit + 1)));
+    for (const row of sections.flat().sort(byExpiry).slice(0, limit + 1)) rows.push({ row, section: "pending" });
   }
   if (wantRest && rows.length <= limit) {
     const after = cursor?.section === "rest" ? cursor : null;
+    const at = after ? new Date(after.at) : null;
     const rest = await prisma.request.findMany({
       where: {
         ...where,
-        status: filters.status ? filters.status : { notIn: [...WAITING] as Array<NonNullable<InboxFilters["status"]>> },
-        ...(after ? { OR: [{ createdAt: { lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { lt: after.id } }] } : {}),
+        status: filters.status ? filters.status : { notIn: WAITING_STATUSES },
+        ...(at && after ? { createdAt: { lte: at }, OR: [{ createdAt: { lt: at } }, { id: { lt: after.id } }] } : {}),
       },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: limit + 1 - rows.length,
-      select: fields,
+      select: SELECT,
     });
     for (const row of rest) rows.push({ row, section: "rest" });
   }
@@ -198,10 +205,19 @@ export async function listInbox(
         })
       : null;
 
-  const [grouped, environments] = await Promise.all([
+  const ids = page.map(({ row }) => row.id);
+  const [reviews, grouped, environments] = await Promise.all([
+    // The page's reviews only (the (request_id, reviewer_id) index): approvals so far, and the reviewer's own.
+    ids.length ? prisma.review.findMany({ where: { requestId: { in: ids } }, select: { requestId: true, reviewerId: true, decision: true } }) : [],
     prisma.request.groupBy({ by: ["status"], where, _count: { _all: true } }),
     prisma.environment.findMany({ select: { name: true, tier: true } }),
   ]);
+  const approvals = new Map<string, number>();
+  const mine = new Map<string, string>();
+  for (const review of reviews) {
+    if (review.decision === "approve") approvals.set(review.requestId, (approvals.get(review.requestId) ?? 0) + 1);
+    if (reviewer && review.reviewerId === reviewer.id) mine.set(review.requestId, review.decision);
+  }
   const tiers = new Map(environments.map((e) => [e.name, e.tier]));
   const counts: Record<string, number> = {};
   for (const g of grouped) counts[g.status] = g._count._all;
@@ -220,13 +236,13 @@ export async function listInbox(
       kind: row.kind,
       riskLevel: row.riskLevel,
       requiredApprovals: row.requiredApprovals,
-      approvals: row._count.reviews,
+      approvals: approvals.get(row.id) ?? 0,
       createdAt: row.createdAt.toISOString(),
       expiresAt: row.expiresAt.toISOString(),
       decidedAt: row.decidedAt?.toISOString() ?? null,
       coolDownUntil: row.coolDownUntil?.toISOString() ?? null,
       requiredRole: row.requiredRole as Role,
-      ...standing(row, reviewer, now),
+      ...standing(row, mine.get(row.id), reviewer, now),
     })),
     nextCursor,
     counts,
@@ -235,9 +251,8 @@ export async function listInbox(
 }
 
 /** Where `reviewer` stands on a request: their review, their agent, whether they can approve now. */
-function standing(row: Row, reviewer: InboxReviewer | undefined, now: Date): Pick<InboxItem, "myReview" | "ownAgent" | "canDecide"> {
+function standing(row: Row, mine: string | undefined, reviewer: InboxReviewer | undefined, now: Date): Pick<InboxItem, "myReview" | "ownAgent" | "canDecide"> {
   if (!reviewer) return { myReview: null, ownAgent: false, canDecide: false };
-  const mine = row.reviews[0]?.decision;
   const myReview = mine === "approve" || mine === "deny" ? mine : null;
   const ownAgent = row.agent.ownerId === reviewer.id;
   const canDecide = row.status === "pending" && row.expiresAt > now && !myReview && !ownAgent && hasRole(reviewer.role, row.requiredRole as Role);
