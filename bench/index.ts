@@ -10,6 +10,7 @@ const benches: Array<{ file: string; conditions?: boolean }> = [
   { file: "mcp-gateway.ts", conditions: true },
   { file: "pg-proxy.ts" },
   { file: "long-poll.ts" },
+  { file: "intake.ts" },
   { file: "inbox.ts", conditions: true },
 ];
 let failed = 0;
