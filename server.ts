@@ -16,6 +16,7 @@ const dev = process.argv.includes("--dev");
 // In-flight requests get this long to finish after SIGTERM; long-polls answer at once.
 const DRAIN_MS = 8_000;
 const FORCE_EXIT_MS = 20_000;
+const LISTEN_BACKLOG = 8192;
 
 // Next.js prints its own lines through console; keep every line of output structured JSON.
 function routeConsoleToLog() {
@@ -49,7 +50,10 @@ async function main() {
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(cfg.port, resolve);
+    // A deep accept queue: thousands of agents connecting at once (a fleet starting its long-polls)
+    // are queued, not dropped to SYN retries that would answer them seconds late. The kernel caps
+    // it (net.core.somaxconn).
+    server.listen({ port: cfg.port, backlog: LISTEN_BACKLOG }, resolve);
   });
   log.info("countersign listening", { url: cfg.publicUrl, port: cfg.port, dev });
 

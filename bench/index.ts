@@ -11,6 +11,7 @@ const benches: Array<{ file: string; conditions?: boolean }> = [
   { file: "pg-proxy.ts" },
   { file: "long-poll.ts" },
   { file: "intake.ts" },
+  { file: "waiters.ts" },
   { file: "inbox.ts", conditions: true },
 ];
 let failed = 0;
