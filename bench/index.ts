@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 
 const benches: Array<{ file: string; conditions?: boolean }> = [
+  { file: "cli-start.ts" },
   { file: "risk.ts" },
   { file: "grant-verify.ts" },
   { file: "blast-radius.ts" },

@@ -1,18 +1,16 @@
 // Countersign's admin CLI: `npm run cli -- <command> [options]`. Works whether or not the server
 // is running: on PostgreSQL it connects directly; on the embedded database it asks a running
 // server through its admin socket, or opens the folder itself (under the same lock) when none runs.
+// Help, unknown commands and argument errors are answered from the specs alone: the database, the
+// risk engine and the rest of the app are imported only once a command is to run.
 import { parseArgs } from "node:util";
 import http from "node:http";
-import { ConfigError, config, loadConfigWith, setConfig, type Config } from "../lib/env";
-import { openDatabase, type Database } from "../lib/db";
+import type { Config } from "../lib/env";
+import type { Database } from "../lib/db";
 import { DataDirInUseError, readLock } from "../lib/db/lock";
-import { runAdminCommand } from "../lib/admin/commands";
-import { prepareDatabase } from "../lib/server/bootstrap";
-import { loadRiskEngine } from "../lib/risk";
 import { isAppError } from "../lib/errors";
 import { SPECS, type CommandSpec } from "./specs";
 import { readSecretFromStdin } from "./stdin";
-import { render } from "./render";
 
 class UsageError extends Error {}
 
@@ -105,6 +103,12 @@ async function runOnDatabase(cfg: Config, name: string, args: Record<string, unk
       await sleep(200);
       continue;
     }
+    const [{ loadRiskEngine }, { openDatabase }, { prepareDatabase }, { runAdminCommand }] = await Promise.all([
+      import("../lib/risk"),
+      import("../lib/db"),
+      import("../lib/server/bootstrap"),
+      import("../lib/admin/commands"),
+    ]);
     let database: Database | undefined;
     try {
       await loadRiskEngine();
@@ -177,13 +181,14 @@ async function run(argv: string[]): Promise<number> {
     args[spec.secretFromStdin.arg] = secret;
   }
 
+  const { config, loadConfigWith, setConfig } = await import("../lib/env");
   if (typeof values["data-dir"] === "string") {
     setConfig(loadConfigWith({ COUNTERSIGN_DATA_DIR: values["data-dir"] }));
   }
   const cfg = config();
   const result = await runOnDatabase(cfg, name, args);
   const json = JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
-  process.stdout.write((values.json ? json : render(name, result)) + "\n");
+  process.stdout.write((values.json ? json : (await import("./render")).render(name, result)) + "\n");
   return spec.exitCode ? spec.exitCode(result) : 0;
 }
 
@@ -197,8 +202,6 @@ run(process.argv.slice(2))
     if (isAppError(error)) {
       const details = error.errors?.map((e) => `\n  ${e.field}: ${e.message}`).join("") ?? "";
       process.stderr.write(`countersign: ${error.message}${details}\n`);
-    } else if (error instanceof ConfigError || error instanceof DataDirInUseError) {
-      process.stderr.write(`countersign: ${error.message}\n`);
     } else {
       process.stderr.write(`countersign: ${(error as Error).message}\n`);
     }

@@ -7,8 +7,7 @@
 // 4 still undecided when --timeout ran out; 5 `sql`: the statement ran and failed; 130 interrupted.
 import { randomUUID } from "node:crypto";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CountersignClient, createGrantVerifier, isCountersignError, operationDigest, type RequestView } from "./index";
-import { DEFAULT_STATEMENT_TIMEOUT_MS, SqlExecutor } from "./sql-executor";
+import type { CountersignClient, RequestView } from "./index";
 
 export const EXIT = { ok: 0, error: 1, usage: 2, refused: 3, undecided: 4, failed: 5, interrupted: 130 } as const;
 
@@ -48,7 +47,8 @@ function settings(env: Env) {
         databaseUrl: need("COUNTERSIGN_SQL_DATABASE_URL"),
         environment: need("COUNTERSIGN_SQL_ENVIRONMENT"),
         resource: need("COUNTERSIGN_SQL_RESOURCE"),
-        statementTimeoutMs: timeout === undefined || timeout === "" ? DEFAULT_STATEMENT_TIMEOUT_MS : seconds(timeout, "COUNTERSIGN_SQL_STATEMENT_TIMEOUT")! * 1000,
+        // Unset: the executor's default.
+        statementTimeoutMs: timeout === undefined || timeout === "" ? undefined : seconds(timeout, "COUNTERSIGN_SQL_STATEMENT_TIMEOUT")! * 1000,
       };
     },
   };
@@ -74,10 +74,13 @@ interface Command {
   run(values: Values, ctx: Context): Promise<number>;
 }
 
+type ClientApi = typeof import("./index");
+
 interface Context {
   env: Env;
   io: Io;
   signal: AbortSignal;
+  api: ClientApi;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -170,6 +173,7 @@ Exit: 0 executed; 3 refused (nothing ran); 4 undecided at --timeout (nothing ran
       const config = settings(ctx.env).sql();
       const statement = str(values._statement);
       if (!statement || !statement.trim()) throw new UsageError("give the statement to run");
+      const { SqlExecutor } = await import("./sql-executor");
       const executor = new SqlExecutor(config);
       const result = await executor.run(statement, {
         grant: str(values.grant),
@@ -257,7 +261,7 @@ exit 3 when the grant is refused.
       if (!issuer) throw new UsageError("--issuer is required (or set COUNTERSIGN_URL)");
       const hasOperation = values.operation !== undefined || values.sql !== undefined || values.shell !== undefined;
       const operation = hasOperation ? operationFrom(values) : undefined;
-      const verifier = createGrantVerifier({ issuer, jwksUrl: str(values.jwks), audience: values.resource as string, environment: values.environment as string });
+      const verifier = ctx.api.createGrantVerifier({ issuer, jwksUrl: str(values.jwks), audience: values.resource as string, environment: values.environment as string });
       try {
         printJson(ctx.io, await verifier.verifyGrant(values.token as string, { operation }));
         return EXIT.ok;
@@ -288,9 +292,9 @@ ${OPERATION_HELP}`,
         printJson(ctx.io, await newClient(ctx).redeemGrant(values.token as string, operation, { signal: ctx.signal }));
         return EXIT.ok;
       } catch (error) {
-        if (isCountersignError(error) && [401, 403, 409, 422].includes(error.status)) {
+        if (ctx.api.isCountersignError(error) && [401, 403, 409, 422].includes(error.status)) {
           ctx.io.stderr.write(`countersign: redemption refused (${error.status} ${error.code}): ${error.detail}\n`);
-          ctx.io.stderr.write(`countersign: this operation's digest: ${operationDigest(operation)}\n`);
+          ctx.io.stderr.write(`countersign: this operation's digest: ${ctx.api.operationDigest(operation)}\n`);
           return EXIT.refused;
         }
         throw error;
@@ -347,7 +351,7 @@ function seconds(value: string | boolean | undefined, name: string): number | un
 
 function newClient(ctx: Context): CountersignClient {
   const s = settings(ctx.env);
-  return new CountersignClient({ baseUrl: s.url(), apiKey: s.apiKey() });
+  return new ctx.api.CountersignClient({ baseUrl: s.url(), apiKey: s.apiKey() });
 }
 
 /** The operation from --operation, or built from --sql/--shell with --environment and --resource. */
@@ -436,6 +440,7 @@ export async function main(argv: string[], env: Env, io: Io, signal: AbortSignal
     return runHook(rest, env, { stdout: io.stdout, stderr: io.stderr, readStdin: io.readStdin ?? (() => readAll(process.stdin)) }, signal);
   }
   const command = COMMANDS[name];
+  let api: ClientApi | undefined;
   if (!command) {
     io.stderr.write(`countersign: unknown command ${name}\n\n${MAIN_HELP}\n`);
     return EXIT.usage;
@@ -452,7 +457,10 @@ export async function main(argv: string[], env: Env, io: Io, signal: AbortSignal
       return EXIT.ok;
     }
     if (positionals.length > 1) throw new UsageError("give the statement as one argument (quote it)");
-    return await command.run({ ...values, _statement: positionals[0] }, { env, io, signal });
+    // The HTTP client (jose, zod) and the SQL executor (pg) are imported only now, so `--help`
+    // and usage errors answer without loading them.
+    api = await import("./index");
+    return await command.run({ ...values, _statement: positionals[0] }, { env, io, signal, api });
   } catch (error) {
     if (error instanceof Interrupted) return EXIT.interrupted;
     if (signal.aborted) {
@@ -463,7 +471,7 @@ export async function main(argv: string[], env: Env, io: Io, signal: AbortSignal
       io.stderr.write(`countersign ${name}: ${(error as Error).message}\n(see: countersign ${name} --help)\n`);
       return EXIT.usage;
     }
-    if (isCountersignError(error)) {
+    if (api?.isCountersignError(error)) {
       const fields = error.errors.map((e) => `\n  ${e.field ?? ""}: ${e.message ?? ""}`).join("");
       io.stderr.write(`countersign: ${error.status} ${error.code}: ${error.detail}${fields}\n`);
       return EXIT.error;

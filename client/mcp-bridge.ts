@@ -2,10 +2,11 @@
 // It holds nothing but the Countersign URL and the agent's key, and relays every JSON-RPC message
 // between the client on stdin/stdout and Countersign's MCP endpoint over Streamable HTTP, with the
 // official SDK's transports on both sides. Standard output carries the protocol only; messages
-// for people go to standard error.
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
+// for people go to standard error. The SDK is imported once the settings are checked, so `--help`
+// and a configuration error answer at once.
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+
+type StreamableHTTPErrorClass = typeof import("@modelcontextprotocol/sdk/client/streamableHttp.js").StreamableHTTPError;
 
 interface BridgeConfig {
   endpoint: URL;
@@ -46,7 +47,7 @@ function bridgeConfig(env: Record<string, string | undefined>): BridgeConfig | {
 }
 
 /** What went wrong upstream, in words a person reading the MCP client's log can act on. */
-function describeUpstreamError(error: unknown, endpoint: URL): string {
+function describeUpstreamError(error: unknown, endpoint: URL, StreamableHTTPError: StreamableHTTPErrorClass): string {
   if (error instanceof StreamableHTTPError) {
     const detail = /\{.*\}/s.exec(error.message)?.[0];
     let problem: { detail?: string; code?: string } = {};
@@ -67,6 +68,12 @@ function describeUpstreamError(error: unknown, endpoint: URL): string {
 }
 
 async function runBridge(cfg: BridgeConfig): Promise<void> {
+  const [{ StdioServerTransport }, { StreamableHTTPClientTransport, StreamableHTTPError }, { isJSONRPCRequest, isJSONRPCResultResponse }] = await Promise.all([
+    import("@modelcontextprotocol/sdk/server/stdio.js"),
+    import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+    import("@modelcontextprotocol/sdk/types.js"),
+  ]);
+  const describe = (error: unknown) => describeUpstreamError(error, cfg.endpoint, StreamableHTTPError);
   const upstream = new StreamableHTTPClientTransport(cfg.endpoint, {
     requestInit: { headers: { authorization: `Bearer ${cfg.apiKey}`, "user-agent": "countersign-mcp-bridge" } },
   });
@@ -86,7 +93,7 @@ async function runBridge(cfg: BridgeConfig): Promise<void> {
     }
     void local.send(message);
   };
-  upstream.onerror = (error) => process.stderr.write(`countersign-mcp-bridge: ${describeUpstreamError(error, cfg.endpoint)}\n`);
+  upstream.onerror = (error) => process.stderr.write(`countersign-mcp-bridge: ${describe(error)}\n`);
   local.onerror = (error) => process.stderr.write(`countersign-mcp-bridge: unreadable message on stdin: ${error.message}\n`);
   local.onmessage = (message: JSONRPCMessage) => {
     if (isJSONRPCRequest(message) && message.method === "initialize") initializeIds.add(message.id);
@@ -96,7 +103,7 @@ async function runBridge(cfg: BridgeConfig): Promise<void> {
       .catch(async (error) => {
         // The transport has reported it through onerror already. A request must still get an
         // answer, or the client waits until its own timeout.
-        if (isJSONRPCRequest(message)) await local.send({ jsonrpc: "2.0", id: message.id, error: { code: -32000, message: describeUpstreamError(error, cfg.endpoint) } });
+        if (isJSONRPCRequest(message)) await local.send({ jsonrpc: "2.0", id: message.id, error: { code: -32000, message: describe(error) } });
       })
       .finally(() => {
         inFlight--;
@@ -113,6 +120,10 @@ async function runBridge(cfg: BridgeConfig): Promise<void> {
 }
 
 const cfg = bridgeConfig(process.env);
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 if ("problems" in cfg) {
   process.stderr.write(`countersign-mcp-bridge: cannot start.\n${cfg.problems.map((p) => `  ${p}`).join("\n")}\n\n${USAGE}\n`);
   process.exit(2);

@@ -102,10 +102,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the admin CLI as a subprocess, as an operator would. */
+/** Runs the admin CLI as a subprocess, as an operator would (`npm run cli` without npm's own start-up). */
 export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "cli/index.ts"), ...args], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(root, "scripts/cli.mjs"), ...args], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
