@@ -274,9 +274,27 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
       answer = (await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token: forged, operation }, headers: from })).status;
     }
     expect(answer).toBe(429);
-    const locked = await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation }, headers: from });
+    const locked = await h.call(redeemRoute.POST, "POST", "/api/v1/grants/redeem", { key: agent.key, body: { token: forged, operation }, headers: from });
     expect(locked.status).toBe(429);
     expect(locked.headers.get("retry-after")).toMatch(/^\d+$/);
+    // Slowed for bad credentials only: the same valid key from the same source still creates requests.
+    expect((await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, body: { operation }, headers: from })).status).toBe(201);
+  });
+
+  it("audits the first refused redeem of a genuine grant and counts the repeats, instead of chaining a row each", async () => {
+    const operation = sql("development", "SELECT 2");
+    const created = await create({ operation });
+    expect((await redeem(created.body.grant.token, operation)).status).toBe(200);
+    for (let i = 0; i < 6; i++) {
+      const again = await redeem(created.body.grant.token, operation);
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe("grant_already_redeemed");
+    }
+    const rows = await h.database.prisma.auditEvent.findMany({ where: { type: "grant.redeem_refused", subjectId: created.body.id } });
+    expect(rows.map((r) => (r.data as { code: string }).code)).toEqual(["grant_already_redeemed"]);
+    const { jti } = JSON.parse(Buffer.from((created.body.grant.token as string).split(".")[1], "base64url").toString());
+    const counted = await h.database.prisma.authFailure.findMany({ where: { kind: "redeem_refused", source: { startsWith: `grant:${jti}:` } } });
+    expect(counted.reduce((n, w) => n + w.count, 0)).toBe(6);
   });
 
   it("lets only the grant's agent or an executor with grants:redeem for that environment and resource redeem", async () => {

@@ -14,7 +14,7 @@ export const SOURCES_PER_WINDOW = 50;
 /** The `source` of the row for sources past SOURCES_PER_WINDOW (no real source has this form). */
 export const OTHER_SOURCES = "(other sources)";
 
-export type FailureKind = "api_key" | "sign_in" | "grant";
+export type FailureKind = "api_key" | "sign_in" | "grant" | "redeem_refused" | "reviewer_refused";
 
 export function windowStart(now: Date): Date {
   return new Date(Math.floor(now.getTime() / FAILURE_WINDOW_MS) * FAILURE_WINDOW_MS);

@@ -10,7 +10,9 @@ import { z } from "zod";
 import { auth } from "@/auth";
 import { db } from "../db";
 import { config } from "../env";
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
+import { clientAddress } from "../http/client-address";
+import { recordReviewerRefusal } from "./refusals";
 import { hasRole, type Role } from "../users/roles";
 import { assertSameOriginHeaders } from "./origin";
 
@@ -40,14 +42,23 @@ export function displayName(reviewer: { name: string | null; email: string }): s
   return reviewer.name?.trim() || reviewer.email;
 }
 
-/** For route handlers and server actions: the reviewer, or an AppError (401 / 403). */
-export async function requireReviewer(role: Role = "viewer"): Promise<Reviewer> {
+/** For route handlers and server actions: the reviewer, or an AppError (401 / 403), recorded. */
+export async function requireReviewer(role: Role = "viewer", action = "read"): Promise<Reviewer> {
   const reviewer = await currentReviewer();
-  if (!reviewer) throw new AppError("unauthenticated", "Your session has ended. Sign in again.");
+  if (!reviewer) throw await recorded(new AppError("unauthenticated", "Your session has ended. Sign in again."), { action });
   if (!hasRole(reviewer.role, role)) {
-    throw new AppError("role_required", `This needs the ${role} role; you are a${reviewer.role === "admin" || reviewer.role === "approver" ? "n" : ""} ${reviewer.role}.`);
+    throw await recorded(
+      new AppError("role_required", `This needs the ${role} role; you are a${reviewer.role === "admin" || reviewer.role === "approver" ? "n" : ""} ${reviewer.role}.`),
+      { action, userId: reviewer.id },
+    );
   }
   return reviewer;
+}
+
+/** Records a refused reviewer action (lib/auth/refusals.ts) and returns the error to throw. */
+export async function recorded(error: AppError, detail: { action: string; userId?: string | null; requestId?: string }): Promise<AppError> {
+  await recordReviewerRefusal(await db(), clientAddress(await headers()), error, detail);
+  return error;
 }
 
 /** For pages: the reviewer, or a redirect to sign-in that comes back to `returnPath`. */
@@ -58,7 +69,12 @@ export async function requirePageReviewer(returnPath: string): Promise<Reviewer>
 }
 
 /** For server actions that change state: refuse cross-site requests, then check the reviewer. */
-export async function requireActionReviewer(role: Role = "viewer"): Promise<Reviewer> {
-  assertSameOriginHeaders(await headers(), config().publicUrl);
-  return requireReviewer(role);
+export async function requireActionReviewer(role: Role = "viewer", action = "action"): Promise<Reviewer> {
+  try {
+    assertSameOriginHeaders(await headers(), config().publicUrl);
+  } catch (error) {
+    if (isAppError(error)) throw await recorded(error, { action });
+    throw error;
+  }
+  return requireReviewer(role, action);
 }

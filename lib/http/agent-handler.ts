@@ -45,16 +45,31 @@ function bearer(req: Request): string | null {
   return match ? match[1] : null;
 }
 
+function lockedOutError(until: number): AppError {
+  return new AppError("rate_limited", "Too many failed attempts; try again later.", undefined, {
+    "retry-after": String(Math.max(1, Math.ceil((until - Date.now()) / 1000))),
+  });
+}
+
+/** Until when the source is locked out, if it is. */
+function lockedOutUntil(source: string): number | null {
+  const until = lockedOut.get(source);
+  return until !== undefined && until > Date.now() ? until : null;
+}
+
+/**
+ * The agent behind the request's key. A source locked out after repeated bad keys is refused with
+ * 429 for bad keys only: a valid key from the same address (another agent behind the same NAT)
+ * still works, so one misconfigured client cannot lock its neighbours out.
+ */
 export async function authenticateRequest(prisma: PrismaClient, req: Request): Promise<AuthenticatedAgent> {
   const source = clientAddress(req.headers);
-  const until = lockedOut.get(source);
-  if (until && until > Date.now()) {
-    throw new AppError("rate_limited", "Too many failed attempts; try again later.", undefined, {
-      "retry-after": String(Math.ceil((until - Date.now()) / 1000)),
-    });
-  }
   const token = bearer(req);
-  if (!token) throw new AppError("invalid_api_key", "Send the agent's key as `Authorization: Bearer csk_…`.");
+  if (!token) {
+    const until = lockedOutUntil(source);
+    if (until) throw lockedOutError(until);
+    throw new AppError("invalid_api_key", "Send the agent's key as `Authorization: Bearer csk_…`.");
+  }
   try {
     const authenticated = await authenticateAgentKey(prisma, token);
     const wait = perKey.hit(authenticated.key.id);
@@ -66,10 +81,15 @@ export async function authenticateRequest(prisma: PrismaClient, req: Request): P
   }
 }
 
-/** Counts a failed authentication (a bad key, a grant token that does not verify); past the limit the source is locked out. */
+/**
+ * Counts a failed authentication (a bad key, a grant token that does not verify); past the limit
+ * the source is locked out, and from then on its failures are answered 429 instead.
+ */
 export async function countAuthFailure(prisma: PrismaClient, source: string, kind: FailureKind): Promise<void> {
+  const until = lockedOutUntil(source);
   const count = await recordAuthFailure(prisma, source, kind);
   if (count >= FAILURE_LIMIT) lockedOut.set(source, Date.now() + FAILURE_WINDOW_MS);
+  if (until) throw lockedOutError(until);
 }
 
 /** Refuses (and audits) a caller whose agent holds none of the scopes; `call` says what was refused. */

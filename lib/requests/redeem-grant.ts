@@ -29,7 +29,15 @@ export interface Redemption {
   redeemedAt: string;
 }
 
+/**
+ * Refuses a redeem of a genuine grant. The first refusal of a grant, for a reason, by a key is a
+ * chained audit row; repeats within the next two minutes are counted instead (auth_failures, kind
+ * redeem_refused, flushed as auth.failures summary rows), so an executor retrying a spent grant in a
+ * loop cannot flood the chain.
+ */
 async function refuse(prisma: PrismaClient, caller: AuthenticatedAgent, error: AppError, claims?: GrantClaims): Promise<never> {
+  const repeats = await recordAuthFailure(prisma, `grant:${claims?.jti ?? "-"}:${error.code}:${caller.key.id}`, "redeem_refused");
+  if (repeats > 1) throw error;
   await recordAudit(prisma, {
     type: "grant.redeem_refused",
     actor: { type: "agent", id: caller.agent.id },

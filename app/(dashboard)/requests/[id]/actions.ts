@@ -5,7 +5,8 @@ import { db } from "@/lib/db";
 import { config } from "@/lib/env";
 import { isAppError } from "@/lib/errors";
 import { decideRequest } from "@/lib/requests";
-import { requireActionReviewer } from "@/lib/auth/session";
+import { recorded, requireActionReviewer } from "@/lib/auth/session";
+import { RECORDED_REVIEWER_REFUSALS } from "@/lib/auth/refusals";
 
 export interface DecisionState {
   error?: string;
@@ -29,8 +30,10 @@ export async function decideAction(_prev: DecisionState, form: FormData): Promis
   const reason = String(form.get("reason") ?? "").trim();
   const confirmation = String(form.get("confirmation") ?? "");
   const values = { reason, confirmation };
+  let reviewerId: string | null = null;
   try {
-    const reviewer = await requireActionReviewer("viewer");
+    const reviewer = await requireActionReviewer("viewer", ["approve", "deny", "revoke"].includes(decision) ? decision : "decide");
+    reviewerId = reviewer.id;
     const input =
       decision === "approve"
         ? { decision: "approve" as const, ...(confirmation ? { confirmation } : {}), ...(reason ? { reason } : {}) }
@@ -50,6 +53,8 @@ export async function decideAction(_prev: DecisionState, form: FormData): Promis
     return { done };
   } catch (error) {
     if (isAppError(error)) {
+      // A refused decision (a viewer, a second approval, the agent's owner) is recorded like a failed key.
+      if (reviewerId && RECORDED_REVIEWER_REFUSALS.has(error.code)) await recorded(error, { action: ["approve", "deny", "revoke"].includes(decision) ? decision : "decide", userId: reviewerId, requestId });
       const fields = error.errors ?? [];
       const sentence = (m: string) => `${m.charAt(0).toUpperCase()}${m.slice(1)}${/[.!?]$/.test(m) ? "" : "."}`;
       return {
