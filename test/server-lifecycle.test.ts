@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { cleanEnv, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
+import { CLIENT_ADDRESS_HEADER } from "../lib/http/client-address";
 
 describe("the server process on the embedded database", () => {
   const dataDir = tempDataDir();
@@ -41,11 +42,12 @@ describe("the server process on the embedded database", () => {
     expect(badJson.headers.get("x-frame-options")).toBe("DENY");
   });
 
-  it("locks out a source after 20 bad keys, however it forges X-Forwarded-For, for bad keys only", async () => {
+  it("locks out a source after 20 bad keys, however it forges X-Forwarded-For or the internal client-address header, for bad keys only", async () => {
     const bad = `csk_0123456789abcdef_${"y".repeat(43)}`;
     const attempt = (token: string, i: number) =>
       fetch(`${server!.url}/api/v1/requests/00000000-0000-4000-8000-000000000000`, {
-        headers: { authorization: `Bearer ${token}`, "x-forwarded-for": `203.0.113.${i}`, "x-real-ip": `198.51.100.${i}` },
+        // The forged internal client-address header too: the server overwrites it with the socket's address.
+        headers: { authorization: `Bearer ${token}`, "x-forwarded-for": `203.0.113.${i}`, "x-real-ip": `198.51.100.${i}`, [CLIENT_ADDRESS_HEADER]: `192.0.2.${i}` },
       });
     for (let i = 0; i < 20; i++) expect((await attempt(bad, i)).status).toBe(401);
     const refused = await attempt(bad, 99);

@@ -54,6 +54,25 @@ describe.each(DATABASE_KINDS)("audit log on %s", (kind) => {
     expect((await verifyAuditChain(prisma())).ok).toBe(true);
   });
 
+  it("keeps refusing changes to the audit table under session_replication_role = replica", async () => {
+    // Replica mode switches ordinary triggers off (it is how logical replication applies rows); the
+    // guard's triggers are ENABLE ALWAYS, so a superuser's session in that mode is refused too.
+    await database.withSql(async (sql) => {
+      for (const statement of [`UPDATE audit_events SET type = 'forged' WHERE seq = 1`, `DELETE FROM audit_events WHERE seq = 2`, `TRUNCATE audit_events`]) {
+        await sql.exec(`BEGIN`);
+        try {
+          await sql.exec(`SET LOCAL session_replication_role = replica`);
+          const [{ role }] = await sql.query<{ role: string }>(`SELECT current_setting('session_replication_role') AS role`);
+          expect(role).toBe("replica");
+          await expect(sql.exec(statement)).rejects.toThrow(/append-only/);
+        } finally {
+          await sql.exec(`ROLLBACK`);
+        }
+      }
+    });
+    expect((await verifyAuditChain(prisma())).ok).toBe(true);
+  });
+
   it("refuses DDL that would switch the guard off", async () => {
     for (const statement of [
       `ALTER TABLE audit_events DISABLE TRIGGER ALL`,

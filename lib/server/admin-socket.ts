@@ -1,7 +1,7 @@
 // The admin socket: a Unix socket in the embedded data folder (owner-only) through which the CLI
 // asks a running server to run admin commands, so the embedded database is never opened twice.
 import http from "node:http";
-import { chmodSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import os from "node:os";
@@ -58,9 +58,16 @@ export async function startAdminSocket(ctx: AdminContext, socketPath: string): P
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(socketPath, () => resolve());
+    // Owner-only from the moment it exists: the socket file is created by the bind inside listen(),
+    // with this umask, rather than made private afterwards (a window in which anyone could connect,
+    // e.g. in the shared temp folder). listen() binds synchronously, so the umask is restored at once.
+    const umask = process.umask(0o177);
+    try {
+      server.listen(socketPath, () => resolve());
+    } finally {
+      process.umask(umask);
+    }
   });
-  chmodSync(socketPath, 0o600);
   return {
     close: () =>
       new Promise<void>((resolve) => {
