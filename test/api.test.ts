@@ -513,7 +513,8 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     const res = await create({ operation: sql("staging", "SELECT 1", "a".repeat(200)) }, { key: agentWithStars.key });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe("resource_not_allowed");
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Backtracking over seven stars and 200 characters would take far longer than any busy machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect((await create({ operation: sql("staging", "SELECT 1", `${"a".repeat(150)}b`) }, { key: agentWithStars.key })).status).toBe(201);
   });
 

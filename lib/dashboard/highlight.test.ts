@@ -124,7 +124,8 @@ describe("tokenize", () => {
     const started = performance.now();
     const tokens = tokenizeSql(big);
     expect(tokens.map((t) => t.text).join("")).toBe(big);
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Quadratic work on 900 kB would take minutes; the bound leaves room for a busy machine.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it("splits tokens into lines", () => {

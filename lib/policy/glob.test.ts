@@ -42,7 +42,8 @@ describe("globMatch", () => {
   it("stays fast on patterns that make backtracking regexes slow", () => {
     const started = performance.now();
     expect(globMatch(`${"*a".repeat(30)}*b`, "a".repeat(20_000))).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // A backtracking matcher takes hours here; the bound leaves room for a busy machine.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it("matches any pattern against any text", () => {
