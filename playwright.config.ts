@@ -1,9 +1,11 @@
 // Browser tests: the real server (built once) on an embedded database in a temporary data folder,
 // driven through Debian's Chromium. `npx playwright test` runs them on their own.
 import { defineConfig } from "@playwright/test";
+// @ts-expect-error — plain ESM script that `npm test` also runs first
+import { findChromium } from "./scripts/chromium.mjs";
 
 // Test-runner settings, not Countersign configuration (which only lib/env.ts reads).
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const executablePath: string = findChromium() ?? "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "e2e",
