@@ -85,5 +85,7 @@ describe("npm run cli -- policy export / import", () => {
     writeFileSync(breakerFile, withBreaker);
     expect((await runCli(["policy", "import", "--file", breakerFile], env)).stdout).toContain("Saved as policy version 3");
     expect((await runCli(["policy", "export"], env)).stdout).toBe(withBreaker);
+    // The same file again is no new version.
+    expect((await runCli(["policy", "import", "--file", breakerFile], env)).stdout).toContain("Unchanged: the file is policy version 3 as it stands");
   }, 180_000); // a dozen CLI processes in a row: each starts the embedded database
 });

@@ -58,7 +58,7 @@ export function render(command: string, result: unknown): string {
     case "policy export":
       return String(r.yaml).trimEnd();
     case "policy import":
-      return `Saved as policy version ${r.version} (${r.rules} rules).`;
+      return r.unchanged ? `Unchanged: the file is policy version ${r.version} as it stands (${r.rules} rules); no new version.` : `Saved as policy version ${r.version} (${r.rules} rules).`;
     case "agent unquarantine":
       return `Quarantine lifted: ${r.name}'s keys work again.`;
     case "agent key revoke":

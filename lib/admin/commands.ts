@@ -188,7 +188,7 @@ export const COMMANDS: Record<string, Command> = {
   "policy import": async ({ prisma }, a) => {
     const policy = policyFromYaml(str(a, "yaml"));
     const saved = await savePolicy(prisma, policy.rules, CLI, optStr(a, "note") ?? "Imported with the CLI", policy.circuitBreaker, policy.measurement);
-    return { version: saved.version, rules: saved.rules.length };
+    return { version: saved.version, rules: saved.rules.length, unchanged: saved.unchanged === true };
   },
   "setup-link": async ({ prisma, config }) => {
     const token = await issueSetupToken(prisma);

@@ -1,5 +1,6 @@
 // Policy versions in the database. Every change is a new version; the newest is in force, and
 // each request records the version that decided it.
+import canonicalize from "canonicalize";
 import type { PrismaClient, Tx } from "../db";
 import { appendAudit } from "../audit";
 import type { Actor } from "../actors";
@@ -76,7 +77,11 @@ export async function listPolicyVersions(prisma: PrismaClient) {
   return prisma.policyVersion.findMany({ orderBy: { version: "desc" } });
 }
 
-/** Saves rules (and the circuit breaker's and measurement's thresholds; null → the defaults) as a new version. */
+/**
+ * Saves rules (and the circuit breaker's and measurement's thresholds; null → the defaults) as a new
+ * version — unless they are exactly the version in force, which is then returned with
+ * `unchanged: true` and nothing is written (re-importing the same file makes no new version).
+ */
 export async function savePolicy(
   prisma: PrismaClient,
   input: unknown,
@@ -84,7 +89,7 @@ export async function savePolicy(
   note = "",
   circuitBreakerInput: unknown = null,
   measurementInput: unknown = null,
-): Promise<PolicyVersionView> {
+): Promise<PolicyVersionView & { unchanged?: true }> {
   const rules = parseInput(PolicyRules, input, "The policy is not valid.");
   const circuitBreaker =
     circuitBreakerInput === null || circuitBreakerInput === undefined
@@ -95,7 +100,8 @@ export async function savePolicy(
       ? null
       : parseInput(MeasurementPolicy, measurementInput, "The measurement thresholds are not valid.");
   return prisma.$transaction(async (tx) => {
-    const last = await tx.policyVersion.findFirst({ orderBy: { version: "desc" }, select: { version: true } });
+    const last = await tx.policyVersion.findFirst({ orderBy: { version: "desc" } });
+    if (last && sameContent(last, { rules, circuitBreaker, measurement })) return { ...policyView(last), unchanged: true as const };
     const version = (last?.version ?? 0) + 1;
     const row = await tx.policyVersion.create({
       data: {
@@ -115,6 +121,12 @@ export async function savePolicy(
     });
     return { ...row, rules, circuitBreaker, measurement };
   });
+}
+
+function sameContent(stored: { rules: unknown; circuitBreaker: unknown; measurement: unknown }, next: { rules: unknown; circuitBreaker: unknown; measurement: unknown }): boolean {
+  const canonical = (v: { rules: unknown; circuitBreaker: unknown; measurement: unknown }) =>
+    canonicalize({ rules: v.rules, circuitBreaker: v.circuitBreaker ?? null, measurement: v.measurement ?? null });
+  return canonical(stored) === canonical(next);
 }
 
 /** Seeds version 1 with the default rules when no policy exists. */

@@ -30,7 +30,7 @@ export async function savePolicyAction(_prev: PolicySaveResult, form: FormData):
     }
     const saved = await savePolicy(prisma, checked.rules, { type: "user", id: admin.id }, formString(form, "note").slice(0, 500), checked.circuitBreaker, checked.measurement);
     refresh();
-    return { done: `Saved as version ${saved.version}.`, version: saved.version };
+    return { done: saved.unchanged ? `No change: version ${saved.version} already says exactly this.` : `Saved as version ${saved.version}.`, version: saved.version };
   } catch (error) {
     return actionError(error);
   }
@@ -44,7 +44,7 @@ export async function restorePolicyAction(_prev: PolicySaveResult, form: FormDat
     const old = await getPolicyVersion(prisma, Number(formString(form, "version")));
     const saved = await savePolicy(prisma, old.rules, { type: "user", id: admin.id }, `Restored version ${old.version}`, old.circuitBreaker, old.measurement);
     refresh();
-    return { done: `Version ${old.version} restored as version ${saved.version}.`, version: saved.version };
+    return { done: saved.unchanged ? `Version ${old.version} already says exactly what is in force (version ${saved.version}); nothing changed.` : `Version ${old.version} restored as version ${saved.version}.`, version: saved.version };
   } catch (error) {
     return actionError(error);
   }
