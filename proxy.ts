@@ -54,7 +54,7 @@ export const config = {
   matcher: [
     {
       // Pages only: not the APIs (they check their own credentials), Next's assets or well-known files.
-      source: "/((?!api/|_next/static|_next/image|favicon.ico|icon.svg|\\.well-known/).*)",
+      source: "/((?!api/|_next/static|_next/image|favicon.ico|icon.svg|robots.txt|\\.well-known/).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

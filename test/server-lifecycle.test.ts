@@ -42,6 +42,12 @@ describe("the server process on the embedded database", () => {
     expect(badJson.headers.get("x-frame-options")).toBe("DENY");
   });
 
+  it("serves public/robots.txt to signed-out visitors, keeping every page out of search engines", async () => {
+    const robots = await fetch(`${server!.url}/robots.txt`, { redirect: "manual" });
+    expect(robots.status).toBe(200);
+    expect(await robots.text()).toContain("User-agent: *\nDisallow: /\n");
+  });
+
   it("locks out a source after 20 bad keys, however it forges X-Forwarded-For or the internal client-address header, for bad keys only", async () => {
     const bad = `csk_0123456789abcdef_${"y".repeat(43)}`;
     const attempt = (token: string, i: number) =>

@@ -1,6 +1,6 @@
-// Plain JavaScript so that the server does not have to compile (and announce compiling) it.
-/** @type {import("next").NextConfig} */
-const nextConfig = {
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
   // Native or WebAssembly packages that must load from node_modules at run time, not be bundled.
   serverExternalPackages: [
     "@electric-sql/pglite",
