@@ -31,6 +31,17 @@ function routeConsoleToLog() {
   console.error = as("error");
 }
 
+/**
+ * The first admin's setup link, last in the start-up log so it is not lost among the build's lines;
+ * and, for a person at a terminal, also as plain text set apart (log pipelines get JSON lines only).
+ */
+function announceSetupLink(setupUrl: string) {
+  log.warn("no user exists yet: open this one-time link within the hour to create the first admin", { setupUrl });
+  if (!process.stderr.isTTY) return;
+  const rule = "─".repeat(Math.min(100, Math.max(60, setupUrl.length + 4)));
+  process.stderr.write(`\n${rule}\n  No user exists yet. Create the first admin here (works once, within the hour):\n\n  ${setupUrl}\n${rule}\n\n`);
+}
+
 async function main() {
   const cfg = config();
   if (!dev) routeConsoleToLog();
@@ -56,6 +67,7 @@ async function main() {
     server.listen({ port: cfg.port, backlog: LISTEN_BACKLOG }, resolve);
   });
   log.info("countersign listening", { url: cfg.publicUrl, port: cfg.port, dev });
+  if (services.setupUrl) announceSetupLink(services.setupUrl);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -151,8 +151,12 @@ describe("first start with no user", () => {
   it("prints a one-time setup link that opens the setup page, and keys no secret into the log", async () => {
     const app = await startApp();
     try {
+      // Announced last, right after "countersign listening": wait for the line to arrive.
+      const setupLine = /"setupUrl":"(http:\/\/localhost:\d+\/setup\?token=[A-Za-z0-9_-]+)"/;
+      for (let i = 0; i < 100 && !setupLine.test(app.logs()); i++) await new Promise((r) => setTimeout(r, 100));
       const logs = app.logs();
-      const match = /"setupUrl":"(http:\/\/localhost:\d+\/setup\?token=[A-Za-z0-9_-]+)"/.exec(logs);
+      expect(logs.indexOf("countersign listening")).toBeLessThan(logs.indexOf("setupUrl"));
+      const match = setupLine.exec(logs);
       expect(match).not.toBeNull();
       const token = new URL(match![1]).searchParams.get("token");
       const page = await fetch(`${app.url}/setup?token=${token}`);

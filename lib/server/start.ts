@@ -15,6 +15,8 @@ import { closeUpstreams } from "../gateway/mcp/upstream";
 
 export interface Services {
   database: Database;
+  /** Present when no user exists: the one-time link to create the first admin. */
+  setupUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -31,11 +33,10 @@ export async function startServices(cfg: Config): Promise<Services> {
   const database = await openDatabase(cfg, { migrate: true, holder: "server" });
   useDatabase(database);
   const closers: Stoppable[] = [];
+  let setupUrl: string | undefined;
   try {
-    const { setupUrl } = await bootstrap(database.prisma, cfg);
-    if (setupUrl) {
-      log.warn("no user exists yet: open this one-time link within the hour to create the first admin", { setupUrl });
-    }
+    // The server announces it once listening (server.ts), last in the start-up log.
+    ({ setupUrl } = await bootstrap(database.prisma, cfg));
     if (database.kind === "embedded") {
       const socketPath = adminSocketPath(cfg.dataDir);
       closers.push(await startAdminSocket({ prisma: database.prisma, config: cfg }, socketPath));
@@ -64,6 +65,7 @@ export async function startServices(cfg: Config): Promise<Services> {
   });
   return {
     database,
+    ...(setupUrl ? { setupUrl } : {}),
     async stop() {
       for (const fn of background.splice(0).reverse()) await fn().catch((err) => log.warn("shutdown step failed", { err }));
       for (const c of closers.reverse()) await ("close" in c ? c.close() : c.stop()).catch((err) => log.warn("shutdown step failed", { err }));
