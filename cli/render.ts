@@ -20,6 +20,22 @@ export function render(command: string, result: unknown): string {
         "",
         `  ${r.key}`,
       ].join("\n");
+    case "agent disable":
+      return `Agent ${r.name} disabled: its keys are refused until it is enabled again.`;
+    case "agent enable":
+      return `Agent ${r.name} enabled: its keys work again.`;
+    case "user disable":
+      return `User ${r.email} disabled: signed out, and cannot sign in or review until enabled again.`;
+    case "user enable":
+      return `User ${r.email} enabled.`;
+    case "user role":
+      return `User ${r.email} is now ${r.role === "admin" || r.role === "approver" ? "an" : "a"} ${r.role}.`;
+    case "user password":
+      return `Password of ${r.email} changed.`;
+    case "env add":
+      return `Environment ${r.name} added (${r.tier} tier).`;
+    case "env tier":
+      return `Environment ${r.name} is now ${r.tier} tier.`;
     case "agent key add":
       return [`New key ${r.lookupId} for ${r.agent} — shown once, store it now:`, "", `  ${r.key}`].join("\n");
     case "agent list":

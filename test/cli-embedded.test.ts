@@ -82,6 +82,7 @@ describe("admin CLI and server on one embedded data folder", () => {
 
     const env2 = await runCli(["env", "add", "--name", "eu-prod", "--tier", "production"], env);
     expect(env2.code).toBe(0);
+    expect(env2.stdout.trim()).toBe("Environment eu-prod added (production tier).");
     const list = await runCli(["env", "list", "--json"], env);
     expect(JSON.parse(list.stdout).map((e: { name: string }) => e.name)).toEqual(["development", "eu-prod", "production", "staging"]);
 

@@ -31,6 +31,7 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("admin CLI on PostgreSQL", (
     const disabled = await runCli(["user", "disable", "--email", "rev@example.com"], env);
     expect(disabled.stderr).toBe("");
     expect(disabled.code).toBe(0);
+    expect(disabled.stdout.trim()).toBe("User rev@example.com disabled: signed out, and cannot sign in or review until enabled again.");
     expect(await authenticateUser(database.prisma, "rev@example.com", "a long enough password")).toBeNull();
     const list = JSON.parse((await runCli(["user", "list", "--json"], env)).stdout);
     expect(list).toEqual([expect.objectContaining({ email: "rev@example.com", disabledAt: expect.any(String) })]);
@@ -56,6 +57,7 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("admin CLI on PostgreSQL", (
 
     const disabled = await runCli(["agent", "disable", "--name", "pg-bot"], env);
     expect(disabled.code).toBe(0);
+    expect(disabled.stdout.trim()).toBe("Agent pg-bot disabled: its keys are refused until it is enabled again.");
     for (const key of [first, issued.key]) {
       await expect(authenticateAgentKey(database.prisma, key)).rejects.toMatchObject({ code: "agent_disabled" });
     }
