@@ -1,5 +1,5 @@
 "use client";
-// The dashboard's navigation bar. Admin pages are listed only for admins (the pages check anyway).
+// The dashboard's navigation bar. Pages are listed only for the roles that may open them (the pages check anyway).
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { Logo } from "./logo";
@@ -11,20 +11,21 @@ export interface NavReviewer {
   role: string;
 }
 
-const LINKS = [
-  { href: "/", label: "Inbox", admin: false },
-  { href: "/agents", label: "Agents", admin: true },
-  { href: "/users", label: "Users", admin: true },
-  { href: "/environments", label: "Environments", admin: true },
-  { href: "/resources", label: "Resources", admin: true },
-  { href: "/policy", label: "Policy", admin: true },
-  { href: "/audit", label: "Audit", admin: true },
-  { href: "/settings", label: "Settings", admin: true },
+// Who sees each link: everyone signed in, approvers and admins, or admins only.
+const LINKS: Array<{ href: string; label: string; for: "all" | "approver" | "admin" }> = [
+  { href: "/", label: "Inbox", for: "all" },
+  { href: "/agents", label: "Agents", for: "admin" },
+  { href: "/users", label: "Users", for: "admin" },
+  { href: "/environments", label: "Environments", for: "admin" },
+  { href: "/resources", label: "Resources", for: "admin" },
+  { href: "/policy", label: "Policy", for: "approver" },
+  { href: "/audit", label: "Audit", for: "admin" },
+  { href: "/settings", label: "Settings", for: "admin" },
 ];
 
 export function Nav({ reviewer, signOut }: { reviewer: NavReviewer | null; signOut: () => Promise<void> }) {
   const pathname = usePathname();
-  const links = LINKS.filter((l) => !l.admin || reviewer?.role === "admin");
+  const links = LINKS.filter((l) => l.for === "all" || reviewer?.role === "admin" || (l.for === "approver" && reviewer?.role === "approver"));
   const isActive = (href: string) => (href === "/" ? pathname === "/" || pathname.startsWith("/requests") : pathname.startsWith(href));
   return (
     <header className="sticky top-0 z-10 border-b border-zinc-200 bg-white/95 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/95">

@@ -114,16 +114,6 @@ test("an admin edits, saves, simulates, compares, restores and exports the polic
   await expect(yaml).toHaveValue(original);
 });
 
-test("people who are not admins cannot see or change the policy", async ({ page }) => {
-  await signInAt(page, USERS.alice, "/policy");
-  await expect(page.getByRole("alert").filter({ hasText: "This page needs the admin role" })).toBeVisible();
-  await expect(page.getByLabel("Policy (YAML)")).toHaveCount(0);
-  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Policy" })).toHaveCount(0);
-  const exported = await page.request.get("/policy/export");
-  expect(exported.status()).toBe(403);
-  expect(await exported.json()).toMatchObject({ status: 403 });
-});
-
 test("the simulator replays a past request by its id", async ({ page, agent }) => {
   const created = await agent.create({
     operation: { kind: "shell", target: { environment: "production", resource: "aws/rds" }, command: "aws rds delete-db-snapshot --db-snapshot-identifier nightly" },
@@ -139,4 +129,30 @@ test("the simulator replays a past request by its id", async ({ page, agent }) =
   await simulator.getByLabel("Or a past request (ID)").fill("00000000-0000-0000-0000-000000000000");
   await simulator.getByRole("button", { name: "Simulate" }).click();
   await expect(simulator.getByText("No request with id 00000000-0000-0000-0000-000000000000.")).toBeVisible();
+});
+
+test("an approver reads the policy and simulates against it, but cannot change it; a viewer cannot open it", async ({ page }) => {
+  await signInAt(page, USERS.alice, "/policy");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Policy" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("list", { name: "Rules in order" }).getByRole("listitem", { name: /production-critical/ })).toBeVisible();
+  const yaml = page.getByRole("region", { name: "Policy as YAML" }).getByLabel(/Policy \(YAML\)/);
+  await expect(yaml).toHaveAttribute("readonly", "");
+  await expect(yaml).toHaveValue(/id: production-critical/);
+  await expect(page.getByRole("button", { name: "Save new version" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /^Restore version/ })).toHaveCount(0);
+  const simulator = page.getByRole("region", { name: "Simulator" });
+  await simulator.getByLabel("Operation (JSON)").fill(dropTable);
+  await simulator.getByLabel("Environment").selectOption("production");
+  await simulator.getByRole("button", { name: "Simulate" }).click();
+  await expect(simulator.getByRole("region", { name: "Simulation result" })).toContainText("approvals required");
+  expect((await page.request.get("/policy/export")).status()).toBe(200);
+
+  await page.context().clearCookies();
+  await signInAt(page, USERS.viewer, "/policy");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Policy" })).toHaveCount(0);
+  await expect(page.getByRole("alert").filter({ hasText: "This page needs the approver role" })).toBeVisible();
+  await expect(page.getByLabel(/Policy \(YAML\)/)).toHaveCount(0);
+  const exported = await page.request.get("/policy/export");
+  expect(exported.status()).toBe(403);
+  expect(await exported.json()).toMatchObject({ status: 403 });
 });

@@ -22,7 +22,8 @@ export function PolicyWorkspace({
   version: number;
   yaml: string;
   environments: { name: string; tier: string }[];
-  save: SaveAction;
+  /** Absent for approvers, who read the policy and simulate but do not edit it. */
+  save?: SaveAction;
   simulate: SimulateAction;
 }) {
   const [text, setText] = useState(yaml);
@@ -35,9 +36,41 @@ export function PolicyWorkspace({
   const dirty = text !== base.yaml;
   return (
     <div className="grid gap-4 lg:grid-cols-2">
-      <Editor version={version} text={text} setText={setText} dirty={dirty} reset={() => setText(base.yaml)} save={save} />
+      {save ? (
+        <Editor version={version} text={text} setText={setText} dirty={dirty} reset={() => setText(base.yaml)} save={save} />
+      ) : (
+        <ReadOnlyPolicy version={version} yaml={base.yaml} />
+      )}
       <Simulator text={text} dirty={dirty} environments={environments} simulate={simulate} />
     </div>
+  );
+}
+
+function ReadOnlyPolicy({ version, yaml }: { version: number; yaml: string }) {
+  const id = useId();
+  return (
+    <Panel id="policy-yaml" title="Policy as YAML">
+      <label htmlFor={`${id}-yaml`} className={labelClass}>
+        Policy (YAML), version {version}
+      </label>
+      <p id={`${id}-yaml-help`} className="text-xs text-zinc-600 dark:text-zinc-400">
+        Read only: admins change the policy. Try an operation against it in the simulator.
+      </p>
+      <textarea
+        id={`${id}-yaml`}
+        value={yaml}
+        readOnly
+        aria-describedby={`${id}-yaml-help`}
+        spellCheck={false}
+        rows={24}
+        className={`${inputClass} mt-1 font-mono text-[13px] leading-5`}
+      />
+      <div className="mt-3">
+        <a href="/policy/export" download className={buttonStyles.secondary}>
+          Export YAML
+        </a>
+      </div>
+    </Panel>
   );
 }
 

@@ -53,7 +53,7 @@ export async function restorePolicyAction(_prev: PolicySaveResult, form: FormDat
 // Server action: what the current rules (or the edited, unsaved YAML) would decide for an operation.
 export async function simulatePolicyAction(_prev: SimulationResult, form: FormData): Promise<SimulationResult> {
   try {
-    await requireActionReviewer("admin");
+    await requireActionReviewer("approver");
     const prisma = await db();
     let operation: unknown;
     let measured: MeasuredEffect | null = null;

@@ -26,10 +26,12 @@ function versionParam(value: string | string[] | undefined): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-// Admin: the rules in force, the YAML editor and simulator, the version history with compare and restore.
+// The rules in force, the simulator, the version history and compare, for approvers and admins;
+// the YAML editor and restore for admins only.
 export default async function PolicyPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const reviewer = await requirePageReviewer("/policy");
-  if (!hasRole(reviewer.role, "admin")) return <Forbidden role="admin" />;
+  if (!hasRole(reviewer.role, "approver")) return <Forbidden role="approver" />;
+  const admin = hasRole(reviewer.role, "admin");
   const prisma = await db();
   const [history, environments, params] = await Promise.all([listPolicyHistory(prisma), listEnvironments(prisma), searchParams]);
   const current = history[0];
@@ -64,7 +66,7 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
         version={current.version}
         yaml={policyToYaml(current.rules, current.circuitBreaker, current.measurement)}
         environments={environments.map((e) => ({ name: e.name, tier: e.tier }))}
-        save={savePolicyAction}
+        save={admin ? savePolicyAction : undefined}
         simulate={simulatePolicyAction}
       />
       <Panel id="policy-history" title="Version history">
@@ -81,7 +83,7 @@ export default async function PolicyPage({ searchParams }: { searchParams: Promi
               </td>
               <td className="px-4 py-2 text-zinc-600 dark:text-zinc-400">{v.note}</td>
               <td className="px-4 py-2 text-right">
-                {v.version !== current.version && (
+                {admin && v.version !== current.version && (
                   <ActionButton
                     action={restorePolicyAction}
                     fields={{ version: String(v.version) }}

@@ -7,10 +7,10 @@ import { problemResponse } from "@/lib/http/problem";
 
 export const dynamic = "force-dynamic";
 
-// GET /policy/export[?version=N] — the policy in force (or version N) as a YAML download, for admins
+// GET /policy/export[?version=N] — the policy in force (or version N) as a YAML download, for approvers and admins
 export async function GET(request: Request) {
   try {
-    await requireReviewer("admin");
+    await requireReviewer("approver");
     const prisma = await db();
     const param = new URL(request.url).searchParams.get("version");
     if (param !== null && !/^\d{1,9}$/.test(param)) throw new AppError("bad_request", "version must be a policy version number.");
