@@ -3,6 +3,7 @@
 // very long operation that neither freezes the page nor hides what runs.
 import { AgentApi, expect, signInAt, sqlOperation, test, unique } from "./fixtures";
 import { e2eState, USERS } from "./state";
+import { callAction, sessionCookie } from "./server-actions";
 
 test("a production request says so in words at the top and beside the buttons, also on a phone", async ({ browser, baseURL, agent }) => {
   const created = await agent.create({ operation: sqlOperation("UPDATE accounts SET plan = 'free' WHERE id = 7;", unique("pg/billing"), "production"), summary: "Downgrade one account" });
@@ -77,18 +78,28 @@ test("a viewer cancels an approval during its cool-down, and the waiting agent h
   }
 });
 
-test("a mistyped confirmation is refused, naming the resource to type, and nothing is approved", async ({ page, agent }) => {
+test("Approve says what it grants, stays disabled until the resource name is typed exactly, and the server refuses a mistyped one", async ({ page, browser, baseURL, agent }) => {
   // Resource names cannot carry invisible or bidi characters (the API refuses them), so what the
   // refusal quotes is exactly what the reviewer must type.
   const resource = `${unique("pg/shop")}-carts`;
   const created = await agent.create({ operation: sqlOperation("DROP TABLE carts;", resource, "staging") });
   expect(created.risk.level).toBe("critical");
   await signInAt(page, USERS.alice, `/requests/${created.id}`);
+  const decision = page.getByRole("region", { name: "Decision" });
+  await expect(decision.getByRole("paragraph").filter({ hasText: "Approve grants:" })).toContainText(`may run this DROP once on ${resource} (staging), from now, within 5 minutes of the grant.`);
+  const approve = decision.getByRole("button", { name: "Approve" });
+  await expect(approve).toBeDisabled();
   await page.getByLabel(/^Type/).fill(resource.replace("-carts", "carts"));
-  await page.getByRole("button", { name: "Approve" }).click();
-  const refusal = page.getByRole("region", { name: "Decision" }).getByRole("alert").filter({ hasText: "type the resource name" });
-  await expect(refusal).toBeVisible();
-  await expect(refusal).toContainText(resource);
+  await expect(approve).toBeDisabled();
+  await expect(decision.getByText("Not yet the resource name")).toBeVisible();
+  await page.getByLabel(/^Type/).fill(resource);
+  await expect(approve).toBeEnabled();
+
+  // The server checks the confirmation itself, whatever the page allowed.
+  const alice = await sessionCookie(browser, baseURL!, USERS.alice);
+  const refused = await callAction(baseURL!, { page: `/requests/${created.id}`, action: "decideAction", cookie: alice, fields: { requestId: created.id, decision: "approve", confirmation: resource.replace("-carts", "carts") } });
+  expect(refused.text).toContain("type the resource name");
+  expect(refused.text).toContain(resource);
   expect((await agent.get(created.id)).body.status).toBe("pending");
   // A finding id is one token: it never breaks in the middle on a narrow screen.
   await expect(page.getByRole("region", { name: /Risk/ }).getByText("sql.drop_table", { exact: true })).toHaveCSS("white-space", "nowrap");

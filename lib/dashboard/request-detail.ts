@@ -45,6 +45,8 @@ export interface RequestDetail {
   updatedAt: string;
   expiresAt: string;
   coolDownUntil: string | null;
+  /** The policy's cool-down after the last approval, if it set one. */
+  coolDownSeconds: number | null;
   decidedAt: string | null;
   policy: { version: number | null; ruleId: string | null };
   agent: { id: string; name: string; description: string; disabled: boolean; owner: { id: string; email: string; name: string | null } | null };
@@ -135,6 +137,7 @@ export async function getRequestDetail(prisma: PrismaClient, id: string): Promis
     updatedAt: row.updatedAt.toISOString(),
     expiresAt: row.expiresAt.toISOString(),
     coolDownUntil: row.coolDownUntil?.toISOString() ?? null,
+    coolDownSeconds: row.coolDownSeconds ?? null,
     decidedAt: row.decidedAt?.toISOString() ?? null,
     policy: { version: row.policyVersion, ruleId: row.policyRuleId },
     agent: {

@@ -2,7 +2,7 @@
 // Approve / Deny (with a reason) for a pending request, Cancel approval during a cool-down, Revoke
 // for an approved, unused grant. The server decides whether this reviewer may; this panel only
 // explains and asks. Server messages can quote agent-chosen names, so they render as SafeText.
-import { useActionState, useId } from "react";
+import { useActionState, useId, useState } from "react";
 import { SafeText } from "@/components/safe-text";
 import { buttonStyles, inputClass, labelClass, Notice } from "@/components/ui";
 import { decideAction, type DecisionState } from "./actions";
@@ -16,16 +16,22 @@ export interface DecisionPanelProps {
   resource: string;
   isOwner: boolean;
   agentName: string;
+  /** What Approve grants, in words (lib/dashboard/consequence.ts). */
+  consequence?: string;
 }
 
-export function DecisionPanel({ requestId, mode, coolingDown = false, critical, resource, isOwner, agentName }: DecisionPanelProps) {
+export function DecisionPanel({ requestId, mode, coolingDown = false, critical, resource, isOwner, agentName, consequence }: DecisionPanelProps) {
   const [state, action, pending] = useActionState<DecisionState, FormData>(decideAction, {});
+  const [typed, setTyped] = useState<string | null>(null);
   const id = useId();
   if (mode === "none") return state.done ? <Notice tone="success">{state.done}</Notice> : null;
   // The owner may deny but never approve (decideRequest refuses it): no button that cannot work.
   const canApprove = mode === "decide" && !isOwner;
   const reasonError = state.fieldErrors?.reason;
   const confirmationError = state.fieldErrors?.confirmation;
+  const confirmation = typed ?? state.values?.confirmation ?? "";
+  // A critical approval waits for the resource name, typed exactly (the server checks it again).
+  const confirmed = !critical || confirmation === resource;
   return (
     <form action={action} className="space-y-3" aria-describedby={state.error ? `${id}-error` : undefined}>
       <input type="hidden" name="requestId" value={requestId} />
@@ -78,21 +84,36 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
             name="confirmation"
             autoComplete="off"
             spellCheck={false}
-            defaultValue={state.values?.confirmation}
-            aria-invalid={confirmationError ? true : undefined}
+            value={confirmation}
+            onChange={(e) => setTyped(e.target.value)}
+            aria-invalid={confirmationError || (confirmation !== "" && !confirmed) ? true : undefined}
             aria-describedby={`${id}-confirm-help`}
             className={`${inputClass} mt-1 font-mono`}
           />
           <p id={`${id}-confirm-help`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
+            {confirmation !== "" && !confirmed ? "Not yet the resource name: Approve stays disabled until it matches exactly. " : ""}
             Critical requests need the resource name typed to approve. Not needed to deny.
           </p>
         </div>
+      )}
+      {canApprove && consequence && (
+        <p id={`${id}-consequence`} className="rounded-md border border-zinc-200 bg-zinc-50 px-3 py-2 text-sm text-zinc-800 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100">
+          <span className="font-semibold">Approve grants: </span>
+          <SafeText text={consequence} />
+        </p>
       )}
       <div className="flex flex-wrap gap-2">
         {mode === "decide" ? (
           <>
             {canApprove && (
-              <button type="submit" name="decision" value="approve" disabled={pending} className={buttonStyles.approve}>
+              <button
+                type="submit"
+                name="decision"
+                value="approve"
+                disabled={pending || !confirmed}
+                aria-describedby={consequence ? `${id}-consequence` : undefined}
+                className={critical ? buttonStyles.danger : buttonStyles.approve}
+              >
                 Approve
               </button>
             )}

@@ -18,6 +18,7 @@ import { InlineUntrusted, SafeText } from "@/components/safe-text";
 import { buttonStyles, Notice, Panel } from "@/components/ui";
 import { UntrustedLabel, UntrustedPanel, UntrustedText } from "@/components/untrusted";
 import { DecisionPanel } from "./decision-panel";
+import { approvalConsequence } from "@/lib/dashboard/consequence";
 import { LiveRefresh } from "./live-refresh";
 
 export const metadata: Metadata = { title: "Request" };
@@ -170,6 +171,15 @@ export default async function RequestPage({ params }: { params: Params }) {
                 coolingDown={request.status === "cooling_down"}
                 critical={request.riskLevel === "critical"}
                 resource={request.resource}
+                consequence={approvalConsequence({
+                  agentName: request.agent.name,
+                  kind: request.kind,
+                  operation: request.operation,
+                  resource: request.resource,
+                  environment: request.environment,
+                  approvalsLeft: Math.max(1, request.requiredApprovals - approvals.length),
+                  coolDownSeconds: request.coolDownSeconds,
+                })}
                 isOwner={isOwner}
                 agentName={request.agent.name}
               />
