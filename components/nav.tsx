@@ -19,6 +19,7 @@ const LINKS = [
   { href: "/resources", label: "Resources", admin: true },
   { href: "/policy", label: "Policy", admin: true },
   { href: "/audit", label: "Audit", admin: true },
+  { href: "/webhooks", label: "Webhooks", admin: true },
   { href: "/settings", label: "Settings", admin: true },
 ];
 
