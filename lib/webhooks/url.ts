@@ -15,20 +15,28 @@ function bare(hostname: string): string {
   return hostname.replace(/^\[|\]$/g, "").toLowerCase();
 }
 
+/** The IPv4 address inside an IPv4-mapped IPv6 one, in either spelling (`::ffff:1.2.3.4`, `::ffff:102:304`, as URL writes it). */
+function mappedV4(address: string): string | null {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (dotted) return dotted[1];
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(address);
+  if (!hex) return null;
+  const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+}
+
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
 export function isLoopbackAddress(address: string): boolean {
   const a = bare(address);
   if (isIP(a) === 4) return a.startsWith("127.");
   if (a === "::1") return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  return mapped ? mapped[1].startsWith("127.") : false;
+  return mappedV4(a)?.startsWith("127.") ?? false;
 }
 
 /** Link-local (169.254.0.0/16, fe80::/10: AWS, GCP, Azure, OCI metadata), AWS's IPv6 one, Alibaba's, and unspecified addresses. */
 export function isMetadataAddress(address: string): boolean {
   const a = bare(address);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  const v4 = mapped ? mapped[1] : isIP(a) === 4 ? a : null;
+  const v4 = mappedV4(a) ?? (isIP(a) === 4 ? a : null);
   if (v4) return v4.startsWith("169.254.") || v4 === "100.100.100.200" || v4 === "0.0.0.0";
   if (isIP(a) !== 6) return false;
   return /^fe[89ab][0-9a-f]:/.test(a) || a === "fd00:ec2::254" || a === "::";

@@ -8,7 +8,8 @@ import { Webhook } from "standardwebhooks";
 import { DATABASE_KINDS } from "../../test/databases";
 import { createHarness, type Harness } from "../../test/api-harness";
 import type { Config } from "../env";
-import { CreateRequest, cancelRequest, createRequest, decideRequest, redeemGrant, reportOutcome } from "../requests";
+import { CreateRequest, cancelRequest, createRequest, decideRequest, expireDueRequests, redeemGrant, reportOutcome } from "../requests";
+import { appendAudit } from "../audit";
 import { recordTransition } from "../requests/shared";
 import { startCheckpoints } from "../audit/checkpoint";
 import {
@@ -270,6 +271,30 @@ describe.each(DATABASE_KINDS)("outgoing webhooks on %s", (kind) => {
     const audit = await prisma().auditEvent.findMany({ where: { type: { startsWith: "webhook." } }, orderBy: { seq: "asc" } });
     expect(audit.map((a) => a.type)).toEqual(expect.arrayContaining(["webhook.added", "webhook.disabled", "webhook.enabled", "webhook.removed"]));
     expect(JSON.stringify(audit.map((a) => a.data))).not.toContain("whsec_");
+  });
+
+  it("an expiry is a decision; a quarantine carries the agent and what it closed", async () => {
+    await subscribe(["request.decided", "agent.quarantined"]);
+    const { caller, agent } = await agentCaller();
+    const request = await pendingRequest(caller);
+    await prisma().request.update({ where: { id: request.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await expireDueRequests(prisma());
+    await prisma().$transaction((tx) =>
+      appendAudit(tx, {
+        type: "agent.quarantined",
+        actor: { type: "policy" },
+        subject: { type: "agent", id: agent.id },
+        data: { name: agent.name, reason: "5 critical requests in 60 s", evidence: [], deniedPending: [request.id], deniedCoolingDown: [], revokedGrants: [] },
+      }),
+    );
+    await deliverDueWebhooks(prisma(), cfg);
+    expect(receiver.deliveries.every((d) => d.error === undefined)).toBe(true);
+    const [expired, quarantined] = events();
+    expect(expired).toMatchObject({ type: "request.decided", data: { request: { id: request.id, status: "expired" }, actor: { type: "system" } } });
+    expect(quarantined).toMatchObject({
+      type: "agent.quarantined",
+      data: { agent: { id: agent.id, name: agent.name }, reason: "5 critical requests in 60 s", deniedRequests: [request.id], revokedGrants: [] },
+    });
   });
 
   it("the audit checkpoint arrives, signed, with its JWS", async () => {
