@@ -54,6 +54,34 @@ export function render(command: string, result: unknown): string {
       return `Connection URL of ${r.name} replaced.`;
     case "resource remove":
       return `Resource ${r.name} removed.`;
+    case "webhook add": {
+      const endpoint = r.endpoint as Row;
+      return [
+        `Webhook ${endpoint.id} added: ${endpoint.url} receives ${(endpoint.events as string[]).join(", ")}.`,
+        "Signing secret — shown once, store it with the receiver now:",
+        "",
+        `  ${r.secret}`,
+      ].join("\n");
+    }
+    case "webhook list":
+      return table(
+        (result as Row[]).map((e) => {
+          const last = (e.recentDeliveries as Row[])[0];
+          return {
+            ...e,
+            enabled: e.enabled ? "yes" : "no",
+            lastDelivery: last ? `${last.eventType} ${last.status}${last.lastStatusCode ? ` (HTTP ${last.lastStatusCode})` : last.lastError ? ` (${last.lastError})` : ""}` : null,
+            lastAttemptAt: last?.lastAttemptAt,
+          };
+        }),
+        ["id", "url", "events", "enabled", "lastDelivery", "lastAttemptAt"],
+      );
+    case "webhook disable":
+      return `Webhook ${r.id} disabled: new events are not queued for it.`;
+    case "webhook enable":
+      return `Webhook ${r.id} enabled.`;
+    case "webhook remove":
+      return `Webhook ${r.id} removed.`;
     case "audit verify": {
       const chain =
         r.chainOk ?? r.ok

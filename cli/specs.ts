@@ -1,6 +1,7 @@
 // What each admin command accepts. The functions themselves live in lib/admin/commands.ts.
 import { readFileSync } from "node:fs";
 import { HTTP_PROVIDER_CATALOGS } from "../lib/risk/http-providers";
+import { WEBHOOK_EVENT_TYPES } from "../lib/webhooks/events";
 export interface OptionSpec {
   type: "string" | "boolean";
   help: string;
@@ -194,6 +195,32 @@ export const SPECS: Record<string, CommandSpec> = {
   "resource remove": {
     summary: "Remove a resource: the built-in executor can no longer reach it",
     options: { name: { type: "string", help: "the resource", required: true, placeholder: "NAME" } },
+  },
+  "webhook add": {
+    summary: "Add a webhook endpoint (Standard Webhooks, signed); prints its signing secret once",
+    details: [
+      "Example: npm run cli -- webhook add --url https://siem.example.com/countersign --events request.created,request.decided,audit.checkpoint",
+      `Events: ${WEBHOOK_EVENT_TYPES.join(", ")}.`,
+      "https only (plain http only to localhost); never Countersign itself or a cloud metadata address.",
+    ].join("\n"),
+    options: {
+      url: { type: "string", help: "where deliveries are POSTed", required: true, placeholder: "URL" },
+      events: { type: "string", help: "comma-separated event types", required: true, placeholder: "a,b" },
+      description: { type: "string", help: "what receives them, e.g. the SIEM's name", placeholder: "TEXT" },
+    },
+  },
+  "webhook list": { summary: "List webhook endpoints with their last delivery (never their secrets)", options: {} },
+  "webhook disable": {
+    summary: "Stop delivering to an endpoint; new events are not queued for it",
+    options: { id: { type: "string", help: "the endpoint's id", required: true, placeholder: "ID" } },
+  },
+  "webhook enable": {
+    summary: "Deliver to a disabled endpoint again",
+    options: { id: { type: "string", help: "the endpoint's id", required: true, placeholder: "ID" } },
+  },
+  "webhook remove": {
+    summary: "Remove a webhook endpoint and its delivery history",
+    options: { id: { type: "string", help: "the endpoint's id", required: true, placeholder: "ID" } },
   },
   "audit verify": {
     summary: "Verify the audit log's hash chain; exits 1 naming the first broken sequence number",

@@ -20,6 +20,7 @@ const LINKS: Array<{ href: string; label: string; for: "all" | "approver" | "adm
   { href: "/resources", label: "Resources", for: "admin" },
   { href: "/policy", label: "Policy", for: "approver" },
   { href: "/audit", label: "Audit", for: "admin" },
+  { href: "/webhooks", label: "Webhooks", for: "admin" },
   { href: "/settings", label: "Settings", for: "admin" },
 ];
 

@@ -22,6 +22,7 @@ import { readFileSync } from "node:fs";
 import { parseShell } from "../risk/shell-parse";
 import { listResources, parseHttpAuth, registerResource, removeResource, updateResourceConnection } from "../resources";
 import { liftQuarantine } from "../agents/quarantine";
+import { addWebhookEndpoint, listWebhookEndpoints, removeWebhookEndpoint, setWebhookEndpointEnabled } from "../webhooks";
 import { getPolicyVersion, policyFromYaml, policyToYaml } from "../policy/versions";
 import { currentPolicy, savePolicy } from "../policy/store";
 import { rotateSigningKeys } from "../grants";
@@ -165,6 +166,12 @@ export const COMMANDS: Record<string, Command> = {
     );
   },
   "resource remove": ({ prisma }, a) => removeResource(prisma, str(a, "name"), CLI),
+  "webhook add": ({ prisma, config }, a) =>
+    addWebhookEndpoint(prisma, config, { url: str(a, "url"), events: (list(str(a, "events")) ?? []) as never, description: optStr(a, "description") }, CLI),
+  "webhook list": ({ prisma }) => listWebhookEndpoints(prisma, { deliveries: 1 }),
+  "webhook disable": ({ prisma }, a) => setWebhookEndpointEnabled(prisma, str(a, "id"), false, CLI),
+  "webhook enable": ({ prisma }, a) => setWebhookEndpointEnabled(prisma, str(a, "id"), true, CLI),
+  "webhook remove": ({ prisma }, a) => removeWebhookEndpoint(prisma, str(a, "id"), CLI),
   "audit verify": async ({ prisma, config }, a) => {
     const source = optStr(a, "checkpoints");
     if (!source) {

@@ -1,7 +1,8 @@
 // The audit log anchored outside the database, as CloudTrail's digest files anchor its logs:
 // signed checkpoints (sequence, head hash, time, key id; Ed25519, a compact JWS verifiable with
 // Countersign's public keys) go at an interval and on shutdown to sinks the database's owner does
-// not control — an append-only file outside the data folder and the log stream. Whoever can
+// not control — an append-only file outside the data folder, the log stream, and webhook endpoints
+// subscribed to audit.checkpoint (a SIEM keeps its own copy). Whoever can
 // rewrite the table can recompute every hash, and delete the newest rows; neither survives a
 // comparison with checkpoints taken before.
 import { appendFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import type { Config } from "../env";
 import { activeSigningKey } from "../grants/keys";
 import { log } from "../log";
 import { verifyAuditChain } from "./index";
+import { enqueueWebhookEvents } from "../webhooks/enqueue";
 
 export const CHECKPOINT_TYP = "countersign-audit-checkpoint+jws";
 
@@ -50,6 +52,12 @@ export function writeCheckpoint(line: CheckpointLine, file: string | undefined):
   log.info("audit checkpoint", { checkpoint: line });
 }
 
+/** Queues the checkpoint for webhook endpoints subscribed to audit.checkpoint (none: nothing is queued). */
+export async function sendCheckpointToWebhooks(prisma: PrismaClient, line: CheckpointLine): Promise<number> {
+  const data = { seq: line.seq, head: line.head, at: line.at, kid: line.kid, jws: line.jws };
+  return enqueueWebhookEvents(prisma, [{ type: "audit.checkpoint", requestId: null, data }], new Date(line.at));
+}
+
 /**
  * Takes a checkpoint every `everyMs` when the chain has grown, and a last one on stop. Errors are
  * logged, never thrown: a checkpoint sink that fails must not stop the server.
@@ -65,6 +73,7 @@ export function startCheckpoints(prisma: PrismaClient, cfg: Config, options: { e
         if (line && line.seq !== lastSeq) {
           writeCheckpoint(line, options.file);
           lastSeq = line.seq;
+          await sendCheckpointToWebhooks(prisma, line);
         }
       } catch (error) {
         log.warn("audit checkpoint failed", { error: error instanceof Error ? error.message : "error" });

@@ -3,6 +3,8 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import type { PrismaClient, Tx } from "../db";
+import { webhookEventsForAudit } from "../webhooks/events";
+import { webhookQueueSql } from "../webhooks/enqueue";
 
 export const GENESIS_HASH = "0".repeat(64);
 // Appends serialise on one advisory lock (key 7321004118), taken inside countersign_audit_head()
@@ -98,13 +100,25 @@ export async function appendAuditEvents(
     prevHash = hash;
   }
   const insert = `INSERT INTO audit_events (seq, at, type, actor_type, actor_id, subject_type, subject_id, data, prev_hash, hash) VALUES ${values.join(", ")}`;
-  if (notify) {
-    // A data-modifying WITH runs in full whatever the outer query reads: insert and NOTIFY in one round trip.
-    params.push(notify.channel, notify.payload);
-    await tx.$queryRawUnsafe(`WITH appended AS (${insert}) SELECT pg_notify($${params.length - 1}, $${params.length})::text AS notified`, ...params);
-  } else {
+  // Changes outgoing webhooks report queue their deliveries in this same statement.
+  const webhookEvents = webhookEventsForAudit(inputs);
+  if (!notify && webhookEvents.length === 0) {
     await tx.$executeRawUnsafe(insert, ...params);
+    return appended;
   }
+  // A data-modifying WITH runs in full whatever the outer query reads: insert, queue and NOTIFY in one round trip.
+  const ctes = [`appended AS (${insert})`];
+  const outputs: string[] = [];
+  if (notify) {
+    params.push(notify.channel, notify.payload);
+    outputs.push(`pg_notify($${params.length - 1}, $${params.length})::text AS notified`);
+  }
+  if (webhookEvents.length > 0) {
+    const webhooks = webhookQueueSql(params, webhookEvents, at);
+    ctes.push(`webhooks AS (${webhooks.insert})`);
+    outputs.push(webhooks.wake("webhooks"));
+  }
+  await tx.$queryRawUnsafe(`WITH ${ctes.join(", ")} SELECT ${outputs.join(", ")}`, ...params);
   return appended;
 }
 

@@ -8,6 +8,7 @@ import { log } from "../log";
 import { startJobs } from "./jobs";
 import { loadRiskEngine } from "../risk";
 import { startNotificationWorker } from "../notify";
+import { startWebhookWorker } from "../webhooks/worker";
 import { requestEvents } from "../requests/events";
 import { startPgProxy } from "../proxy/pg";
 import { startCheckpoints } from "../audit/checkpoint";
@@ -45,6 +46,7 @@ export async function startServices(cfg: Config): Promise<Services> {
     const stopJobs = startJobs(database);
     closers.push({ close: stopJobs });
     closers.push(startNotificationWorker(database, cfg));
+    closers.push(startWebhookWorker(database, cfg));
     const events = requestEvents(database);
     await events.start();
     closers.push({ close: () => events.stop() });
