@@ -98,7 +98,6 @@ test("every admin action and the decision refuse reviewers without the role, cha
     ["/environments", "setBindingsAction", { name: environment, hosts: "evil.example", resourcePatterns: "*" }],
     ["/policy", "savePolicyAction", { yaml: "rules: []\n", baseVersion: "1", note: "stolen" }],
     ["/policy", "restorePolicyAction", { version: "1" }],
-    ["/policy", "simulatePolicyAction", { agent: agentName, environment: "production", operation: JSON.stringify(sqlOperation("DROP TABLE x;", "pg/app")) }],
     ["/resources", "registerResourceAction", { name: unique("pg/stolen"), environment: "staging", connectionUrl: "postgresql://postgres@127.0.0.1:5432/postgres" }],
     ["/resources", "replaceConnectionUrlAction", { name: "pg/app", connectionUrl: "postgresql://postgres@127.0.0.1:5432/postgres" }],
     ["/resources", "removeResourceAction", { name: "pg/app" }],
@@ -119,13 +118,20 @@ test("every admin action and the decision refuse reviewers without the role, cha
       expect(answer.text, `${action} as ${reviewer.role}`).toContain(`This needs the admin role; you are a${reviewer.role === "approver" ? "n" : ""} ${reviewer.role}.`);
     }
     if (reviewer === viewer) {
+      // Approvers may read and simulate the policy they approve under; viewers may not.
+      const simulated = await callAction(baseURL!, { page: "/policy", action: "simulatePolicyAction", cookie, fields: { agent: agentName, environment: "production", operation: JSON.stringify(sqlOperation("DROP TABLE x;", "pg/app")) } });
+      expect(simulated.text).toContain("This needs the approver role; you are a viewer.");
       for (const decision of ["approve", "deny"]) {
         const answer = await callAction(baseURL!, { page: `/requests/${request.id}`, action: "decideAction", cookie, fields: { requestId: request.id, decision, reason: "viewer says no" } });
         expect(answer.text, `decideAction ${decision} as viewer`).toContain("Deciding this request needs the approver role; you are a viewer.");
       }
     }
-    // Nothing this reviewer did reached the database.
-    expect(await auditEvents(baseURL!, admin, { actor: reviewer.email })).toHaveLength(before);
+    // Nothing this reviewer did reached the database: the only rows in their name are the
+    // recorded refusals themselves.
+    const after = await auditEvents(baseURL!, admin, { actor: reviewer.email });
+    const added = after.slice(before);
+    expect(added.map((event) => event.type).filter((type) => type !== "reviewer.refused")).toEqual([]);
+    for (const event of added) expect(event.data.code).toBe("role_required");
   }
 
   expect((await agent.get(request.id)).body.status).toBe("pending");
