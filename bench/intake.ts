@@ -172,7 +172,7 @@ const urlOf = (database: string, via?: WireCounter) => {
 
 const started = performance.now();
 const loadBefore = loadLine();
-ensureBuild();
+await ensureBuild();
 await admin.query(`CREATE DATABASE ${appName}`);
 await admin.query(`CREATE DATABASE ${baselineName}`);
 

@@ -52,7 +52,7 @@ async function probeHealth(url: string, until: () => boolean): Promise<number[]>
   return times;
 }
 
-ensureBuild();
+await ensureBuild();
 await loadRiskEngine();
 const name = `countersign_bench_${randomBytes(4).toString("hex")}`;
 const admin = new pg.Client({ connectionString: ADMIN_URL });

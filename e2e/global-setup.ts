@@ -11,7 +11,7 @@ import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, startOidcProvider } from "./oidc-pr
 
 export default async function globalSetup(_config: FullConfig) {
   const started = Date.now();
-  ensureBuild();
+  await ensureBuild();
   // A stand-in identity provider, so single sign-on is exercised too.
   const oidc = await startOidcProvider();
   const pgProxyPort = await freePort();

@@ -1,7 +1,8 @@
 // Builds the Next.js app when there is no build or a source file is newer than it.
 // Used by `npm start` and by the test suite's global set-up.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -31,22 +32,50 @@ export function logLine(level, msg, fields = {}) {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n");
 }
 
-export function ensureBuild() {
+/** How often a build that prints nothing says it is still going. */
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Builds when stale. `next build` prints its steps as it goes (compiling, type-checking, collecting
+ * pages, generating them n/m); each is passed on as a JSON line the moment it is printed, and a
+ * line every 15 s says the build is still going and for how long, so a first start on a slow
+ * machine never looks stuck.
+ */
+export async function ensureBuild() {
   if (!buildIsStale()) return;
-  logLine("info", "building the app (first start, or sources changed)");
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
-  });
-  // next build prints plain text; pass it on as JSON lines, one per line it printed.
-  const strip = (text) => text.replace(/\u001b\[[0-9;]*m/g, "").trimEnd();
-  for (const [stream, level] of [[result.stdout, "info"], [result.stderr, "warn"]]) {
-    for (const line of (stream ?? "").split("\n").map(strip).filter((l) => l.trim())) logLine(level, line, { source: "next build" });
-  }
-  if (result.status !== 0) throw new Error(`next build failed (exit ${result.status})`);
+  logLine("info", "building the app (first start, or sources changed); this takes a few minutes on a small machine, progress follows");
+  await runBuild([path.join(root, "node_modules/next/dist/bin/next"), "build"]);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) ensureBuild();
+/** Runs a build step with node, relaying its output as it comes and a heartbeat while it is quiet. */
+export async function runBuild(args, { heartbeatMs = HEARTBEAT_MS } = {}) {
+  const started = Date.now();
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+  });
+  // next build prints plain text with colours and spinners; pass each line on as a JSON line.
+  const strip = (text) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").trimEnd();
+  let lastStep = "starting";
+  const relay = (stream, level) =>
+    createInterface({ input: stream, crlfDelay: Infinity }).on("line", (raw) => {
+      const line = strip(raw.split("\r").pop() ?? "");
+      if (!line.trim()) return;
+      lastStep = line.trim();
+      logLine(level, line, { source: "next build" });
+    });
+  relay(child.stdout, "info");
+  relay(child.stderr, "warn");
+  const heartbeat = setInterval(() => {
+    logLine("info", `still building the app (${Math.round((Date.now() - started) / 1000)} s so far; last step: ${lastStep})`, { source: "next build" });
+  }, heartbeatMs);
+  const status = await new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code));
+  }).finally(() => clearInterval(heartbeat));
+  if (status !== 0) throw new Error(`next build failed (exit ${status})`);
+  logLine("info", `app built in ${Math.round((Date.now() - started) / 1000)} s`, { source: "next build" });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await ensureBuild();

@@ -5,7 +5,7 @@ import { register } from "tsx/esm/api";
 import { ensureBuild, logLine } from "./ensure-build.mjs";
 
 try {
-  ensureBuild();
+  await ensureBuild();
 } catch (error) {
   logLine("error", error.message);
   process.exit(1);

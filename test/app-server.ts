@@ -66,7 +66,8 @@ export async function startApp(options: { dataDir?: string; databaseUrl?: string
   child.stderr!.on("data", (d: Buffer) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code: number | null) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // Generous: a first start compiles server.ts and opens the database; a busy machine is slow at both.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
     try {

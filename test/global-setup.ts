@@ -22,5 +22,5 @@ export default async function setup() {
   }
   await compileAll();
   // Local shortcut for runs that start no server: COUNTERSIGN_TEST_SKIP_BUILD=1.
-  if (process.env.COUNTERSIGN_TEST_SKIP_BUILD !== "1") ensureBuild();
+  if (process.env.COUNTERSIGN_TEST_SKIP_BUILD !== "1") await ensureBuild();
 }
