@@ -4,10 +4,11 @@
 import { readFileSync } from "node:fs";
 import { expect, signInAt, test, unique } from "./fixtures";
 import { ADMIN, USERS } from "./state";
+import { callAction, sessionCookie } from "./server-actions";
 
 const dropTable = JSON.stringify({ kind: "sql", target: { environment: "staging", resource: "pg/app" }, sql: "DROP TABLE customers;" });
 
-test("an admin edits, saves, simulates, compares, restores and exports the policy", async ({ page }) => {
+test("an admin edits, saves, simulates, compares, restores and exports the policy", async ({ page, browser, baseURL }) => {
   const agentName = unique("e2e-policy-agent").replace("_", "-");
   const ruleId = `${agentName}-critical`;
   await signInAt(page, ADMIN, "/policy");
@@ -21,13 +22,19 @@ test("an admin edits, saves, simulates, compares, restores and exports the polic
   const original = await yaml.inputValue();
   const before = Number((await editor.getByText(/Editing version \d+/).textContent())!.match(/Editing version (\d+)/)![1]);
 
-  // A validation error names the rule and the field, and nothing is saved.
+  // Checked as it is typed: the problem is named by rule and field, and Save waits for a fix.
+  await expect(editor.getByRole("status").filter({ hasText: "Valid:" })).toBeVisible();
   const broken = `- id: ${ruleId}\n  match:\n    agents:\n      - ${agentName}\n  effect:\n    type: require_approval\n    approvals: 0\n${original}`;
   await yaml.fill(broken);
-  await editor.getByRole("button", { name: "Save new version" }).click();
-  const problems = editor.getByRole("list", { name: "Problems" });
-  await expect(problems).toContainText(`rule 1 (${ruleId}) effect.approvals`);
-  await expect(editor.getByRole("alert")).toContainText("nothing was saved");
+  const check = editor.getByRole("status").filter({ hasText: "Not valid yet" });
+  await expect(check.getByRole("list", { name: "Problems" })).toContainText(`rule 1 (${ruleId}) effect.approvals`);
+  await expect(editor.getByRole("button", { name: "Save new version" })).toBeDisabled();
+  await yaml.fill(`${original}\n  - broken: [`);
+  await expect(check.getByRole("list", { name: "Problems" })).toContainText("line ");
+  // The server checks again whatever the page does: the same YAML posted is refused, nothing saved.
+  const refused = await callAction(baseURL!, { page: "/policy", action: "savePolicyAction", cookie: await sessionCookie(browser, baseURL!, ADMIN), fields: { yaml: broken, baseVersion: String(before), note: "" } });
+  expect(refused.text).toContain("nothing was saved");
+  expect(refused.text).toContain(`rule 1 (${ruleId}) effect.approvals`);
 
   // A stricter copy of production-critical for this agent only: 3 approvals instead of 2.
   const stricter = original.replace(

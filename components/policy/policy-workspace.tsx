@@ -1,7 +1,8 @@
 "use client";
 // The policy editor and the simulator side by side: the simulator can try the edited YAML before
 // it is saved. YAML can be pasted or loaded from a file; saving makes a new version.
-import { useActionState, useId, useState } from "react";
+import { useActionState, useDeferredValue, useId, useMemo, useState } from "react";
+import { checkPolicyYaml } from "@/lib/policy/check-yaml";
 import { RiskBadge } from "../badges";
 import { SafeText } from "../safe-text";
 import { buttonStyles, inputClass, labelClass, Notice, Panel } from "../ui";
@@ -108,6 +109,10 @@ function Editor({
   const [state, action, pending] = useActionState<PolicySaveResult, FormData>(save, {});
   const [importError, setImportError] = useState<string | null>(null);
   const id = useId();
+  // Checked as the admin types, with the server's own rules; the deferred value keeps typing
+  // smooth in a long policy. The server checks again when it saves.
+  const typed = useDeferredValue(text);
+  const check = useMemo(() => checkPolicyYaml(typed), [typed]);
   return (
     <Panel id="policy-editor" title="Edit policy">
       <form action={action} className="space-y-3">
@@ -126,14 +131,28 @@ function Editor({
             name="yaml"
             value={text}
             onChange={(e) => setText(e.target.value)}
-            aria-describedby={`${id}-yaml-help`}
-            aria-invalid={state.issues?.length ? true : undefined}
+            aria-describedby={`${id}-yaml-help ${id}-yaml-check`}
+            aria-invalid={!check.ok || state.issues?.length ? true : undefined}
             spellCheck={false}
             autoCapitalize="off"
             autoCorrect="off"
             rows={24}
             className={`${inputClass} mt-1 font-mono text-[13px] leading-5`}
           />
+          <div id={`${id}-yaml-check`} role="status" aria-live="polite" className="mt-1 text-sm">
+            {check.ok ? (
+              <p className="text-emerald-800 dark:text-emerald-300">
+                ✓ Valid: {check.rules.length} rule{check.rules.length === 1 ? "" : "s"}
+                {check.circuitBreaker ? ", a circuit breaker of its own" : ""}
+                {check.measurement ? ", measurement thresholds" : ""}.
+              </p>
+            ) : (
+              <div className="text-red-800 dark:text-red-300">
+                <p className="font-medium">✕ Not valid yet — this cannot be saved:</p>
+                <Issues issues={check.errors} />
+              </div>
+            )}
+          </div>
         </div>
         <div>
           <label htmlFor={`${id}-import`} className={labelClass}>
@@ -173,7 +192,7 @@ function Editor({
         )}
         {state.done && <Notice tone="success">{state.done}</Notice>}
         <div className="flex flex-wrap gap-2">
-          <button type="submit" disabled={pending} className={buttonStyles.primary}>
+          <button type="submit" disabled={pending || !check.ok} className={buttonStyles.primary}>
             Save new version
           </button>
           <button type="button" disabled={!dirty} onClick={reset} className={buttonStyles.secondary}>

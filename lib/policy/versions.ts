@@ -1,20 +1,21 @@
 // Policy as admins read and write it: YAML that round-trips exactly, readable validation errors
 // (rule number, rule id and field), a line diff between two versions, the version history, and
 // the simulator (what would these rules decide for this operation?).
-import { parseDocument, stringify } from "yaml";
+import { stringify } from "yaml";
 import type { PrismaClient } from "../db";
 import { tierOf } from "../environments";
-import { AppError, type FieldError } from "../errors";
+import { AppError } from "../errors";
 import { Operation } from "../operations/schema";
 import { isRiskEngineLoaded, loadRiskEngine } from "../risk";
 import { fieldErrors } from "../validate";
 import { simulatePolicy, type PolicySimulation } from "./simulate";
 import { PolicyDocument, PolicyRules, type PolicyRule } from "./schema";
+import { checkPolicyYaml } from "./check-yaml";
+
+export { checkPolicyYaml, MAX_POLICY_YAML_LENGTH, type PolicyYamlCheck } from "./check-yaml";
 import type { BreakerThresholds } from "./breaker";
 import type { MeasuredEffect, MeasurementPolicy } from "./measurement";
 
-/** Larger than any sensible policy (500 rules), small enough that parsing stays cheap. */
-export const MAX_POLICY_YAML_LENGTH = 256 * 1024;
 
 /**
  * The canonical YAML of a policy. Rules are normalised through the schema first, so key order is
@@ -31,47 +32,6 @@ export function policyToYaml(rules: PolicyRule[], circuitBreaker: BreakerThresho
   return stringify(normalised, { lineWidth: 0, minContentWidth: 0, indent: 2, indentSeq: true, aliasDuplicateObjects: false });
 }
 
-export type PolicyYamlCheck =
-  | { ok: true; rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null; measurement: MeasurementPolicy | null }
-  | { ok: false; errors: FieldError[] };
-
-/** Parses and validates policy YAML without throwing: YAML syntax errors carry their line. */
-export function checkPolicyYaml(text: string): PolicyYamlCheck {
-  if (text.length > MAX_POLICY_YAML_LENGTH) {
-    return { ok: false, errors: [{ field: "(policy)", message: `is longer than ${MAX_POLICY_YAML_LENGTH / 1024} KiB` }] };
-  }
-  // Aliases are refused outright: a policy has no use for them, and they can expand enormously.
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({ field: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)", message: firstLine(e.message) })),
-    };
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 0 });
-  } catch (error) {
-    return { ok: false, errors: [{ field: "(yaml)", message: error instanceof Error ? firstLine(error.message) : "cannot be read" }] };
-  }
-  if (value === null || value === undefined) value = [];
-  if (Array.isArray(value)) {
-    const parsed = PolicyRules.safeParse(value);
-    if (parsed.success) return { ok: true, rules: parsed.data, circuitBreaker: null, measurement: null };
-    return { ok: false, errors: parsed.error.issues.map((issue) => ({ field: issueLabel(issue.path, value as unknown[]), message: issue.message })) };
-  }
-  const parsed = PolicyDocument.safeParse(value);
-  if (parsed.success) return { ok: true, rules: parsed.data.rules, circuitBreaker: parsed.data.circuitBreaker ?? null, measurement: parsed.data.measurement ?? null };
-  const source = (value as { rules?: unknown }).rules;
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((issue) => ({
-      field: issue.path[0] === "rules" ? issueLabel(issue.path.slice(1), Array.isArray(source) ? source : undefined) : issue.path.map(String).join(".") || "(policy)",
-      message: issue.message,
-    })),
-  };
-}
-
 /** Parses and validates policy YAML; an AppError (422) names each problem by rule and field. */
 export function policyFromYaml(text: string): { rules: PolicyRule[]; circuitBreaker: BreakerThresholds | null; measurement: MeasurementPolicy | null } {
   const result = checkPolicyYaml(text);
@@ -79,19 +39,6 @@ export function policyFromYaml(text: string): { rules: PolicyRule[]; circuitBrea
   return { rules: result.rules, circuitBreaker: result.circuitBreaker, measurement: result.measurement };
 }
 
-/** "rule 2 (production-critical) effect.approvals" from a zod path such as [1, "effect", "approvals"]. */
-function issueLabel(path: PropertyKey[], rules: unknown[] | undefined): string {
-  if (path.length === 0) return "(policy)";
-  const [first, ...rest] = path;
-  if (typeof first !== "number") return path.map(String).join(".");
-  const id = (rules?.[first] as { id?: unknown } | undefined)?.id;
-  const name = typeof id === "string" && id ? `rule ${first + 1} (${id})` : `rule ${first + 1}`;
-  return rest.length > 0 ? `${name} ${rest.map(String).join(".")}` : name;
-}
-
-function firstLine(message: string): string {
-  return message.split("\n")[0]!.trim();
-}
 
 export type DiffLine = { kind: "same" | "added" | "removed"; text: string };
 
