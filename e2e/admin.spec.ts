@@ -43,6 +43,11 @@ test("creating an agent shows its key once, and the key works", async ({ page, b
   const keyRow = agentPanel.getByRole("row", { name: new RegExp(plaintext.slice(4, 20)) });
   await expect(keyRow.getByRole("cell", { name: plaintext.slice(4, 20), exact: true })).toBeVisible();
   await expect(keyRow.getByRole("cell").nth(3)).toHaveText("just now"); // Last used
+  // Its activity: the one request it made, the line that ran first, linked to its page.
+  const created = await res.json();
+  const activity = agentPanel.getByRole("region", { name: "Recent activity" });
+  await expect(activity).toContainText(`1 request: 1 ${created.status}`);
+  await expect(activity.getByRole("link", { name: "SELECT 1;" })).toHaveAttribute("href", `/requests/${created.id}`);
 
   // Disabling the agent stops its keys; enabling it lets them work again.
   const ask = () =>

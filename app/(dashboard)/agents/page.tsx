@@ -1,6 +1,10 @@
 import type { Metadata } from "next";
 import { db } from "@/lib/db";
 import { listAgents } from "@/lib/agents";
+import { agentActivity, type AgentActivity } from "@/lib/agents/activity";
+import { operationHeadline } from "@/lib/dashboard/operation-text";
+import { RiskBadge, StatusBadge } from "@/components/badges";
+import Link from "next/link";
 import { listUsers } from "@/lib/users";
 import { listEnvironments } from "@/lib/environments";
 import { hasRole } from "@/lib/users/roles";
@@ -14,13 +18,21 @@ import { liftQuarantineAction, revokeKeyAction, setAgentDisabledAction } from ".
 
 export const metadata: Metadata = { title: "Agents" };
 
+const ACTIVITY_DAYS = 7;
+const OUTCOMES = ["pending", "cooling_down", "approved", "executed", "failed", "denied", "expired", "revoked", "cancelled"];
+
 // Admin: agents, their scopes and keys.
 export default async function AgentsPage() {
   const reviewer = await requirePageReviewer("/agents");
   if (!hasRole(reviewer.role, "admin")) return <Forbidden role="admin" />;
   const prisma = await db();
-  const [agents, users, environments] = await Promise.all([listAgents(prisma), listUsers(prisma), listEnvironments(prisma)]);
   const now = new Date();
+  const [agents, users, environments, activity] = await Promise.all([
+    listAgents(prisma),
+    listUsers(prisma),
+    listEnvironments(prisma),
+    agentActivity(prisma, new Date(now.getTime() - ACTIVITY_DAYS * 24 * 3600_000)),
+  ]);
   const owners = users.filter((u) => !u.disabledAt).map((u) => ({ id: u.id, email: u.email, name: u.name }));
 
   return (
@@ -84,28 +96,30 @@ export default async function AgentsPage() {
                     </div>
                   )}
                   <div>
-                    <dt className="text-xs text-zinc-500 dark:text-zinc-400">Owner</dt>
+                    <dt className="text-xs text-zinc-600 dark:text-zinc-400">Owner</dt>
                     <dd>{agent.owner?.email ?? "No owner"}</dd>
                   </div>
                   <div>
-                    <dt className="text-xs text-zinc-500 dark:text-zinc-400">Environments</dt>
+                    <dt className="text-xs text-zinc-600 dark:text-zinc-400">Environments</dt>
                     <dd className="font-mono text-xs">{agent.environments.join(", ")}</dd>
                   </div>
                   <div>
-                    <dt className="text-xs text-zinc-500 dark:text-zinc-400">Resources</dt>
+                    <dt className="text-xs text-zinc-600 dark:text-zinc-400">Resources</dt>
                     <dd className="font-mono text-xs">{agent.resources.join(", ")}</dd>
                   </div>
                   <div>
-                    <dt className="text-xs text-zinc-500 dark:text-zinc-400">Scopes</dt>
+                    <dt className="text-xs text-zinc-600 dark:text-zinc-400">Scopes</dt>
                     <dd className="font-mono text-xs">{agent.scopes.join(", ")}</dd>
                   </div>
                   {agent.description && (
                     <div className="sm:col-span-3">
-                      <dt className="text-xs text-zinc-500 dark:text-zinc-400">Description</dt>
+                      <dt className="text-xs text-zinc-600 dark:text-zinc-400">Description</dt>
                       <dd>{agent.description}</dd>
                     </div>
                   )}
                 </dl>
+
+                <Activity activity={activity.get(agent.id)} />
 
                 <details className="mt-3">
                   <summary className="cursor-pointer rounded text-sm font-medium text-zinc-700 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600 dark:text-zinc-300 dark:hover:text-zinc-100">
@@ -123,7 +137,7 @@ export default async function AgentsPage() {
                 <h3 className="mt-4 mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Keys</h3>
                 <div className="overflow-x-auto">
                   <table className="w-full text-left text-sm">
-                    <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+                    <thead className="text-xs text-zinc-600 dark:text-zinc-400">
                       <tr>
                         <th scope="col" className="py-1 pr-3 font-medium">Key ID</th>
                         <th scope="col" className="py-1 pr-3 font-medium">Label</th>
@@ -164,5 +178,41 @@ export default async function AgentsPage() {
         })}
       </ul>
     </div>
+  );
+}
+
+/** What the agent has been asking for: its last week by outcome and its latest requests. */
+function Activity({ activity }: { activity?: AgentActivity }) {
+  return (
+    <section aria-label="Recent activity" className="mt-4">
+      <h3 className="mb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">Last {ACTIVITY_DAYS} days</h3>
+      {!activity ? (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">No requests in the last {ACTIVITY_DAYS} days.</p>
+      ) : (
+        <>
+          <p className="text-sm">
+            <strong className="tabular-nums">{activity.total.toLocaleString("en")}</strong> request{activity.total === 1 ? "" : "s"}
+            {": "}
+            {OUTCOMES.filter((status) => activity.counts[status])
+              .map((status) => `${activity.counts[status].toLocaleString("en")} ${status.replace("_", " ")}`)
+              .join(" · ")}
+          </p>
+          <ul className="mt-2 divide-y divide-zinc-100 rounded-md border border-zinc-200 text-sm dark:divide-zinc-800 dark:border-zinc-800">
+            {activity.recent.map((request) => (
+              <li key={request.id} className="flex flex-wrap items-center gap-x-2 gap-y-1 px-3 py-1.5">
+                <StatusBadge status={request.status} />
+                <RiskBadge level={request.riskLevel} />
+                <Link href={`/requests/${request.id}`} className="min-w-0 flex-1 truncate font-mono text-xs underline-offset-2 hover:underline">
+                  <SafeText text={operationHeadline(request.kind, request.operation).text} />
+                </Link>
+                <span className="text-xs whitespace-nowrap text-zinc-600 dark:text-zinc-400">
+                  <SafeText text={request.resource} /> · <SafeText text={request.environment} /> · <RelativeTime at={request.createdAt.toISOString()} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
   );
 }
