@@ -57,10 +57,10 @@ export function CodeView({
         <code className="block font-mono">
           {shown.map((line, index) => (
             <span key={index} className="flex">
-              <span aria-hidden="true" className="shrink-0 select-none pr-3 pl-2 text-right text-zinc-400 dark:text-zinc-600">
+              <span aria-hidden="true" className="shrink-0 select-none pr-3 pl-2 text-right text-zinc-500 dark:text-zinc-400">
                 {String(index + 1).padStart(width, " ")}
               </span>
-              <span className="min-h-5 min-w-0 flex-1 pr-3 break-all whitespace-pre-wrap">
+              <span className="min-h-5 min-w-0 flex-1 pr-3 break-words whitespace-pre-wrap">
                 {line.tokens.map((token, i) => (
                   <span key={i} className={TOKEN_CLASS[token.type]}>
                     <SafeText text={token.text} />

@@ -23,7 +23,7 @@ const n = (value: number) => value.toLocaleString("en");
 
 function Line({ line }: { line: PreviewLine }) {
   return (
-    <span className={`block min-h-5 px-3 break-all whitespace-pre-wrap ${LINE_CLASS[line.kind]}`}>
+    <span className={`block min-h-5 px-3 break-words whitespace-pre-wrap ${LINE_CLASS[line.kind]}`}>
       <SafeText text={line.text} />
       {line.length !== undefined && (
         <span className="ml-1 rounded-sm bg-zinc-200 px-1 font-sans text-[11px] font-semibold text-zinc-800 dark:bg-zinc-700 dark:text-zinc-100">

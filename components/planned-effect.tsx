@@ -4,7 +4,7 @@
 import type { PlannedEffect } from "@/lib/requests/planned-effect";
 import { describeLimit } from "@/lib/policy/measurement";
 import { CodeView } from "./code-view";
-import { SafeText } from "./safe-text";
+import { CodeSpans, SafeText } from "./safe-text";
 
 export function MeasuredLabel() {
   return (
@@ -29,7 +29,7 @@ export function PlannedEffectPanel({ effect }: { effect: PlannedEffect }) {
       </header>
       <div className="space-y-3 p-4">
         <p className="text-base leading-snug font-semibold break-words">
-          <SafeText text={effect.summary} />
+          <CodeSpans text={effect.summary} />
         </p>
         <EnforcedLimits effect={effect} />
         <p className="text-xs text-zinc-600 dark:text-zinc-400">
@@ -39,7 +39,7 @@ export function PlannedEffectPanel({ effect }: { effect: PlannedEffect }) {
         {hasDetails && (
           <details className="group">
             <summary className="cursor-pointer rounded text-xs font-medium text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600 dark:text-zinc-400 dark:hover:text-zinc-100">
-              Details: per-table counts, dependants and the query plan
+              Details: per-table counts, dependants and the query plan ({effect.details.split("\n").length.toLocaleString("en")} lines)
             </summary>
             <div className="mt-2">
               <CodeView code={effect.details} language="text" label="Measurement details" />

@@ -7,7 +7,7 @@ export function EscapeMark({ text, label }: { text: string; label: string }) {
     <span
       title={label}
       aria-label={`hidden character ${label}`}
-      className="mx-px rounded-sm bg-amber-300 px-0.5 font-mono text-[0.85em] font-semibold text-amber-950 ring-1 ring-amber-500 dark:bg-amber-400"
+      className="mx-px rounded-sm bg-amber-300 px-0.5 whitespace-nowrap font-mono text-[0.85em] font-semibold text-amber-950 ring-1 ring-amber-500 dark:bg-amber-400"
     >
       {text}
     </span>
@@ -30,5 +30,27 @@ export function InlineUntrusted({ text, className }: { text: string; className?:
     <bdi className={className}>
       <SafeText text={text} />
     </bdi>
+  );
+}
+
+/**
+ * Countersign's own sentences name tables and columns between backticks ("Drops table
+ * `public.customers_old`"): shown as code, not as backticks. The names inside may come from an
+ * agent or a database, so they stay inert text with escapes.
+ */
+export function CodeSpans({ text }: { text: string }) {
+  const parts = text.split(/`([^`\n]+)`/);
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 1 ? (
+          <code key={i} className="rounded bg-zinc-100 px-1 py-px font-mono text-[0.9em] dark:bg-zinc-800">
+            <SafeText text={part} />
+          </code>
+        ) : (
+          <SafeText key={i} text={part} />
+        ),
+      )}
+    </>
   );
 }

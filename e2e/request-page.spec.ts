@@ -29,11 +29,15 @@ test("a production request says so in words at the top and beside the buttons, a
     await phone.close();
   }
 
-  // Outside production there is no banner.
+  // Outside production there is no banner; on a wide screen the header names the environment and
+  // the risk once, beside the buttons' panel, which does not repeat them.
   const staging = await agent.create({ operation: sqlOperation("TRUNCATE sessions;", unique("pg/app"), "staging") });
   const page = await browser.newPage({ baseURL });
   await signInAt(page, USERS.bob, `/requests/${staging.id}`);
-  await expect(page.getByRole("region", { name: "Decision" }).getByRole("group", { name: "Environment and risk" })).toContainText("staging");
+  const header = page.locator("article > header");
+  await expect(header).toContainText("staging");
+  await expect(header).toContainText(staging.risk.level);
+  await expect(page.getByRole("region", { name: "Decision" }).getByRole("group", { name: "Environment and risk" })).toBeHidden();
   await expect(page.getByRole("note", { name: "Production" })).toHaveCount(0);
   await page.close();
 });

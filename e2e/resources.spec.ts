@@ -144,7 +144,7 @@ test("the reviewer reads Countersign's measurement of an agent's DELETE beside t
     const form = await registerThroughPage(page, { name, environment: "staging", url: url.toString(), description: "Scratch database" });
     await expect(form.getByRole("status")).toContainText(`Resource ${name} registered in staging.`);
 
-    const asked = await agent.call("POST", `/api/v1/resources/${encodeURIComponent(name)}/sql`, { sql: "DELETE FROM customers", summary: "Clear the test customers" });
+    const asked = await agent.call("POST", `/api/v1/resources/${encodeURIComponent(name)}/sql`, { sql: "DELETE FROM customers", summary: "Clear the test customers (3 rows, about 1.2 GB)" });
     expect(asked.status, JSON.stringify(asked.body)).toBe(202);
     expect(asked.body.request).toMatchObject({ status: "pending", environment: "staging", resource: name });
     // The measurement is for reviewers: the agent's answer does not carry it.
@@ -155,7 +155,15 @@ test("the reviewer reads Countersign's measurement of an agent's DELETE beside t
     await signInAt(review, USERS.alice, `/requests/${asked.body.request.id}`);
     const effect = review.getByRole("region", { name: "Planned effect" });
     await expect(effect).toContainText("Measured by Countersign — read-only");
-    await expect(effect).toContainText(/Deletes 37 of 37 rows in `public\.customers` \([\d.]+ kB\); 1 view depends on it\./);
+    await expect(effect).toContainText(/Deletes 37 of 37 rows in public\.customers \([\d.]+ kB\); 1 view depends on it\./);
+    await expect(effect.getByText("public.customers", { exact: true })).toHaveJSProperty("tagName", "CODE");
+    // First in the page: the line that runs, the measurement, and where the agent's figures differ.
+    const header = review.locator("article > header");
+    await expect(header.getByRole("heading", { level: 1 })).toHaveText("DELETE FROM customers");
+    await expect(header).toContainText("Measured by Countersign — read-only");
+    const claims = header.getByRole("alert").filter({ hasText: "differ from Countersign's measurement" });
+    await expect(claims).toContainText("The agent says 3 rows; Countersign measured 37 rows.");
+    await expect(claims).toContainText(/The agent says 1\.2 GB; Countersign measured [\d.]+ kB\./);
     await expect(effect).not.toContainText("Agent-supplied");
     await expect(effect.getByLabel("Measurement details")).toBeHidden();
     await effect.getByText("Details: per-table counts, dependants and the query plan").click();

@@ -62,6 +62,7 @@ test("inbox and request page in light, dark and phone width", async ({ browser, 
         return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, background: `rgb(${r}, ${g}, ${b})` };
       });
       expect(scrollWidth, `horizontal overflow at ${innerWidth} px`).toBeLessThanOrEqual(innerWidth);
+      expect(await lowContrastText(page), `text below WCAG AA contrast in ${variant.name}`).toEqual([]);
       const lightness = luminance(background);
       if (variant.colorScheme === "dark") expect(lightness, background).toBeLessThan(0.1);
       else expect(lightness, background).toBeGreaterThan(0.9);
@@ -86,6 +87,61 @@ test("inbox and request page in light, dark and phone width", async ({ browser, 
     await context.close();
   }
 });
+
+/**
+ * Every visible piece of text whose colour against its background is below WCAG AA: 4.5:1, or 3:1
+ * for large text (24 px, or 18.66 px bold). Backgrounds are composited up the ancestors; colours
+ * are read through a canvas, so any CSS colour syntax (oklch included) is compared as sRGB.
+ */
+async function lowContrastText(page: import("@playwright/test").Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+    const rgba = (color: string): [number, number, number, number] => {
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = "rgba(0, 0, 0, 0)";
+      ctx.fillStyle = color;
+      ctx.fillRect(0, 0, 1, 1);
+      const d = ctx.getImageData(0, 0, 1, 1).data;
+      return [d[0], d[1], d[2], d[3] / 255];
+    };
+    const over = (top: number[], bottom: number[]) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3]));
+    const lum = (c: number[]) => {
+      const [r, g, b] = c.map((v) => {
+        const x = v / 255;
+        return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const background = (element: Element): number[] => {
+      const layers: Array<[number, number, number, number]> = [];
+      for (let e: Element | null = element; e; e = e.parentElement) {
+        const layer = rgba(getComputedStyle(e).backgroundColor);
+        if (layer[3] > 0) layers.push(layer);
+        if (layer[3] === 1) break;
+      }
+      let colour = [255, 255, 255];
+      for (const layer of layers.reverse()) colour = over(layer, colour);
+      return colour;
+    };
+    const failures: string[] = [];
+    for (const element of document.querySelectorAll("body *")) {
+      const own = [...element.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== "").map((n) => n.textContent!.trim()).join(" ");
+      if (!own || !(element as HTMLElement).checkVisibility?.({ opacityProperty: true, visibilityProperty: true })) continue;
+      if (element.closest("[disabled], [aria-disabled='true'], .sr-only, option, select")) continue;
+      const style = getComputedStyle(element);
+      const bg = background(element);
+      const fg = over(rgba(style.color), bg);
+      const [light, dark] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+      const ratio = (light + 0.05) / (dark + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) failures.push(`${ratio.toFixed(2)}:1 "${own.slice(0, 40)}" (${style.color} on rgb(${bg.map(Math.round).join(", ")}))`);
+    }
+    return failures;
+  });
+}
 
 /** Relative luminance (0 black … 1 white) of an sRGB colour written rgb(r, g, b). */
 function luminance(css: string): number {

@@ -178,11 +178,11 @@ test("the whole loop from Slack: a critical production request, two approvers, a
     await expect(alicePage).toHaveURL(new RegExp(`/requests/${created.id}$`));
 
     // She reads what will run, why Countersign thinks it is dangerous, and the agent's story.
-    await expect(alicePage.getByRole("heading", { level: 1 })).toContainText(resource);
-    const facts = alicePage.getByRole("region", { name: "Who is asking" });
-    await expect(facts.getByTitle("production: production tier")).toBeVisible();
-    await expect(alicePage.locator("article > header").getByTitle("production: production tier")).toBeVisible();
-    await expect(alicePage.getByRole("region", { name: "Decision" }).getByTitle("production: production tier")).toBeVisible();
+    // First the line that runs, then the resource; production said once, by the banner.
+    await expect(alicePage.getByRole("heading", { level: 1 })).toHaveText(`DROP TABLE ${table};`);
+    await expect(alicePage.locator("article > header")).toContainText(`on ${resource}`);
+    await expect(alicePage.getByRole("note", { name: "Production" })).toHaveText("PRODUCTION — this runs against production");
+    await expect(alicePage.getByRole("region", { name: "Who is asking" })).toContainText("production (production tier)");
     await expect(alicePage.getByRole("region", { name: /Risk/ })).toContainText("sql.drop_table");
     await expect(alicePage.getByLabel("SQL to run")).toContainText(`DROP TABLE ${table};`);
     const context = alicePage.getByRole("region", { name: "Agent's context" });

@@ -37,7 +37,7 @@ test("markup, scripts, bidi and zero-width tricks are shown inert and escaped", 
   await expect(main.getByRole("link", { name: /example\.com/ })).toHaveCount(0);
 
   // Invisible characters are visible escapes, in every panel.
-  const summary = page.locator("header").filter({ hasText: "Summary" });
+  const summary = page.getByRole("region", { name: "Agent's summary" });
   await expect(summary.getByText("\\u202E")).toBeVisible();
   const sql = page.getByLabel("SQL to run");
   await expect(sql.getByText("\\u202E")).toBeVisible();
@@ -49,9 +49,11 @@ test("markup, scripts, bidi and zero-width tricks are shown inert and escaped", 
   await expect(context.getByText("\\u001B").first()).toBeVisible();
   await expect(page.getByRole("region", { name: "Agent's planned change (claimed)" }).getByText("\\u2067")).toBeVisible();
 
-  // The operation is the agent's too: marked so, while saying it is exactly what runs.
+  // The operation is the agent's text but the signed artifact: said so, apart from the narrative.
   const operation = page.getByRole("region", { name: /Operation — exactly what will run/ });
-  await expect(operation).toContainText("Agent-supplied — untrusted");
+  await expect(operation).toContainText("Bound to the grant");
+  await expect(operation).toContainText("Written by the agent");
+  await expect(operation).not.toContainText("Agent-supplied — untrusted");
   await expect(operation.getByLabel("SQL to run")).toBeVisible();
 
   // No raw control characters reached the rendered text.

@@ -28,7 +28,7 @@ export function PolicyDiff({ lines, label }: { lines: DiffLine[]; label: string 
       <pre aria-label={label} tabIndex={0} className="max-h-[32rem] overflow-auto rounded-md border border-zinc-200 py-1 text-[13px] leading-5 dark:border-zinc-800">
         <code className="block font-mono">
           {lines.map((line, n) => (
-            <span key={n} className={`block min-h-5 px-3 break-all whitespace-pre-wrap ${LINE_CLASS[line.kind]}`}>
+            <span key={n} className={`block min-h-5 px-3 break-words whitespace-pre-wrap ${LINE_CLASS[line.kind]}`}>
               {MARK[line.kind]} <SafeText text={line.text} />
             </span>
           ))}

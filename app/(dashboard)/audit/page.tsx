@@ -50,7 +50,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
               <strong>Chain intact.</strong> {chain.count.toLocaleString("en")} events verified
               {chain.lastSeq !== null && (
                 <>
-                  ; head #{chain.lastSeq.toString()} <code className="font-mono text-xs break-all">{chain.headHash.slice(0, 16)}…</code>
+                  ; head #{chain.lastSeq.toString()} <code className="font-mono text-xs break-words">{chain.headHash.slice(0, 16)}…</code>
                 </>
               )}
               .{" "}
@@ -129,7 +129,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
 }
 
 function AuditRow({ entry }: { entry: AuditEntry }) {
-  const data = JSON.stringify(entry.data);
+  // Spaced after commas and colons, so long rows wrap between fields rather than inside a value.
+  const data = (JSON.stringify(entry.data, null, 1) ?? "").replace(/\n\s*/g, " ");
   const subjectLink = entry.subjectType === "request" && entry.subjectId ? `/requests/${entry.subjectId}` : null;
   return (
     <li className="grid gap-1 px-3 py-2 text-sm sm:grid-cols-[4.5rem_11rem_minmax(0,1fr)] sm:gap-3 sm:px-4">
@@ -158,7 +159,7 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
           )}
         </div>
         {data !== "{}" && (
-          <p className="mt-0.5 font-mono text-xs break-all text-zinc-600 dark:text-zinc-400">
+          <p className="mt-0.5 font-mono text-xs break-words text-zinc-600 dark:text-zinc-400">
             <SafeText text={data.length > 600 ? `${data.slice(0, 600)}…` : data} />
           </p>
         )}

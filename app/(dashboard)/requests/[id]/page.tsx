@@ -14,11 +14,15 @@ import { DiffView } from "@/components/diff-view";
 import { PlannedEffectPanel } from "@/components/planned-effect";
 import { RelativeTime } from "@/components/relative-time";
 import { LazyDetails } from "@/components/lazy-details";
-import { InlineUntrusted, SafeText } from "@/components/safe-text";
+import { CodeSpans, InlineUntrusted, SafeText } from "@/components/safe-text";
 import { buttonStyles, Notice, Panel } from "@/components/ui";
 import { UntrustedLabel, UntrustedPanel, UntrustedText } from "@/components/untrusted";
 import { DecisionPanel } from "./decision-panel";
 import { approvalConsequence } from "@/lib/dashboard/consequence";
+import { compareClaims } from "@/lib/dashboard/claims";
+import { operationHeadline } from "@/lib/dashboard/operation-text";
+import { MeasuredLabel } from "@/components/planned-effect";
+import { Fold, FoldedText, FOLD_MESSAGES, countLines } from "@/components/fold";
 import { LiveRefresh } from "./live-refresh";
 
 export const metadata: Metadata = { title: "Request" };
@@ -68,10 +72,11 @@ export default async function RequestPage({ params }: { params: Params }) {
         / <span className="font-mono">{request.id.slice(0, 8)}</span>
       </nav>
 
-      <header className="space-y-2">
+      <header className="space-y-3">
         <div className="flex flex-wrap items-center gap-1.5">
           <StatusBadge status={request.status} />
-          <EnvironmentBadge name={request.environment} production={request.production} />
+          {/* Production has its banner above: one environment indicator per page. */}
+          {!request.production && <EnvironmentBadge name={request.environment} production={false} />}
           <RiskBadge level={request.riskLevel} />
           <span className="text-sm text-zinc-700 dark:text-zinc-300">
             {request.status === "pending" ? (
@@ -85,19 +90,7 @@ export default async function RequestPage({ params }: { params: Params }) {
             )}
           </span>
         </div>
-        <h1 className="text-xl font-semibold tracking-tight break-words">
-          <span className="uppercase">{request.kind}</span> on <InlineUntrusted text={request.resource} className="font-mono" /> in{" "}
-          <InlineUntrusted text={request.environment} />
-        </h1>
-        {request.summary && (
-          <div className="rounded-md border border-dashed border-amber-400/80 bg-amber-50/40 px-3 py-2 dark:border-amber-700/70 dark:bg-amber-950/20">
-            <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
-              <span className="font-medium">Summary</span>
-              <UntrustedLabel />
-            </div>
-            <UntrustedText text={request.summary} className="font-medium" />
-          </div>
-        )}
+        <Headline request={request} />
       </header>
 
       <PhoneSummary request={request} approvals={approvals.length} mode={mode} now={now} />
@@ -123,19 +116,20 @@ export default async function RequestPage({ params }: { params: Params }) {
           {request.plannedEffect && <PlannedEffectPanel effect={request.plannedEffect} />}
           <Panel
             id="operation"
-            className="border-dashed border-amber-400/80 dark:border-amber-700/70"
+            className="border-2 border-zinc-400 dark:border-zinc-500"
             title="Operation — exactly what will run"
             actions={
               <span className="flex min-w-0 flex-wrap items-center gap-2">
-                <UntrustedLabel />
-                <span className="font-mono text-[11px] break-all text-zinc-500 dark:text-zinc-400" title="Operation digest, bound into the grant">
+                <BoundLabel />
+                <span className="font-mono text-[11px] break-words text-zinc-600 dark:text-zinc-400" title="Operation digest, bound into the grant">
                   {request.operationDigest}
                 </span>
               </span>
             }
           >
             <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400">
-              The agent wrote this operation. It is exactly what will run if approved — the grant is bound to its digest — so read it, not the summary.
+              Written by the agent, and exactly what will run if approved: the grant is signed over this digest, and nothing else can be run with it. Read
+              this, not the summary.
             </p>
             <OperationView request={request} />
           </Panel>
@@ -155,7 +149,9 @@ export default async function RequestPage({ params }: { params: Params }) {
             title="Decision"
             className="scroll-mt-16"
             actions={
-              <span role="group" className="flex flex-wrap items-center gap-1.5" aria-label="Environment and risk">
+              // On a phone the header is screens away when the reviewer reaches the buttons; on a
+              // wide screen it is beside them, and one indicator of each is enough.
+              <span role="group" className="flex flex-wrap items-center gap-1.5 lg:hidden" aria-label="Environment and risk">
                 <EnvironmentBadge name={request.environment} production={request.production} />
                 <RiskBadge level={request.riskLevel} />
               </span>
@@ -192,6 +188,78 @@ export default async function RequestPage({ params }: { params: Params }) {
   );
 }
 
+/**
+ * What Countersign knows, first: the line that runs (the signed artifact), Countersign's own
+ * measurement of it, where the agent's figures disagree with that measurement, and only then the
+ * agent's summary, labelled as its words.
+ */
+function Headline({ request }: { request: RequestDetail }) {
+  const headline = operationHeadline(request.kind, request.operation);
+  const mismatches = compareClaims([request.summary, request.context?.reasoning], request.plannedEffect?.measured);
+  return (
+    <div className="space-y-2">
+      <p className="text-sm text-zinc-700 dark:text-zinc-300">
+        <span className="uppercase">{request.kind}</span> on <InlineUntrusted text={request.resource} className="font-mono font-medium" />
+        {!request.production && (
+          <>
+            {" "}
+            in <InlineUntrusted text={request.environment} className="font-medium" />
+          </>
+        )}
+      </p>
+      <h1 className="font-mono text-lg leading-snug font-semibold break-words">
+        <bdi>
+          <SafeText text={headline.text} />
+        </bdi>
+        {headline.moreLines > 0 && (
+          <a href="#operation" className="ml-2 font-sans text-sm font-normal whitespace-nowrap text-blue-700 underline dark:text-blue-300">
+            +{headline.moreLines.toLocaleString("en")} more line{headline.moreLines === 1 ? "" : "s"}
+          </a>
+        )}
+      </h1>
+      {request.plannedEffect && (
+        <p className="flex flex-wrap items-center gap-x-2 gap-y-1 text-base font-semibold">
+          <MeasuredLabel />
+          <span className="min-w-0 break-words">
+            <CodeSpans text={request.plannedEffect.summary} />
+          </span>
+        </p>
+      )}
+      {mismatches.length > 0 && (
+        <Notice tone="warning" role="alert">
+          <strong>The agent&apos;s figures differ from Countersign&apos;s measurement.</strong>{" "}
+          {mismatches.map((m) => (
+            <span key={m.what} className="mr-1">
+              <SafeText text={m.sentence} />
+            </span>
+          ))}
+        </Notice>
+      )}
+      {request.summary && (
+        <section aria-label="Agent's summary" className="rounded-md border border-dashed border-amber-400/80 bg-amber-50/40 px-3 py-2 dark:border-amber-700/70 dark:bg-amber-950/20">
+          <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-zinc-700 dark:text-zinc-300">
+            <span className="font-medium">Agent&apos;s summary</span>
+            <UntrustedLabel />
+          </div>
+          <UntrustedText text={request.summary} />
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** The operation is the agent's text, but it is the thing the grant is signed over: said so, apart from the narrative. */
+function BoundLabel() {
+  return (
+    <span className="inline-flex items-center gap-1 rounded border border-zinc-400 bg-zinc-100 px-1.5 py-0.5 text-[11px] font-semibold tracking-wide text-zinc-800 uppercase dark:border-zinc-500 dark:bg-zinc-800 dark:text-zinc-100">
+      <svg viewBox="0 0 16 16" className="h-3 w-3 fill-current" aria-hidden="true">
+        <path d="M4 7V5a4 4 0 1 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 1 0-4 0v2z" />
+      </svg>
+      Bound to the grant
+    </span>
+  );
+}
+
 /** Restated at the top of the page, in words, so a production request cannot be mistaken for any other. */
 function ProductionBanner({ environment }: { environment: string }) {
   return (
@@ -199,9 +267,9 @@ function ProductionBanner({ environment }: { environment: string }) {
       <svg viewBox="0 0 16 16" className="h-5 w-5 shrink-0 fill-current" aria-hidden="true">
         <path d="M8 1l7.5 13h-15L8 1zm-.8 5v4h1.6V6H7.2zm0 5.2v1.6h1.6v-1.6H7.2z" />
       </svg>
-      <p className="text-base font-bold tracking-wide">PRODUCTION — this runs against production</p>
-      <p className="text-sm text-red-50">
-        Environment <InlineUntrusted text={environment} className="font-mono font-semibold" /> is production tier.
+      <p className="text-base font-bold tracking-wide">
+        PRODUCTION — this runs against <InlineUntrusted text={environment} className="font-mono" />
+        {environment !== "production" && <span className="font-normal"> (production tier)</span>}
       </p>
     </div>
   );
@@ -237,16 +305,16 @@ function PhoneSummary({ request, approvals, mode, now }: { request: RequestDetai
 
 function Findings({ request }: { request: RequestDetail }) {
   return (
-    <Panel id="risk" title={<span className="flex items-center gap-2">Risk <RiskBadge level={request.riskLevel} /></span>}>
+    <Panel id="risk" title="Risk findings">
       {request.findings.length === 0 ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">Countersign found nothing risky in this operation.</p>
       ) : (
         <ul className="space-y-2">
           {request.findings.map((finding, i) => (
-            <li key={i} className="flex flex-wrap items-start gap-2 text-sm">
-              <RiskBadge level={finding.level} />
+            <li key={i} className="flex flex-wrap items-baseline gap-2 text-sm">
+              <span className="w-16 shrink-0 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-300">{finding.level}</span>
               <span className="min-w-0 flex-1 break-words">
-                <SafeText text={finding.message} />
+                <CodeSpans text={finding.message} />
                 <span className="ml-2 font-mono text-xs whitespace-nowrap text-zinc-500 dark:text-zinc-400">{finding.id}</span>
               </span>
             </li>
@@ -323,7 +391,7 @@ function OperationView({ request }: { request: RequestDetail }) {
         </p>
         {host && (
           <dl className="mb-2 flex flex-wrap items-baseline gap-x-2 text-sm">
-            <dt className="text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Host</dt>
+            <dt className="text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">Host</dt>
             <dd className="font-mono font-semibold break-all">
               <bdi dir="ltr">
                 <SafeText text={host.host} />
@@ -395,15 +463,15 @@ function ContextView({ request }: { request: RequestDetail }) {
     <dl className="space-y-4">
       {context.reasoning && (
         <div>
-          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Reasoning</dt>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">Reasoning</dt>
           <dd>
-            <UntrustedText text={context.reasoning} />
+            <FoldedText text={context.reasoning} what="reasoning" />
           </dd>
         </div>
       )}
       {context.prompt && (
         <div>
-          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Prompt</dt>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">Prompt</dt>
           <dd>
             <UntrustedText text={context.prompt} className="rounded-md bg-zinc-50 p-2 font-mono text-[13px] dark:bg-zinc-950" />
           </dd>
@@ -411,8 +479,9 @@ function ContextView({ request }: { request: RequestDetail }) {
       )}
       {context.transcript && context.transcript.length > 0 && (
         <div>
-          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Transcript ({context.transcript.length} message{context.transcript.length === 1 ? "" : "s"})</dt>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">Transcript ({context.transcript.length} message{context.transcript.length === 1 ? "" : "s"})</dt>
           <dd>
+            <Fold open={context.transcript.length <= FOLD_MESSAGES} summary={`Show the transcript: ${context.transcript.length} messages, ${countLines(context.transcript.map((e) => e.content).join("\n")).toLocaleString("en")} lines`}>
             <ol className="space-y-2">
               {context.transcript.map((entry, i) => (
                 <li key={i} className="rounded-md border border-zinc-200 p-2 dark:border-zinc-800">
@@ -423,12 +492,13 @@ function ContextView({ request }: { request: RequestDetail }) {
                 </li>
               ))}
             </ol>
+            </Fold>
           </dd>
         </div>
       )}
       {context.links && context.links.length > 0 && (
         <div>
-          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Links (not clickable; copy to visit)</dt>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">Links (not clickable; copy to visit)</dt>
           <dd>
             <ul className="space-y-1">
               {context.links.map((link, i) => (
@@ -442,7 +512,7 @@ function ContextView({ request }: { request: RequestDetail }) {
       )}
       {context.session && (
         <div>
-          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">Session</dt>
+          <dt className="mb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">Session</dt>
           <dd className="font-mono text-xs break-all">
             <SafeText text={context.session} />
           </dd>
@@ -598,7 +668,13 @@ function Facts({ request }: { request: RequestDetail }) {
             <span className="text-zinc-500">Unknown (key deleted)</span>
           ),
         )}
-        {row("Environment", <EnvironmentBadge name={request.environment} production={request.production} />)}
+        {row(
+          "Environment",
+          <>
+            <InlineUntrusted text={request.environment} className="font-mono" />
+            <span className="text-zinc-600 dark:text-zinc-400">{request.production ? " (production tier)" : ""}</span>
+          </>,
+        )}
         {row("Resource", <InlineUntrusted text={request.resource} className="font-mono" />)}
         {row("Created", <time dateTime={request.createdAt}>{utc(request.createdAt)}</time>)}
         {row("Expires", <time dateTime={request.expiresAt}>{utc(request.expiresAt)}</time>)}
