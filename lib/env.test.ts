@@ -23,6 +23,17 @@ describe("configuration", () => {
     expect(loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), COUNTERSIGN_URL: "https://cs.example.com/" }).publicUrl).toBe("https://cs.example.com");
   });
 
+  it("configures the Slack bot from SLACK_BOT_TOKEN and SLACK_CHANNEL_ID together, and Slack's API URL", () => {
+    const bare = loadConfig({ COUNTERSIGN_DATA_DIR: tmp() });
+    expect(bare.slackBot).toBeUndefined();
+    expect(bare.slackApiUrl).toBe("https://slack.com/api");
+    const cfg = loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), SLACK_BOT_TOKEN: "xoxb-1-2-abc", SLACK_CHANNEL_ID: "C0123ABCD", COUNTERSIGN_SLACK_API_URL: "http://127.0.0.1:9999/api/" });
+    expect(cfg.slackBot).toEqual({ token: "xoxb-1-2-abc", channelId: "C0123ABCD" });
+    expect(cfg.slackApiUrl).toBe("http://127.0.0.1:9999/api");
+    expect(() => loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), SLACK_BOT_TOKEN: "xoxb-1-2-abc" })).toThrow(/SLACK_CHANNEL_ID/);
+    expect(() => loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), SLACK_BOT_TOKEN: "xoxp-user-token", SLACK_CHANNEL_ID: "C0123ABCD" })).toThrow(/SLACK_BOT_TOKEN/);
+  });
+
   it("reads DATABASE_MIGRATION_URL beside DATABASE_URL", () => {
     const cfg = loadConfig({ COUNTERSIGN_DATA_DIR: tmp(), DATABASE_URL: "postgresql://app@db/cs", DATABASE_MIGRATION_URL: "postgresql://owner@db/cs" });
     expect(cfg).toMatchObject({ databaseUrl: "postgresql://app@db/cs", databaseMigrationUrl: "postgresql://owner@db/cs" });

@@ -34,6 +34,9 @@ const EnvSchema = z.object({
   AUTH_OIDC_ID: optional,
   AUTH_OIDC_SECRET: optional,
   SLACK_WEBHOOK_URL: optional.pipe(z.url().optional()),
+  SLACK_BOT_TOKEN: optional.pipe(z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, "must be a Slack bot token (xoxb-…)").optional()),
+  SLACK_CHANNEL_ID: optional.pipe(z.string().regex(/^[CG][A-Z0-9]{2,30}$/, "must be a Slack channel id (C… or G…)").optional()),
+  COUNTERSIGN_SLACK_API_URL: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
   COUNTERSIGN_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   COUNTERSIGN_PG_PROXY_PORT: optional.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(1).max(65535).optional()),
   COUNTERSIGN_PG_PROXY_HOST: optional.pipe(z.string().default("127.0.0.1")),
@@ -61,6 +64,10 @@ export interface Config {
   adminPassword: string | undefined;
   oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
   slackWebhookUrl: string | undefined;
+  /** A Slack app's bot token and the channel it posts to: the card is posted, then kept current. */
+  slackBot: { token: string; channelId: string } | undefined;
+  /** Slack's Web API base URL (no trailing slash); another only for a local stand-in. */
+  slackApiUrl: string;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are believed. */
   trustedProxies: number;
@@ -146,6 +153,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(e.COUNTERSIGN_PG_PROXY_TLS_CERT) !== Boolean(e.COUNTERSIGN_PG_PROXY_TLS_KEY)) {
     throw new ConfigError("Set both COUNTERSIGN_PG_PROXY_TLS_CERT and COUNTERSIGN_PG_PROXY_TLS_KEY (PEM files), or neither.");
   }
+  if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_CHANNEL_ID)) {
+    throw new ConfigError("Set both SLACK_BOT_TOKEN and SLACK_CHANNEL_ID (the channel the bot posts to), or neither.");
+  }
   if (Boolean(e.COUNTERSIGN_ADMIN_EMAIL) !== Boolean(e.COUNTERSIGN_ADMIN_PASSWORD)) {
     throw new ConfigError("Set both COUNTERSIGN_ADMIN_EMAIL and COUNTERSIGN_ADMIN_PASSWORD, or neither.");
   }
@@ -166,6 +176,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { issuer: e.AUTH_OIDC_ISSUER, clientId: e.AUTH_OIDC_ID!, clientSecret: e.AUTH_OIDC_SECRET! }
       : undefined,
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,
+    slackBot: e.SLACK_BOT_TOKEN && e.SLACK_CHANNEL_ID ? { token: e.SLACK_BOT_TOKEN, channelId: e.SLACK_CHANNEL_ID } : undefined,
+    slackApiUrl: (e.COUNTERSIGN_SLACK_API_URL ?? "https://slack.com/api").replace(/\/+$/, ""),
     logLevel: e.LOG_LEVEL,
     trustedProxies: e.COUNTERSIGN_TRUSTED_PROXIES,
     auditCheckpoints: {

@@ -8,7 +8,7 @@ import type { Actor } from "../actors";
 import { AppError } from "../errors";
 import { appendAudit } from "../audit";
 import { evaluateBreaker, DEFAULT_BREAKER_THRESHOLDS, type BreakerThresholds } from "../policy/breaker";
-import { enqueueNotification, untrusted, untrustedCode } from "../notify";
+import { enqueueNotification, updateBotCardById, untrusted, untrustedCode } from "../notify";
 import { recordTransition } from "../requests/shared";
 import type { RiskLevel } from "../risk/levels";
 
@@ -105,6 +105,10 @@ export async function tripBreakerIfNeeded(
     await recordTransition(tx, g.request_id, [
       { type: "grant.revoked", actor: { type: "policy" }, subject: { type: "request", id: g.request_id }, data: { jti: g.jti, reason } },
     ]);
+  }
+  // Cards the bot keeps current show these requests closed (the webhook posts one alert, below).
+  for (const id of [...denied.map((d) => d.id), ...revoked.map((g) => g.request_id)]) {
+    await updateBotCardById(tx, id, cfg);
   }
   await enqueueNotification(tx, {
     kind: "agent.quarantined",

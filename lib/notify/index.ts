@@ -3,6 +3,9 @@
 export {
   pendingRequestMessage,
   decisionMessage,
+  requestCard,
+  approvalReply,
+  approvalProgress,
   testMessage,
   requestUrl,
   type SlackMessage,
@@ -14,7 +17,12 @@ export {
 export { untrusted, untrustedCode, slackEscape, neutraliseMentions } from "./escape";
 export {
   getSlackSettings,
+  getSlackBot,
   saveSlackSettings,
+  saveSlackBotSettings,
+  removeSlackBotSettings,
+  SaveSlackBot,
+  type SlackBot,
   describeSlackSettings,
   maskWebhook,
   SaveSlackSettings,
@@ -26,6 +34,9 @@ export {
 export { sendTestNotification, postToSlack, parseRetryAfter, SEND_TIMEOUT_MS, type SendResult, type FetchLike } from "./send";
 export {
   enqueueNotification,
+  BOT_KINDS,
+  type BotPayload,
+  type DeliverConfig,
   deliverDueNotifications,
   pruneDeliveries,
   backoffMs,
@@ -38,5 +49,6 @@ export {
   type DeliverOptions,
   type DeliveryReport,
 } from "./queue";
-export { notifyRequestPending, notifyRequestDecided, notifyRequestDecidedById } from "./request-notifications";
+export { notifyRequestPending, notifyRequestDecided, notifyRequestDecidedById, notifyApprovalArrived, updateBotCardById } from "./request-notifications";
 export { startNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./worker";
+export { callSlackApi, type SlackApiResult } from "./slack-api";

@@ -134,7 +134,7 @@ describe("pendingRequestMessage", () => {
     const json = JSON.stringify(message);
     expect(json).toContain("`*Security Team*`");
     expect(json).toContain("`dbˋ*x*ˋ`");
-    const summary = texts(message).find((t) => t.text.includes("URGENT") && t.where === "section");
+    const summary = texts(message).find((t) => t.text.includes("URGENT") && t.where !== "text");
     expect(summary?.type).toBe("plain_text");
   });
 
@@ -147,14 +147,14 @@ describe("pendingRequestMessage", () => {
   it("carries Countersign's measured effect, labelled as measured and escaped like agent text", () => {
     const summary = "Deletes 12,431 of 12,431 rows in `public.customers` (3.1 MB); 2 views depend on it.";
     const message = pendingRequestMessage(request({ plannedEffect: { summary, details: "plan …" } }), "bot", cfg);
-    const i = message.blocks.findIndex((b) => b.type === "context" && b.elements[0].text.startsWith("Measured by Countersign, read-only"));
-    expect(i).toBeGreaterThan(-1);
-    expect(message.blocks[i + 1]).toEqual({ type: "section", text: { type: "plain_text", text: summary, emoji: false } });
+    const measured = texts(message).find((t) => t.text.startsWith("*Measured:*"));
+    // Countersign's sentence, in mrkdwn so the table names read as code.
+    expect(measured).toMatchObject({ type: "mrkdwn", text: `*Measured:* ${summary}` });
     expect(JSON.stringify(message)).not.toContain("plan …");
 
     const hostile = pendingRequestMessage(request({ plannedEffect: { summary: "Drops `public.<!channel>` @here", details: "" } }), "bot", cfg);
-    expect(texts(hostile).find((t) => t.text.startsWith("Drops"))?.text).toBe("Drops `public.&lt;!channel&gt;` @\u2060here");
-    expect(JSON.stringify(pendingRequestMessage(request(), "bot", cfg))).not.toContain("Measured by Countersign");
+    expect(texts(hostile).find((t) => t.text.startsWith("*Measured:*"))?.text).toBe("*Measured:* Drops `public.&lt;!channel&gt;` @\u2060here");
+    expect(JSON.stringify(pendingRequestMessage(request(), "bot", cfg))).not.toContain("Measured:");
   });
 
   it("cuts long agent text to Slack's limits", () => {
@@ -183,7 +183,10 @@ describe("decisionMessage", () => {
     const header = message.blocks[0];
     expect(header.type === "header" && header.text.text).toContain(headline);
     expect(message.text.startsWith(headline)).toBe(true);
-    expect(JSON.stringify(message)).toContain(`"url":"https://countersign.example/requests/${ID}"`);
+    // A closed request's card links to the record but has no button inviting a review.
+    expect(JSON.stringify(message)).toContain(`<https://countersign.example/requests/${ID}|request `);
+    expect(message.blocks.some((b) => b.type === "actions")).toBe(false);
+    expect(JSON.stringify(message)).not.toContain("Review request");
   });
 
   it("escapes the reason, the reviewer and the executor's report", () => {

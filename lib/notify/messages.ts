@@ -1,10 +1,11 @@
-// Slack messages (Block Kit, for incoming webhooks). Pure functions of their input.
+// Slack messages (Block Kit, for the incoming webhook and the bot alike). Pure functions of their input.
 // Everything the agent wrote or named goes through `untrusted`/`untrustedCode`; Slack only ever
 // links to the request page — it carries no authority to approve.
 import type { Config } from "../env";
 import { untrusted, untrustedCode } from "./escape";
 import { readPlannedEffect } from "../requests/planned-effect";
 import { describeLimit } from "../policy/measurement";
+import { operationHeadline } from "../dashboard/operation-headline";
 
 export type SlackText =
   | { type: "plain_text"; text: string; emoji?: boolean }
@@ -43,6 +44,10 @@ export interface NotifiableRequest {
   outcomeDetail?: string | null;
   /** The built-in executor's read-only measurement ({summary, details}), when there is one. */
   plannedEffect?: unknown;
+  /** The operation as stored: the card leads with its first line. */
+  kind?: string;
+  operation?: unknown;
+  coolDownUntil?: Date | null;
 }
 
 export interface MessageContext {
@@ -50,21 +55,29 @@ export interface MessageContext {
   tier?: "production" | "other";
   /** Who decided (for decisions by people): a reviewer's name or email. */
   decidedBy?: string | null;
+  /** The reviewers who have approved so far, in order (names or emails). */
+  approvedBy?: string[];
 }
 
 type MessageConfig = Pick<Config, "publicUrl">;
 
-const LIMITS = { plannedEffect: 600, summary: 500, agent: 100, environment: 100, resource: 200, finding: 240, reason: 500, decidedBy: 120 };
+const LIMITS = { operation: 300, plannedEffect: 600, summary: 500, agent: 100, environment: 100, resource: 200, finding: 240, reason: 500, decidedBy: 120 };
 const TOP_FINDINGS = 3;
 const RISK_ORDER = ["critical", "high", "medium", "low"];
 const RISK_EMOJI: Record<string, string> = { critical: ":red_circle:", high: ":large_orange_circle:", medium: ":large_yellow_circle:", low: ":white_circle:" };
+/** Statuses after which nothing is left for a reviewer to do: the card invites no click. */
+const CLOSED = new Set(["approved", "denied", "expired", "cancelled", "revoked", "executed", "failed"]);
 
 export function requestUrl(cfg: MessageConfig, requestId: string): string {
   return `${cfg.publicUrl}/requests/${encodeURIComponent(requestId)}`;
 }
 
+function riskName(level: string): string {
+  return RISK_ORDER.includes(level) ? level : "unknown";
+}
+
 function riskLabel(level: string): string {
-  const known = RISK_ORDER.includes(level) ? level : "unknown";
+  const known = riskName(level);
   return `${RISK_EMOJI[known] ?? ":white_circle:"} *${known}*`;
 }
 
@@ -92,20 +105,50 @@ function field(label: string, value: string): SlackText {
   return { type: "mrkdwn", text: `*${label}*\n${value}`, verbatim: true };
 }
 
-function environmentField(environment: string, tier: MessageContext["tier"]): SlackText {
-  const marker = tier === "other" ? "" : "  :rotating_light: *PRODUCTION*";
-  return field("Environment", untrustedCode(environment, LIMITS.environment) + marker);
+/**
+ * What Countersign knows comes first: the operation's first line (the signed artifact, as code),
+ * Countersign's own measurement, one environment and risk line; the agent's words come after,
+ * labelled as theirs and kept out of mrkdwn.
+ */
+function leadBlocks(request: NotifiableRequest, tier: MessageContext["tier"]): SlackBlock[] {
+  const blocks: SlackBlock[] = [];
+  if (request.kind && request.operation !== undefined) {
+    const headline = operationHeadline(request.kind, request.operation);
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: untrustedCode(headline, LIMITS.operation), verbatim: true } });
+  }
+  const effect = readPlannedEffect(request.plannedEffect);
+  if (effect) {
+    // Countersign's own measurement, but it names tables from the target database: escaped all the same.
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Measured:* ${untrusted(effect.summary, { max: LIMITS.plannedEffect })}`, verbatim: true } });
+  }
+  const production = tier === "other" ? "" : " :rotating_light: *PRODUCTION*";
+  blocks.push({
+    type: "context",
+    elements: [{ type: "mrkdwn", text: `Environment ${untrustedCode(request.environment, LIMITS.environment)}${production}  ·  Risk ${riskLabel(request.riskLevel)}`, verbatim: true }],
+  });
+  const summary = untrusted(request.summary, { max: LIMITS.summary, multiline: true, maxLines: 6 });
+  blocks.push({
+    type: "context",
+    elements: [
+      { type: "mrkdwn", text: "*Agent says (unverified):*", verbatim: true },
+      { type: "plain_text", text: summary || "(no summary)", emoji: false },
+    ],
+  });
+  return blocks;
 }
 
-function summaryBlocks(summary: string): SlackBlock[] {
-  const text = untrusted(summary, { max: LIMITS.summary, multiline: true, maxLines: 6 });
-  return [
-    { type: "context", elements: [{ type: "mrkdwn", text: "Summary written by the agent (unverified):", verbatim: true }] },
-    { type: "section", text: { type: "plain_text", text: text || "(no summary)", emoji: false } },
-  ];
+function approvalCount(n: number): string {
+  return n === 1 ? "1 approval" : `${n} approvals`;
 }
 
-function linkBlocks(cfg: MessageConfig, requestId: string, label: string): SlackBlock[] {
+/** "1 of 2 approvals — Alice", or null before the first. */
+export function approvalProgress(request: Pick<NotifiableRequest, "requiredApprovals">, approvedBy: string[] | undefined): string | null {
+  if (!approvedBy?.length) return null;
+  const names = approvedBy.map((n) => untrusted(n, { max: LIMITS.decidedBy })).join(", ");
+  return `${approvedBy.length} of ${approvalCount(request.requiredApprovals)} — ${names}`;
+}
+
+function buttonBlocks(cfg: MessageConfig, requestId: string, label: string): SlackBlock[] {
   return [
     {
       type: "actions",
@@ -118,61 +161,14 @@ function linkBlocks(cfg: MessageConfig, requestId: string, label: string): Slack
   ];
 }
 
-/** A new request waits for people: what it is, who asks, how risky, until when, and the link. */
-export function pendingRequestMessage(
-  request: NotifiableRequest,
-  agentName: string,
-  cfg: MessageConfig,
-  context: MessageContext = {},
-): SlackMessage {
-  const production = context.tier !== "other";
-  const { shown, more } = topFindings(request.findings);
-  const approvals = request.requiredApprovals === 1 ? "1 approval" : `${request.requiredApprovals} approvals`;
-  const blocks: SlackBlock[] = [
+/** A closed request's card: a plain link to the record, no button that invites a review. */
+function closedLinkBlocks(cfg: MessageConfig, requestId: string): SlackBlock[] {
+  return [
     {
-      type: "header",
-      text: { type: "plain_text", text: `Approval needed: ${RISK_ORDER.includes(request.riskLevel) ? request.riskLevel : "unknown"} risk${production ? " in production" : ""}`, emoji: true },
-    },
-    ...summaryBlocks(request.summary),
-    {
-      type: "section",
-      fields: [
-        field("Agent", untrustedCode(agentName, LIMITS.agent)),
-        environmentField(request.environment, context.tier),
-        field("Resource", untrustedCode(request.resource, LIMITS.resource)),
-        field("Risk", riskLabel(request.riskLevel)),
-        field("Expires", slackDate(request.expiresAt)),
-        field("Needs", approvals),
-      ],
+      type: "context",
+      elements: [{ type: "mrkdwn", text: `Closed: nothing to review. The record stays in Countersign: <${requestUrl(cfg, requestId)}|request ${requestId.slice(0, 8)}>`, verbatim: true }],
     },
   ];
-  const effect = readPlannedEffect(request.plannedEffect);
-  if (effect) {
-    // Countersign's own measurement, but it names tables from the target database: escaped all the same.
-    blocks.push(
-      { type: "context", elements: [{ type: "mrkdwn", text: "Measured by Countersign, read-only (not the agent's claim):", verbatim: true }] },
-      { type: "section", text: { type: "plain_text", text: untrusted(effect.summary, { max: LIMITS.plannedEffect }), emoji: false } },
-    );
-    const limits = effect.enforcement?.limits ?? [];
-    if (limits.length) {
-      const shownLimits = limits.slice(0, 3).map(describeLimit);
-      if (limits.length > 3) shownLimits.push(`…and ${limits.length - 3} more limits on the request page`);
-      blocks.push({ type: "context", elements: [{ type: "plain_text", text: untrusted(shownLimits.join(" "), { max: LIMITS.plannedEffect }), emoji: false }] });
-    }
-  }
-  if (shown.length) {
-    const lines = shown.map((f) => `• ${f.level.toUpperCase()}: ${untrusted(f.message, { max: LIMITS.finding })}`);
-    if (more) lines.push(`…and ${more} more on the request page`);
-    blocks.push({ type: "section", text: { type: "plain_text", text: `Findings\n${lines.join("\n")}`, emoji: false } });
-  }
-  blocks.push(...linkBlocks(cfg, request.id, "Review request"));
-  const summary = untrusted(request.summary, { max: 150 }) || "(no summary)";
-  return {
-    text: `Approval needed (${request.riskLevel} risk, ${untrusted(request.environment, { max: 60 })}): ${summary} — agent ${untrusted(agentName, { max: 60 })}`,
-    blocks,
-    unfurl_links: false,
-    unfurl_media: false,
-  };
 }
 
 const DECISION_HEADLINE: Record<string, string> = {
@@ -183,31 +179,33 @@ const DECISION_HEADLINE: Record<string, string> = {
   revoked: ":leftwards_arrow_with_hook: Approval revoked",
   executed: ":heavy_check_mark: Executed (as reported by the executor)",
   failed: ":x: Failed (as reported by the executor)",
+  cooling_down: ":hourglass_flowing_sand: Approved, cooling down",
 };
 
-/** The follow-up once a request leaves `pending` (or an approved one is revoked, run or lapses). */
-export function decisionMessage(
-  request: NotifiableRequest,
-  agentName: string,
-  cfg: MessageConfig,
-  context: MessageContext = {},
-): SlackMessage {
-  const headline = DECISION_HEADLINE[request.status] ?? `Now ${request.status.replace(/[^a-z_]/g, "")}`;
-  const blocks: SlackBlock[] = [
-    { type: "header", text: { type: "plain_text", text: headline, emoji: true } },
-    ...summaryBlocks(request.summary),
-    {
-      type: "section",
-      fields: [
-        field("Agent", untrustedCode(agentName, LIMITS.agent)),
-        environmentField(request.environment, context.tier),
-        field("Resource", untrustedCode(request.resource, LIMITS.resource)),
-        field("Risk", riskLabel(request.riskLevel)),
-      ],
-    },
-  ];
+function headlineOf(request: NotifiableRequest, production: boolean): string {
+  if (request.status === "pending") return `Approval needed: ${riskName(request.riskLevel)} risk${production ? " in production" : ""}`;
+  return DECISION_HEADLINE[request.status] ?? `Now ${request.status.replace(/[^a-z_]/g, "")}`;
+}
+
+/**
+ * The request as a Slack card, in whatever state it is: waiting (with the approvals so far and a
+ * "Review request" button), cooling down, or closed — saying what happened and by whom, with no
+ * call to action. The incoming webhook posts it; the bot posts it once and updates it in place.
+ */
+export function requestCard(request: NotifiableRequest, agentName: string, cfg: MessageConfig, context: MessageContext = {}): SlackMessage {
+  const production = context.tier !== "other";
+  const pending = request.status === "pending";
+  const headline = headlineOf(request, production);
+  const blocks: SlackBlock[] = [{ type: "header", text: { type: "plain_text", text: headline, emoji: true } }, ...leadBlocks(request, context.tier)];
+  const fields = [field("Agent", untrustedCode(agentName, LIMITS.agent)), field("Resource", untrustedCode(request.resource, LIMITS.resource))];
+  if (pending) fields.push(field("Expires", slackDate(request.expiresAt)), field("Needs", approvalCount(request.requiredApprovals)));
+  blocks.push({ type: "section", fields });
+
   const notes: string[] = [];
-  if (context.decidedBy) notes.push(`By ${untrusted(context.decidedBy, { max: LIMITS.decidedBy })}`);
+  const progress = approvalProgress(request, context.approvedBy);
+  if (progress) notes.push(pending ? `Approved so far: ${progress}` : `Approvals: ${progress}`);
+  if (request.status === "cooling_down" && request.coolDownUntil) notes.push(`The grant is issued at ${request.coolDownUntil.toISOString()} unless a reviewer cancels it first.`);
+  if (!pending && context.decidedBy) notes.push(`By ${untrusted(context.decidedBy, { max: LIMITS.decidedBy })}`);
   if (request.reason && request.status !== "cancelled") {
     notes.push(`Reason: ${untrusted(request.reason, { max: LIMITS.reason, multiline: true, maxLines: 6 })}`);
   }
@@ -215,14 +213,50 @@ export function decisionMessage(
     notes.push(`Executor's report: ${untrusted(request.outcomeDetail, { max: LIMITS.reason, multiline: true, maxLines: 6 })}`);
   }
   if (notes.length) blocks.push({ type: "section", text: { type: "plain_text", text: notes.join("\n"), emoji: false } });
-  blocks.push(...linkBlocks(cfg, request.id, "View request"));
+
+  if (pending) {
+    const effect = readPlannedEffect(request.plannedEffect);
+    const limits = effect?.enforcement?.limits ?? [];
+    if (limits.length) {
+      const shownLimits = limits.slice(0, 3).map(describeLimit);
+      if (limits.length > 3) shownLimits.push(`…and ${limits.length - 3} more limits on the request page`);
+      blocks.push({ type: "context", elements: [{ type: "plain_text", text: untrusted(shownLimits.join(" "), { max: LIMITS.plannedEffect }), emoji: false }] });
+    }
+    const { shown, more } = topFindings(request.findings);
+    if (shown.length) {
+      const lines = shown.map((f) => `• ${f.level.toUpperCase()}: ${untrusted(f.message, { max: LIMITS.finding })}`);
+      if (more) lines.push(`…and ${more} more on the request page`);
+      blocks.push({ type: "section", text: { type: "plain_text", text: `Findings\n${lines.join("\n")}`, emoji: false } });
+    }
+  }
+  if (CLOSED.has(request.status)) blocks.push(...closedLinkBlocks(cfg, request.id));
+  else blocks.push(...buttonBlocks(cfg, request.id, pending ? "Review request" : "View request"));
+
   const plainHeadline = headline.replace(/^:[a-z_]+: /, "");
+  const operation = request.kind && request.operation !== undefined ? ` ${untrusted(operationHeadline(request.kind, request.operation), { max: 100 })} —` : "";
   return {
-    text: `${plainHeadline}: ${untrusted(request.summary, { max: 150 }) || "(no summary)"} — agent ${untrusted(agentName, { max: 60 })}`,
+    text: `${plainHeadline}:${operation} ${untrusted(request.summary, { max: 150 }) || "(no summary)"} — agent ${untrusted(agentName, { max: 60 })} (${untrusted(request.environment, { max: 60 })})`,
     blocks,
     unfurl_links: false,
     unfurl_media: false,
   };
+}
+
+/** A new request waits for people: what it is, who asks, how risky, until when, and the link. */
+export function pendingRequestMessage(request: NotifiableRequest, agentName: string, cfg: MessageConfig, context: MessageContext = {}): SlackMessage {
+  return requestCard({ ...request, status: "pending" }, agentName, cfg, context);
+}
+
+/** The follow-up once a request leaves `pending` (or an approved one is revoked, run or lapses). */
+export function decisionMessage(request: NotifiableRequest, agentName: string, cfg: MessageConfig, context: MessageContext = {}): SlackMessage {
+  return requestCard(request, agentName, cfg, context);
+}
+
+/** A reply in the card's thread when an approval arrives that is not yet the last one needed. */
+export function approvalReply(request: NotifiableRequest, approvedBy: string[]): SlackMessage {
+  const progress = approvalProgress(request, approvedBy) ?? `0 of ${approvalCount(request.requiredApprovals)}`;
+  const text = `:ballot_box_with_check: Approved ${progress}. Still waiting for ${approvalCount(Math.max(0, request.requiredApprovals - approvedBy.length))}.`;
+  return { text, blocks: [{ type: "section", text: { type: "plain_text", text, emoji: true } }], unfurl_links: false, unfurl_media: false };
 }
 
 /** Sent from Settings to check the webhook. */

@@ -449,7 +449,7 @@ describe.each(DATABASE_KINDS)("notifications on %s", (kind) => {
     });
     await deliverDueNotifications(prisma(), cfg);
     await deliverDueNotifications(prisma(), cfg);
-    expect(receiver.received.map((r) => r.json.text?.split(":")[0])).toEqual(["Approval needed (critical risk, production)", "Expired"]);
+    expect(receiver.received.map((r) => r.json.text?.split(":")[0])).toEqual(["Approval needed", "Expired"]);
   });
 
   it("requests policy decided at once (never announced) get no follow-up", async () => {
@@ -499,9 +499,9 @@ describe.each(DATABASE_KINDS)("notifications on %s", (kind) => {
     const other = await startReceiver();
     try {
       const admin = { type: "user" as const, id: randomUUID() };
-      expect(await getSlackSettings(prisma(), cfg)).toEqual({ webhookUrl: receiver.url, source: "environment" });
-      expect(await saveSlackSettings(prisma(), { webhookUrl: other.url }, admin, cfg)).toEqual({ webhookUrl: other.url, source: "settings" });
-      expect(await getSlackSettings(prisma(), cfg)).toEqual({ webhookUrl: other.url, source: "settings" });
+      expect(await getSlackSettings(prisma(), cfg)).toEqual({ webhookUrl: receiver.url, source: "environment", bot: null });
+      expect(await saveSlackSettings(prisma(), { webhookUrl: other.url }, admin, cfg)).toEqual({ webhookUrl: other.url, source: "settings", bot: null });
+      expect(await getSlackSettings(prisma(), cfg)).toEqual({ webhookUrl: other.url, source: "settings", bot: null });
       // What the Settings page gets shows where the webhook comes from, never the URL.
       const view = await describeSlackSettings(prisma(), cfg);
       expect(view).toEqual({ configured: true, source: "settings", maskedWebhook: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/…[0-9a-f]{4}$/), environmentFallback: true });
@@ -515,8 +515,8 @@ describe.each(DATABASE_KINDS)("notifications on %s", (kind) => {
       expect(await sendTestNotification(prisma(), cfg)).toEqual({ ok: true, status: 200 });
       expect(other.received[1].json.text).toContain("Countersign is connected");
 
-      expect(await saveSlackSettings(prisma(), { webhookUrl: null }, admin, cfg)).toEqual({ webhookUrl: receiver.url, source: "environment" });
-      expect(await getSlackSettings(prisma(), { slackWebhookUrl: undefined })).toEqual({ webhookUrl: null, source: null });
+      expect(await saveSlackSettings(prisma(), { webhookUrl: null }, admin, cfg)).toEqual({ webhookUrl: receiver.url, source: "environment", bot: null });
+      expect(await getSlackSettings(prisma(), { slackWebhookUrl: undefined })).toEqual({ webhookUrl: null, source: null, bot: null });
     } finally {
       await other.close();
     }
@@ -537,7 +537,7 @@ describe.each(DATABASE_KINDS)("notifications on %s", (kind) => {
     receiver.replies.push({ status: 404, body: "no_service" });
     expect(await sendTestNotification(prisma(), cfg)).toEqual({ ok: false, status: 404, error: "HTTP 404: no_service" });
     expect(await sendTestNotification(prisma(), { ...cfg, slackWebhookUrl: await unreachableUrl() })).toEqual({ ok: false, error: "network error (ECONNREFUSED)" });
-    expect(await sendTestNotification(prisma(), { ...cfg, slackWebhookUrl: undefined })).toEqual({ ok: false, error: "No Slack webhook is configured." });
+    expect(await sendTestNotification(prisma(), { ...cfg, slackWebhookUrl: undefined })).toEqual({ ok: false, error: "No Slack webhook or bot is configured." });
     // Nothing was queued: the test message goes out directly.
     expect(await prisma().notificationDelivery.count()).toBe(0);
   });

@@ -5,11 +5,13 @@
 import type { PrismaClient, Tx } from "../db";
 import type { Config } from "../env";
 import { log } from "../log";
-import { postToSlack, SEND_TIMEOUT_MS, type FetchLike } from "./send";
-import { getSlackSettings } from "./settings";
+import { postToSlack, SEND_TIMEOUT_MS, type FetchLike, type SendResult } from "./send";
+import { getSlackBot, getSlackSettings, type SlackBot } from "./settings";
+import { callSlackApi, type SlackApiResult } from "./slack-api";
+import type { SlackMessage } from "./messages";
 
 export const NOTIFY_CHANNEL = "countersign_notify";
-export type NotificationKind = "request.pending" | "request.decided" | "test" | (string & {});
+export type NotificationKind = "request.pending" | "request.decided" | "slack.post" | "slack.update" | "test" | (string & {});
 
 /** A claimed row is leased to one worker for this long. */
 export const LEASE_MS = 30_000;
@@ -88,6 +90,8 @@ export async function enqueueNotification(tx: Tx, input: EnqueueInput): Promise<
   return withoutFailing(tx, { kind: input.kind, requestId: input.requestId ?? null }, () => insertDelivery(tx, input));
 }
 
+export type DeliverConfig = Pick<Config, "slackWebhookUrl" | "slackBot" | "slackApiUrl" | "authSecret">;
+
 export interface DeliverOptions {
   /** The clock to use instead of the database's (tests drive time with it). */
   now?: Date;
@@ -127,7 +131,7 @@ interface ClaimedRow {
  */
 export async function deliverDueNotifications(
   prisma: PrismaClient,
-  cfg: Pick<Config, "slackWebhookUrl">,
+  cfg: DeliverConfig,
   options: DeliverOptions = {},
 ): Promise<DeliveryReport> {
   const report: DeliveryReport = { claimed: 0, delivered: 0, retrying: 0, failed: 0, released: 0 };
@@ -167,14 +171,12 @@ export async function deliverDueNotifications(
   const lease = (row: ClaimedRow) => ({ id: row.id, lockedUntil: new Date(row.locked_until) });
 
   const { webhookUrl } = await getSlackSettings(prisma, cfg);
-  if (!webhookUrl) {
-    const { count } = await prisma.notificationDelivery.updateMany({
-      where: { id: { in: rows.map((r) => r.id) }, status: "pending" },
-      data: { status: "failed", lastError: "No Slack webhook is configured.", lockedUntil: null },
-    });
-    report.failed = count;
-    log.info("slack notifications dropped: no webhook is configured", { count });
-    return report;
+  let bot: SlackBot | null = null;
+  let botProblem = "No Slack bot token is configured.";
+  try {
+    bot = await getSlackBot(prisma, cfg);
+  } catch (err) {
+    botProblem = err instanceof Error ? err.message : "The Slack bot token cannot be read.";
   }
 
   // Stop starting new posts while a whole timeout still fits in the lease, with a margin.
@@ -186,7 +188,20 @@ export async function deliverDueNotifications(
       break;
     }
     const payload = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
-    const result = await postToSlack(webhookUrl, payload, { fetch: options.fetch, timeoutMs, now: clockNow() });
+    let result: SendResult & { permanent?: boolean };
+    if (isBotKind(row.kind)) {
+      result = bot
+        ? await deliverWithBot(prisma, row, payload as BotPayload, bot, cfg.slackApiUrl, { fetch: options.fetch, timeoutMs, now: clockNow() })
+        : { ok: false, error: botProblem, permanent: true };
+    } else if (bot) {
+      // A one-off message (an alert, or one queued before the bot was set up): posted to the channel.
+      const message = payload as SlackMessage;
+      result = await callSlackApi(cfg.slackApiUrl, "chat.postMessage", bot.token, { channel: bot.channelId, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false }, { fetch: options.fetch, timeoutMs, now: clockNow() });
+    } else {
+      result = webhookUrl
+        ? await postToSlack(webhookUrl, payload, { fetch: options.fetch, timeoutMs, now: clockNow() })
+        : { ok: false, error: "No Slack webhook is configured.", permanent: true };
+    }
     const attempts = row.attempts + 1;
     const what = { deliveryId: row.id, kind: row.kind, requestId: row.request_id, attempts };
     if (result.ok) {
@@ -197,7 +212,7 @@ export async function deliverDueNotifications(
       report.delivered++;
       continue;
     }
-    if (attempts >= MAX_ATTEMPTS) {
+    if (attempts >= MAX_ATTEMPTS || result.permanent) {
       await prisma.notificationDelivery.updateMany({
         where: lease(row),
         data: { status: "failed", attempts, lastError: result.error, lockedUntil: null },
@@ -215,12 +230,76 @@ export async function deliverDueNotifications(
     report.retrying++;
     log.warn("slack notification failed; will retry", { ...what, status: result.status, error: result.error, retryInMs: delay });
     if (result.status === 429) {
-      // Slack rate-limits per webhook: the rest of the batch waits too, without using up attempts.
+      // Slack rate-limits per webhook (and per method for the bot): the rest of the batch waits
+      // too, without using up attempts.
       report.released += await release(prisma, rows.slice(i + 1), nextAttemptAt);
       break;
     }
   }
   return report;
+}
+
+/** Deliveries the bot makes (the card posted, then updated in place); the rest go to the webhook. */
+export const BOT_KINDS = { post: "slack.post", update: "slack.update" } as const;
+function isBotKind(kind: string): boolean {
+  return kind === BOT_KINDS.post || kind === BOT_KINDS.update;
+}
+
+/** What a bot delivery carries: the card as it should now read, and an optional threaded reply. */
+export interface BotPayload {
+  message: SlackMessage;
+  reply?: SlackMessage | null;
+  /** The card was already updated by an earlier attempt; only the reply is left. */
+  replyOnly?: boolean;
+}
+
+/**
+ * Posts the card (remembering its channel and ts against the request) or updates the one posted,
+ * then posts the reply in its thread. A card whose first post never made it is posted now, so
+ * Slack still ends up showing the request's current state.
+ */
+async function deliverWithBot(
+  prisma: PrismaClient,
+  row: ClaimedRow,
+  payload: BotPayload,
+  bot: SlackBot,
+  apiUrl: string,
+  options: { fetch?: FetchLike; timeoutMs: number; now: Date },
+): Promise<SendResult & { permanent?: boolean }> {
+  const { text, blocks } = payload.message;
+  let posted = row.request_id ? await prisma.slackMessage.findUnique({ where: { requestId: row.request_id } }) : null;
+  if (!payload.replyOnly) {
+    let result: SlackApiResult;
+    if (posted && row.kind === BOT_KINDS.post) {
+      // An earlier attempt posted it and then could not record the delivery: do not post twice.
+      return { ok: true, status: 200 };
+    } else if (posted) {
+      result = await callSlackApi(apiUrl, "chat.update", bot.token, { channel: posted.channel, ts: posted.ts, text, blocks }, options);
+    } else {
+      result = await callSlackApi(apiUrl, "chat.postMessage", bot.token, { channel: bot.channelId, text, blocks, unfurl_links: false, unfurl_media: false }, options);
+      if (result.ok && result.ts && row.request_id) {
+        const coordinates = { channel: result.channel ?? bot.channelId, ts: result.ts };
+        posted = await prisma.slackMessage.upsert({ where: { requestId: row.request_id }, create: { requestId: row.request_id, ...coordinates }, update: coordinates });
+      }
+    }
+    if (!result.ok) return result;
+  }
+  if (!payload.reply || !posted) return { ok: true, status: 200 };
+  const reply = await callSlackApi(
+    apiUrl,
+    "chat.postMessage",
+    bot.token,
+    { channel: posted.channel, thread_ts: posted.ts, text: payload.reply.text, blocks: payload.reply.blocks, unfurl_links: false, unfurl_media: false },
+    options,
+  );
+  if (!reply.ok && !payload.replyOnly) {
+    // The card is current; a retry only owes the reply.
+    await prisma.notificationDelivery.updateMany({
+      where: { id: row.id, lockedUntil: new Date(row.locked_until) },
+      data: { payload: { ...payload, replyOnly: true } as object },
+    });
+  }
+  return reply;
 }
 
 /** Hands claimed rows back unattempted, optionally not before `notBefore`. */

@@ -4,7 +4,8 @@ import type { PrismaClient } from "../db";
 import type { Config } from "../env";
 import { log } from "../log";
 import { testMessage, type SlackMessage } from "./messages";
-import { getSlackSettings, scrubWebhook } from "./settings";
+import { getSlackBot, getSlackSettings, scrubWebhook } from "./settings";
+import { callSlackApi } from "./slack-api";
 
 export const SEND_TIMEOUT_MS = 5_000;
 const MAX_ERROR_BODY = 200;
@@ -81,14 +82,28 @@ export async function postToSlack(url: string, message: unknown, options: SendOp
   return result;
 }
 
-/** Settings' "Send a test message": posts at once (not queued) and says what happened. */
+/** Settings' "Send a test message": posts at once (not queued), by the bot when one is in force, and says what happened. */
 export async function sendTestNotification(
   prisma: PrismaClient,
   cfg: Config,
   options: Pick<SendOptions, "fetch" | "timeoutMs"> = {},
 ): Promise<{ ok: boolean; status?: number; error?: string }> {
-  const { webhookUrl, source } = await getSlackSettings(prisma, cfg);
-  if (!webhookUrl) return { ok: false, error: "No Slack webhook is configured." };
+  const { webhookUrl, source, bot: botInForce } = await getSlackSettings(prisma, cfg);
+  if (botInForce) {
+    let bot;
+    try {
+      bot = await getSlackBot(prisma, cfg);
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : "The Slack bot token cannot be read." };
+    }
+    if (bot) {
+      const message = testMessage(cfg);
+      const result = await callSlackApi(cfg.slackApiUrl, "chat.postMessage", bot.token, { channel: bot.channelId, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false }, options);
+      log.info("slack test notification", { ok: result.ok, status: result.status, source: bot.source, mode: "bot", error: result.ok ? undefined : result.error });
+      return result.ok ? { ok: true, status: result.status } : { ok: false, status: result.status, error: result.error };
+    }
+  }
+  if (!webhookUrl) return { ok: false, error: "No Slack webhook or bot is configured." };
   const result = await postToSlack(webhookUrl, testMessage(cfg), options);
   log.info("slack test notification", { ok: result.ok, status: result.status, source, error: result.ok ? undefined : result.error });
   return result.ok ? { ok: true, status: result.status } : { ok: false, status: result.status, error: result.error };

@@ -1,6 +1,9 @@
-// The Slack webhook: set in Settings (stored under the "slack" key), else SLACK_WEBHOOK_URL.
-// The URL is a secret — whoever holds it can post to the channel — so it never enters the audit
-// log or the server log, and is shown masked.
+// Slack, two ways. The incoming webhook (set in Settings, else SLACK_WEBHOOK_URL) only posts. A
+// Slack app's bot token and a channel id (set in Settings, else SLACK_BOT_TOKEN and
+// SLACK_CHANNEL_ID) post the card with chat.postMessage and keep it current with chat.update; when
+// both are configured the bot is used. Both are stored under the "slack" key. The webhook URL and
+// the token are secrets: never in the audit log or the server log, the URL shown masked, the token
+// kept encrypted under AUTH_SECRET and never shown again.
 import { z } from "zod";
 import type { PrismaClient, Tx } from "../db";
 import { TX_OPTIONS } from "../db";
@@ -8,12 +11,64 @@ import { config, type Config } from "../env";
 import type { Actor } from "../actors";
 import { appendAudit } from "../audit";
 import { parseInput } from "../validate";
+import { decryptSecret, encryptSecret } from "../resources/secret";
+import { AppError } from "../errors";
 
 export const SLACK_SETTINGS_KEY = "slack";
 
 export interface SlackSettings {
   webhookUrl: string | null;
   source: "settings" | "environment" | null;
+  /** The bot in force (its channel; the token stays encrypted), or null: webhook mode or off. */
+  bot: { channelId: string; source: "settings" | "environment" } | null;
+}
+
+/** The bot token and channel, decrypted for a call to Slack's Web API. */
+export interface SlackBot {
+  token: string;
+  channelId: string;
+  source: "settings" | "environment";
+}
+
+type SlackConfig = Pick<Config, "slackWebhookUrl" | "slackBot">;
+
+/** The encryption's additional data: an envelope copied from a resource does not decrypt here. */
+const TOKEN_AAD_NAME = "settings:slack.botToken";
+
+export const SlackBotToken = z
+  .string()
+  .trim()
+  .max(500, "must be at most 500 characters")
+  .regex(/^xoxb-[A-Za-z0-9-]+$/, "must be a Slack bot token (xoxb-…), from your Slack app's OAuth & Permissions page");
+export const SlackChannelId = z
+  .string()
+  .trim()
+  .regex(/^[CG][A-Z0-9]{2,30}$/, "must be a channel id such as C0123ABCD (in Slack: the channel's details, at the bottom)");
+
+export const SaveSlackBot = z.strictObject({
+  /** Empty keeps the stored token: it is never shown back, so the form cannot re-send it. */
+  botToken: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), SlackBotToken.optional()),
+  channelId: SlackChannelId,
+});
+export type SaveSlackBot = z.input<typeof SaveSlackBot>;
+
+interface StoredSlack {
+  webhookUrl?: string;
+  botTokenEnvelope?: string;
+  channelId?: string;
+}
+
+function storedSlack(value: unknown): StoredSlack {
+  if (!value || typeof value !== "object") return {};
+  const v = value as Record<string, unknown>;
+  const str = (x: unknown) => (typeof x === "string" && x.length > 0 ? x : undefined);
+  return { webhookUrl: str(v.webhookUrl), botTokenEnvelope: str(v.botTokenEnvelope), channelId: str(v.channelId) };
+}
+
+async function writeStored(tx: Tx, value: StoredSlack): Promise<void> {
+  const clean = Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === "string" && v.length > 0));
+  if (Object.keys(clean).length === 0) await tx.setting.deleteMany({ where: { key: SLACK_SETTINGS_KEY } });
+  else await tx.setting.upsert({ where: { key: SLACK_SETTINGS_KEY }, create: { key: SLACK_SETTINGS_KEY, value: clean }, update: { value: clean } });
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -40,19 +95,89 @@ export const SaveSlackSettings = z.strictObject({
 });
 export type SaveSlackSettings = z.input<typeof SaveSlackSettings>;
 
-function storedWebhook(value: unknown): string | null {
-  if (!value || typeof value !== "object") return null;
-  const url = (value as { webhookUrl?: unknown }).webhookUrl;
-  return typeof url === "string" && url.length > 0 ? url : null;
+function resolve(stored: StoredSlack, cfg: Partial<SlackConfig>): SlackSettings {
+  const webhook: Pick<SlackSettings, "webhookUrl" | "source"> = stored.webhookUrl
+    ? { webhookUrl: stored.webhookUrl, source: "settings" }
+    : cfg.slackWebhookUrl
+      ? { webhookUrl: cfg.slackWebhookUrl, source: "environment" }
+      : { webhookUrl: null, source: null };
+  const bot: SlackSettings["bot"] =
+    stored.botTokenEnvelope && stored.channelId
+      ? { channelId: stored.channelId, source: "settings" }
+      : cfg.slackBot
+        ? { channelId: cfg.slackBot.channelId, source: "environment" }
+        : null;
+  return { ...webhook, bot };
 }
 
-/** The webhook in force and where it comes from. Works inside a transaction too. */
-export async function getSlackSettings(prisma: Tx, cfg: Pick<Config, "slackWebhookUrl"> = config()): Promise<SlackSettings> {
+/** The webhook and the bot in force and where each comes from. Works inside a transaction too. */
+export async function getSlackSettings(prisma: Tx, cfg: Partial<SlackConfig> = config()): Promise<SlackSettings> {
   const row = await prisma.setting.findUnique({ where: { key: SLACK_SETTINGS_KEY } });
-  const stored = storedWebhook(row?.value);
-  if (stored) return { webhookUrl: stored, source: "settings" };
-  if (cfg.slackWebhookUrl) return { webhookUrl: cfg.slackWebhookUrl, source: "environment" };
-  return { webhookUrl: null, source: null };
+  return resolve(storedSlack(row?.value), cfg);
+}
+
+/** The bot's token (decrypted) and channel, or null when no bot is configured. */
+export async function getSlackBot(prisma: Tx, cfg: Pick<Config, "slackBot" | "authSecret">): Promise<SlackBot | null> {
+  const row = await prisma.setting.findUnique({ where: { key: SLACK_SETTINGS_KEY } });
+  const stored = storedSlack(row?.value);
+  if (stored.botTokenEnvelope && stored.channelId) {
+    let token: string;
+    try {
+      token = decryptSecret(stored.botTokenEnvelope, cfg.authSecret, TOKEN_AAD_NAME);
+    } catch {
+      throw new Error("The stored Slack bot token cannot be decrypted with this AUTH_SECRET: save the token again in Settings.");
+    }
+    return { token, channelId: stored.channelId, source: "settings" };
+  }
+  return cfg.slackBot ? { ...cfg.slackBot, source: "environment" } : null;
+}
+
+/**
+ * Stores the bot's channel and (when given) its token, encrypted; audited as
+ * `settings.slack_changed` without the token. The first save needs a token.
+ */
+export async function saveSlackBotSettings(
+  prisma: PrismaClient,
+  input: SaveSlackBot,
+  actor: Actor,
+  cfg: Pick<Config, "slackWebhookUrl" | "slackBot" | "authSecret"> = config(),
+): Promise<SlackSettings> {
+  const { botToken, channelId } = parseInput(SaveSlackBot, input, "The Slack bot settings are not valid.");
+  return prisma.$transaction(async (tx) => {
+    const row = await tx.setting.findUnique({ where: { key: SLACK_SETTINGS_KEY } });
+    const stored = storedSlack(row?.value);
+    const botTokenEnvelope = botToken ? encryptSecret(botToken, cfg.authSecret, TOKEN_AAD_NAME) : stored.botTokenEnvelope;
+    if (!botTokenEnvelope) {
+      throw new AppError("validation_failed", "Give the bot token (xoxb-…): none is stored yet.", [{ field: "botToken", message: "is required the first time" }]);
+    }
+    await writeStored(tx, { ...stored, botTokenEnvelope, channelId });
+    const after = resolve({ ...stored, botTokenEnvelope, channelId }, cfg);
+    await appendAudit(tx, {
+      type: "settings.slack_changed",
+      actor,
+      subject: { type: "setting", id: SLACK_SETTINGS_KEY },
+      data: { bot: true, tokenChanged: Boolean(botToken), channelId, changed: channelId !== stored.channelId || Boolean(botToken), source: "settings" },
+    });
+    return after;
+  }, TX_OPTIONS);
+}
+
+/** Removes the stored bot (SLACK_BOT_TOKEN, if set, applies again; else the webhook, if any). */
+export async function removeSlackBotSettings(prisma: PrismaClient, actor: Actor, cfg: SlackConfig = config()): Promise<SlackSettings> {
+  return prisma.$transaction(async (tx) => {
+    const row = await tx.setting.findUnique({ where: { key: SLACK_SETTINGS_KEY } });
+    const stored = storedSlack(row?.value);
+    const next = { webhookUrl: stored.webhookUrl };
+    await writeStored(tx, next);
+    const after = resolve(next, cfg);
+    await appendAudit(tx, {
+      type: "settings.slack_changed",
+      actor,
+      subject: { type: "setting", id: SLACK_SETTINGS_KEY },
+      data: { bot: false, changed: Boolean(stored.botTokenEnvelope), source: after.bot?.source ?? null },
+    });
+    return after;
+  }, TX_OPTIONS);
 }
 
 /** Stores (or, with null, removes) the webhook, audited as `settings.slack_changed` without the URL. */
@@ -60,20 +185,14 @@ export async function saveSlackSettings(
   prisma: PrismaClient,
   input: SaveSlackSettings,
   actor: Actor,
-  cfg: Pick<Config, "slackWebhookUrl"> = config(),
+  cfg: Partial<SlackConfig> = config(),
 ): Promise<SlackSettings> {
   const { webhookUrl } = parseInput(SaveSlackSettings, input, "The Slack settings are not valid.");
   return prisma.$transaction(async (tx) => {
-    const before = await getSlackSettings(tx, cfg);
-    if (webhookUrl) {
-      await tx.setting.upsert({
-        where: { key: SLACK_SETTINGS_KEY },
-        create: { key: SLACK_SETTINGS_KEY, value: { webhookUrl } },
-        update: { value: { webhookUrl } },
-      });
-    } else {
-      await tx.setting.deleteMany({ where: { key: SLACK_SETTINGS_KEY } });
-    }
+    const row = await tx.setting.findUnique({ where: { key: SLACK_SETTINGS_KEY } });
+    const stored = storedSlack(row?.value);
+    const before = resolve(stored, cfg);
+    await writeStored(tx, { ...stored, webhookUrl: webhookUrl ?? undefined });
     const after = await getSlackSettings(tx, cfg);
     await appendAudit(tx, {
       type: "settings.slack_changed",
@@ -99,7 +218,7 @@ export interface SlackSettingsView {
   environmentFallback: boolean;
 }
 
-export async function describeSlackSettings(prisma: Tx, cfg: Pick<Config, "slackWebhookUrl"> = config()): Promise<SlackSettingsView> {
+export async function describeSlackSettings(prisma: Tx, cfg: Partial<SlackConfig> = config()): Promise<SlackSettingsView> {
   const { webhookUrl, source } = await getSlackSettings(prisma, cfg);
   return { configured: webhookUrl !== null, source, maskedWebhook: maskWebhook(webhookUrl), environmentFallback: Boolean(cfg.slackWebhookUrl) };
 }

@@ -4,7 +4,7 @@
 import type { Database } from "../db";
 import type { Config } from "../env";
 import { log } from "../log";
-import { BATCH_SIZE, NOTIFY_CHANNEL, deliverDueNotifications, pruneDeliveries, type DeliverOptions } from "./queue";
+import { BATCH_SIZE, NOTIFY_CHANNEL, deliverDueNotifications, pruneDeliveries, type DeliverConfig, type DeliverOptions } from "./queue";
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
@@ -25,7 +25,7 @@ export interface NotificationWorker {
 
 export function startNotificationWorker(
   database: Database,
-  cfg: Pick<Config, "slackWebhookUrl">,
+  cfg: DeliverConfig,
   options: NotificationWorkerOptions = {},
 ): NotificationWorker {
   let stopped = false;

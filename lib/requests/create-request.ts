@@ -235,7 +235,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       // quarantines the agent, denying this one too if pending. Its audit rows follow the request's.
       const thresholds = breakerThresholdsOf(policy);
       const counted = countsTowardBreaker({ risk: risk.level, status }, thresholds);
-      const slack = facts.slackStored || Boolean(cfg.slackWebhookUrl);
+      const slack = facts.slackStored || Boolean(cfg.slackWebhookUrl) || Boolean(cfg.slackBot);
       // The audit append holds the chain's lock until COMMIT: it comes last whenever it can.
       if (!counted && status === "pending" && slack) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
       await recordTransition(tx, request.id, events);

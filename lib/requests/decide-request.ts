@@ -8,7 +8,7 @@ import type { Config } from "../env";
 import { AppError, isUniqueViolation } from "../errors";
 import { hasRole, type Role } from "../users/roles";
 import { mintGrant } from "../grants";
-import { notifyRequestDecided } from "../notify";
+import { notifyApprovalArrived, notifyRequestDecided } from "../notify";
 import { parseInput } from "../validate";
 import { toRequestView, type RequestView } from "./view";
 import { REQUEST_INCLUDE, dbNow, lockRequest, recordTransition } from "./shared";
@@ -121,6 +121,7 @@ export async function decideRequest(prisma: PrismaClient, cfg: Config, input: De
         ...events,
         { type: "request.cooling_down", actor, subject, data: { approvers, coolDownUntil: coolDownUntil.toISOString() } },
       ]);
+      await notifyApprovalArrived(tx, { ...request, status: "cooling_down", coolDownUntil }, request.agent.name, cfg, by);
     } else if (approvers.length >= request.requiredApprovals) {
       await tx.request.update({ where: { id: request.id }, data: { status: "approved", decidedAt: now } });
       const grant = await mintGrant(tx, cfg, { request, approvers, now });
@@ -132,6 +133,7 @@ export async function decideRequest(prisma: PrismaClient, cfg: Config, input: De
       await notifyRequestDecided(tx, { ...request, status: "approved" }, request.agent.name, cfg, by);
     } else {
       await recordTransition(tx, request.id, [...events]);
+      await notifyApprovalArrived(tx, request, request.agent.name, cfg, by);
     }
     return { expired: false as const };
   }, TX_OPTIONS).catch((error) => {

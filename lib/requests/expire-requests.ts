@@ -86,6 +86,7 @@ export async function finishCoolDown(tx: Tx, cfg: Config, id: string): Promise<v
     const reason = request.agent.quarantineReason ?? "The agent is quarantined";
     await tx.request.update({ where: { id }, data: { status: "denied", reason, decidedAt: now, coolDownUntil: null } });
     await recordTransition(tx, id, [{ type: "request.denied", actor: { type: "policy" }, subject: { type: "request", id }, data: { reason, duringCoolDown: true } }]);
+    await notifyRequestDecided(tx, { ...request, status: "denied", reason }, request.agent.name, cfg, {});
     return;
   }
   const approvers = request.reviews.filter((r) => r.decision === "approve").map((r) => r.reviewerId);

@@ -3,7 +3,7 @@
 import { refresh } from "next/cache";
 import { db } from "@/lib/db";
 import { config } from "@/lib/env";
-import { saveSlackSettings, sendTestNotification } from "@/lib/notify";
+import { removeSlackBotSettings, saveSlackBotSettings, saveSlackSettings, sendTestNotification } from "@/lib/notify";
 import { requireActionReviewer } from "@/lib/auth/session";
 import { actionError, formString, type ActionResult } from "@/lib/dashboard/action-result";
 
@@ -19,6 +19,36 @@ export async function saveSlackAction(_prev: ActionResult, form: FormData): Prom
         ? "Saved. New pending requests will be posted to this webhook."
         : after.source === "environment"
           ? "Removed. The webhook from SLACK_WEBHOOK_URL applies."
+          : "Removed. Slack notifications are off.",
+    };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: stores the Slack app's bot token (encrypted; empty keeps the stored one) and channel.
+export async function saveSlackBotAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    await saveSlackBotSettings(await db(), { botToken: formString(form, "botToken"), channelId: formString(form, "channelId") }, { type: "user", id: admin.id });
+    refresh();
+    return { done: "Saved. New pending requests are posted by the bot, and their cards are kept current." };
+  } catch (error) {
+    return actionError(error);
+  }
+}
+
+// Server action: removes the stored bot token and channel.
+export async function removeSlackBotAction(_prev: ActionResult, _form: FormData): Promise<ActionResult> {
+  try {
+    const admin = await requireActionReviewer("admin");
+    const after = await removeSlackBotSettings(await db(), { type: "user", id: admin.id });
+    refresh();
+    return {
+      done: after.bot
+        ? "Removed. The bot from SLACK_BOT_TOKEN applies."
+        : after.webhookUrl
+          ? "Removed. Messages go to the incoming webhook again (posts only)."
           : "Removed. Slack notifications are off.",
     };
   } catch (error) {

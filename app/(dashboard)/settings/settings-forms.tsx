@@ -3,7 +3,7 @@
 import { useActionState, useId } from "react";
 import { buttonStyles, inputClass, labelClass, Notice } from "@/components/ui";
 import type { ActionResult } from "@/components/action-form";
-import { saveSlackAction, sendTestAction } from "./actions";
+import { removeSlackBotAction, saveSlackAction, saveSlackBotAction, sendTestAction } from "./actions";
 
 export function SlackForm({ configured }: { configured: boolean }) {
   const [saveState, save, saving] = useActionState<ActionResult, FormData>(saveSlackAction, {});
@@ -53,6 +53,64 @@ export function SlackForm({ configured }: { configured: boolean }) {
           </span>
         )}
       </form>
+    </div>
+  );
+}
+
+export function SlackBotForm({ stored, channelId }: { stored: boolean; channelId: string }) {
+  const [saveState, save, saving] = useActionState<ActionResult, FormData>(saveSlackBotAction, {});
+  const [removeState, remove, removing] = useActionState<ActionResult, FormData>(removeSlackBotAction, {});
+  const id = useId();
+  return (
+    <div className="space-y-3">
+      {saveState.error && <Notice tone="error">{saveState.error}</Notice>}
+      {saveState.done && <Notice tone="success">{saveState.done}</Notice>}
+      {removeState.error && <Notice tone="error">{removeState.error}</Notice>}
+      {removeState.done && <Notice tone="success">{removeState.done}</Notice>}
+      <form action={save} className="flex flex-wrap items-end gap-2">
+        <div className="min-w-0 flex-1 basis-72">
+          <label htmlFor={`${id}-token`} className={labelClass}>
+            Slack bot token
+          </label>
+          <input
+            id={`${id}-token`}
+            name="botToken"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={stored ? "(stored; leave empty to keep it)" : "xoxb-…"}
+            aria-describedby={`${id}-token-help`}
+            className={`${inputClass} mt-1 font-mono`}
+          />
+          <p id={`${id}-token-help`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
+            A secret: stored encrypted, never shown again, never written to logs.
+          </p>
+        </div>
+        <div className="basis-40">
+          <label htmlFor={`${id}-channel`} className={labelClass}>
+            Channel ID
+          </label>
+          <input
+            id={`${id}-channel`}
+            name="channelId"
+            defaultValue={channelId}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="C0123ABCD"
+            className={`${inputClass} mt-1 font-mono`}
+          />
+        </div>
+        <button type="submit" disabled={saving} className={buttonStyles.primary}>
+          Save bot
+        </button>
+      </form>
+      {stored && (
+        <form action={remove} className="border-t border-zinc-200 pt-3 dark:border-zinc-800">
+          <button type="submit" disabled={removing} className={buttonStyles.secondary}>
+            Remove bot
+          </button>
+        </form>
+      )}
     </div>
   );
 }
