@@ -268,6 +268,36 @@ describe("waitForDecision without a server", () => {
   });
 });
 
+describe("waitForDecision and a server whose database is restarting", () => {
+  it("waits as long as the 503's Retry-After asks before asking again, then returns the decision", async () => {
+    const http = await import("node:http");
+    const seen: number[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(Date.now());
+      if (seen.length === 1) {
+        res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "2" });
+        return res.end(JSON.stringify({ type: "urn:countersign:problem:database_unavailable", status: 503, code: "database_unavailable", detail: "The database is not answering right now." }));
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: "r1", status: "approved", operationDigest: "sha256:x", risk: { level: "high", findings: [] }, requiredApprovals: 1, reviewUrl: "u", expiresAt: "e" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const retries: unknown[] = [];
+      // Its own back-off alone would ask again within 20 ms.
+      const cs = new CountersignClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: "csk_test", retry: { initialDelayMs: 10, maxDelayMs: 20 } });
+      expect(await cs.waitForDecision("r1", { onRetry: (error) => retries.push(error) })).toMatchObject({ status: "approved" });
+      expect(seen).toHaveLength(2);
+      expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(1_900);
+      expect(retries).toHaveLength(1);
+      expect(retries[0]).toMatchObject({ status: 503, code: "database_unavailable", retryAfterMs: 2_000 });
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe.each(DATABASE_KINDS)("the client against the running server (%s)", (kind) => {
   let app: RunningApp;
   let cs: CountersignClient;

@@ -134,7 +134,9 @@ export class CountersignError extends Error {
   readonly detail: string;
   readonly errors: { field?: string; message?: string; [key: string]: unknown }[];
   readonly problem: Problem;
-  constructor(problem: Problem, status: number) {
+  /** From the response's `Retry-After` (a 503 while the database is down, a 429): how long to wait, ms. */
+  readonly retryAfterMs: number | undefined;
+  constructor(problem: Problem, status: number, retryAfterMs?: number) {
     const code = problem.code ?? `http_${status}`;
     const detail = problem.detail ?? problem.title ?? `HTTP ${status}`;
     super(`${detail} (${code})`);
@@ -143,7 +145,16 @@ export class CountersignError extends Error {
     this.detail = detail;
     this.errors = problem.errors ?? [];
     this.problem = problem;
+    this.retryAfterMs = retryAfterMs;
   }
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export function isCountersignError(error: unknown): error is CountersignError {
@@ -229,17 +240,22 @@ export class CountersignClient {
     }
     if (!res.ok) {
       const problem = ProblemSchema.safeParse(parsed);
-      throw new CountersignError(problem.success ? (problem.data as Problem) : { detail: text.slice(0, 200) || res.statusText }, res.status);
+      throw new CountersignError(problem.success ? (problem.data as Problem) : { detail: text.slice(0, 200) || res.statusText }, res.status, parseRetryAfter(res.headers.get("retry-after")));
     }
     const checked = schema.safeParse(parsed);
     if (!checked.success) throw new CountersignError({ code: "unexpected_response", detail: `Unexpected response from ${method} ${path}: ${checked.error.message}` }, res.status);
     return checked.data;
   }
 
-  /** Back-off with full jitter, capped. */
-  #delay(attempt: number): number {
+  /**
+   * Back-off with jitter, capped; never sooner than the server's Retry-After (a 503 while its
+   * database restarts), which is honoured up to a minute.
+   */
+  #delay(attempt: number, error?: unknown): number {
     const ceiling = Math.min(this.#maxDelay, this.#initialDelay * 2 ** Math.min(attempt, 16));
-    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const backoff = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const asked = isCountersignError(error) ? error.retryAfterMs : undefined;
+    return asked === undefined ? backoff : Math.max(backoff, Math.min(asked, 60_000));
   }
 
   /**
@@ -254,7 +270,7 @@ export class CountersignClient {
         return (await this.#call("POST", "/api/v1/requests", RequestViewSchema, { body, headers, signal: options.signal })) as RequestView;
       } catch (error) {
         if (attempt + 1 >= attempts || !isRetryable(error) || options.signal?.aborted) throw error;
-        await sleep(this.#delay(attempt), options.signal);
+        await sleep(this.#delay(attempt, error), options.signal);
       }
     }
   }
@@ -292,7 +308,7 @@ export class CountersignClient {
         if (options.signal?.aborted) throw options.signal.reason;
         const timedOut = timeout.aborted;
         if (!timedOut && !isRetryable(error)) throw error;
-        const delay = this.#delay(failures++);
+        const delay = this.#delay(failures++, error);
         options.onRetry?.(error, failures, delay);
         if (Date.now() + delay >= deadline) {
           if (last) return last;

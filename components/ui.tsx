@@ -91,3 +91,18 @@ export function Forbidden({ role }: { role: string }) {
     </div>
   );
 }
+
+/** A page's answer to a query it cannot apply (an unknown filter value, a NUL character): what is wrong and a way back. */
+export function RefusedQuery({ title, message, resetHref }: { title: string; message: string; resetHref: string }) {
+  return (
+    <div className="space-y-4">
+      <PageHeader title={title} />
+      <Notice tone="error">
+        {message}{" "}
+        <a href={resetHref} className="underline">
+          Clear the filters
+        </a>
+      </Notice>
+    </div>
+  );
+}

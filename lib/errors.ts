@@ -38,7 +38,13 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  database_unavailable: 503,
 } as const;
+
+/** Seconds a client is told to wait (`Retry-After`) while the database is down or restarting. */
+export const DATABASE_RETRY_AFTER_SECONDS = 3;
+/** What a person is told when their action could not reach the database. */
+export const DATABASE_UNAVAILABLE_MESSAGE = "The database is not answering right now; nothing was changed. Try again in a few seconds.";
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
@@ -75,4 +81,29 @@ export function isAppError(error: unknown): error is AppError {
 /** Prisma's unique-constraint violation (P2002), whatever copy of the client threw it. */
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: string }).code === "P2002";
+}
+
+// Socket errors (Node), PostgreSQL's SQLSTATEs for a server shutting down, starting up or refusing
+// connections (57P01–57P03, class 08, 53300), Prisma's "can't reach / connection closed" codes, and
+// the driver adapter's kinds for the same.
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
+const PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
+const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+const SQLSTATE_UNAVAILABLE = /^(57P0[123]|08[0-9A-Z]{3}|53300)$/;
+// node-postgres reports a connection that went away mid-query with these messages and no code.
+const DRIVER_MESSAGES = /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect|Cannot use a pool after calling end on the pool|Can't reach database server)/;
+
+/**
+ * True when `error` says the database cannot be reached right now (down, restarting, refusing
+ * connections, or the connection dropped), whichever layer threw it: pg, the Prisma driver adapter
+ * or Prisma itself. Such a failure is the caller's cue to retry shortly, never an internal error.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 5) return false;
+  const e = error as { code?: unknown; kind?: unknown; originalCode?: unknown; message?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
+  if (typeof e.code === "string" && (SOCKET_CODES.has(e.code) || PRISMA_CODES.has(e.code) || SQLSTATE_UNAVAILABLE.test(e.code))) return true;
+  if (typeof e.originalCode === "string" && SQLSTATE_UNAVAILABLE.test(e.originalCode)) return true;
+  if (typeof e.kind === "string" && ADAPTER_KINDS.has(e.kind)) return true;
+  if (typeof e.message === "string" && DRIVER_MESSAGES.test(e.message)) return true;
+  return isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
 }

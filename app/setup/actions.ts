@@ -5,7 +5,7 @@ import { db } from "@/lib/db";
 import { config } from "@/lib/env";
 import { assertSameOriginHeaders } from "@/lib/auth/origin";
 import { completeSetup } from "@/lib/users/setup";
-import { isAppError } from "@/lib/errors";
+import { DATABASE_UNAVAILABLE_MESSAGE, isAppError, isDatabaseUnavailable } from "@/lib/errors";
 
 export interface SetupState {
   error?: string;
@@ -32,6 +32,7 @@ export async function setupAdmin(_prev: SetupState, form: FormData): Promise<Set
         fieldErrors: Object.fromEntries((error.errors ?? []).map((e) => [e.field || "form", e.message])),
       };
     }
+    if (isDatabaseUnavailable(error)) return { error: DATABASE_UNAVAILABLE_MESSAGE };
     throw error;
   }
 }

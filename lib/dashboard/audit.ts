@@ -4,6 +4,7 @@ import "server-only";
 import { z } from "zod";
 import type { PrismaClient } from "../db";
 import type { Prisma } from "../db/generated/client";
+import { AppError } from "../errors";
 
 export const AUDIT_PAGE_SIZE = 50;
 const EXPORT_BATCH = 1000;
@@ -15,12 +16,27 @@ export interface AuditFilters {
   subject?: string;
 }
 
+/** Reads the search from URL parameters; a NUL character cannot be searched for and is refused with 400. */
 export function parseAuditFilters(params: URLSearchParams | Record<string, string | string[] | undefined>): AuditFilters {
   const get = (key: string) => {
-    const value = params instanceof URLSearchParams ? params.get(key) : params[key];
+    const raw = params instanceof URLSearchParams ? params.get(key) : params[key];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (typeof value === "string" && value.includes("\u0000")) {
+      throw new AppError("bad_request", `The ${key} filter contains a NUL character, which no audit event can match.`, [{ field: key, message: "contains a NUL character" }]);
+    }
     return typeof value === "string" && value.trim() ? value.trim().slice(0, 200) : undefined;
   };
   return { type: get("type"), actor: get("actor"), subject: get("subject") };
+}
+
+/** The `before` page marker: a sequence number, or 400. */
+export function parseAuditBefore(value: string | string[] | null | undefined): string | null {
+  const before = Array.isArray(value) ? value[0] : value;
+  if (before === null || before === undefined || before === "") return null;
+  if (!/^\d{1,19}$/.test(before) || BigInt(before) > 9223372036854775807n) {
+    throw new AppError("bad_request", "before must be an audit sequence number (a whole number).", [{ field: "before", message: "must be a whole number" }]);
+  }
+  return before;
 }
 
 export function auditSearch(filters: AuditFilters, extra: Record<string, string> = {}): string {

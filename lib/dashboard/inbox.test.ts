@@ -82,12 +82,29 @@ describe.each(DATABASE_KINDS)("inbox on %s", (kind) => {
     expect(staging.items.every((i) => i.production)).toBe(true);
   });
 
-  it("ignores malformed cursors and filters", async () => {
+  it("refuses malformed cursors and filter values with 400 naming the parameter, and treats blank ones as no filter", async () => {
     expect(decodeCursor("not-a-cursor")).toBeNull();
     expect(decodeCursor(encodeCursor({ section: "rest", at: "2026-01-01T00:00:00.000Z", id: "x" }))).toBeNull();
-    expect(parseInboxFilters(new URLSearchParams("risk=extreme&status=pending&agent=%20"))).toEqual({ status: "pending" });
-    const page = await listInbox(database.prisma, {}, { cursor: "garbage", limit: 5 });
-    expect(page.items).toHaveLength(5);
+    expect(parseInboxFilters(new URLSearchParams("risk=&status=pending&agent=%20"))).toEqual({ status: "pending" });
+    for (const [query, field] of [
+      ["risk=extreme", "risk"],
+      ["status=approvedd", "status"],
+      ["agent=deploy%00bot", "agent"],
+      ["environment=%00", "environment"],
+      [`agent=${"x".repeat(201)}`, "agent"],
+    ]) {
+      let refused: unknown;
+      try {
+        parseInboxFilters(new URLSearchParams(query));
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused, query).toMatchObject({ status: 400, code: "bad_request", errors: [{ field }] });
+    }
+    for (const cursor of ["garbage", encodeCursor({ section: "rest", at: "2026-01-01T00:00:00.000Z", id: "x" }), "%00", "A".repeat(301)]) {
+      await expect(listInbox(database.prisma, {}, { cursor, limit: 5 }), cursor).rejects.toMatchObject({ status: 400, errors: [{ field: "cursor" }] });
+    }
+    expect((await listInbox(database.prisma, {}, { cursor: null, limit: 5 })).items).toHaveLength(5);
   });
 });
 

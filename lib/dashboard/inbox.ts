@@ -10,24 +10,26 @@ import { REQUEST_STATUSES } from "../requests/schema";
 import { WAITING } from "./inbox-search";
 import { RISK_LEVELS } from "../risk/levels";
 import { hasRole, type Role } from "../users/roles";
+import { AppError } from "../errors";
+import { fieldErrors } from "../validate";
 
 export const INBOX_PAGE_SIZE = 50;
 
+// A blank value is no filter (an empty select); anything else must be one the filter knows.
 const optionalText = z
   .string()
   .trim()
-  .max(200)
+  .max(200, "must be at most 200 characters")
+  .refine((v) => !v.includes("\u0000"), "contains a NUL character")
   .optional()
   .transform((v) => v || undefined);
+const blankIsNone = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
 export const InboxFilters = z.object({
   agent: optionalText,
   environment: optionalText,
-  risk: z
-    .enum(RISK_LEVELS as unknown as ["low", "medium", "high", "critical"])
-    .optional()
-    .catch(undefined),
-  status: z.enum(REQUEST_STATUSES).optional().catch(undefined),
+  risk: z.preprocess(blankIsNone, z.enum(RISK_LEVELS as unknown as ["low", "medium", "high", "critical"], `must be one of ${RISK_LEVELS.join(", ")}`).optional()),
+  status: z.preprocess(blankIsNone, z.enum(REQUEST_STATUSES, `must be one of ${REQUEST_STATUSES.join(", ")}`).optional()),
 });
 export interface InboxFilters {
   agent?: string;
@@ -36,17 +38,29 @@ export interface InboxFilters {
   status?: (typeof REQUEST_STATUSES)[number];
 }
 
-/** Reads filters from URL search parameters, ignoring anything unknown or malformed. */
+/**
+ * Reads filters from URL search parameters. A value no filter can mean (an unknown status or risk,
+ * a NUL character) is refused with 400 naming the parameter, never silently dropped: a reviewer
+ * must not read "no pending requests" off a filter that did not apply.
+ */
 export function parseInboxFilters(params: URLSearchParams | Record<string, string | string[] | undefined>): InboxFilters {
   const get = (key: string) => {
     const value = params instanceof URLSearchParams ? params.get(key) : params[key];
-    return typeof value === "string" ? value : undefined;
+    return (Array.isArray(value) ? value[0] : value) ?? undefined;
   };
   const parsed = InboxFilters.safeParse({ agent: get("agent"), environment: get("environment"), risk: get("risk"), status: get("status") });
-  if (!parsed.success) return {};
+  if (!parsed.success) throw new AppError("bad_request", `These filters cannot be applied: ${fieldErrors(parsed.error).map((e) => `${e.field} ${e.message}`).join("; ")}.`, fieldErrors(parsed.error));
   const filters: InboxFilters = {};
   for (const [key, value] of Object.entries(parsed.data)) if (value) Object.assign(filters, { [key]: value });
   return filters;
+}
+
+/** A page cursor from the query: absent is the first page; one this server did not hand out is 400. */
+export function parseCursor(value: string | null | undefined): Cursor | null {
+  if (value === null || value === undefined || value === "") return null;
+  const cursor = decodeCursor(value);
+  if (!cursor) throw new AppError("bad_request", "The page cursor is not one this inbox handed out; start again from the first page.", [{ field: "cursor", message: "is not a valid cursor" }]);
+  return cursor;
 }
 
 /** Who is looking: each row is computed for them. */
@@ -166,7 +180,7 @@ export async function listInbox(
 ): Promise<InboxPage> {
   const reviewer = options.reviewer;
   const limit = Math.min(Math.max(options.limit ?? INBOX_PAGE_SIZE, 1), 200);
-  const cursor = decodeCursor(options.cursor);
+  const cursor = parseCursor(options.cursor);
   const where = baseWhere(filters);
   const wantPending = !filters.status || filters.status === "pending";
   const wantRest = filters.status !== "pending";

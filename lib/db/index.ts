@@ -110,6 +110,9 @@ async function migrateAs(migrationUrl: string, appRole: string): Promise<void> {
   }
 }
 
+/** Backoff between LISTEN reconnect attempts: quick at first, then at most every few seconds. */
+export const LISTEN_RETRY_MS = { first: 250, max: 4_000 } as const;
+
 async function listenPostgres(
   url: string,
   channel: string,
@@ -120,33 +123,55 @@ async function listenPostgres(
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  let delay: number = LISTEN_RETRY_MS.first;
   const connect = async (isReconnect: boolean): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, application_name: "countersign-listen" });
-    c.on("notification", (msg) => msg.channel === channel && onMessage(msg.payload ?? ""));
-    c.on("error", (err) => {
+    // Keep-alive probes notice a peer that vanished without closing the connection.
+    const c = new pg.Client({ connectionString: url, application_name: "countersign-listen", keepAlive: true });
+    let lost = false;
+    // A terminated backend (57P01), a restarting server or a reset socket shows up as "error",
+    // "end" or both: whichever comes first schedules one reconnect.
+    const onLost = (err?: unknown) => {
+      if (lost) return;
+      lost = true;
+      if (client === c) client = undefined;
+      if (stopped) return;
       log.warn("LISTEN connection lost; reconnecting", { channel, err });
       c.end().catch(() => {});
       schedule();
-    });
-    await c.connect();
-    await c.query(`LISTEN ${channel}`);
+    };
+    c.on("notification", (msg) => msg.channel === channel && onMessage(msg.payload ?? ""));
+    c.on("error", onLost);
+    c.on("end", () => onLost());
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (error) {
+      lost = true;
+      c.end().catch(() => {});
+      throw error;
+    }
     if (stopped) {
       await c.end();
       return;
     }
     client = c;
-    if (isReconnect) onReconnect?.();
+    delay = LISTEN_RETRY_MS.first;
+    if (isReconnect) {
+      log.info("LISTEN connection re-established", { channel });
+      // Whatever was decided while nobody listened: the caller re-reads it now.
+      onReconnect?.();
+    }
   };
   const schedule = () => {
-    client = undefined;
     if (stopped || retry) return;
     retry = setTimeout(() => {
       retry = undefined;
       connect(true).catch((err) => {
-        log.warn("LISTEN reconnect failed", { channel, err });
+        log.warn("LISTEN reconnect failed", { channel, err, retryMs: delay });
         schedule();
       });
-    }, 1000);
+    }, delay);
+    delay = Math.min(delay * 2, LISTEN_RETRY_MS.max);
     retry.unref();
   };
   await connect(false);

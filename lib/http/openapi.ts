@@ -116,7 +116,7 @@ const schema = (s: z.ZodType, io: "input" | "output" = "output") => z.toJSONSche
 
 function problems(...statuses: number[]) {
   const descriptions: Record<number, string> = {
-    400: "Malformed request (bad JSON, bad header)",
+    400: "Malformed request (bad JSON, JSON nested more than 64 deep, bad header)",
     401: "No, unknown, revoked or expired API key (or, for redeem, a bad or expired grant)",
     403: "Missing scope, environment or resource not allowed, agent disabled or quarantined (for redeem: not this key's grant)",
     404: "No such request (another agent's request answers the same)",
@@ -125,10 +125,12 @@ function problems(...statuses: number[]) {
     415: "Body is not JSON",
     422: "Validation failed; `errors[]` names the fields",
     429: "Rate limited: too many requests for this key, or too many failed attempts from this source (see Retry-After)",
-    503: "The resource's database (or HTTP upstream) cannot be reached; nothing ran and the grant is unspent, so the call can be retried",
+    503: "Countersign's database is down or restarting (`database_unavailable`, retry after `Retry-After` seconds); for the executors also: the resource's database or HTTP upstream cannot be reached. Nothing ran and a grant stays unspent, so the call can be retried",
   };
+  // Any call can meet a database that is restarting.
+  const all = statuses.includes(503) ? statuses : [...statuses, 503];
   return Object.fromEntries(
-    statuses.map((s) => [String(s), { description: descriptions[s], content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }]),
+    all.map((s) => [String(s), { description: descriptions[s], content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }]),
   );
 }
 

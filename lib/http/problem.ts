@@ -1,5 +1,5 @@
 // RFC 9457 problem details: the one place errors become HTTP responses.
-import { AppError, ERROR_STATUS, isAppError, isUniqueViolation, type ErrorCode } from "../errors";
+import { AppError, DATABASE_RETRY_AFTER_SECONDS, ERROR_STATUS, isAppError, isDatabaseUnavailable, isUniqueViolation, type ErrorCode } from "../errors";
 import { log } from "../log";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -39,6 +39,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   rate_limited: "Too many requests",
   internal: "Internal server error",
   unavailable: "Service unavailable",
+  database_unavailable: "Database unavailable",
 };
 
 export function problemType(code: ErrorCode): string {
@@ -79,6 +80,19 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
       ...(instance ? { instance } : {}),
     };
   }
+  // The database down, restarting or out of connections is a moment to wait, not a bug: 503 with
+  // Retry-After (problemResponse), so clients retry instead of giving up.
+  if (isDatabaseUnavailable(error)) {
+    log.warn("database unavailable", { err: error, instance });
+    return {
+      type: problemType("database_unavailable"),
+      title: TITLES.database_unavailable!,
+      status: ERROR_STATUS.database_unavailable,
+      detail: `The database is not answering right now; try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+      code: "database_unavailable",
+      ...(instance ? { instance } : {}),
+    };
+  }
   log.error("unhandled error", { err: error, instance });
   return {
     type: problemType("internal"),
@@ -95,6 +109,7 @@ export function problemResponse(error: unknown, instance?: string): Response {
   const headers: Record<string, string> = { "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store" };
   if (isAppError(error) && error.headers) Object.assign(headers, error.headers);
   if (problem.status === 401) headers["www-authenticate"] ??= 'Bearer realm="countersign"';
+  if (problem.status === 503) headers["retry-after"] ??= String(DATABASE_RETRY_AFTER_SECONDS);
   return new Response(JSON.stringify(problem), { status: problem.status, headers });
 }
 

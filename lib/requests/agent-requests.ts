@@ -4,13 +4,16 @@ import { batcherFor, createBatcher, type Batcher } from "../db/batch";
 import type { Database, PrismaClient } from "../db";
 import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
-import { AppError } from "../errors";
+import { AppError, isDatabaseUnavailable } from "../errors";
 import { REQUEST_INCLUDE, dbNow, lockRequest, recordTransition } from "./shared";
 import { toRequestView, type RequestView } from "./view";
 import { requestEvents } from "./events";
 import { notifyRequestDecidedById } from "../notify";
 import { expireOne, finishCoolDown } from "./expire-requests";
 import { config } from "../env";
+
+/** How often a waiter re-reads its request while the database does not answer. */
+const OUTAGE_REREAD_MS = 1_000;
 
 async function readRequests(prisma: PrismaClient, ids: string[]) {
   const rows = await prisma.request.findMany({ where: { id: { in: ids } }, include: REQUEST_INCLUDE });
@@ -70,13 +73,25 @@ export async function waitForDecision(
   try {
     let row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
     // A cool-down is not yet a decision for the agent: keep waiting through it.
+    let outage: unknown = null;
     while ((row.status === "pending" || row.status === "cooling_down") && Date.now() < deadline && !signal?.aborted) {
-      // Wake at the deadline, or when the request is due to expire or leave its cool-down.
+      // Wake at the deadline, or when the request is due to expire or leave its cool-down; while
+      // the database is unreachable, try again every moment.
       const due = row.status === "cooling_down" && row.coolDownUntil ? row.coolDownUntil : row.expiresAt;
       const untilExpiry = due.getTime() - Date.now() + 50;
-      await subscription.wait(Math.max(10, Math.min(deadline - Date.now(), untilExpiry)), signal);
-      row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
+      await subscription.wait(Math.max(10, Math.min(deadline - Date.now(), untilExpiry, outage ? OUTAGE_REREAD_MS : Infinity)), signal);
+      try {
+        row = await settle(database.prisma, await ownRequest(database.prisma, agentId, id));
+        outage = null;
+      } catch (error) {
+        // The database went away mid-wait (restarting, failing over): keep waiting, re-reading
+        // until it answers. Only a wait that ends with it still away answers 503, and the agent
+        // asks again; the decision itself is in the database, never lost.
+        if (!isDatabaseUnavailable(error)) throw error;
+        outage = error;
+      }
     }
+    if (outage) throw outage;
     return toRequestView(row, cfg);
   } finally {
     subscription.close();

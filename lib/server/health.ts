@@ -1,6 +1,7 @@
 // Liveness plus a round trip to the database.
 import { database } from "../db";
 import { VERSION } from "../version";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../errors";
 
 export interface Health {
   status: "ok" | "degraded";
@@ -35,6 +36,6 @@ export async function healthResponse(): Promise<Response> {
   const health = await checkHealth();
   return Response.json(health, {
     status: health.status === "ok" ? 200 : 503,
-    headers: { "Cache-Control": "no-store" },
+    headers: { "Cache-Control": "no-store", ...(health.status === "ok" ? {} : { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) }) },
   });
 }

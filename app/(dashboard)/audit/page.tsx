@@ -3,10 +3,11 @@ import Link from "next/link";
 import { db } from "@/lib/db";
 import { hasRole } from "@/lib/users/roles";
 import { requirePageReviewer } from "@/lib/auth/session";
-import { auditSearch, listAudit, parseAuditFilters, type AuditEntry } from "@/lib/dashboard/audit";
+import { auditSearch, listAudit, parseAuditBefore, parseAuditFilters, type AuditEntry } from "@/lib/dashboard/audit";
+import { isAppError } from "@/lib/errors";
 import { auditChainStatus } from "@/lib/dashboard/audit-chain";
 import { SafeText } from "@/components/safe-text";
-import { buttonStyles, Forbidden, inputClass, labelClass, Notice, PageHeader } from "@/components/ui";
+import { buttonStyles, Forbidden, inputClass, labelClass, Notice, PageHeader, RefusedQuery } from "@/components/ui";
 
 export const metadata: Metadata = { title: "Audit" };
 
@@ -15,8 +16,16 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 // Admin: the hash-chained audit log — its integrity, a search, and exports.
 export default async function AuditPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
-  const filters = parseAuditFilters(params);
-  const before = typeof params.before === "string" ? params.before : null;
+  let filters, before;
+  try {
+    filters = parseAuditFilters(params);
+    before = parseAuditBefore(params.before);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    const reviewer = await requirePageReviewer("/audit");
+    if (!hasRole(reviewer.role, "admin")) return <Forbidden role="admin" />;
+    return <RefusedQuery title="Audit log" message={error.message} resetHref="/audit" />;
+  }
   const search = auditSearch(filters, before ? { before } : {});
   const reviewer = await requirePageReviewer(search ? `/audit?${search}` : "/audit");
   if (!hasRole(reviewer.role, "admin")) return <Forbidden role="admin" />;

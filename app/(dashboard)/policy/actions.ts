@@ -7,6 +7,7 @@ import { checkPolicyYaml, getPolicyVersion, simulatePastedOperation } from "@/li
 import { requireActionReviewer } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { actionError, formString } from "@/lib/dashboard/action-result";
+import { parseJsonText } from "@/lib/http/body";
 import type { PolicySaveResult, SimulationResult } from "@/components/policy/types";
 import { readPlannedEffect } from "@/lib/requests/planned-effect";
 import type { MeasuredEffect, MeasurementPolicy } from "@/lib/policy/measurement";
@@ -71,9 +72,9 @@ export async function simulatePolicyAction(_prev: SimulationResult, form: FormDa
       agentName ||= past.agent.name;
     } else {
       try {
-        operation = JSON.parse(rawString(form, "operation"));
+        operation = parseJsonText(rawString(form, "operation"), "The operation");
       } catch (error) {
-        return { error: `The operation is not valid JSON: ${error instanceof Error ? error.message : "cannot be read"}.` };
+        return { error: error instanceof Error ? error.message : "The operation is not valid JSON." };
       }
     }
     let rules;

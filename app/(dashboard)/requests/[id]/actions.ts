@@ -3,7 +3,7 @@
 import { refresh } from "next/cache";
 import { db } from "@/lib/db";
 import { config } from "@/lib/env";
-import { isAppError } from "@/lib/errors";
+import { DATABASE_UNAVAILABLE_MESSAGE, isAppError, isDatabaseUnavailable } from "@/lib/errors";
 import { decideRequest } from "@/lib/requests";
 import { recorded, requireActionReviewer } from "@/lib/auth/session";
 import { RECORDED_REVIEWER_REFUSALS } from "@/lib/auth/refusals";
@@ -64,6 +64,7 @@ export async function decideAction(_prev: DecisionState, form: FormData): Promis
         values,
       };
     }
+    if (isDatabaseUnavailable(error)) return { error: DATABASE_UNAVAILABLE_MESSAGE, values };
     throw error;
   }
 }
