@@ -7,6 +7,7 @@ describe("operationHeadline", () => {
   it.each([
     ["sql, one line", "sql", { kind: "sql", target, sql: "DELETE FROM orders WHERE created_at < now() - interval '1 year';" }, "DELETE FROM orders WHERE created_at < now() - interval '1 year';"],
     ["sql, leading comment and more lines", "sql", { kind: "sql", target, sql: "-- tidy up\n\nDROP TABLE customers;\nDROP TABLE orders;" }, "DROP TABLE customers; …"],
+    ["sql, block comments before the statement", "sql", { kind: "sql", target, sql: "/* a harmless\n read */ -- really\nDROP TABLE customers;" }, "DROP TABLE customers;"],
     ["http: method, host and path", "http", { kind: "http", target, method: "delete", url: "https://api.example.com/v1/volumes/vol-1?force=true" }, "DELETE api.example.com/v1/volumes/vol-1?force=true"],
     ["shell", "shell", { kind: "shell", target, command: "rm -rf ./build\necho done" }, "rm -rf ./build …"],
     ["mcp: the tool and its key argument", "mcp", { kind: "mcp", target, tool: "delete_file", arguments: { recursive: true, path: "/srv/data" } }, "delete_file path=/srv/data"],

@@ -36,7 +36,9 @@ function keyArgument(args: unknown): string | null {
 export function operationHeadline(kind: string, operation: unknown): string {
   const op = (operation && typeof operation === "object" ? operation : {}) as Record<string, unknown>;
   if (kind === "sql" && typeof op.sql === "string") {
-    const { line, more } = firstLine(op.sql);
+    // Leading comments, block comments included, are not what runs: an agent cannot lead the
+    // headline with "/* a harmless read */" above the statement.
+    const { line, more } = firstLine(op.sql.replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)+/, ""));
     return cut(line, more);
   }
   if (kind === "http" && typeof op.method === "string" && typeof op.url === "string") {

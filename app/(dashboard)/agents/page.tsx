@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { db } from "@/lib/db";
 import { listAgents } from "@/lib/agents";
 import { agentActivity, type AgentActivity } from "@/lib/agents/activity";
-import { operationHeadline } from "@/lib/dashboard/operation-text";
+import { operationHeadline } from "@/lib/dashboard/operation-headline";
 import { RiskBadge, StatusBadge } from "@/components/badges";
 import Link from "next/link";
 import { listUsers } from "@/lib/users";
@@ -203,7 +203,7 @@ function Activity({ activity }: { activity?: AgentActivity }) {
                 <StatusBadge status={request.status} />
                 <RiskBadge level={request.riskLevel} />
                 <Link href={`/requests/${request.id}`} className="min-w-0 flex-1 truncate font-mono text-xs underline-offset-2 hover:underline">
-                  <SafeText text={operationHeadline(request.kind, request.operation).text} />
+                  <SafeText text={operationHeadline(request.kind, request.operation)} />
                 </Link>
                 <span className="text-xs whitespace-nowrap text-zinc-600 dark:text-zinc-400">
                   <SafeText text={request.resource} /> · <SafeText text={request.environment} /> · <RelativeTime at={request.createdAt.toISOString()} />

@@ -20,7 +20,7 @@ import { UntrustedLabel, UntrustedPanel, UntrustedText } from "@/components/untr
 import { DecisionPanel } from "./decision-panel";
 import { approvalConsequence } from "@/lib/dashboard/consequence";
 import { compareClaims } from "@/lib/dashboard/claims";
-import { operationHeadline } from "@/lib/dashboard/operation-text";
+import { operationHeadline } from "@/lib/dashboard/operation-headline";
 import { MeasuredLabel } from "@/components/planned-effect";
 import { Fold, FoldedText, FOLD_MESSAGES, countLines } from "@/components/fold";
 import { LiveRefresh } from "./live-refresh";
@@ -209,11 +209,11 @@ function Headline({ request }: { request: RequestDetail }) {
       </p>
       <h1 className="font-mono text-lg leading-snug font-semibold break-words">
         <bdi>
-          <SafeText text={headline.text} />
+          <SafeText text={headline} />
         </bdi>
-        {headline.moreLines > 0 && (
+        {headline.endsWith("…") && (
           <a href="#operation" className="ml-2 font-sans text-sm font-normal whitespace-nowrap text-blue-700 underline dark:text-blue-300">
-            +{headline.moreLines.toLocaleString("en")} more line{headline.moreLines === 1 ? "" : "s"}
+            the whole operation
           </a>
         )}
       </h1>
