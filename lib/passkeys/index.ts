@@ -211,7 +211,8 @@ export async function startApprovalPasskey(
     rpID: relyingParty(cfg).id,
     allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: p.transports })),
     userVerification: "required",
-    challenge: approvalChallenge(request.id, request.operationDigest),
+    // Bytes, not text: the library base64url-encodes a string challenge as UTF-8.
+    challenge: new Uint8Array(Buffer.from(approvalChallenge(request.id, request.operationDigest), "base64url")),
     timeout: CHALLENGE_TTL_MS,
   });
   await storeChallenge(prisma, { userId: input.userId, purpose: "approve", challenge: options.challenge, requestId: request.id, operationDigest: request.operationDigest });
