@@ -52,6 +52,7 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
         const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
         setPromptError(null);
         if (!needsPasskey || submitter?.value !== "approve" || assertion.current?.value) return;
+        if (prompting) return event.preventDefault();
         // Approve asks the passkey first; the form goes to the server with its answer.
         event.preventDefault();
         const form = event.currentTarget;
@@ -161,7 +162,9 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
                 type="submit"
                 name="decision"
                 value="approve"
-                disabled={pending || prompting || !confirmed || (needsPasskey && !passkey.hasPasskey)}
+                // Not disabled while the prompt is open: the form is then submitted with this button,
+                // and a disabled submitter would leave its decision out of the form data.
+                disabled={pending || !confirmed || (needsPasskey && !passkey.hasPasskey)}
                 aria-describedby={[consequence ? `${id}-consequence` : "", needsPasskey ? `${id}-passkey` : ""].filter(Boolean).join(" ") || undefined}
                 onClick={() => {
                   // Each Approve asks the passkey afresh: a refused answer is never sent twice.
