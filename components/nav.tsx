@@ -22,6 +22,7 @@ const LINKS: Array<{ href: string; label: string; for: "all" | "approver" | "adm
   { href: "/audit", label: "Audit", for: "admin" },
   { href: "/webhooks", label: "Webhooks", for: "admin" },
   { href: "/settings", label: "Settings", for: "admin" },
+  { href: "/account", label: "Account", for: "all" },
 ];
 
 export function Nav({ reviewer, signOut }: { reviewer: NavReviewer | null; signOut: () => Promise<void> }) {

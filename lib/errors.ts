@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   agent_disabled: 403,
   agent_quarantined: 403,
   owner_cannot_approve: 403,
+  passkey_required: 403,
   role_required: 403,
   cross_site_request: 403,
   not_found: 404,

@@ -38,6 +38,8 @@ export interface RequestDetail {
   plannedEffect: PlannedEffect | null;
   requiredApprovals: number;
   requiredRole: string;
+  /** Policy asks each approval for the approver's passkey (WebAuthn step-up). */
+  passkeyRequired: boolean;
   reason: string | null;
   outcomeDetail: string | null;
   outcomeAt: string | null;
@@ -51,7 +53,7 @@ export interface RequestDetail {
   policy: { version: number | null; ruleId: string | null };
   agent: { id: string; name: string; description: string; disabled: boolean; owner: { id: string; email: string; name: string | null } | null };
   key: { id: string; lookupId: string; label: string; revoked: boolean } | null;
-  reviews: Array<{ reviewerId: string; reviewerEmail: string; reviewerName: string | null; decision: string; reason: string | null; createdAt: string }>;
+  reviews: Array<{ reviewerId: string; reviewerEmail: string; reviewerName: string | null; decision: string; reason: string | null; passkeyCredentialId: string | null; createdAt: string }>;
   grant: { expiresAt: string; redeemedAt: string | null; revokedAt: string | null } | null;
 }
 
@@ -130,6 +132,7 @@ export async function getRequestDetail(prisma: PrismaClient, id: string): Promis
     plannedEffect: readPlannedEffect(row.plannedEffect),
     requiredApprovals: row.requiredApprovals,
     requiredRole: row.requiredRole,
+    passkeyRequired: row.passkeyRequired,
     reason: row.reason,
     outcomeDetail: row.outcomeDetail,
     outcomeAt: row.outcomeAt?.toISOString() ?? null,
@@ -154,6 +157,7 @@ export async function getRequestDetail(prisma: PrismaClient, id: string): Promis
       reviewerName: r.reviewer.name,
       decision: r.decision,
       reason: r.reason,
+      passkeyCredentialId: r.passkeyCredentialId,
       createdAt: r.createdAt.toISOString(),
     })),
     grant: row.grant

@@ -18,6 +18,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   agent_disabled: "Agent disabled",
   agent_quarantined: "Agent quarantined",
   owner_cannot_approve: "An agent's owner cannot approve its requests",
+  passkey_required: "A passkey must confirm this approval",
   role_required: "Role required",
   cross_site_request: "Cross-site request refused",
   not_found: "Not found",

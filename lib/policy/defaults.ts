@@ -15,7 +15,8 @@ export const DEFAULT_POLICY_RULES: PolicyRule[] = [
     id: "production-critical",
     description: "Critical operations in production",
     match: { tier: "production", minRisk: "critical" },
-    effect: { type: "require_approval", approvals: 2 },
+    // A stolen session cookie or an unlocked browser alone cannot approve these: each approver's passkey must.
+    effect: { type: "require_approval", approvals: 2, passkey: true },
   },
   {
     id: "production-medium-high",

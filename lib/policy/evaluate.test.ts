@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Operation } from "../operations/schema";
 import { assessRisk, loadRiskEngine, type RiskAssessment } from "../risk";
 import { DEFAULT_POLICY_RULES } from "./defaults";
-import { evaluatePolicy, type PolicyInput } from "./evaluate";
+import { describeEffect, evaluatePolicy, needsPasskey, type PolicyInput } from "./evaluate";
 import type { PolicyRule } from "./schema";
 
 beforeAll(async () => {
@@ -31,12 +31,12 @@ describe("the default policy gives DESIGN.md's outcomes", () => {
     ["SELECT in staging", "staging", sql("SELECT * FROM customers"), { type: "allow" }, "allow-low"],
     ["SELECT in production", "production", sql("SELECT * FROM customers"), { type: "allow" }, "allow-low"],
     ["DROP TABLE in staging", "staging", sql("DROP TABLE customers;"), { type: "require_approval", approvals: 1 }, "other-high-critical"],
-    ["DROP TABLE in production", "production", sql("DROP TABLE customers;"), { type: "require_approval", approvals: 2 }, "production-critical"],
+    ["DROP TABLE in production", "production", sql("DROP TABLE customers;"), { type: "require_approval", approvals: 2, passkey: true }, "production-critical"],
     ["an unknown custom action in production", "production", { kind: "custom", action: "rotate_keys" }, { type: "require_approval", approvals: 1 }, "production-medium-high"],
     ["an unknown custom action in staging", "staging", { kind: "custom", action: "rotate_keys" }, { type: "require_approval", approvals: 1 }, "other-high-critical"],
     ["INSERT in production", "production", sql("INSERT INTO t VALUES (1)"), { type: "require_approval", approvals: 1 }, "production-medium-high"],
     ["INSERT in staging", "staging", sql("INSERT INTO t VALUES (1)"), { type: "allow" }, "allow-medium-outside-production"],
-    ["an undefined environment counts as production", "qa-7", sql("DROP TABLE t"), { type: "require_approval", approvals: 2 }, "production-critical"],
+    ["an undefined environment counts as production", "qa-7", sql("DROP TABLE t"), { type: "require_approval", approvals: 2, passkey: true }, "production-critical"],
     ["an unclassified shell command in development", "development", { kind: "shell", command: "make deploy" }, { type: "require_approval", approvals: 1 }, "other-high-critical"],
     ["an HTTP read in production", "production", { kind: "http", method: "GET", url: "https://api.example.com/x" }, { type: "allow" }, "allow-low"],
   ])("%s", (_label, environment, operation, effect, ruleId) => {
@@ -70,7 +70,7 @@ describe("the default policy gives DESIGN.md's outcomes", () => {
 
   it("lets an RDS instance deletion that keeps its backups go to two approvals in production", () => {
     const decision = decide("production", { kind: "http", method: "GET", url: "https://rds.us-east-1.amazonaws.com/?Action=DeleteDBInstance&DeleteAutomatedBackups=false" });
-    expect(decision.effect).toEqual({ type: "require_approval", approvals: 2 });
+    expect(decision.effect).toEqual({ type: "require_approval", approvals: 2, passkey: true });
   });
 });
 
@@ -150,7 +150,7 @@ describe("evaluatePolicy", () => {
   it("explains which conditions matched and what follows", () => {
     const decision = evaluatePolicy(DEFAULT_POLICY_RULES, input({ tier: "production", environment: "production", risk: risk("critical", ["sql.drop_table"]) }));
     expect(decision.explanation).toBe(
-      "Rule 2, production-critical (Critical operations in production), matched because the environment is production; risk is critical (critical or above): 2 approvals required.",
+      "Rule 2, production-critical (Critical operations in production), matched because the environment is production; risk is critical (critical or above): 2 approvals required, each with the approver's passkey.",
     );
     const deny = evaluatePolicy(DEFAULT_POLICY_RULES, input({ risk: risk("critical", ["backup.delete_snapshot"]) }));
     expect(deny.explanation).toContain("finding backup.delete_snapshot is listed");
@@ -163,5 +163,41 @@ describe("evaluatePolicy", () => {
     expect(decision.effect.type).toBe("deny");
     expect(decision.ruleId).toBeNull();
     expect(decision.ruleIndex).toBeNull();
+  });
+});
+
+describe("passkey step-up", () => {
+  const needsStepUp = (environment: string, operation: Record<string, unknown>, rules?: PolicyRule[]) => needsPasskey(decide(environment, operation, rules).effect);
+
+  it.each([
+    ["DROP TABLE in production", "production", sql("DROP TABLE customers;"), true],
+    ["DROP TABLE in an undefined environment (counts as production)", "qa-7", sql("DROP TABLE customers;"), true],
+    ["DROP TABLE in staging", "staging", sql("DROP TABLE customers;"), false],
+    ["INSERT in production (medium)", "production", sql("INSERT INTO t VALUES (1)"), false],
+    ["an unknown custom action in production (high)", "production", { kind: "custom", action: "rotate_keys" }, false],
+    ["SELECT in production (allowed)", "production", sql("SELECT 1"), false],
+  ])("the default policy asks for a passkey: %s → %s", (_label, environment, operation, expected) => {
+    expect(needsStepUp(environment, operation)).toBe(expected);
+  });
+
+  it("is whatever the matching rule says: a rule can add it, or leave it off", () => {
+    const stagingToo: PolicyRule[] = [
+      { id: "staging-critical", match: { environments: ["staging"], minRisk: "critical" }, effect: { type: "require_approval", approvals: 1, passkey: true } },
+      { id: "production-critical-plain", match: { tier: "production", minRisk: "critical" }, effect: { type: "require_approval", approvals: 2, passkey: false } },
+      ...DEFAULT_POLICY_RULES,
+    ];
+    expect(needsStepUp("staging", sql("DROP TABLE customers;"), stagingToo)).toBe(true);
+    expect(needsStepUp("production", sql("DROP TABLE customers;"), stagingToo)).toBe(false);
+  });
+
+  it("says so in the effect's words", () => {
+    expect(describeEffect({ type: "require_approval", approvals: 2, passkey: true })).toBe("2 approvals required, each with the approver's passkey");
+    expect(describeEffect({ type: "require_approval", approvals: 1, passkey: true, coolDownSeconds: 60 })).toBe("1 approval required, with the approver's passkey, then a 60 s cool-down");
+    expect(describeEffect({ type: "require_approval", approvals: 2 })).toBe("2 approvals required");
+  });
+
+  it("never applies to allow or deny", () => {
+    expect(needsPasskey({ type: "allow" })).toBe(false);
+    expect(needsPasskey({ type: "deny", reason: "no" })).toBe(false);
   });
 });

@@ -125,6 +125,11 @@ function matchReasons(rule: PolicyRule, input: PolicyInput): string[] | null {
   return reasons;
 }
 
+/** Whether approvals under this effect need a passkey (WebAuthn step-up). */
+export function needsPasskey(effect: PolicyEffect): boolean {
+  return effect.type === "require_approval" && effect.passkey === true;
+}
+
 export function describeEffect(effect: PolicyEffect): string {
   switch (effect.type) {
     case "allow":
@@ -132,7 +137,8 @@ export function describeEffect(effect: PolicyEffect): string {
     case "require_approval": {
       const who = effect.role === "admin" ? " from admins" : "";
       const coolDown = effect.coolDownSeconds ? `, then a ${effect.coolDownSeconds} s cool-down` : "";
-      return `${effect.approvals} approval${effect.approvals === 1 ? "" : "s"}${who} required${coolDown}`;
+      const passkey = effect.passkey ? `, ${effect.approvals === 1 ? "" : "each "}with the approver's passkey` : "";
+      return `${effect.approvals} approval${effect.approvals === 1 ? "" : "s"}${who} required${passkey}${coolDown}`;
     }
     case "deny":
       return `refused: ${effect.reason}`;

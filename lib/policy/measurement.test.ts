@@ -86,7 +86,8 @@ describe("the simulator", () => {
   it("applies a replayed request's measurement as the risk floor", () => {
     const result = simulatePolicy({ operation: op, tier: "production", rules: DEFAULT_POLICY_RULES, version: 4, measured: effect(table({ rows: 40_000 })) });
     expect(result.risk.level).toBe("critical");
-    expect(result.effect).toEqual({ type: "require_approval", approvals: 2 });
+    expect(result.effect).toEqual({ type: "require_approval", approvals: 2, passkey: true });
+    expect(result.passkeyRequired).toBe(true);
     expect(result.risk.findings.map((f) => f.id)).toContain("measured.every_row");
   });
 });

@@ -20,6 +20,11 @@ export const PolicyEffect = z.discriminatedUnion("type", [
     role: z.enum(["approver", "admin"]).optional(),
     /** After the last approval, wait this long — any reviewer may still cancel — before the grant is issued. */
     coolDownSeconds: z.number().int().min(10).max(86_400).optional(),
+    /**
+     * Step-up: each approval needs the reviewer's passkey, user-verified, bound to this request —
+     * a session cookie alone cannot approve. `false` or absent: the session is enough.
+     */
+    passkey: z.boolean().optional(),
   }),
   z.strictObject({ type: z.literal("deny"), reason: z.string().trim().min(1).max(500) }),
 ]);

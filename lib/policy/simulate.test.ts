@@ -17,7 +17,7 @@ describe("simulatePolicy", () => {
   it.each([
     ["SELECT in production", "production", "production", { kind: "sql", sql: "SELECT 1" }, "low", "allow-low", 4, { type: "allow" }],
     ["DROP TABLE in staging", "staging", "other", { kind: "sql", sql: "DROP TABLE customers" }, "critical", "other-high-critical", 3, { type: "require_approval", approvals: 1 }],
-    ["DROP TABLE in production", "production", "production", { kind: "sql", sql: "DROP TABLE customers" }, "critical", "production-critical", 1, { type: "require_approval", approvals: 2 }],
+    ["DROP TABLE in production", "production", "production", { kind: "sql", sql: "DROP TABLE customers" }, "critical", "production-critical", 1, { type: "require_approval", approvals: 2, passkey: true }],
     ["a snapshot deletion anywhere", "staging", "other", { kind: "shell", command: "aws rds delete-db-snapshot --db-snapshot-identifier x" }, "critical", "deny-backup-destruction", 0, expect.objectContaining({ type: "deny" })],
   ] as const)("%s: findings, risk, the matching rule and its effect", (_label, environment, tier, operation, level, ruleId, index, effect) => {
     const result = simulatePolicy({ operation: op(environment, operation), agent, tier, rules: DEFAULT_POLICY_RULES, version: 3 });
@@ -62,7 +62,8 @@ describe("simulatePolicy", () => {
     const text = formatSimulation(
       simulatePolicy({ operation: op("production", { kind: "sql", sql: "DROP TABLE customers" }), agent, tier: "production", rules: DEFAULT_POLICY_RULES, version: 2 }),
     );
-    expect(text).toContain("Decision: 2 approvals required");
+    expect(text).toContain("Decision: 2 approvals required, each with the approver's passkey");
+    expect(text).toContain("Each approval needs the reviewer's passkey (user-verified).");
     expect(text).toContain("Rule: #2 production-critical");
     expect(text).toContain("Policy version: 2");
     expect(text).toMatch(/- \[critical\] sql\.drop_table: /);

@@ -5,7 +5,7 @@
 import type { Operation, OperationKind } from "../operations/schema";
 import { assessRisk } from "../risk";
 import type { Finding, RiskLevel } from "../risk/levels";
-import { describeEffect, evaluatePolicy } from "./evaluate";
+import { describeEffect, evaluatePolicy, needsPasskey } from "./evaluate";
 import type { PolicyEffect, PolicyRule } from "./schema";
 import { DEFAULT_MEASUREMENT_POLICY, describeMeasurementPolicy, withMeasuredRisk, type MeasuredEffect, type MeasurementPolicy } from "./measurement";
 
@@ -38,6 +38,8 @@ export interface PolicySimulation {
   effect: PolicyEffect;
   /** The effect in words, e.g. "2 approvals required". */
   outcome: string;
+  /** Whether each approval needs the reviewer's passkey (WebAuthn step-up). */
+  passkeyRequired: boolean;
   explanation: string;
   /** The measurement's risk floor and tolerance in words. */
   measurementPolicy: string;
@@ -80,6 +82,7 @@ export function simulatePolicy(input: SimulatePolicyInput): PolicySimulation {
         : null,
     effect: decision.effect,
     outcome: describeEffect(decision.effect),
+    passkeyRequired: needsPasskey(decision.effect),
     explanation: decision.explanation,
     measurementPolicy: describeMeasurementPolicy(measurement),
     measured: input.measured !== undefined,
@@ -90,6 +93,7 @@ export function simulatePolicy(input: SimulatePolicyInput): PolicySimulation {
 export function formatSimulation(result: PolicySimulation): string {
   const lines = [
     `Decision: ${result.outcome}`,
+    ...(result.passkeyRequired ? ["  Each approval needs the reviewer's passkey (user-verified)."] : []),
     `  ${result.explanation}`,
     "",
     `Operation: ${result.kind} on ${result.resource} in ${result.environment} (${result.tier === "production" ? "production tier" : "non-production tier"})`,

@@ -80,7 +80,7 @@ describe("policy YAML", () => {
 describe("diffLines", () => {
   it("marks the changed line between two versions", () => {
     const before = policyToYaml(DEFAULT_POLICY_RULES);
-    const changed = DEFAULT_POLICY_RULES.map((r) => (r.id === "production-critical" ? { ...r, effect: { type: "require_approval" as const, approvals: 3 } } : r));
+    const changed = DEFAULT_POLICY_RULES.map((r) => (r.id === "production-critical" ? { ...r, effect: { type: "require_approval" as const, approvals: 3, passkey: true } } : r));
     const diff = diffLines(before, policyToYaml(changed));
     expect(diff.filter((l) => l.kind === "removed")).toEqual([{ kind: "removed", text: "    approvals: 2" }]);
     expect(diff.filter((l) => l.kind === "added")).toEqual([{ kind: "added", text: "    approvals: 3" }]);
@@ -109,7 +109,8 @@ describe("simulatePastedOperation", () => {
     expect(result.risk.level).toBe("critical");
     expect(result.risk.findings.map((f) => f.id)).toContain("sql.drop_table");
     expect(result.rule?.id).toBe("production-critical");
-    expect(result.outcome).toBe("2 approvals required");
+    expect(result.outcome).toBe("2 approvals required, each with the approver's passkey");
+    expect(result.passkeyRequired).toBe(true);
     expect(result.policyVersion).toBe(4);
   });
 

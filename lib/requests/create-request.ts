@@ -7,7 +7,7 @@ import { AppError, isUniqueViolation } from "../errors";
 import { recordAudit } from "../audit";
 import { redactDeep } from "../audit/redact";
 import { assessRisk } from "../risk";
-import { evaluatePolicy } from "../policy";
+import { evaluatePolicy, needsPasskey } from "../policy";
 import { breakerThresholdsOf, measurementPolicyOf } from "../policy/store";
 import { effectLimits, withMeasuredRisk } from "../policy/measurement";
 import { countsTowardBreaker } from "../policy/breaker";
@@ -189,6 +189,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           requiredApprovals: effect.type === "require_approval" ? effect.approvals : 0,
           requiredRole: effect.type === "require_approval" && effect.role ? effect.role : "approver",
           coolDownSeconds: effect.type === "require_approval" ? (effect.coolDownSeconds ?? null) : null,
+          passkeyRequired: needsPasskey(effect),
           builtInExecutor: input.builtInExecutor === true,
           resourceId: input.resourceId ?? null,
           reason: effect.type === "deny" ? effect.reason : null,
@@ -223,7 +224,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           type: "policy.decided",
           actor: { type: "policy" as const },
           subject,
-          data: { version: policy.version, ruleId: decision.ruleId, effect: effect.type, explanation: decision.explanation, ...(effect.type === "deny" ? { reason: effect.reason } : {}), ...(effect.type === "require_approval" ? { approvals: effect.approvals } : {}) },
+          data: { version: policy.version, ruleId: decision.ruleId, effect: effect.type, explanation: decision.explanation, ...(effect.type === "deny" ? { reason: effect.reason } : {}), ...(effect.type === "require_approval" ? { approvals: effect.approvals } : {}), ...(needsPasskey(effect) ? { passkey: true } : {}) },
         },
       ];
       let grant: Awaited<ReturnType<typeof mintGrant>> | null = null;

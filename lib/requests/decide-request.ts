@@ -1,6 +1,7 @@
 // The one way a request is decided by people — the dashboard, the CLI and tests all call this.
 // Distinct eligible reviewers up to the quorum; one denial ends it; an agent's owner never approves;
-// critical requests need the resource name typed; revoke withdraws an approved, unused grant.
+// critical requests need the resource name typed; a request whose policy asks for a passkey needs the
+// approver's passkey, verified here in the same transaction; revoke withdraws an approved, unused grant.
 import { z } from "zod";
 import type { PrismaClient } from "../db";
 import { TX_OPTIONS } from "../db";
@@ -8,6 +9,7 @@ import type { Config } from "../env";
 import { AppError, isUniqueViolation } from "../errors";
 import { hasRole, type Role } from "../users/roles";
 import { mintGrant } from "../grants";
+import { verifyApprovalPasskey } from "../passkeys";
 import { notifyApprovalArrived, notifyRequestDecided } from "../notify";
 import { parseInput } from "../validate";
 import { toRequestView, type RequestView } from "./view";
@@ -15,7 +17,13 @@ import { REQUEST_INCLUDE, dbNow, lockRequest, recordTransition } from "./shared"
 import { expireOne } from "./expire-requests";
 
 export const Decision = z.discriminatedUnion("decision", [
-  z.object({ decision: z.literal("approve"), confirmation: z.string().max(500).optional(), reason: z.string().max(2000).optional() }),
+  z.object({
+    decision: z.literal("approve"),
+    confirmation: z.string().max(500).optional(),
+    reason: z.string().max(2000).optional(),
+    /** The WebAuthn assertion (JSON text) answering this reviewer's approval challenge, when policy asks for a passkey. */
+    passkey: z.string().max(32_768).optional(),
+  }),
   z.object({ decision: z.literal("deny"), reason: z.string().trim().min(1, "give a reason for the denial").max(2000) }),
   z.object({ decision: z.literal("revoke"), reason: z.string().trim().min(1, "give a reason for the revocation").max(2000) }),
 ]);
@@ -109,10 +117,20 @@ export async function decideRequest(prisma: PrismaClient, cfg: Config, input: De
         { field: "confirmation", message: `must be exactly ${request.resource}` },
       ]);
     }
-    await tx.review.create({ data: { requestId: request.id, reviewerId: reviewer.id, decision: "approve", reason: decision.reason ?? null } });
+    // Step-up: the session says who is asking; only their passkey, user-verified and answering a
+    // challenge bound to this request and operation, lets the approval count.
+    const passkeyCredentialId = request.passkeyRequired
+      ? await verifyApprovalPasskey(tx, cfg, { userId: reviewer.id, request, response: decision.passkey, now })
+      : null;
+    await tx.review.create({ data: { requestId: request.id, reviewerId: reviewer.id, decision: "approve", reason: decision.reason ?? null, passkeyCredentialId } });
     const approvers = [...request.reviews.filter((r) => r.decision === "approve").map((r) => r.reviewerId), reviewer.id];
     const events = [
-      { type: "review.approved", actor, subject, data: { approvals: approvers.length, required: request.requiredApprovals } } as const,
+      {
+        type: "review.approved",
+        actor,
+        subject,
+        data: { approvals: approvers.length, required: request.requiredApprovals, ...(passkeyCredentialId ? { passkey: { credentialId: passkeyCredentialId } } : {}) },
+      } as const,
     ];
     if (approvers.length >= request.requiredApprovals && request.coolDownSeconds) {
       const coolDownUntil = new Date(now.getTime() + request.coolDownSeconds * 1000);

@@ -5,6 +5,8 @@ import { db } from "@/lib/db";
 import { config } from "@/lib/env";
 import { DATABASE_UNAVAILABLE_MESSAGE, isAppError, isDatabaseUnavailable } from "@/lib/errors";
 import { decideRequest } from "@/lib/requests";
+import { startApprovalPasskey } from "@/lib/passkeys";
+import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { recorded, requireActionReviewer } from "@/lib/auth/session";
 import { RECORDED_REVIEWER_REFUSALS } from "@/lib/auth/refusals";
 
@@ -29,6 +31,7 @@ export async function decideAction(_prev: DecisionState, form: FormData): Promis
   const requestId = String(form.get("requestId") ?? "");
   const reason = String(form.get("reason") ?? "").trim();
   const confirmation = String(form.get("confirmation") ?? "");
+  const passkey = String(form.get("passkey") ?? "");
   const values = { reason, confirmation };
   let reviewerId: string | null = null;
   try {
@@ -36,7 +39,7 @@ export async function decideAction(_prev: DecisionState, form: FormData): Promis
     reviewerId = reviewer.id;
     const input =
       decision === "approve"
-        ? { decision: "approve" as const, ...(confirmation ? { confirmation } : {}), ...(reason ? { reason } : {}) }
+        ? { decision: "approve" as const, ...(confirmation ? { confirmation } : {}), ...(reason ? { reason } : {}), ...(passkey ? { passkey } : {}) }
         : decision === "deny"
           ? { decision: "deny" as const, reason }
           : decision === "revoke"
@@ -65,6 +68,18 @@ export async function decideAction(_prev: DecisionState, form: FormData): Promis
       };
     }
     if (isDatabaseUnavailable(error)) return { error: DATABASE_UNAVAILABLE_MESSAGE, values };
+    throw error;
+  }
+}
+
+// Server action: the passkey prompt's options for approving one request — a one-time challenge
+// bound to the request and its operation digest, for this reviewer's passkeys only.
+export async function approvalPasskeyOptionsAction(requestId: string): Promise<{ options?: PublicKeyCredentialRequestOptionsJSON; error?: string }> {
+  try {
+    const reviewer = await requireActionReviewer("approver", "passkey_challenge");
+    return { options: await startApprovalPasskey(await db(), config(), { userId: reviewer.id, requestId: String(requestId) }) };
+  } catch (error) {
+    if (isAppError(error)) return { error: error.message };
     throw error;
   }
 }

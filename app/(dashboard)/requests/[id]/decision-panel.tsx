@@ -2,10 +2,14 @@
 // Approve / Deny (with a reason) for a pending request, Cancel approval during a cool-down, Revoke
 // for an approved, unused grant. The server decides whether this reviewer may; this panel only
 // explains and asks. Server messages can quote agent-chosen names, so they render as SafeText.
-import { useActionState, useId, useState } from "react";
+// When policy asks for a passkey, Approve first runs the browser's WebAuthn prompt for a challenge
+// bound to this request, and sends its answer with the approval; the server verifies it.
+import { useActionState, useId, useRef, useState } from "react";
+import Link from "next/link";
+import { startAuthentication } from "@simplewebauthn/browser";
 import { SafeText } from "@/components/safe-text";
 import { buttonStyles, inputClass, labelClass, Notice } from "@/components/ui";
-import { decideAction, type DecisionState } from "./actions";
+import { approvalPasskeyOptionsAction, decideAction, type DecisionState } from "./actions";
 
 export interface DecisionPanelProps {
   requestId: string;
@@ -18,11 +22,16 @@ export interface DecisionPanelProps {
   agentName: string;
   /** What Approve grants, in words (lib/dashboard/consequence.ts). */
   consequence?: string;
+  /** Set when policy asks each approval for the approver's passkey; whether this reviewer has one. */
+  passkey?: { hasPasskey: boolean };
 }
 
-export function DecisionPanel({ requestId, mode, coolingDown = false, critical, resource, isOwner, agentName, consequence }: DecisionPanelProps) {
+export function DecisionPanel({ requestId, mode, coolingDown = false, critical, resource, isOwner, agentName, consequence, passkey }: DecisionPanelProps) {
   const [state, action, pending] = useActionState<DecisionState, FormData>(decideAction, {});
   const [typed, setTyped] = useState<string | null>(null);
+  const [prompting, setPrompting] = useState(false);
+  const [promptError, setPromptError] = useState<string | null>(null);
+  const assertion = useRef<HTMLInputElement>(null);
   const id = useId();
   if (mode === "none") return state.done ? <Notice tone="success">{state.done}</Notice> : null;
   // The owner may deny but never approve (decideRequest refuses it): no button that cannot work.
@@ -32,14 +41,42 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
   const confirmation = typed ?? state.values?.confirmation ?? "";
   // A critical approval waits for the resource name, typed exactly (the server checks it again).
   const confirmed = !critical || confirmation === resource;
+  const needsPasskey = canApprove && passkey !== undefined;
+  const error = promptError ?? state.error;
   return (
-    <form action={action} className="space-y-3" aria-describedby={state.error ? `${id}-error` : undefined}>
+    <form
+      action={action}
+      className="space-y-3"
+      aria-describedby={error ? `${id}-error` : undefined}
+      onSubmit={async (event) => {
+        const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
+        setPromptError(null);
+        if (!needsPasskey || submitter?.value !== "approve" || assertion.current?.value) return;
+        if (prompting) return event.preventDefault();
+        // Approve asks the passkey first; the form goes to the server with its answer.
+        event.preventDefault();
+        const form = event.currentTarget;
+        setPrompting(true);
+        try {
+          const { options, error: refused } = await approvalPasskeyOptionsAction(requestId);
+          if (!options) throw new Error(refused ?? "The server gave no passkey options.");
+          const answer = await startAuthentication({ optionsJSON: options });
+          assertion.current!.value = JSON.stringify(answer);
+          form.requestSubmit(submitter);
+        } catch (e) {
+          setPromptError(`Not approved: your passkey did not confirm it${e instanceof Error ? ` (${e.message})` : ""}.`);
+        } finally {
+          setPrompting(false);
+        }
+      }}
+    >
       <input type="hidden" name="requestId" value={requestId} />
+      {needsPasskey && <input ref={assertion} type="hidden" name="passkey" defaultValue="" />}
       {coolingDown && <input type="hidden" name="coolingDown" value="true" />}
-      {state.error && (
+      {error && (
         <div id={`${id}-error`}>
           <Notice tone="error">
-            <SafeText text={state.error} />
+            <SafeText text={error} />
           </Notice>
         </div>
       )}
@@ -96,6 +133,21 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
           </p>
         </div>
       )}
+      {needsPasskey && (
+        <p id={`${id}-passkey`} className="text-sm text-zinc-700 dark:text-zinc-300">
+          {passkey.hasPasskey ? (
+            <>Policy asks for your passkey: Approve opens your browser&apos;s passkey prompt, and the approval counts only once it confirms.</>
+          ) : (
+            <>
+              Approving this request needs a passkey, and you have none.{" "}
+              <Link href="/account" className="font-medium underline">
+                Register one on your account page
+              </Link>{" "}
+              first. You can still deny.
+            </>
+          )}
+        </p>
+      )}
       {canApprove && consequence && (
         <p id={`${id}-consequence`} className="rounded-md border border-zinc-200 bg-zinc-50 px-3 py-2 text-sm text-zinc-800 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100">
           <span className="font-semibold">Approve grants: </span>
@@ -110,8 +162,14 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
                 type="submit"
                 name="decision"
                 value="approve"
-                disabled={pending || !confirmed}
-                aria-describedby={consequence ? `${id}-consequence` : undefined}
+                // Not disabled while the prompt is open: the form is then submitted with this button,
+                // and a disabled submitter would leave its decision out of the form data.
+                disabled={pending || !confirmed || (needsPasskey && !passkey.hasPasskey)}
+                aria-describedby={[consequence ? `${id}-consequence` : "", needsPasskey ? `${id}-passkey` : ""].filter(Boolean).join(" ") || undefined}
+                onClick={() => {
+                  // Each Approve asks the passkey afresh: a refused answer is never sent twice.
+                  if (assertion.current) assertion.current.value = "";
+                }}
                 className={critical ? buttonStyles.danger : buttonStyles.approve}
               >
                 Approve
@@ -126,9 +184,9 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
             {coolingDown ? "Cancel approval" : "Revoke"}
           </button>
         )}
-        {pending && (
+        {(pending || prompting) && (
           <span role="status" className="self-center text-xs text-zinc-500">
-            Saving…
+            {prompting ? "Waiting for your passkey…" : "Saving…"}
           </span>
         )}
       </div>

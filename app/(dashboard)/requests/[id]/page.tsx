@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { db } from "@/lib/db";
+import { listPasskeys } from "@/lib/passkeys";
 import { displayName, requirePageReviewer } from "@/lib/auth/session";
 import { hasRole, type Role } from "@/lib/users/roles";
 import { getRequestDetail, requestVersion, type RequestDetail } from "@/lib/dashboard/request-detail";
@@ -53,6 +54,7 @@ export default async function RequestPage({ params }: { params: Params }) {
   // Any reviewer may cancel during a cool-down; revoking an issued grant needs an approver.
   const canRevoke = (Boolean(grantUsable) && hasRole(reviewer.role, "approver")) || request.status === "cooling_down";
   const mode = canDecide ? "decide" : canRevoke ? "revoke" : "none";
+  const hasPasskey = canDecide && request.passkeyRequired ? (await listPasskeys(await db(), reviewer.id)).length > 0 : false;
   const version = requestVersion({
     status: request.status,
     reviews: request.reviews.length,
@@ -178,6 +180,7 @@ export default async function RequestPage({ params }: { params: Params }) {
                 })}
                 isOwner={isOwner}
                 agentName={request.agent.name}
+                passkey={request.passkeyRequired ? { hasPasskey } : undefined}
               />
             </div>
           </Panel>
@@ -327,7 +330,7 @@ function Findings({ request }: { request: RequestDetail }) {
           <>
             {" "}
             Policy v{request.policy.version}, rule <span className="font-mono">{request.policy.ruleId}</span>: {request.requiredApprovals} approval
-            {request.requiredApprovals === 1 ? "" : "s"} by {request.requiredRole}s.
+            {request.requiredApprovals === 1 ? "" : "s"} by {request.requiredRole}s{request.passkeyRequired ? ", each confirmed with the approver's passkey" : ""}.
           </>
         )}
       </p>
@@ -556,6 +559,7 @@ function Approvals({ request, approvals }: { request: RequestDetail; approvals: 
               <span className="text-xs text-zinc-500 dark:text-zinc-400">
                 <RelativeTime at={review.createdAt} />
               </span>
+              {review.passkeyCredentialId && <span className="text-xs text-zinc-500 dark:text-zinc-400">with a passkey</span>}
               {review.reason && <p className="w-full text-xs break-words whitespace-pre-wrap text-zinc-600 dark:text-zinc-400">“{review.reason}”</p>}
             </li>
           ))}
