@@ -1,6 +1,7 @@
 // The inbox as a reviewer keeps it open: requests appear and move on their own as agents ask and
 // other reviewers decide; counts follow; filters narrow it; "Load more" pages through the rest.
 import { AgentApi, expect, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { pageWithPasskey } from "./passkeys";
 import { callAction, sessionCookie } from "./server-actions";
 import { ADMIN, USERS } from "./state";
 
@@ -63,8 +64,12 @@ test("each row says where the signed-in reviewer stands, and closed rows say whe
   const request = await agent.create({ operation: sqlOperation("DROP TABLE carts_old;", resource, "production"), summary });
   expect(request.requiredApprovals).toBe(2);
   const alice = await sessionCookie(browser, baseURL!, USERS.alice);
-  const approved = await callAction(baseURL!, { page: `/requests/${request.id}`, action: "decideAction", cookie: alice, fields: { requestId: request.id, decision: "approve", confirmation: resource } });
-  expect(approved.text).toContain("1 more approval needed");
+  // Production critical approvals need the approver's passkey (the default policy).
+  const alicePage = await pageWithPasskey(browser, baseURL!, USERS.alice, `/requests/${request.id}`);
+  await alicePage.getByLabel(/to confirm/).fill(resource);
+  await alicePage.getByRole("button", { name: "Approve" }).click();
+  await expect(alicePage.getByText("1 more approval needed").first()).toBeVisible();
+  await alicePage.context().close();
   const deniedSummary = `Truncate the audit copy ${unique("cue")}`;
   const denied = await agent.create({ operation: sqlOperation("TRUNCATE audit_copy;", unique("pg/app"), "production"), summary: deniedSummary });
   expect((await callAction(baseURL!, { page: `/requests/${denied.id}`, action: "decideAction", cookie: alice, fields: { requestId: denied.id, decision: "deny", reason: "Still needed." } })).text).toContain("The request is denied");

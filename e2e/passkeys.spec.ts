@@ -4,20 +4,8 @@ import type { Page } from "@playwright/test";
 import { cleanEnv, runCli } from "../test/app-server";
 import { expect, signInAt, sqlOperation, test, unique } from "./fixtures";
 import { auditEvents, callAction, sessionCookie } from "./server-actions";
+import { registerPasskey, virtualAuthenticator } from "./passkeys";
 import { ADMIN, PASSWORD, e2eState, type E2EUser } from "./state";
-
-/** A user-verifying platform authenticator in this page's browser context; returns its credential ids. */
-async function virtualAuthenticator(page: Page): Promise<() => Promise<string[]>> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  return async () => {
-    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
-    return credentials.map((c) => Buffer.from(c.credentialId, "base64").toString("base64url"));
-  };
-}
 
 async function addApprover(prefix: string): Promise<E2EUser> {
   const name = unique(prefix);
@@ -26,14 +14,6 @@ async function addApprover(prefix: string): Promise<E2EUser> {
   const res = await runCli(["user", "add", `--email=${user.email}`, "--role=approver", `--name=${user.name}`], env, `${PASSWORD}\n`);
   expect(res.code, res.stderr).toBe(0);
   return user;
-}
-
-async function registerPasskey(page: Page, name: string) {
-  await page.goto("/account");
-  await page.getByLabel("Passkey name").fill(name);
-  await page.getByRole("button", { name: "Register passkey" }).click();
-  await expect(page.getByText(`Passkey “${name}” registered.`)).toBeVisible();
-  await expect(page.getByRole("region", { name: "Passkeys" }).getByRole("row", { name: new RegExp(name) })).toBeVisible();
 }
 
 async function approveOnPage(page: Page, requestId: string, resource: string) {

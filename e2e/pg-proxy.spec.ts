@@ -3,7 +3,8 @@
 // resource's name, and only then is the table dropped.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { expect, signInAt, test, unique } from "./fixtures";
+import { expect, test, unique } from "./fixtures";
+import { pageWithPasskey } from "./passkeys";
 import { USERS, e2eState } from "./state";
 import { cleanEnv, runCli } from "../test/app-server";
 
@@ -44,9 +45,9 @@ test("DROP TABLE through the PostgreSQL proxy runs only once two reviewers appro
     const requestId = reviewUrl.split("/").pop()!;
 
     for (const [i, reviewer] of [USERS.alice, USERS.bob].entries()) {
-      const context = await browser.newContext({ baseURL });
-      const page = await context.newPage();
-      await signInAt(page, reviewer, new URL(reviewUrl).pathname);
+      // Production critical: each approval needs the approver's passkey (the default policy).
+      const page = await pageWithPasskey(browser, baseURL!, reviewer, new URL(reviewUrl).pathname);
+      const context = page.context();
       await expect(page.getByLabel("SQL to run")).toContainText("DROP TABLE ledger");
       await page.getByLabel(/^Type/).fill(resource);
       await page.getByRole("button", { name: "Approve" }).click();

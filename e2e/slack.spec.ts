@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "@playwright/test";
 import { expect, fillSignIn, signInAt, sqlOperation, test, unique } from "./fixtures";
+import { registerPasskey, virtualAuthenticator } from "./passkeys";
 import { ADMIN, USERS } from "./state";
 
 test.describe.configure({ mode: "serial" });
@@ -192,6 +193,10 @@ test("the whole loop from Slack: a critical production request, two approvers, a
     await expect(context.getByRole("link")).toHaveCount(0);
     await expect(alicePage.getByRole("region", { name: "Agent's planned change (claimed)" })).toContainText(`-CREATE TABLE ${table} (`);
     await expect(alicePage.getByText("0 of 2")).toBeVisible();
+    // Production critical: each approval needs the approver's passkey (the default policy).
+    await virtualAuthenticator(alicePage);
+    await registerPasskey(alicePage, "Alice's laptop");
+    await alicePage.goto(link);
 
     // Approving a critical request needs the resource name typed; until it matches, Approve is disabled.
     await alicePage.getByLabel(/^Type/).fill("postgres/other");
@@ -212,6 +217,9 @@ test("the whole loop from Slack: a critical production request, two approvers, a
     await fillSignIn(bobPage, USERS.bob);
     await expect(bobPage).toHaveURL(new RegExp(`/requests/${created.id}$`));
     await expect(bobPage.getByText("Alice Approver")).toBeVisible();
+    await virtualAuthenticator(bobPage);
+    await registerPasskey(bobPage, "Bob's phone");
+    await bobPage.goto(link);
     await bobPage.getByLabel(/^Type/).fill(resource);
     const approvedAt = Date.now();
     await bobPage.getByRole("button", { name: "Approve" }).click();

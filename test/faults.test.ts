@@ -8,7 +8,7 @@ import { cleanEnv, runCli, startApp, type AppServer } from "./app-server";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "./throwaway-postgres";
 import { openPostgres, type Database } from "../lib/db";
 import { loadConfig } from "../lib/env";
-import { decideRequest } from "../lib/requests";
+import { decideRequest } from "./decide";
 import { createUser } from "../lib/users";
 import { CountersignClient } from "../client";
 

@@ -9,7 +9,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { DATABASE_KINDS } from "./databases";
 import { cleanEnv } from "./app-server";
 import { callTool, startMcpFixture, type McpFixture, type McpTransportKind } from "./mcp-fixture";
-import { decideRequest } from "../lib/requests";
+import { decideRequest } from "./decide";
 import { registerResource } from "../lib/resources";
 import { savePolicy } from "../lib/policy/store";
 

@@ -17,7 +17,8 @@ import * as resourcesRoute from "../app/api/v1/resources/route";
 import * as sqlRoute from "../app/api/v1/resources/[name]/sql/route";
 import { DATABASE_KINDS, createPostgresDatabase } from "./databases";
 import { registerResource } from "../lib/resources";
-import { createRequest, CreateRequest, decideRequest } from "../lib/requests";
+import { createRequest, CreateRequest } from "../lib/requests";
+import { decideRequest } from "./decide";
 
 describe("OpenAPI 3.1 document", () => {
   let h: Harness;

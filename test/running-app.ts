@@ -5,7 +5,8 @@
 // its data folder and starts the server again; on PostgreSQL it is recorded while the server runs.
 import { openEmbedded, openPostgres, type Database } from "../lib/db";
 import { loadConfig, type Config } from "../lib/env";
-import { decideRequest, type Decision } from "../lib/requests/decide-request";
+import type { Decision } from "../lib/requests/decide-request";
+import { decideRequest } from "./decide";
 import { createUser } from "../lib/users";
 import { createPostgresDatabase, type DatabaseKind } from "./databases";
 import { freePort, runCli, startApp, tempDataDir, type AppServer, type CliResult } from "./app-server";

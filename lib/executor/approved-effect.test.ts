@@ -9,7 +9,7 @@ import { createHarness, type Harness } from "../../test/api-harness";
 import * as sqlRoute from "../../app/api/v1/resources/[name]/sql/route";
 import * as executeRoute from "../../app/api/v1/requests/[id]/execute/route";
 import { setConfig } from "../env";
-import { decideRequest } from "../requests";
+import { decideRequest } from "../../test/decide";
 import { registerResource } from "../resources";
 import { DEFAULT_POLICY_RULES } from "../policy";
 import { savePolicy } from "../policy/store";

@@ -12,7 +12,7 @@ import * as requestsRoute from "../../app/api/v1/requests/route";
 import * as requestRoute from "../../app/api/v1/requests/[id]/route";
 import * as redeemRoute from "../../app/api/v1/grants/redeem/route";
 import { setConfig } from "../env";
-import { decideRequest } from "../requests";
+import { decideRequest } from "../../test/decide";
 import { registerResource, listResources, removeResource, resourceConnection, updateResourceConnection } from "../resources";
 import { dryRunSql } from "./dry-run";
 import { executeSql } from "./execute";

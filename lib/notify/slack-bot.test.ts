@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DATABASE_KINDS } from "../../test/databases";
 import { createHarness, type Harness } from "../../test/api-harness";
 import { setConfig, type Config } from "../env";
-import { CreateRequest, createRequest, decideRequest, expireDueRequests, redeemGrant, reportOutcome } from "../requests";
+import { CreateRequest, createRequest, expireDueRequests, redeemGrant, reportOutcome } from "../requests";
+import { decideRequest } from "../../test/decide";
 import { deliverDueNotifications, getSlackSettings, removeSlackBotSettings, saveSlackBotSettings, sendTestNotification } from ".";
 
 const TOKEN = "xoxb-1111-2222-standin";

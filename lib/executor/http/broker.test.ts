@@ -10,7 +10,7 @@ import { createHarness, type Harness } from "../../../test/api-harness";
 import * as httpRoute from "../../../app/api/v1/resources/[name]/http/route";
 import * as executeRoute from "../../../app/api/v1/requests/[id]/execute/route";
 import * as requestsRoute from "../../../app/api/v1/requests/route";
-import { decideRequest } from "../../requests";
+import { decideRequest } from "../../../test/decide";
 import { registerResource, type RegisterResource } from "../../resources";
 import { setEnvironmentBindings } from "../../environments";
 import { savePolicy } from "../../policy/store";

@@ -11,7 +11,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../db/generated/client";
 import { DATABASE_KINDS, createPostgresDatabase } from "../../../test/databases";
 import { createHarness, type Harness } from "../../../test/api-harness";
-import { decideRequest } from "../../requests";
+import { decideRequest } from "../../../test/decide";
 import { registerResource } from "../../resources";
 import { failureCount } from "../../auth/failures";
 import { startPgProxy, type PgProxy } from "./server";
