@@ -13,6 +13,8 @@ export interface DecisionPanelProps {
   /** Approved but still cooling down: revoking cancels the approval before any grant exists. */
   coolingDown?: boolean;
   critical: boolean;
+  /** Approving needs the resource name typed: critical requests, and hidden or look-alike characters at any level. */
+  confirm?: boolean;
   resource: string;
   isOwner: boolean;
   agentName: string;
@@ -20,7 +22,7 @@ export interface DecisionPanelProps {
   consequence?: string;
 }
 
-export function DecisionPanel({ requestId, mode, coolingDown = false, critical, resource, isOwner, agentName, consequence }: DecisionPanelProps) {
+export function DecisionPanel({ requestId, mode, coolingDown = false, critical, confirm = critical, resource, isOwner, agentName, consequence }: DecisionPanelProps) {
   const [state, action, pending] = useActionState<DecisionState, FormData>(decideAction, {});
   const [typed, setTyped] = useState<string | null>(null);
   const id = useId();
@@ -30,8 +32,9 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
   const reasonError = state.fieldErrors?.reason;
   const confirmationError = state.fieldErrors?.confirmation;
   const confirmation = typed ?? state.values?.confirmation ?? "";
-  // A critical approval waits for the resource name, typed exactly (the server checks it again).
-  const confirmed = !critical || confirmation === resource;
+  // A critical approval, or one of an operation with hidden or look-alike characters, waits for the
+  // resource name, typed exactly (the server checks it again).
+  const confirmed = !confirm || confirmation === resource;
   return (
     <form action={action} className="space-y-3" aria-describedby={state.error ? `${id}-error` : undefined}>
       <input type="hidden" name="requestId" value={requestId} />
@@ -71,7 +74,7 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
           </p>
         )}
       </div>
-      {canApprove && critical && (
+      {canApprove && confirm && (
         <div>
           <label htmlFor={`${id}-confirm`} className={labelClass}>
             Type <code className="rounded bg-zinc-100 px-1 font-mono text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100">
@@ -92,7 +95,10 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
           />
           <p id={`${id}-confirm-help`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
             {confirmation !== "" && !confirmed ? "Not yet the resource name: Approve stays disabled until it matches exactly. " : ""}
-            Critical requests need the resource name typed to approve. Not needed to deny.
+            {critical
+              ? "Critical requests need the resource name typed to approve."
+              : "This operation holds hidden or look-alike characters, so approving it needs the resource name typed."}{" "}
+            Not needed to deny.
           </p>
         </div>
       )}

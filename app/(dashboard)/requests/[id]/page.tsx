@@ -19,6 +19,7 @@ import { buttonStyles, Notice, Panel } from "@/components/ui";
 import { UntrustedLabel, UntrustedPanel, UntrustedText } from "@/components/untrusted";
 import { DecisionPanel } from "./decision-panel";
 import { approvalConsequence } from "@/lib/dashboard/consequence";
+import { requiresTypedConfirmation } from "@/lib/risk/hidden-characters";
 import { LiveRefresh } from "./live-refresh";
 
 export const metadata: Metadata = { title: "Request" };
@@ -111,6 +112,12 @@ export default async function RequestPage({ params }: { params: Params }) {
           runs — read the operation carefully.
         </Notice>
       )}
+      {request.findings.some((f) => f.id === "operation.lookalike_characters") && (
+        <Notice tone="warning" role="alert">
+          <strong>Look-alike letters: the operation mixes letters from another script that look like Latin ones into Latin words.</strong> What it names
+          can differ from what you read; the Risk panel shows each such word with the letter escaped, and approving needs the resource name typed.
+        </Notice>
+      )}
       {!request.environmentDefined && (
         <Notice tone="warning" role="status">
           The environment <InlineUntrusted text={request.environment} className="font-mono" /> is not defined, so it counts as production.
@@ -170,6 +177,7 @@ export default async function RequestPage({ params }: { params: Params }) {
                 mode={mode}
                 coolingDown={request.status === "cooling_down"}
                 critical={request.riskLevel === "critical"}
+                confirm={requiresTypedConfirmation(request.riskLevel, request.findings)}
                 resource={request.resource}
                 consequence={approvalConsequence({
                   agentName: request.agent.name,
