@@ -248,6 +248,19 @@ export function lookalikeWords(text: string): LookalikeWord[] {
   return words;
 }
 
+/** The text with each look-alike letter inside a Latin word escaped (`public.\u043Erders`); other text unchanged. */
+export function escapeLookalikes(text: string): string {
+  return text.replace(WORD, (word) => {
+    if (!LATIN.test(word)) return word;
+    let out = "";
+    for (const ch of word) {
+      const cp = ch.codePointAt(0)!;
+      out += LOOKALIKES[cp] ? `\\u${cp.toString(16).toUpperCase().padStart(4, "0")}` : ch;
+    }
+    return out;
+  });
+}
+
 function lookalikesDeep(value: unknown, found: LookalikeWord[], depth = 0): void {
   if (typeof value === "string") found.push(...lookalikeWords(value));
   else if (depth > MAX_DEPTH) return;
