@@ -19,6 +19,16 @@ describe("npm run cli -- policy test", () => {
     expect(res.stdout).toContain("Policy version: 1");
   });
 
+  it("names hidden and look-alike characters as escapes and says approving needs the resource name typed", async () => {
+    const res = await runCli(["policy", "test", "--sql", "DELETE FROM \u043erders WHERE id = 1 -- \u202e", "--environment", "staging", "--resource", "postgres/main"], env);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("Risk: critical");
+    expect(res.stdout).toContain("[critical] operation.hidden_characters: The SQL holds a hidden character (U+202E RIGHT-TO-LEFT OVERRIDE)");
+    expect(res.stdout).toContain("[critical] operation.lookalike_characters: The SQL mixes look-alike letters from another script into Latin words (`\\u043Erders`");
+    expect(res.stdout).toContain("so approving it needs the resource name typed");
+  });
+
   it("reads an operation from a file, takes the tier from the environment and answers in JSON", async () => {
     const file = path.join(dataDir, "operation.json");
     writeFileSync(file, JSON.stringify({ kind: "shell", command: "aws rds delete-db-snapshot --db-snapshot-identifier nightly", target: { environment: "staging", resource: "infra" } }));

@@ -11,17 +11,19 @@ import { cleanEnv, runCli } from "../test/app-server";
 const agentsByFile = new Map<string, Promise<AgentApi>>();
 
 function agentForFile(file: string): Promise<AgentApi> {
-  let agent = agentsByFile.get(file);
+  const state = e2eState();
+  const key = `${state.url} ${file}`;
+  let agent = agentsByFile.get(key);
   if (!agent) {
     const name = `e2e-deploy-bot-${path.basename(file, ".spec.ts")}-${randomBytes(2).toString("hex")}`;
     agent = runCli(
       ["agent", "add", `--name=${name}`, "--environments=production,staging,development", `--owner=${USERS.owner.email}`, "--json"],
-      cleanEnv({ COUNTERSIGN_DATA_DIR: e2eState().dataDir, LOG_LEVEL: "silent" }),
+      cleanEnv({ ...state.cliEnv, LOG_LEVEL: "silent" }),
     ).then((res) => {
       if (res.code !== 0) throw new Error(`agent add ${name} failed: ${res.stderr}`);
-      return new AgentApi(e2eState().url, (JSON.parse(res.stdout) as { key: string }).key, name);
+      return new AgentApi(state.url, (JSON.parse(res.stdout) as { key: string }).key, name);
     });
-    agentsByFile.set(file, agent);
+    agentsByFile.set(key, agent);
   }
   return agent;
 }

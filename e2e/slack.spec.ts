@@ -136,6 +136,31 @@ test("a pending request reaches Slack with a deep link; the reviewer follows it,
   }
 });
 
+test("hidden and look-alike characters reach Slack as visible escapes, with their findings named", async ({ page, agent }) => {
+  const slack = receiver();
+  const webhook = await slack.start();
+  try {
+    await signInAt(page, ADMIN, "/settings");
+    await setWebhook(page, webhook);
+    const created = await agent.create({
+      operation: sqlOperation("DELETE FROM \u043erders WHERE id = 1 -- \u202e", unique("postgres/main"), "staging"),
+      summary: "Remove one order from invoice\u202Efdp.exe",
+    });
+    expect(created.status).toBe("pending");
+    const message = await messageFor(slack, created.id);
+    const raw = JSON.stringify(message);
+    // Escapes a reader can see, never the character itself nor a replacement character.
+    expect(raw).not.toMatch(/[\u202e\ufffd]/);
+    expect(raw).toContain("Remove one order from invoice\\\\u202Efdp.exe");
+    const findings = message.blocks.find((b: any) => b.type === "section" && b.text?.text.startsWith("Findings")).text.text as string;
+    expect(findings).toContain("CRITICAL: The SQL holds a hidden character (U+202E RIGHT-TO-LEFT OVERRIDE)");
+    expect(findings).toContain("CRITICAL: The SQL mixes look-alike letters from another script into Latin words (`\\u043Erders`");
+  } finally {
+    await setWebhook(page, "");
+    slack.close();
+  }
+});
+
 test("the whole loop from Slack: a critical production request, two approvers, a waiting agent, one redemption", async ({ browser, page, agent, baseURL }) => {
   const slack = receiver();
   const webhook = await slack.start();

@@ -70,6 +70,46 @@ test("markup, scripts, bidi and zero-width tricks are shown inert and escaped", 
   expect(dialogs).toEqual([]);
 });
 
+test("look-alike letters and hidden characters are named on the request page and in the simulator, and approving needs the resource typed", async ({ page, agent }) => {
+  // A Cyrillic о in `оrders`: it reads as the orders table, but names another.
+  const resource = unique("pg/app");
+  const created = await agent.create({ operation: sqlOperation("DELETE FROM \u043erders WHERE id = 1", resource, "staging"), summary: "Remove one test order" });
+  expect(created.status).toBe("pending");
+  expect(created.risk.level).toBe("critical");
+  expect((await agent.get(created.id)).body.risk.findings.map((f: { id: string }) => f.id)).toContain("operation.lookalike_characters");
+
+  await signInAt(page, USERS.alice, `/requests/${created.id}`);
+  await expect(page.getByRole("alert").filter({ hasText: "Look-alike letters" })).toBeVisible();
+  const risk = page.locator("#risk");
+  await expect(risk).toContainText("operation.lookalike_characters");
+  await expect(risk).toContainText("`\\u043Erders`: U+043E CYRILLIC SMALL LETTER O (looks like o)");
+  const decision = page.getByRole("region", { name: "Decision" });
+  const approve = decision.getByRole("button", { name: "Approve" });
+  await expect(approve).toBeDisabled();
+  await page.getByLabel(/^Type/).fill(resource);
+  await expect(approve).toBeEnabled();
+  await approve.click();
+  await expect.poll(async () => (await agent.get(created.id)).body.status, { timeout: 15_000 }).toBe("approved");
+
+  // The simulator names both findings, as escapes, and says approving needs the resource typed.
+  await page.goto("/policy");
+  const simulator = page.getByRole("region", { name: "Simulator" });
+  await simulator.getByLabel("Operation (JSON)").fill(JSON.stringify(sqlOperation("DELETE FROM \u043erders WHERE id = 1 -- \u202e", resource, "staging")));
+  await simulator.getByLabel("Environment").selectOption("staging");
+  await simulator.getByRole("button", { name: "Simulate" }).click();
+  const outcome = simulator.getByRole("region", { name: "Simulation result" });
+  const findings = outcome.getByRole("list", { name: "Findings" });
+  await expect(findings).toContainText("operation.hidden_characters");
+  await expect(findings).toContainText("U+202E RIGHT-TO-LEFT OVERRIDE");
+  await expect(findings).toContainText("operation.lookalike_characters");
+  await expect(findings).toContainText("`\\u043Erders`");
+  await expect(outcome).toContainText("so approving it needs the resource name typed");
+  // Countersign's own sentences show the look-alike as an escape too; no raw override anywhere.
+  await expect(findings).toContainText("Deletes the rows of `public.\\u043Erders`");
+  expect(await findings.innerText()).not.toMatch(/[\u202e\u043e]/);
+  expect(await outcome.innerText()).not.toMatch(/\u202e/);
+});
+
 test("pages carry a nonce-based CSP and load without violations or script errors", async ({ page, agent }) => {
   const problems: string[] = [];
   page.on("console", (msg) => {

@@ -367,6 +367,16 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect(res.body.grant).toBeUndefined();
   });
 
+  it("asks for the typed resource name for hidden or look-alike characters, even on a request stored below critical", async () => {
+    const created = await create({ operation: sql("staging", "DELETE FROM \u043erders WHERE id = 1") });
+    expect(created.body.risk).toMatchObject({ level: "critical", findings: expect.arrayContaining([expect.objectContaining({ id: "operation.lookalike_characters" })]) });
+    // A level lowered after the fact (an older classifier, an edited row) does not lift the check.
+    await h.database.prisma.request.update({ where: { id: created.body.id }, data: { riskLevel: "medium" } });
+    const decide = (decision: any) => decideRequest(h.database.prisma, h.config, { requestId: created.body.id, reviewerId: approver.id, decision });
+    await expect(decide({ decision: "approve" })).rejects.toMatchObject({ code: "confirmation_required", status: 422, message: expect.stringContaining("hidden or look-alike characters") });
+    expect(await decide({ decision: "approve", confirmation: "postgres/main" })).toMatchObject({ status: "approved" });
+  });
+
   it("enforces decision rules in decideRequest", async () => {
     const owner = await h.user("approver");
     const owned = await h.agent({ ownerId: owner.id });

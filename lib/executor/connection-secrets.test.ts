@@ -111,15 +111,38 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("unreachable resources", () 
     expect(again.body.code).toBe("unavailable");
   });
 
+  // Stands alone: it makes its own traffic against every unreachable resource (a pending request,
+  // an allowed one and its retry), then searches what that traffic left behind.
   it("leaves no host, user, database or password in responses, logs, Slack or the audit log", async () => {
     const prisma = h.database.prisma;
+    const mine: unknown[] = [];
+    const logsFrom = logLines.length;
+    const production = await h.agent({ environments: ["production"] });
+    const staging = await h.agent({ environments: ["staging"] });
+    for (const i of cases.keys()) {
+      for (const [agent, environment, sql] of [[production, "production", "DELETE FROM customers WHERE id > 5"], [staging, "staging", "SELECT 1"]] as const) {
+        const name = `unreachable-${environment}-${i}-${suffix}`;
+        const res = await h.call(sqlRoute.POST, "POST", `/api/v1/resources/${name}/sql`, { key: agent.key, body: { sql }, params: { name } });
+        mine.push(res.body);
+        expect(res.status).toBe(environment === "production" ? 202 : 503);
+        if (environment === "staging") {
+          const { id } = await prisma.request.findFirstOrThrow({ where: { agentId: agent.id, resource: name } });
+          const again = await h.call(executeRoute.POST, "POST", `/api/v1/requests/${id}/execute`, { key: agent.key, params: { id } });
+          mine.push(again.body);
+          expect(again.status).toBe(503);
+        }
+      }
+    }
+    const ids = (await prisma.request.findMany({ where: { agentId: { in: [production.id, staging.id] } }, select: { id: true } })).map((r) => r.id);
+    expect(ids).toHaveLength(2 * cases.length);
     const haystacks = {
-      responses: JSON.stringify(responses),
-      logs: logLines.join(""),
+      responses: JSON.stringify(mine),
+      logs: logLines.slice(logsFrom).join(""),
       slack: JSON.stringify(await prisma.notificationDelivery.findMany()),
       audit: JSON.stringify(await prisma.auditEvent.findMany(), (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
-      requests: JSON.stringify(await prisma.request.findMany()),
+      requests: JSON.stringify(await prisma.request.findMany({ where: { id: { in: ids } } })),
     };
+    expect(haystacks.responses).toContain("Could not connect to the resource");
     expect(haystacks.slack).toContain("Not measured: Could not connect to the resource");
     for (const [where, text] of Object.entries(haystacks)) {
       for (const secret of secrets) expect(text.includes(secret), `${where} contains ${secret}`).toBe(false);

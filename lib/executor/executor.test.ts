@@ -418,6 +418,16 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("built-in SQL executor on Po
     });
 
     it("lists resources without their connection URLs and never leaks the URL anywhere", async () => {
+      // Its own traffic first, so it stands alone: an allowed read, a statement that fails, and a
+      // write run after approval, each through the API.
+      const runner = await h.agent({ environments: ["staging", "production"] });
+      const approver = await h.user("approver");
+      expect((await runSql(runner.key, staging, { sql: "SELECT count(*) FROM customers" })).body.result).toMatchObject({ status: "executed" });
+      expect((await runSql(runner.key, staging, { sql: "SELECT * FROM no_such_table" })).body.result).toMatchObject({ status: "failed" });
+      const pending = await runSql(runner.key, production, { sql: "UPDATE customers SET email = email WHERE id = 1" });
+      await decideRequest(h.database.prisma, h.config, { requestId: pending.body.request.id, reviewerId: approver.id, decision: { decision: "approve" } });
+      expect((await execute(runner.key, pending.body.request.id)).body.result).toMatchObject({ status: "executed", commands: ["UPDATE 1"] });
+
       const agent = await h.agent();
       const list = await h.call(resourcesRoute.GET, "GET", "/api/v1/resources", { key: agent.key });
       responses.push(list.body);

@@ -1,8 +1,8 @@
 // Makes untrusted text (anything an agent wrote, and names it chose) safe to put in a Slack
 // message: it cannot mention channels or people, forge links, format itself, or hide characters.
 
-/** Characters that are invisible or reorder text (bidi overrides), and control characters. */
-const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+/** Characters that are invisible or reorder text (bidi overrides), control characters and Unicode tags. */
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
 /** Broadcast mentions Slack may resolve from plain words; see neutraliseMentions. */
 const BROADCAST = /@(?=(?:channel|here|everyone|group)(?![A-Za-z0-9]))/gi;
 const WORD_JOINER = "\u2060";
@@ -33,10 +33,17 @@ export function truncate(text: string, max: number): string {
   return chars.length <= max ? text : chars.slice(0, Math.max(0, max - 1)).join("").trimEnd() + "…";
 }
 
-/** Hidden characters become a visible U+FFFD; line breaks are kept or flattened. */
+/** `\u202E` for the Basic Multilingual Plane, `\u{E0041}` beyond it: what a reviewer can read and look up. */
+export function visibleEscape(char: string): string {
+  const cp = char.codePointAt(0)!;
+  const hex = cp.toString(16).toUpperCase();
+  return cp > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, "0")}`;
+}
+
+/** Hidden characters become visible escapes such as `\u202E`; line breaks are kept or flattened. */
 function normalise(text: string, multiline: boolean, maxLines: number): string {
   let value = text.replace(/\r\n?/g, "\n").replace(/\t/g, " ");
-  value = value.replace(/\n/g, multiline ? "\n" : " ").replace(HIDDEN, "\ufffd");
+  value = value.replace(/\n/g, multiline ? "\n" : " ").replace(HIDDEN, visibleEscape);
   if (multiline) {
     const lines = value.split("\n");
     if (lines.length > maxLines) value = lines.slice(0, maxLines).join("\n") + "\n…";

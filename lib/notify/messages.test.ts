@@ -4,6 +4,8 @@ import { neutraliseMentions, slackEscape, untrusted, untrustedCode } from "./esc
 import { maskWebhook, SaveSlackSettings } from "./settings";
 import { parseRetryAfter } from "./send";
 import { backoffMs, BACKOFF_MS } from "./queue";
+import { Operation } from "../operations/schema";
+import { assessRisk, loadRiskEngine } from "../risk";
 
 const cfg = { publicUrl: "https://countersign.example" };
 const ID = "0b7e3a52-6a8e-4a4f-9d7c-1f2e3d4c5b6a";
@@ -138,10 +140,23 @@ describe("pendingRequestMessage", () => {
     expect(summary?.type).toBe("plain_text");
   });
 
-  it("shows hidden and bidirectional characters instead of passing them through", () => {
-    const json = JSON.stringify(pendingRequestMessage(request({ summary: "safe\u202Eexe.txt\u200B\u0000" }), "bo\u200Bt", cfg));
-    expect(json).not.toMatch(/\\u202e|\u202e|\u200b|\\u0000/i);
-    expect(json).toContain("safe\ufffdexe.txt");
+  it("shows hidden and bidirectional characters as visible escapes, never passing them through or blanking them", () => {
+    const message = pendingRequestMessage(request({ summary: "safe\u202Eexe.txt\u200B\u0000 \u{E0041}" }), "bo\u200Bt", cfg);
+    const all = texts(message).map((t) => t.text).join("\n");
+    expect(all).not.toMatch(/[\u202e\u200b\u0000\ufffd]|\u{e0041}/u);
+    expect(all).toContain("safe\\u202Eexe.txt\\u200B\\u0000 \\u{E0041}");
+    expect(all).toContain("`bo\\u200Bt`");
+  });
+
+  it("names the hidden and look-alike character findings of the operation, as escapes", async () => {
+    await loadRiskEngine();
+    const operation = Operation.parse({ kind: "sql", target: { environment: "staging", resource: "postgres/main" }, sql: 'DELETE FROM \u043erders WHERE note = "x\u202E"' });
+    const risk = assessRisk(operation);
+    const message = pendingRequestMessage(request({ riskLevel: risk.level, findings: risk.findings, summary: "Tidy \u043erders" }), "bot", cfg);
+    const findings = texts(message).find((t) => t.text.startsWith("Findings"))!.text;
+    expect(findings).toContain("CRITICAL: The SQL holds a hidden character (U+202E RIGHT-TO-LEFT OVERRIDE)");
+    expect(findings).toContain("CRITICAL: The SQL mixes look-alike letters from another script into Latin words (`\\u043Erders`: U+043E CYRILLIC SMALL LETTER O (looks like o))");
+    expect(texts(message).map((t) => t.text).join("\n")).not.toMatch(/[\u202e\ufffd]/u);
   });
 
   it("carries Countersign's measured effect, labelled as measured and escaped like agent text", () => {

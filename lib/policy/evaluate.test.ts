@@ -157,6 +157,24 @@ describe("evaluatePolicy", () => {
     expect(deny.explanation).toContain("refused: Deleting or disabling backups");
   });
 
+  it("never lets an operation with hidden or look-alike characters through unseen, whatever a rule allows", () => {
+    const allowShell: PolicyRule[] = [{ id: "dev-shell", match: { kinds: ["shell"], environments: ["development"] }, effect: { type: "allow" } }];
+    expect(decide("development", { kind: "shell", command: "ls /srv/data" }, allowShell).effect).toEqual({ type: "allow" });
+    for (const command of ["ls /srv/d\u0430ta", "ls /srv/\u202edata"]) {
+      const decision = decide("development", { kind: "shell", command }, allowShell);
+      expect(decision.effect).toEqual({ type: "require_approval", approvals: 1 });
+      expect(decision.ruleId).toBe("dev-shell");
+      expect(decision.explanation).toMatch(/it would be allowed, but the operation (holds hidden characters|mixes look-alike letters from another script into Latin words): 1 approval required, with the resource name typed\.$/);
+    }
+    // A rule that asks for people or refuses keeps its effect; the explanation names the typed confirmation.
+    const approval = decide("staging", sql("DELETE FROM \u043erders WHERE id = 1"));
+    expect(approval.effect).toEqual({ type: "require_approval", approvals: 1 });
+    expect(approval.explanation).toContain("The operation mixes look-alike letters from another script into Latin words, so approving it needs the resource name typed.");
+    expect(decide("production", sql("DROP TABLE \u202eorders")).effect).toEqual({ type: "require_approval", approvals: 2 });
+    const deny: PolicyRule[] = [{ id: "no", match: {}, effect: { type: "deny", reason: "frozen" } }];
+    expect(decide("staging", sql("SELECT 1 -- \u200b"), deny).effect).toEqual({ type: "deny", reason: "frozen" });
+  });
+
   it("refuses everything when the rules are invalid, rather than guessing", () => {
     const broken = [{ id: "zero", match: {}, effect: { type: "require_approval", approvals: 0 } }] as unknown as PolicyRule[];
     const decision = evaluatePolicy(broken, input({ risk: risk("low") }));

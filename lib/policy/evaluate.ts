@@ -1,6 +1,7 @@
 // Evaluates an ordered list of policy rules against one request: first match wins; no match
 // requires one approval. Pure: everything it needs is in its arguments.
 import type { OperationKind } from "../operations/schema";
+import { TYPED_CONFIRMATION_FINDINGS } from "../risk/hidden-characters";
 import { compareRisk, type RiskAssessment } from "../risk/levels";
 import { anyGlobMatches } from "./glob";
 import { type PolicyEffect, type PolicyRule, PolicyRules } from "./schema";
@@ -43,24 +44,48 @@ export function evaluatePolicy(rules: PolicyRule[], input: PolicyInput): PolicyD
       explanation: `Refused because the policy rules are invalid: ${parsed.error.issues[0]?.message ?? "unknown error"}.`,
     };
   }
+  const disguised = input.risk.findings.find((f) => TYPED_CONFIRMATION_FINDINGS.includes(f.id));
   for (const [index, rule] of parsed.data.entries()) {
     const reasons = matchReasons(rule, input);
     if (reasons === null) continue;
     const name = rule.description ? `${rule.id} (${rule.description})` : rule.id;
     const why = reasons.length > 0 ? reasons.join("; ") : "it matches every request";
+    const matched = `Rule ${index + 1}, ${name}, matched because ${why}`;
+    if (disguised && rule.effect.type === "allow") {
+      // No rule lets an operation whose text can read differently from what runs pass unseen.
+      return {
+        effect: DISGUISED_EFFECT,
+        ruleId: rule.id,
+        ruleIndex: index,
+        explanation: `${matched}: it would be allowed, but ${disguisedWhy(disguised.id)}: ${describeEffect(DISGUISED_EFFECT)}, with the resource name typed.`,
+      };
+    }
     return {
       effect: rule.effect,
       ruleId: rule.id,
       ruleIndex: index,
-      explanation: `Rule ${index + 1}, ${name}, matched because ${why}: ${describeEffect(rule.effect)}.`,
+      explanation: `${matched}: ${describeEffect(rule.effect)}.${disguised && rule.effect.type === "require_approval" ? ` ${capitalised(disguisedWhy(disguised.id))}, so approving it needs the resource name typed.` : ""}`,
     };
   }
   return {
     effect: NO_MATCH_EFFECT,
     ruleId: null,
     ruleIndex: null,
-    explanation: `No policy rule matched: ${describeEffect(NO_MATCH_EFFECT)} by default.`,
+    explanation: `No policy rule matched: ${describeEffect(NO_MATCH_EFFECT)} by default.${disguised ? ` ${capitalised(disguisedWhy(disguised.id))}, so approving it needs the resource name typed.` : ""}`,
   };
+}
+
+/** What an allow rule becomes for an operation with hidden or look-alike characters. */
+const DISGUISED_EFFECT: PolicyEffect = { type: "require_approval", approvals: 1 };
+
+function disguisedWhy(findingId: string): string {
+  return findingId === "operation.lookalike_characters"
+    ? "the operation mixes look-alike letters from another script into Latin words"
+    : "the operation holds hidden characters";
+}
+
+function capitalised(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 /** The reasons a rule matches, one per condition, or null when it does not match. */

@@ -1,12 +1,14 @@
 // The one way a request is decided by people — the dashboard, the CLI and tests all call this.
 // Distinct eligible reviewers up to the quorum; one denial ends it; an agent's owner never approves;
-// critical requests need the resource name typed; a request whose policy asks for a passkey needs the
-// approver's passkey, verified here in the same transaction; revoke withdraws an approved, unused grant.
+// critical requests, and any whose operation holds hidden or look-alike characters, need the
+// resource name typed; a request whose policy asks for a passkey needs the approver's passkey,
+// verified here in the same transaction; revoke withdraws an approved, unused grant.
 import { z } from "zod";
 import type { PrismaClient } from "../db";
 import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
 import { AppError, isUniqueViolation } from "../errors";
+import { requiresTypedConfirmation } from "../risk/hidden-characters";
 import { hasRole, type Role } from "../users/roles";
 import { mintGrant } from "../grants";
 import { verifyApprovalPasskey } from "../passkeys";
@@ -112,8 +114,9 @@ export async function decideRequest(prisma: PrismaClient, cfg: Config, input: De
     if (request.agent.ownerId === reviewer.id) {
       throw new AppError("owner_cannot_approve", `You own the agent ${request.agent.name}; another reviewer must approve its requests.`);
     }
-    if (request.riskLevel === "critical" && decision.confirmation !== request.resource) {
-      throw new AppError("confirmation_required", `This request is critical: type the resource name (${request.resource}) to approve it.`, [
+    if (requiresTypedConfirmation(request.riskLevel, request.findings) && decision.confirmation !== request.resource) {
+      const why = request.riskLevel === "critical" ? "This request is critical" : "This operation holds hidden or look-alike characters";
+      throw new AppError("confirmation_required", `${why}: type the resource name (${request.resource}) to approve it.`, [
         { field: "confirmation", message: `must be exactly ${request.resource}` },
       ]);
     }

@@ -386,6 +386,6 @@ describe("a host made to look like a provider's is critical", () => {
 
   it("shows the punycode and why", () => {
     const [finding] = assessHttp(get("https://\u0430pi.github.com/")).findings;
-    expect(finding?.message).toBe("Sends the request to `xn--pi-6kc.github.com`, displayed as `\u0430pi.github.com`, which mixes Cyrillic and Latin letters in one name, as look-alike hosts do");
+    expect(finding?.message).toBe("Sends the request to `xn--pi-6kc.github.com`, displayed as `\\u0430pi.github.com`, which mixes Cyrillic and Latin letters in one name, as look-alike hosts do");
   });
 });

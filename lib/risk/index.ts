@@ -18,12 +18,13 @@ export { assessShell } from "./shell";
 export { assessMcp } from "./mcp";
 export { assessCustom, CUSTOM_CATALOG, type CustomCatalogEntry } from "./custom";
 export { HTTP_CATALOG, type HttpCatalogEntry } from "./http-catalog";
+export { requiresTypedConfirmation, TYPED_CONFIRMATION_FINDINGS } from "./hidden-characters";
 
 /**
  * Classifies an operation. Synchronous and pure; throws `RiskEngineNotLoadedError` if
  * `loadRiskEngine()` has not completed (for every kind, so a missing start-up step shows at once).
- * Hidden characters anywhere in what runs make any operation critical, so approving it takes the
- * typed confirmation.
+ * Hidden characters, or look-alike letters from another script inside Latin words, anywhere in what
+ * runs make any operation critical, so approving it takes the typed confirmation.
  */
 export function assessRisk(operation: Operation): RiskAssessment {
   assertRiskEngineLoaded();

@@ -54,6 +54,8 @@ describe("quoteName", () => {
     ["line\nbreak", "`line\\u000abreak`"],
     ["rtl\u202eoverride", "`rtl\\u202eoverride`"],
     ["zero\u200bwidth", "`zero\\u200bwidth`"],
+    ["public.\u043erders", "`public.\\u043Erders`"],
+    ["public.\u0421\u0435\u0440\u0433\u0435\u0439", "`public.\u0421\u0435\u0440\u0433\u0435\u0439`"],
   ])("%j → %s", (name, quoted) => {
     expect(quoteName(name)).toBe(quoted);
   });

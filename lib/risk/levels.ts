@@ -1,5 +1,7 @@
-// Risk levels and their order. Dependency-free so the policy schema (and the browser) can use
-// them without loading the SQL parser.
+// Risk levels and their order. Free of the SQL parser so the policy schema (and the browser) can
+// use them without loading it.
+
+import { escapeLookalikes } from "./hidden-characters";
 
 export type RiskLevel = "low" | "medium" | "high" | "critical";
 
@@ -62,13 +64,15 @@ export function toAssessment(findings: Finding[], targets: string[] = []): RiskA
 
 /**
  * Renders an agent-controlled name for a finding message: wrapped in backticks, with backticks,
- * control, zero-width and bidirectional characters escaped so a name cannot rewrite the sentence.
+ * control, zero-width and bidirectional characters escaped so a name cannot rewrite the sentence,
+ * and look-alike letters from another script inside a Latin word escaped so it cannot pass for another.
  */
 export function quoteName(name: string): string {
   const escaped = name.replace(
     /[\u0000-\u001f\u007f`\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g,
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-  const shown = escaped.length > 200 ? `${escaped.slice(0, 200)}…` : escaped;
+  const visible = escapeLookalikes(escaped);
+  const shown = visible.length > 200 ? `${visible.slice(0, 200)}…` : visible;
   return `\`${shown}\``;
 }

@@ -1,5 +1,6 @@
-// Runs the labelled corpus through assessRisk: every destructive case must be caught (100%
-// recall), and harmless look-alikes must rarely be flagged above their label.
+// Runs the labelled corpus through assessRisk: every destructive case must be caught at exactly
+// its labelled level with its labelled findings (100% recall; a critical case that drops to high
+// fails), and harmless look-alikes must rarely be flagged above their label.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Operation } from "../../operations/schema";
 import { assessRisk, compareRisk, loadRiskEngine, type RiskAssessment } from "../index";
@@ -17,14 +18,14 @@ interface Outcome {
 function judge(entry: CorpusCase): Outcome {
   const risk = assessRisk(entry.operation);
   const ok = entry.destructive
-    ? compareRisk(risk.level, entry.level) >= 0 && (entry.finding === undefined || risk.findings.some((f) => f.id === entry.finding))
+    ? risk.level === entry.level && entry.findings.every((id) => risk.findings.some((f) => f.id === id))
     : compareRisk(risk.level, entry.level) <= 0;
   return { entry, risk, ok };
 }
 
 const pct = (n: number, d: number) => (d === 0 ? "n/a" : `${((100 * n) / d).toFixed(1)}%`);
 const describeMiss = (o: Outcome) =>
-  `${o.entry.id} ${o.entry.destructive ? `want ≥${o.entry.level}${o.entry.finding ? ` + ${o.entry.finding}` : ""}` : `want ≤${o.entry.level}`}, got ${o.risk.level} [${o.risk.findings.map((f) => f.id).join(", ")}]: ${o.entry.shown}`;
+  `${o.entry.id} ${o.entry.destructive ? `want ${o.entry.level} + ${o.entry.findings.join(" + ")}` : `want ≤${o.entry.level}`}, got ${o.risk.level} [${o.risk.findings.map((f) => f.id).join(", ")}]: ${o.entry.shown}`;
 
 describe("labelled risk corpus", () => {
   const corpus = loadCorpus();
@@ -58,7 +59,19 @@ describe("labelled risk corpus", () => {
     for (const entry of corpus) expect(Operation.safeParse(entry.operation).success, entry.id).toBe(true);
   });
 
-  it("catches every destructive operation (100% recall)", () => {
+  it("pins every destructive case to a finding, and every backup or snapshot deletion to the backup class", () => {
+    const destructive = corpus.filter((c) => c.destructive);
+    expect(destructive.filter((c) => c.findings.length === 0).map((c) => c.id)).toEqual([]);
+    // Every case that names backups, snapshots or WAL archiving — except local files (rm, shred) and
+    // APIs Countersign does not know (example.com), where the word alone proves nothing.
+    const backupish = destructive.filter(
+      (c) => /snapshot|backup|recovery-point|archive_(mode|command|library)/i.test(c.shown) && !/^(rm|shred)\b|example\.com/.test(c.shown),
+    );
+    expect(backupish.length).toBeGreaterThan(20);
+    expect(backupish.filter((c) => !c.findings.some((id) => id.startsWith("backup."))).map((c) => c.shown)).toEqual([]);
+  });
+
+  it("gives every destructive operation exactly its labelled level and findings (100% recall)", () => {
     const missed = outcomes.filter((o) => o.entry.destructive && !o.ok).map(describeMiss);
     expect(missed).toEqual([]);
   });

@@ -14,12 +14,12 @@ interface RawCase {
   method?: string;
   url?: string;
   body?: unknown;
-  /** Destructive: the assessment must reach at least this level. */
-  min?: RiskLevel;
+  /** Destructive: the assessment must be exactly this level (a drop from critical to high is a regression). */
+  level?: RiskLevel;
   /** Harmless look-alike: the assessment must stay at or below this level. */
   max?: RiskLevel;
-  /** Destructive: this finding id must be among the findings. */
-  finding?: string;
+  /** Destructive (required): this finding id, or each of these, must be among the findings. */
+  finding?: string | string[];
   /** Why the label is what it is, when that is not obvious. */
   note?: string;
 }
@@ -30,9 +30,10 @@ export interface CorpusCase {
   kind: CorpusKind;
   operation: Operation;
   destructive: boolean;
-  /** `min` for destructive cases, `max` for harmless ones. */
+  /** Exactly this level for destructive cases; at most this level for harmless ones. */
   level: RiskLevel;
-  finding?: string;
+  /** Finding ids a destructive case must report (at least one); empty for harmless ones. */
+  findings: string[];
   /** The operation's text, for reports. */
   shown: string;
 }
@@ -45,7 +46,10 @@ export function loadCorpus(dir: string = import.meta.dirname): CorpusCase[] {
     const file = JSON.parse(readFileSync(path.join(dir, `${kind}.json`), "utf8")) as { defaultUrl?: string; cases: RawCase[] };
     file.cases.forEach((raw, index) => {
       const id = `${kind}#${index}`;
-      if ((raw.min === undefined) === (raw.max === undefined)) throw new Error(`${id}: give exactly one of min (destructive) or max (harmless)`);
+      if ((raw.level === undefined) === (raw.max === undefined)) throw new Error(`${id}: give exactly one of level (destructive) or max (harmless)`);
+      const findings = raw.finding === undefined ? [] : [raw.finding].flat();
+      if (raw.level !== undefined && findings.length === 0) throw new Error(`${id}: a destructive case names the finding it expects`);
+      if (raw.max !== undefined && findings.length > 0) throw new Error(`${id}: a harmless case names no finding`);
       let operation: Operation;
       let shown: string;
       if (kind === "sql") {
@@ -60,7 +64,7 @@ export function loadCorpus(dir: string = import.meta.dirname): CorpusCase[] {
         operation = { kind: "http", target, method, url, ...(raw.body === undefined ? {} : { body: raw.body }) };
         shown = `${method} ${url}${raw.body === undefined ? "" : ` ${JSON.stringify(raw.body)}`}`;
       }
-      cases.push({ id, kind, operation, destructive: raw.min !== undefined, level: (raw.min ?? raw.max)!, finding: raw.finding, shown });
+      cases.push({ id, kind, operation, destructive: raw.level !== undefined, level: (raw.level ?? raw.max)!, findings, shown });
     });
   }
   return cases;

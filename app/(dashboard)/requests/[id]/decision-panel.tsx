@@ -17,6 +17,8 @@ export interface DecisionPanelProps {
   /** Approved but still cooling down: revoking cancels the approval before any grant exists. */
   coolingDown?: boolean;
   critical: boolean;
+  /** Approving needs the resource name typed: critical requests, and hidden or look-alike characters at any level. */
+  confirm?: boolean;
   resource: string;
   isOwner: boolean;
   agentName: string;
@@ -26,7 +28,7 @@ export interface DecisionPanelProps {
   passkey?: { hasPasskey: boolean };
 }
 
-export function DecisionPanel({ requestId, mode, coolingDown = false, critical, resource, isOwner, agentName, consequence, passkey }: DecisionPanelProps) {
+export function DecisionPanel({ requestId, mode, coolingDown = false, critical, confirm = critical, resource, isOwner, agentName, consequence, passkey }: DecisionPanelProps) {
   const [state, action, pending] = useActionState<DecisionState, FormData>(decideAction, {});
   const [typed, setTyped] = useState<string | null>(null);
   const [prompting, setPrompting] = useState(false);
@@ -39,8 +41,9 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
   const reasonError = state.fieldErrors?.reason;
   const confirmationError = state.fieldErrors?.confirmation;
   const confirmation = typed ?? state.values?.confirmation ?? "";
-  // A critical approval waits for the resource name, typed exactly (the server checks it again).
-  const confirmed = !critical || confirmation === resource;
+  // A critical approval, or one of an operation with hidden or look-alike characters, waits for the
+  // resource name, typed exactly (the server checks it again).
+  const confirmed = !confirm || confirmation === resource;
   const needsPasskey = canApprove && passkey !== undefined;
   const error = promptError ?? state.error;
   return (
@@ -108,7 +111,7 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
           </p>
         )}
       </div>
-      {canApprove && critical && (
+      {canApprove && confirm && (
         <div>
           <label htmlFor={`${id}-confirm`} className={labelClass}>
             Type <code className="rounded bg-zinc-100 px-1 font-mono text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100">
@@ -129,7 +132,10 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
           />
           <p id={`${id}-confirm-help`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
             {confirmation !== "" && !confirmed ? "Not yet the resource name: Approve stays disabled until it matches exactly. " : ""}
-            Critical requests need the resource name typed to approve. Not needed to deny.
+            {critical
+              ? "Critical requests need the resource name typed to approve."
+              : "This operation holds hidden or look-alike characters, so approving it needs the resource name typed."}{" "}
+            Not needed to deny.
           </p>
         </div>
       )}

@@ -24,6 +24,7 @@ import { compareClaims } from "@/lib/dashboard/claims";
 import { operationHeadline } from "@/lib/dashboard/operation-headline";
 import { MeasuredLabel } from "@/components/planned-effect";
 import { Fold, FoldedText, FOLD_MESSAGES, countLines } from "@/components/fold";
+import { requiresTypedConfirmation } from "@/lib/risk/hidden-characters";
 import { LiveRefresh } from "./live-refresh";
 
 export const metadata: Metadata = { title: "Request" };
@@ -106,6 +107,12 @@ export default async function RequestPage({ params }: { params: Params }) {
           runs — read the operation carefully.
         </Notice>
       )}
+      {request.findings.some((f) => f.id === "operation.lookalike_characters") && (
+        <Notice tone="warning" role="alert">
+          <strong>Look-alike letters: the operation mixes letters from another script that look like Latin ones into Latin words.</strong> What it names
+          can differ from what you read; the Risk panel shows each such word with the letter escaped, and approving needs the resource name typed.
+        </Notice>
+      )}
       {!request.environmentDefined && (
         <Notice tone="warning" role="status">
           The environment <InlineUntrusted text={request.environment} className="font-mono" /> is not defined, so it counts as production.
@@ -168,6 +175,7 @@ export default async function RequestPage({ params }: { params: Params }) {
                 mode={mode}
                 coolingDown={request.status === "cooling_down"}
                 critical={request.riskLevel === "critical"}
+                confirm={requiresTypedConfirmation(request.riskLevel, request.findings)}
                 resource={request.resource}
                 consequence={approvalConsequence({
                   agentName: request.agent.name,
