@@ -259,7 +259,7 @@ function RowTime({ item, now }: { item: InboxItem; now?: string }) {
 function MeasuredLine({ text, prefix = "Measured" }: { text: string; prefix?: string }) {
   return (
     <span className="mt-0.5 block text-sm break-words text-sky-900 dark:text-sky-200">
-      <span className="mr-1 text-[11px] font-semibold tracking-wide uppercase">{prefix}:</span>
+      <span className="text-[11px] font-semibold tracking-wide uppercase">{prefix}:</span>{" "}
       {codeSpans(text).map((span, i) =>
         span.code ? (
           <code key={i} className="rounded bg-sky-50 px-1 font-mono text-[0.9em] dark:bg-sky-950">
@@ -358,7 +358,7 @@ function GroupRow({ group, now, onDone }: { group: InboxGroup; now?: string; onD
       </p>
       {group.template ? (
         <p className="mt-0.5 text-sm">
-          <span className="mr-1 text-xs text-zinc-600 dark:text-zinc-400">All alike:</span>
+          <span className="text-xs text-zinc-600 dark:text-zinc-400">All alike:</span>{" "}
           <span title={group.template} className="inline-block max-w-full truncate align-bottom font-mono">
             <SafeText text={group.template} />
           </span>
@@ -420,7 +420,8 @@ function DenyAllForm({ group, onDone, onCancel }: { group: InboxGroup; onDone: (
         <button type="button" className={buttonStyles.subtle} onClick={onCancel}>
           Cancel
         </button>
-        <ActionFeedback state={state} />
+        {/* Success is said once, above the inbox: this form goes away with the group. */}
+        <ActionFeedback state={{ error: state.error }} />
       </div>
     </form>
   );
