@@ -345,4 +345,33 @@ describe.each(DATABASE_KINDS)("bursts in the inbox on %s", (kind) => {
     const viewer = await database.prisma.user.create({ data: { email: "val@bursts.example", role: "viewer" } });
     expect((await listInbox(database.prisma, {}, { reviewer: { id: viewer.id, role: "viewer" } })).groups[0]!.canDenyAll).toBe(false);
   });
+
+  // Last in this file: it adds requests the tests above do not expect.
+  it("splits one agent's requests on one target into separate bursts where a gap of more than a minute falls", async () => {
+    const twice = (await createAgent(database.prisma, { name: "twice-bot", environments: ["production"] }, { type: "system" })).agent;
+    const at = [0, 10, 20, 200, 400, 410, 470, 600].map((s) => t0 + s * 1000);
+    await database.prisma.request.createMany({
+      data: at.map((createdAt, i) => ({
+        agentId: twice.id,
+        status: "pending" as const,
+        environment: "production",
+        resource: "pg/twice",
+        kind: "sql",
+        operation: { kind: "sql", target: { environment: "production", resource: "pg/twice" }, sql: `DELETE FROM t WHERE id = ${i}` },
+        operationDigest: `sha256:twice${i}`,
+        summary: `twice ${i}`,
+        riskLevel: "medium" as const,
+        findings: [],
+        requiredApprovals: 1,
+        expiresAt: new Date(t0 + 7_200_000 + i * 1000),
+        createdAt: new Date(createdAt),
+      })),
+    });
+    const page = await listInbox(database.prisma, { agent: "twice-bot" });
+    expect(page.groups.map((g) => g.members.map((m) => m.summary))).toEqual([
+      ["twice 0", "twice 1", "twice 2"],
+      ["twice 4", "twice 5", "twice 6"],
+    ]);
+    expect(page.items.map((i) => i.summary).sort()).toEqual(["twice 3", "twice 7"]);
+  });
 });

@@ -243,12 +243,15 @@ async function findBursts(prisma: PrismaClient, filters: InboxFilters): Promise<
   const rows = await prisma.$queryRawUnsafe<Array<Omit<BurstRow, "member_ids"> & { member_ids: string }>>(
     `WITH arrivals AS (
        SELECT r.id, r.agent_id, r.environment, r.resource, r.kind, r.created_at, r.expires_at, r.risk_level,
-              CASE WHEN r.created_at - lag(r.created_at) OVER arrival <= make_interval(secs => $1) THEN 0 ELSE 1 END AS starts
+              r.created_at - lag(r.created_at) OVER arrival <= make_interval(secs => $1) AS joins_previous,
+              lead(r.created_at) OVER arrival - r.created_at <= make_interval(secs => $1) AS joined_by_next
        FROM requests r
        WHERE ${conditions.join(" AND ")}
        WINDOW arrival AS (PARTITION BY r.agent_id, r.environment, r.resource, r.kind ORDER BY r.created_at, r.id)
      ), numbered AS (
-       SELECT *, sum(starts) OVER (PARTITION BY agent_id, environment, resource, kind ORDER BY created_at, id) AS burst FROM arrivals
+       -- A request close to neither neighbour is in no burst: left out before the costlier steps.
+       SELECT *, sum(CASE WHEN joins_previous THEN 0 ELSE 1 END) OVER (PARTITION BY agent_id, environment, resource, kind ORDER BY created_at, id) AS burst
+       FROM arrivals WHERE joins_previous OR joined_by_next
      )
      SELECT agent_id::text AS agent_id, environment, resource, kind, count(*)::int AS count,
             min(created_at) AS first_at, max(created_at) AS last_at, min(expires_at) AS expires_at, max(risk_level)::text AS risk_level,
