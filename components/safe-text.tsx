@@ -1,6 +1,7 @@
 // Renders text an agent wrote: always as React text nodes (never HTML), with invisible, zero-width,
 // bidirectional-control and control characters shown as visible escapes like \u202E.
 import { splitInvisible } from "@/lib/dashboard/invisible";
+import { codeSpans } from "@/lib/dashboard/headline";
 
 export function EscapeMark({ text, label }: { text: string; label: string }) {
   return (
@@ -39,16 +40,15 @@ export function InlineUntrusted({ text, className }: { text: string; className?:
  * agent or a database, so they stay inert text with escapes.
  */
 export function CodeSpans({ text }: { text: string }) {
-  const parts = text.split(/`([^`\n]+)`/);
   return (
     <>
-      {parts.map((part, i) =>
-        i % 2 === 1 ? (
+      {codeSpans(text).map((span, i) =>
+        span.code ? (
           <code key={i} className="rounded bg-zinc-100 px-1 py-px font-mono text-[0.9em] dark:bg-zinc-800">
-            <SafeText text={part} />
+            <SafeText text={span.text} />
           </code>
         ) : (
-          <SafeText key={i} text={part} />
+          <SafeText key={i} text={span.text} />
         ),
       )}
     </>

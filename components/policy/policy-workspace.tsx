@@ -123,7 +123,7 @@ function Editor({
           </label>
           <p id={`${id}-yaml-help`} className="text-xs text-zinc-600 dark:text-zinc-400">
             A list of rules, first match wins; a request no rule matches needs 1 approval. To set the circuit breaker, write a
-            mapping of <code>circuitBreaker</code> (count, windowSeconds, minRisk, statuses) and <code>rules</code>. Editing version {version}
+            mapping of <code>circuitBreaker</code> (count, windowSeconds, minRisk, statuses, and optional bursts of minRisk, count and windowSeconds) and <code>rules</code>. Editing version {version}
             {dirty ? " (changed, not saved)" : ""}.
           </p>
           <textarea

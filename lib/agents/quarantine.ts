@@ -7,7 +7,7 @@ import type { Config } from "../env";
 import type { Actor } from "../actors";
 import { AppError } from "../errors";
 import { appendAudit } from "../audit";
-import { evaluateBreaker, DEFAULT_BREAKER_THRESHOLDS, type BreakerThresholds } from "../policy/breaker";
+import { breakerLookbackSeconds, evaluateBreaker, DEFAULT_BREAKER_THRESHOLDS, type BreakerThresholds } from "../policy/breaker";
 import { enqueueNotification, updateBotCardById, untrusted, untrustedCode } from "../notify";
 import { recordTransition } from "../requests/shared";
 import type { RiskLevel } from "../risk/levels";
@@ -25,7 +25,7 @@ export async function tripBreakerIfNeeded(
   now: Date,
   thresholds: BreakerThresholds = DEFAULT_BREAKER_THRESHOLDS,
 ): Promise<boolean> {
-  const since = new Date(now.getTime() - thresholds.windowSeconds * 1000);
+  const since = new Date(now.getTime() - breakerLookbackSeconds(thresholds) * 1000);
   // Serialise breaker checks per agent: lock its row — FOR NO KEY UPDATE, which the KEY SHARE lock
   // that each request insert's foreign key takes on the same row does not block. FOR UPDATE did:
   // two requests of one agent each held KEY SHARE and waited for the other's (a deadlock).

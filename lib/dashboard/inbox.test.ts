@@ -252,3 +252,143 @@ describe.each(DATABASE_KINDS)("inbox pages that mix pending and cooling-down req
     expect(other).toMatchObject({ approvals: 0, myReview: null });
   });
 });
+
+describe.each(DATABASE_KINDS)("bursts in the inbox on %s", (kind) => {
+  let database: TestDatabase;
+  const t0 = Date.parse("2027-03-01T09:00:00Z");
+  const reviewer = { id: "", role: "approver" as const };
+  const effect = (id: number) => ({
+    summary: `Deletes 1 of 200 rows in \`public.items\` (8.0 kB).`,
+    details: `row ${id}`,
+    measured: { tables: [{ table: "public.items", action: "delete", rows: 1, totalRows: 200, sizeBytes: 8192, via: null, statement: 1 }], fingerprints: {}, incomplete: false },
+  });
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    reviewer.id = (await database.prisma.user.create({ data: { email: "rita@bursts.example", role: "approver" } })).id;
+    const bot = (await createAgent(database.prisma, { name: "burst-bot", environments: ["production"] }, { type: "system" })).agent;
+    const other = (await createAgent(database.prisma, { name: "other-bot", environments: ["production"] }, { type: "system" })).agent;
+    const make = (agentId: string, i: number, at: number, extra: Record<string, unknown> = {}) => ({
+      agentId,
+      status: "pending" as const,
+      environment: "production",
+      resource: "pg/orders",
+      kind: "sql",
+      operation: { kind: "sql", target: { environment: "production", resource: "pg/orders" }, sql: `DELETE FROM items WHERE id = ${i};` },
+      operationDigest: `sha256:burst${agentId}${i}`,
+      summary: `Remove item ${i}`,
+      riskLevel: "medium" as const,
+      findings: [],
+      requiredApprovals: 1,
+      expiresAt: new Date(t0 + 3_600_000 + i * 1000),
+      createdAt: new Date(at),
+      plannedEffect: effect(i),
+      ...extra,
+    });
+    await database.prisma.request.createMany({
+      data: [
+        // Five, each 20 s after the previous (80 s in all): one burst; one of them high.
+        ...Array.from({ length: 5 }, (_, i) => make(bot.id, i, t0 + i * 20_000, i === 3 ? { riskLevel: "high" } : {})),
+        // Two minutes after the last: on its own.
+        make(bot.id, 99, t0 + 200_000),
+        // Decided while the burst came in: not part of it.
+        make(bot.id, 50, t0 + 30_000, { status: "denied", decidedAt: new Date(t0 + 40_000) }),
+        // Only two alike on another resource: listed one by one.
+        make(bot.id, 60, t0, { resource: "pg/pair" }),
+        make(bot.id, 61, t0 + 1000, { resource: "pg/pair" }),
+        // Another agent, same target and time: a burst of its own.
+        ...Array.from({ length: 3 }, (_, i) => make(other.id, 70 + i, t0 + i * 1000, { plannedEffect: null })),
+      ],
+    });
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("lists a burst as one group — count, span, shared template, combined measured effect, highest risk — and its members nowhere else", async () => {
+    const page = await listInbox(database.prisma, {}, { reviewer });
+    expect(page.groups).toHaveLength(2);
+    const burst = page.groups.find((g) => g.agentName === "burst-bot")!;
+    expect(burst).toMatchObject({
+      environment: "production",
+      production: true,
+      resource: "pg/orders",
+      kind: "sql",
+      count: 5,
+      firstAt: new Date(t0).toISOString(),
+      lastAt: new Date(t0 + 80_000).toISOString(),
+      expiresAt: new Date(t0 + 3_600_000).toISOString(),
+      riskLevel: "high",
+      template: "DELETE FROM items WHERE id = $1;",
+      templates: 1,
+      effect: "Together: deletes 5 rows in `public.items` (all 5 measured).",
+      canDenyAll: true,
+    });
+    expect(burst.members.map((m) => m.summary)).toEqual(["Remove item 0", "Remove item 1", "Remove item 2", "Remove item 3", "Remove item 4"]);
+    expect(burst.members[0]).toMatchObject({ headline: "DELETE FROM items WHERE id = 0;", measured: "Deletes 1 of 200 rows in `public.items` (8.0 kB).", canDecide: true });
+    expect(page.groups.find((g) => g.agentName === "other-bot")).toMatchObject({ count: 3, effect: null, riskLevel: "medium" });
+
+    const members = new Set(page.groups.flatMap((g) => g.members.map((m) => m.id)));
+    expect(members.size).toBe(8);
+    expect(page.items.filter((i) => i.status === "pending").map((i) => i.summary).sort()).toEqual(["Remove item 60", "Remove item 61", "Remove item 99"]);
+    expect(page.items.some((i) => members.has(i.id))).toBe(false);
+    expect(page.items.find((i) => i.summary === "Remove item 99")).toMatchObject({ headline: "DELETE FROM items WHERE id = 99;", measured: "Deletes 1 of 200 rows in `public.items` (8.0 kB)." });
+    // The counts are of requests, not rows.
+    expect(page.counts).toEqual({ pending: 11, denied: 1 });
+  });
+
+  it("pages through the rest without the members; groups come with the first page only", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let first = true;
+    do {
+      const page = await listInbox(database.prisma, {}, { cursor, limit: 1, reviewer });
+      expect(page.groups).toHaveLength(first ? 2 : 0);
+      seen.push(...page.items.map((i) => i.summary));
+      cursor = page.nextCursor;
+      first = false;
+    } while (cursor);
+    expect(seen.sort()).toEqual(["Remove item 50", "Remove item 60", "Remove item 61", "Remove item 99"]);
+  });
+
+  it("groups under the filters, and not for a reviewer's closed tabs", async () => {
+    expect((await listInbox(database.prisma, { agent: "other-bot" })).groups.map((g) => g.count)).toEqual([3]);
+    // Only the high one is left under the risk filter: no burst.
+    const high = await listInbox(database.prisma, { risk: "high" });
+    expect(high.groups).toEqual([]);
+    expect(high.items.map((i) => i.summary)).toEqual(["Remove item 3"]);
+    expect((await listInbox(database.prisma, { status: "denied" })).groups).toEqual([]);
+    expect((await listInbox(database.prisma, { status: "pending" })).groups).toHaveLength(2);
+    // A viewer sees the group but cannot deny it all.
+    const viewer = await database.prisma.user.create({ data: { email: "val@bursts.example", role: "viewer" } });
+    expect((await listInbox(database.prisma, {}, { reviewer: { id: viewer.id, role: "viewer" } })).groups[0]!.canDenyAll).toBe(false);
+  });
+
+  // Last in this file: it adds requests the tests above do not expect.
+  it("splits one agent's requests on one target into separate bursts where a gap of more than a minute falls", async () => {
+    const twice = (await createAgent(database.prisma, { name: "twice-bot", environments: ["production"] }, { type: "system" })).agent;
+    const at = [0, 10, 20, 200, 400, 410, 470, 600].map((s) => t0 + s * 1000);
+    await database.prisma.request.createMany({
+      data: at.map((createdAt, i) => ({
+        agentId: twice.id,
+        status: "pending" as const,
+        environment: "production",
+        resource: "pg/twice",
+        kind: "sql",
+        operation: { kind: "sql", target: { environment: "production", resource: "pg/twice" }, sql: `DELETE FROM t WHERE id = ${i}` },
+        operationDigest: `sha256:twice${i}`,
+        summary: `twice ${i}`,
+        riskLevel: "medium" as const,
+        findings: [],
+        requiredApprovals: 1,
+        expiresAt: new Date(t0 + 7_200_000 + i * 1000),
+        createdAt: new Date(createdAt),
+      })),
+    });
+    const page = await listInbox(database.prisma, { agent: "twice-bot" });
+    expect(page.groups.map((g) => g.members.map((m) => m.summary))).toEqual([
+      ["twice 0", "twice 1", "twice 2"],
+      ["twice 4", "twice 5", "twice 6"],
+    ]);
+    expect(page.items.map((i) => i.summary).sort()).toEqual(["twice 3", "twice 7"]);
+  });
+});

@@ -12,6 +12,9 @@ import { RISK_LEVELS } from "../risk/levels";
 import { hasRole, type Role } from "../users/roles";
 import { AppError } from "../errors";
 import { fieldErrors } from "../validate";
+import { loadRiskEngine } from "../risk/engine";
+import { measuredSentence, operationHeadline } from "./headline";
+import { BURST_GAP_SECONDS, BURST_MEMBERS_SHOWN, BURST_MIN_REQUESTS, summarizeBurst } from "./bursts";
 
 export const INBOX_PAGE_SIZE = 50;
 
@@ -72,6 +75,11 @@ export interface InboxReviewer {
 export interface InboxItem {
   id: string;
   status: string;
+  /** The operation in one line (lib/dashboard/headline.ts): what the row leads with. */
+  headline: string;
+  /** Countersign's measured sentence, when its executor measured the operation. */
+  measured: string | null;
+  /** The agent's own summary: shown second, labelled as the agent's. */
   summary: string;
   agentName: string;
   environment: string;
@@ -95,8 +103,43 @@ export interface InboxItem {
   canDecide: boolean;
 }
 
+/**
+ * Pending requests one agent sent against one target (environment, resource and kind) in a burst:
+ * each within BURST_GAP_SECONDS of the previous one, at least BURST_MIN_REQUESTS of them. They are
+ * listed as this one row instead of one row each.
+ */
+export interface InboxGroup {
+  /** The first member's id: stable while the burst grows. */
+  key: string;
+  agentId: string;
+  agentName: string;
+  environment: string;
+  production: boolean;
+  resource: string;
+  kind: string;
+  count: number;
+  /** When the first and the last member arrived: together they name the burst for "Deny all". */
+  firstAt: string;
+  lastAt: string;
+  /** The soonest expiry among the members. */
+  expiresAt: string;
+  /** The highest risk among all members. */
+  riskLevel: string;
+  /** The operation template the members share (literals as placeholders), or null when they differ. */
+  template: string | null;
+  templates: number;
+  /** What the measured members do together, as a sentence. */
+  effect: string | null;
+  /** The first BURST_MEMBERS_SHOWN members, oldest first; `template`, `templates` and `effect` are theirs. */
+  members: InboxItem[];
+  /** The signed-in reviewer has the approver role: "Deny all" is theirs to use. */
+  canDenyAll: boolean;
+}
+
 export interface InboxPage {
   items: InboxItem[];
+  /** Bursts of pending requests, soonest expiry first; on the first page only. */
+  groups: InboxGroup[];
   nextCursor: string | null;
   /** Requests per status under the current filters (ignoring the status filter). */
   counts: Record<string, number>;
@@ -161,14 +204,79 @@ const WAITING_STATUSES = [...WAITING] as Status[];
  * each walks the (status, expires_at, id) index in order and stops after `take` rows: with
  * `status IN (…)` PostgreSQL would read and sort every waiting request to find the first page.
  */
-function waitingAfter(prisma: PrismaClient, where: Prisma.RequestWhereInput, status: Status, after: Cursor | null, take: number) {
+function waitingAfter(prisma: PrismaClient, where: Prisma.RequestWhereInput, status: Status, after: Cursor | null, take: number, bursts: BurstRow[]) {
   const at = after ? new Date(after.at) : null;
+  // A burst's members are listed in its group row: each burst is one agent's pending requests on one
+  // target within a time span, so "not in that span" excludes exactly them.
+  const notInBursts: Prisma.RequestWhereInput =
+    status === "pending" && bursts.length
+      ? { NOT: { OR: bursts.map((b) => ({ agentId: b.agent_id, environment: b.environment, resource: b.resource, kind: b.kind, createdAt: { gte: b.first_at, lte: b.last_at } })) } }
+      : {};
   return prisma.request.findMany({
-    where: { ...where, status, ...(at && after ? { expiresAt: { gte: at }, OR: [{ expiresAt: { gt: at } }, { id: { gt: after.id } }] } : {}) },
+    where: { ...where, ...notInBursts, status, ...(at && after ? { expiresAt: { gte: at }, OR: [{ expiresAt: { gt: at } }, { id: { gt: after.id } }] } : {}) },
     orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
     take,
     select: SELECT,
   });
+}
+
+interface BurstRow {
+  agent_id: string;
+  environment: string;
+  resource: string;
+  kind: string;
+  count: number;
+  first_at: Date;
+  last_at: Date;
+  expires_at: Date;
+  risk_level: string;
+  member_ids: string[];
+}
+
+/**
+ * The bursts among pending requests under the filters, in one query: per agent and target, in
+ * order of arrival, a request more than BURST_GAP_SECONDS after the previous one starts a new
+ * burst; bursts of BURST_MIN_REQUESTS or more are groups. One pass over the pending requests
+ * (the (status, …) indexes), whatever their number.
+ */
+async function findBursts(prisma: PrismaClient, filters: InboxFilters): Promise<BurstRow[]> {
+  const params: unknown[] = [BURST_GAP_SECONDS, BURST_MIN_REQUESTS, BURST_MEMBERS_SHOWN];
+  const conditions = [`r.status = 'pending'`];
+  if (filters.agent) {
+    params.push(filters.agent);
+    conditions.push(`r.agent_id IN (SELECT id FROM agents WHERE name = $${params.length})`);
+  }
+  if (filters.environment) {
+    params.push(filters.environment);
+    conditions.push(`r.environment = $${params.length}`);
+  }
+  if (filters.risk) {
+    params.push(filters.risk);
+    conditions.push(`r.risk_level = $${params.length}::"RiskLevel"`);
+  }
+  const rows = await prisma.$queryRawUnsafe<Array<Omit<BurstRow, "member_ids"> & { member_ids: string }>>(
+    `WITH arrivals AS (
+       SELECT r.id, r.agent_id, r.environment, r.resource, r.kind, r.created_at, r.expires_at, r.risk_level,
+              r.created_at - lag(r.created_at) OVER arrival <= make_interval(secs => $1) AS joins_previous,
+              lead(r.created_at) OVER arrival - r.created_at <= make_interval(secs => $1) AS joined_by_next
+       FROM requests r
+       WHERE ${conditions.join(" AND ")}
+       WINDOW arrival AS (PARTITION BY r.agent_id, r.environment, r.resource, r.kind ORDER BY r.created_at, r.id)
+     ), numbered AS (
+       -- A request close to neither neighbour is in no burst: left out before the costlier steps.
+       SELECT *, sum(CASE WHEN joins_previous THEN 0 ELSE 1 END) OVER (PARTITION BY agent_id, environment, resource, kind ORDER BY created_at, id) AS burst
+       FROM arrivals WHERE joins_previous OR joined_by_next
+     )
+     SELECT agent_id::text AS agent_id, environment, resource, kind, count(*)::int AS count,
+            min(created_at) AS first_at, max(created_at) AS last_at, min(expires_at) AS expires_at, max(risk_level)::text AS risk_level,
+            array_to_string((array_agg(id::text ORDER BY created_at, id))[1:$3], ',') AS member_ids
+     FROM numbered
+     GROUP BY agent_id, environment, resource, kind, burst
+     HAVING count(*) >= $2
+     ORDER BY min(expires_at), min(created_at)`,
+    ...params,
+  );
+  return rows.map((row) => ({ ...row, member_ids: row.member_ids ? row.member_ids.split(",") : [] }));
 }
 
 const byExpiry = (a: Row, b: Row) => a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -185,11 +293,13 @@ export async function listInbox(
   const wantPending = !filters.status || filters.status === "pending";
   const wantRest = filters.status !== "pending";
   const rows: Array<{ row: Row; section: Cursor["section"] }> = [];
+  const inPendingSection = wantPending && (!cursor || cursor.section === "pending");
+  const bursts = inPendingSection ? await findBursts(prisma, filters) : [];
 
-  if (wantPending && (!cursor || cursor.section === "pending")) {
+  if (inPendingSection) {
     const after = cursor?.section === "pending" ? cursor : null;
     const statuses = filters.status === "pending" ? (["pending"] as Status[]) : WAITING_STATUSES;
-    const sections = await Promise.all(statuses.map((status) => waitingAfter(prisma, where, status, after, limit + 1)));
+    const sections = await Promise.all(statuses.map((status) => waitingAfter(prisma, where, status, after, limit + 1, bursts)));
     for (const row of sections.flat().sort(byExpiry).slice(0, limit + 1)) rows.push({ row, section: "pending" });
   }
   if (wantRest && rows.length <= limit) {
@@ -219,13 +329,22 @@ export async function listInbox(
         })
       : null;
 
+  // Groups go with the first page; later pages only leave their members out.
+  const groups = cursor ? [] : bursts;
+  const memberIds = groups.flatMap((g) => g.member_ids);
   const ids = page.map(({ row }) => row.id);
-  const [reviews, grouped, environments] = await Promise.all([
+  const [reviews, grouped, environments, extras, members] = await Promise.all([
     // The page's reviews only (the (request_id, reviewer_id) index): approvals so far, and the reviewer's own.
-    ids.length ? prisma.review.findMany({ where: { requestId: { in: ids } }, select: { requestId: true, reviewerId: true, decision: true } }) : [],
+    ids.length + memberIds.length
+      ? prisma.review.findMany({ where: { requestId: { in: [...ids, ...memberIds] } }, select: { requestId: true, reviewerId: true, decision: true } })
+      : [],
     prisma.request.groupBy({ by: ["status"], where, _count: { _all: true } }),
     prisma.environment.findMany({ select: { name: true, tier: true } }),
+    // The operation and the measurement, for the page's rows alone: each row leads with them.
+    ids.length ? prisma.request.findMany({ where: { id: { in: ids } }, select: { id: true, operation: true, plannedEffect: true } }) : [],
+    memberIds.length ? prisma.request.findMany({ where: { id: { in: memberIds } }, select: { ...SELECT, operation: true, plannedEffect: true } }) : [],
   ]);
+  if (groups.length) await loadRiskEngine();
   const approvals = new Map<string, number>();
   const mine = new Map<string, string>();
   for (const review of reviews) {
@@ -233,31 +352,60 @@ export async function listInbox(
     if (reviewer && review.reviewerId === reviewer.id) mine.set(review.requestId, review.decision);
   }
   const tiers = new Map(environments.map((e) => [e.name, e.tier]));
+  // An environment that is not defined counts as production (fail closed).
+  const production = (environment: string) => (tiers.get(environment) ?? "production") === "production";
   const counts: Record<string, number> = {};
   for (const g of grouped) counts[g.status] = g._count._all;
   const now = new Date();
+  const extra = new Map<string, { operation: unknown; plannedEffect: unknown }>(extras.map((e) => [e.id, e]));
+  const item = (row: Row, details: { operation: unknown; plannedEffect: unknown } | undefined): InboxItem => ({
+    id: row.id,
+    status: row.status,
+    headline: operationHeadline(details?.operation),
+    measured: measuredSentence(details?.plannedEffect),
+    summary: row.summary,
+    agentName: row.agent.name,
+    environment: row.environment,
+    production: production(row.environment),
+    resource: row.resource,
+    kind: row.kind,
+    riskLevel: row.riskLevel,
+    requiredApprovals: row.requiredApprovals,
+    approvals: approvals.get(row.id) ?? 0,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+    decidedAt: row.decidedAt?.toISOString() ?? null,
+    coolDownUntil: row.coolDownUntil?.toISOString() ?? null,
+    requiredRole: row.requiredRole as Role,
+    ...standing(row, mine.get(row.id), reviewer, now),
+  });
+  const memberById = new Map(members.map((m) => [m.id, m]));
 
   return {
-    items: page.map(({ row }) => ({
-      id: row.id,
-      status: row.status,
-      summary: row.summary,
-      agentName: row.agent.name,
-      environment: row.environment,
-      // An environment that is not defined counts as production (fail closed).
-      production: (tiers.get(row.environment) ?? "production") === "production",
-      resource: row.resource,
-      kind: row.kind,
-      riskLevel: row.riskLevel,
-      requiredApprovals: row.requiredApprovals,
-      approvals: approvals.get(row.id) ?? 0,
-      createdAt: row.createdAt.toISOString(),
-      expiresAt: row.expiresAt.toISOString(),
-      decidedAt: row.decidedAt?.toISOString() ?? null,
-      coolDownUntil: row.coolDownUntil?.toISOString() ?? null,
-      requiredRole: row.requiredRole as Role,
-      ...standing(row, mine.get(row.id), reviewer, now),
-    })),
+    items: page.map(({ row }) => item(row, extra.get(row.id))),
+    groups: groups.map((burst) => {
+      const shown = burst.member_ids.map((id) => memberById.get(id)).filter((m) => m !== undefined);
+      const summary = summarizeBurst(shown);
+      return {
+        key: burst.member_ids[0] ?? `${burst.agent_id}:${burst.resource}`,
+        agentId: burst.agent_id,
+        agentName: shown[0]?.agent.name ?? "",
+        environment: burst.environment,
+        production: production(burst.environment),
+        resource: burst.resource,
+        kind: burst.kind,
+        count: burst.count,
+        firstAt: new Date(burst.first_at).toISOString(),
+        lastAt: new Date(burst.last_at).toISOString(),
+        expiresAt: new Date(burst.expires_at).toISOString(),
+        riskLevel: burst.risk_level,
+        template: summary.template,
+        templates: summary.templates,
+        effect: summary.effect,
+        members: shown.map((m) => item(m, m)),
+        canDenyAll: Boolean(reviewer && hasRole(reviewer.role, "approver")),
+      };
+    }),
     nextCursor,
     counts,
     now: now.toISOString(),

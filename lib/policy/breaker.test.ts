@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RiskLevel } from "../risk/levels";
-import { DEFAULT_BREAKER_THRESHOLDS as DEFAULTS, evaluateBreaker, type BreakerEvent } from "./breaker";
+import { DEFAULT_BREAKER_THRESHOLDS as DEFAULTS, breakerLookbackSeconds, countsTowardBreaker, describeBreaker, evaluateBreaker, type BreakerEvent } from "./breaker";
 
 // The cases below use a threshold of five; the default differs only in the count.
 const DEFAULT_BREAKER_THRESHOLDS = { ...DEFAULTS, count: 5 };
@@ -57,5 +57,54 @@ describe("evaluateBreaker with the default thresholds (5 critical-or-denied in 1
     ["an unknown key", { burst: 3 }],
   ])("refuses thresholds with %s rather than never (or always) tripping", (_label, patch) => {
     expect(() => evaluateBreaker([], { ...DEFAULT_BREAKER_THRESHOLDS, ...patch } as never, now)).toThrow();
+  });
+});
+
+describe("evaluateBreaker with bursts of medium and high requests", () => {
+  const limits = {
+    ...DEFAULT_BREAKER_THRESHOLDS,
+    bursts: [
+      { minRisk: "high" as const, count: 10, windowSeconds: 300 },
+      { minRisk: "medium" as const, count: 30, windowSeconds: 60 },
+    ],
+  };
+
+  it.each([
+    ["30 medium requests in a minute", burst(30, (i) => event(i, "medium")), true, "Quarantined: 30 medium-or-higher requests in the last 1 minute (burst threshold 30)."],
+    ["29 medium requests in a minute", burst(29, (i) => event(i, "medium")), false, null],
+    ["30 medium requests over two minutes", burst(30, (i) => event(4 * i, "medium")), false, null],
+    ["10 high requests in five minutes", burst(10, (i) => event(25 * i, "high")), true, "Quarantined: 10 high-or-higher requests in the last 5 minutes (burst threshold 10)."],
+    ["9 high and 21 medium in a minute count toward the medium burst", [...burst(9, (i) => event(i, "high")), ...burst(21, (i) => event(i, "medium"))], true, "Quarantined: 30 medium-or-higher requests in the last 1 minute (burst threshold 30)."],
+    ["50 low requests", burst(50, (i) => event(i, "low")), false, null],
+  ])("%s", (_label, history, quarantine, reason) => {
+    const decision = evaluateBreaker(history, limits, now);
+    expect(decision.quarantine).toBe(quarantine);
+    if (reason) expect(decision.reason).toBe(reason);
+    if (quarantine) expect(decision.requestIds.length).toBe(decision.count);
+  });
+
+  it("still trips on the main count first, and counts nothing medium without bursts", () => {
+    const criticals = burst(5, (i) => event(i, "critical"));
+    expect(evaluateBreaker(criticals, limits, now).reason).toBe("Quarantined: 5 critical or denied requests in the last 10 minutes (threshold 5).");
+    expect(evaluateBreaker(burst(100, (i) => event(i, "medium")), DEFAULT_BREAKER_THRESHOLDS, now).quarantine).toBe(false);
+  });
+
+  it("says which requests it watches and how far back it looks", () => {
+    expect(countsTowardBreaker({ risk: "medium", status: "pending" }, limits)).toBe(true);
+    expect(countsTowardBreaker({ risk: "low", status: "pending" }, limits)).toBe(false);
+    expect(countsTowardBreaker({ risk: "medium", status: "pending" }, DEFAULT_BREAKER_THRESHOLDS)).toBe(false);
+    expect(breakerLookbackSeconds(limits)).toBe(600);
+    expect(breakerLookbackSeconds({ ...limits, bursts: [{ minRisk: "medium", count: 100, windowSeconds: 3600 }] })).toBe(3600);
+    expect(describeBreaker(limits)).toBe(
+      "An agent that sends 5 critical or denied requests within 10 minutes, or 10 high-or-higher requests within 5 minutes, or 30 medium-or-higher requests within 1 minute, is quarantined until an admin lifts it.",
+    );
+  });
+
+  it.each([
+    ["a burst of one", { minRisk: "medium", count: 1, windowSeconds: 60 }],
+    ["an unknown level", { minRisk: "moderate", count: 10, windowSeconds: 60 }],
+    ["an unknown key", { minRisk: "medium", count: 10, windowSeconds: 60, statuses: [] }],
+  ])("refuses %s", (_label, bad) => {
+    expect(() => evaluateBreaker([], { ...DEFAULT_BREAKER_THRESHOLDS, bursts: [bad] } as never, now)).toThrow();
   });
 });

@@ -7,3 +7,4 @@ export { requestEvents, REQUEST_CHANNEL } from "./events";
 export { toRequestView, reviewUrl, type RequestView } from "./view";
 export { readPlannedEffect, type PlannedEffect } from "./planned-effect";
 export * from "./schema";
+export { denyBurst, DenyBurstInput, MAX_BURST_DENIALS, type DenyBurstResult } from "./deny-burst";
