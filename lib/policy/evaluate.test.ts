@@ -170,7 +170,7 @@ describe("evaluatePolicy", () => {
     const approval = decide("staging", sql("DELETE FROM \u043erders WHERE id = 1"));
     expect(approval.effect).toEqual({ type: "require_approval", approvals: 1 });
     expect(approval.explanation).toContain("The operation mixes look-alike letters from another script into Latin words, so approving it needs the resource name typed.");
-    expect(decide("production", sql("DROP TABLE \u202eorders")).effect).toEqual({ type: "require_approval", approvals: 2 });
+    expect(decide("production", sql("DROP TABLE \u202eorders")).effect).toEqual({ type: "require_approval", approvals: 2, passkey: true });
     const deny: PolicyRule[] = [{ id: "no", match: {}, effect: { type: "deny", reason: "frozen" } }];
     expect(decide("staging", sql("SELECT 1 -- \u200b"), deny).effect).toEqual({ type: "deny", reason: "frozen" });
   });
