@@ -246,6 +246,8 @@ export function openApiDocument(serverUrl: string) {
         post: {
           operationId: "redeemGrant",
           summary: "Redeem a grant once, for exactly the approved operation",
+          description:
+            "The grant must verify and its claims (aud, env, sub, op) must match the stored request it names; a grant that does not answers 409 grant_request_mismatch and nothing may run. 409 also for a grant already redeemed or revoked; 422 when the operation does not digest to the grant's op.",
           requestBody: { required: true, content: json("RedeemGrant") },
           responses: {
             "200": { description: "Redeemed: run the operation now", content: json("Redemption") },
