@@ -1,7 +1,7 @@
 // Builds the Next.js app when there is no build or a source file is newer than it.
 // Used by `npm start` and by the test suite's global set-up.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -31,22 +31,61 @@ export function logLine(level, msg, fields = {}) {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n");
 }
 
+const buildCommand = () => [process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]];
+const buildOptions = () => ({ cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" } });
+
+/** next build prints plain text; pass it on as JSON lines, one per line it printed. */
+function logBuildOutput(stdout, stderr) {
+  const strip = (text) => text.replace(/\u001b\[[0-9;]*m/g, "").trimEnd();
+  for (const [stream, level] of [[stdout, "info"], [stderr, "warn"]]) {
+    for (const line of (stream ?? "").split("\n").map(strip).filter((l) => l.trim())) logLine(level, line, { source: "next build" });
+  }
+}
+
 export function ensureBuild() {
   if (!buildIsStale()) return;
   logLine("info", "building the app (first start, or sources changed)");
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
-  });
-  // next build prints plain text; pass it on as JSON lines, one per line it printed.
-  const strip = (text) => text.replace(/\u001b\[[0-9;]*m/g, "").trimEnd();
-  for (const [stream, level] of [[result.stdout, "info"], [result.stderr, "warn"]]) {
-    for (const line of (stream ?? "").split("\n").map(strip).filter((l) => l.trim())) logLine(level, line, { source: "next build" });
-  }
+  const [command, args] = buildCommand();
+  const result = spawnSync(command, args, { ...buildOptions(), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  logBuildOutput(result.stdout, result.stderr);
   if (result.status !== 0) throw new Error(`next build failed (exit ${result.status})`);
+}
+
+/**
+ * ensureBuild for `npm start`: the build runs as a child while this process stays responsive, so
+ * a SIGTERM or SIGINT sent to it (by npm, passing on a process manager's signal) reaches the build
+ * too, and this process exits instead of leaving the build running on its own.
+ */
+export async function ensureBuildForwardingSignals() {
+  if (!buildIsStale()) return;
+  logLine("info", "building the app (first start, or sources changed)");
+  const [command, args] = buildCommand();
+  const child = spawn(command, args, { ...buildOptions(), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+  let stoppedBy = null;
+  const forward = (signal) => {
+    stoppedBy = signal;
+    child.kill(signal);
+  };
+  const signals = ["SIGTERM", "SIGINT", "SIGHUP"];
+  for (const signal of signals) process.on(signal, forward);
+  try {
+    const code = await new Promise((resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", (status) => resolve(status));
+    });
+    logBuildOutput(stdout, stderr);
+    if (stoppedBy) {
+      logLine("info", "stopped during the build", { signal: stoppedBy });
+      process.exit(0);
+    }
+    if (code !== 0) throw new Error(`next build failed (exit ${code})`);
+  } finally {
+    for (const signal of signals) process.off(signal, forward);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) ensureBuild();

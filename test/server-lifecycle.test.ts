@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { cleanEnv, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
+import { spawn, type ChildProcess } from "node:child_process";
+import { cleanEnv, freePort, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
 import { CLIENT_ADDRESS_HEADER } from "../lib/http/client-address";
 
 describe("the server process on the embedded database", () => {
@@ -106,4 +107,47 @@ describe("the server process on the embedded database", () => {
     expect(list.stderr).toBe("");
     expect(JSON.parse(list.stdout).map((a: { name: string }) => a.name)).toEqual(["lifecycle-bot"]);
   }, 60_000);
+});
+
+describe("npm start", () => {
+  const root = path.resolve(import.meta.dirname, "..");
+  let npm: ChildProcess | undefined;
+
+  afterAll(() => {
+    // The whole process group: whatever npm started must not outlive the test, even when the fix is missing.
+    if (npm?.pid) {
+      try {
+        process.kill(-npm.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it("passes a SIGTERM sent to npm (as process managers signal the parent) on to the server, which shuts down gracefully and exits 0", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = cleanEnv({ PORT: String(port), COUNTERSIGN_DATA_DIR: tempDataDir(), LOG_LEVEL: "info" });
+    // Its own process group, so the clean-up above reaches every process npm started.
+    npm = spawn("npm", ["start"], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    npm.stdout!.on("data", (d: Buffer) => (output += d));
+    npm.stderr!.on("data", (d: Buffer) => (output += d));
+    const exited = new Promise<number | null>((resolve) => npm!.on("exit", (code) => resolve(code)));
+    const healthy = async () => fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    const deadline = Date.now() + 120_000;
+    while (!(await healthy())) {
+      if (npm.exitCode !== null) throw new Error(`npm start exited early (${npm.exitCode}):\n${output}`);
+      if (Date.now() > deadline) throw new Error(`npm start did not become healthy:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    npm.kill("SIGTERM"); // npm's own process only, not its group
+    expect(await exited).toBe(0);
+    expect(output).toContain('"msg":"shutting down"');
+    expect(output).toContain('"msg":"stopped"');
+    // The server itself is gone: nothing answers on its port, and its data folder is free again.
+    expect(await healthy()).toBe(false);
+    expect(existsSync(path.join(env.COUNTERSIGN_DATA_DIR, "countersign.lock"))).toBe(false);
+  }, 180_000);
 });
