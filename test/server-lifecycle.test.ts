@@ -2,7 +2,7 @@
 // not from headers a client chose; SIGTERM lets in-flight requests (long-polls included) finish
 // with a complete answer, then releases the data folder.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { cleanEnv, freePort, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
@@ -47,6 +47,40 @@ describe("the server process on the embedded database", () => {
     const robots = await fetch(`${server!.url}/robots.txt`, { redirect: "manual" });
     expect(robots.status).toBe(200);
     expect(await robots.text()).toContain("User-agent: *\nDisallow: /\n");
+  });
+
+  it("believes X-Forwarded-Host (and -Proto, -Port, Forwarded) only from a trusted proxy: a forged one changes no redirect, link or origin check", async () => {
+    const forged = { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https", "x-forwarded-port": "443", forwarded: "host=evil.example;proto=https" };
+    // next-auth's redirect to its sign-in page carries an absolute callback URL built from the host.
+    const redirect = await fetch(`${server!.url}/api/auth/signin`, { headers: forged, redirect: "manual" });
+    expect(redirect.status).toBe(302);
+    const location = redirect.headers.get("location")!;
+    expect(location).not.toContain("evil.example");
+    expect(new URL(location, server!.url).searchParams.get("callbackUrl")).toBe(`http://localhost:${server!.port}`);
+    expect(redirect.headers.get("set-cookie") ?? "").not.toContain("evil.example");
+    // The links next-auth hands out (sign-in and OIDC callback URLs).
+    const providers = await (await fetch(`${server!.url}/api/auth/providers`, { headers: forged })).json();
+    expect(JSON.stringify(providers)).not.toContain("evil.example");
+    expect(providers.credentials.callbackUrl).toBe(`http://localhost:${server!.port}/api/auth/callback/credentials`);
+
+    // A cross-site server action (the sign-in form's) whose forged X-Forwarded-Host matches its forged Origin.
+    const manifest = JSON.parse(readFileSync(path.join(import.meta.dirname, "../.next/server/server-reference-manifest.json"), "utf8"));
+    const actionId = Object.entries(manifest.node as Record<string, { exportedName?: string }>).find(([, a]) => a.exportedName === "signInWithPasswordAction")![0];
+    const signIn = (headers: Record<string, string>) => {
+      const form = new FormData();
+      form.append("0", JSON.stringify([{}, "$K1"]));
+      form.append("1_email", "nobody@example.com");
+      form.append("1_password", "not-the-password");
+      return fetch(`${server!.url}/signin`, { method: "POST", headers: { "next-action": actionId, accept: "text/x-component", ...headers }, body: form }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    };
+    // From the site itself the action runs (and refuses the password): the request reaches it.
+    const sameSite = await signIn({ origin: `http://127.0.0.1:${server!.port}` });
+    expect(sameSite.status).toBe(200);
+    expect(sameSite.body).toContain("That email and password do not match an active account.");
+    // From another site, even claiming that site as the forwarded host, it is refused before running.
+    const crossSite = await signIn({ origin: "http://evil.example", ...forged });
+    expect(crossSite.status).not.toBe(200);
+    expect(crossSite.body).not.toContain("do not match");
   });
 
   it("locks out a source after 20 bad keys, however it forges X-Forwarded-For or the internal client-address header, for bad keys only", async () => {
