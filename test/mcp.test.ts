@@ -306,10 +306,42 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    // No credentials sent: a challenge without an error code (RFC 6750 §3.1), pointing at the metadata.
+    expect(res.headers.get("www-authenticate")).not.toMatch(/error=/);
+    expect(res.headers.get("www-authenticate")).toContain(`resource_metadata="${f.publicUrl}/.well-known/oauth-protected-resource/api/mcp"`);
     expect(await res.json()).toMatchObject({ code: "invalid_api_key", status: 401 });
     const get = await fetch(`${f.app.url}/api/mcp`, { headers: { accept: "text/event-stream" } });
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
+  });
+
+  it("answers a bad key with WWW-Authenticate error=\"invalid_token\" and serves the RFC 9728 metadata it points to", async () => {
+    const res = await fetch(`${f.app.url}/api/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer csk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const challenge = res.headers.get("www-authenticate")!;
+    expect(challenge).toMatch(/^Bearer /);
+    expect(challenge).toContain('error="invalid_token"');
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+    expect(metadataUrl).toBe(`${f.publicUrl}/.well-known/oauth-protected-resource/api/mcp`);
+
+    // The metadata, fetched from the running server (its public URL names localhost on the same port).
+    const metadata = await fetch(`${f.app.url}${new URL(metadataUrl!).pathname}`);
+    expect(metadata.status).toBe(200);
+    expect(metadata.headers.get("content-type")).toMatch(/^application\/json/);
+    const document = await metadata.json();
+    expect(document).toMatchObject({ resource: `${f.publicUrl}/api/mcp`, bearer_methods_supported: ["header"], resource_name: "Countersign" });
+    // Agents use API keys: there is no authorization server to send an MCP client to.
+    expect(document).not.toHaveProperty("authorization_servers");
+    const root = await (await fetch(`${f.app.url}/.well-known/oauth-protected-resource`)).json();
+    expect(root.resource).toBe(f.publicUrl);
+    const unknown = await fetch(`${f.app.url}/.well-known/oauth-protected-resource/api/elsewhere`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
   });
 
   it("the bridge says what is missing and exits non-zero without its configuration", async () => {

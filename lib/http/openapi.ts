@@ -105,6 +105,13 @@ export const JwksSchema = z.object({
   keys: z.array(z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") })),
 });
 
+export const ProtectedResourceMetadataSchema = z.object({
+  resource: z.string().describe("The protected resource's identifier: Countersign's URL, or its MCP endpoint's"),
+  resource_name: z.string(),
+  bearer_methods_supported: z.array(z.literal("header")).describe("An agent key goes in the Authorization header, never elsewhere"),
+  resource_documentation: z.string().optional(),
+});
+
 export const HealthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
   database: z.object({ kind: z.string(), reachable: z.boolean(), latencyMs: z.number().optional(), error: z.string().optional() }),
@@ -258,6 +265,23 @@ export function openApiDocument(serverUrl: string) {
       "/.well-known/jwks.json": {
         get: { operationId: "jwks", summary: "Public keys that verify grants", security: [], responses: { "200": { description: "JWK set", content: json("Jwks") } } },
       },
+      "/.well-known/oauth-protected-resource": {
+        get: {
+          operationId: "protectedResourceMetadata",
+          summary: "OAuth protected resource metadata (RFC 9728) for Countersign itself",
+          description: "No authorization_servers: agents authenticate with their API key as a bearer token.",
+          security: [],
+          responses: { "200": { description: "Metadata", content: json("ProtectedResourceMetadata") } },
+        },
+      },
+      "/.well-known/oauth-protected-resource/api/mcp": {
+        get: {
+          operationId: "mcpProtectedResourceMetadata",
+          summary: "OAuth protected resource metadata (RFC 9728) for the MCP endpoint, named by its 401s' resource_metadata",
+          security: [],
+          responses: { "200": { description: "Metadata", content: json("ProtectedResourceMetadata") } },
+        },
+      },
       "/api/health": {
         get: {
           operationId: "health",
@@ -284,6 +308,7 @@ export function openApiDocument(serverUrl: string) {
         Redemption: schema(RedemptionSchema),
         Problem: schema(ProblemSchema),
         Jwks: schema(JwksSchema),
+        ProtectedResourceMetadata: schema(ProtectedResourceMetadataSchema),
         Health: schema(HealthSchema),
       },
     },

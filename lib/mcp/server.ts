@@ -13,6 +13,7 @@ import { readJsonBody } from "../http/body";
 import { problemResponse } from "../http/problem";
 import { AppError } from "../errors";
 import { untilShutdown } from "../server/shutdown";
+import { mcpChallenge } from "./resource-metadata";
 import {
   CheckRequestArgs,
   MAX_CHECK_WAIT_SECONDS,
@@ -152,7 +153,10 @@ export async function handleMcpPost(req: Request): Promise<Response> {
       await server.close();
     }
   } catch (error) {
-    return problemResponse(error, MCP_PATH);
+    const response = problemResponse(error, MCP_PATH);
+    // RFC 9728: the challenge points MCP clients at the metadata, so they tell the user the key was refused.
+    if (response.status === 401) response.headers.set("www-authenticate", mcpChallenge(config(), req.headers.has("authorization")));
+    return response;
   }
 }
 
