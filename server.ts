@@ -9,7 +9,7 @@ import { startServices } from "./lib/server/start";
 import { PgProxyStartError } from "./lib/proxy/pg";
 import { beginShutdown } from "./lib/server/shutdown";
 import { log } from "./lib/log";
-import { CLIENT_ADDRESS_HEADER, resolveClientAddress } from "./lib/http/client-address";
+import { CLIENT_ADDRESS_HEADER, resolveClientAddress, stripUntrustedForwardedHeaders } from "./lib/http/client-address";
 import { handleFastPath } from "./lib/server/fast-path";
 
 const dev = process.argv.includes("--dev");
@@ -52,6 +52,8 @@ async function main() {
   const server = http.createServer((req, res) => {
     // Overwrites any client-sent value: only this server says where a request came from.
     req.headers[CLIENT_ADDRESS_HEADER] = resolveClientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], cfg.trustedProxies);
+    // Forwarded host, scheme and port only from a trusted proxy, before Next.js or next-auth read them.
+    stripUntrustedForwardedHeaders(req.headers, cfg.trustedProxies);
     // The agent API's busiest paths are answered here (in development Next.js serves them, reloading edits).
     if (!dev && handleFastPath(req, res)) return;
     void handle(req, res);

@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   grant_already_redeemed: 409,
   grant_revoked: 409,
   grant_not_redeemed: 409,
+  grant_request_mismatch: 409,
   not_executable: 409,
   resource_not_registered: 409,
   resource_kind_mismatch: 409,

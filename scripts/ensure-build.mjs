@@ -47,8 +47,29 @@ export async function ensureBuild() {
   await runBuild([path.join(root, "node_modules/next/dist/bin/next"), "build"]);
 }
 
-/** Runs a build step with node, relaying its output as it comes and a heartbeat while it is quiet. */
-export async function runBuild(args, { heartbeatMs = HEARTBEAT_MS } = {}) {
+/**
+ * ensureBuild for `npm start`: a SIGTERM, SIGINT or SIGHUP sent to this process (by npm, passing on
+ * a process manager's signal) reaches the build too, and this process then exits instead of leaving
+ * the build running on its own.
+ */
+export async function ensureBuildForwardingSignals() {
+  if (!buildIsStale()) return;
+  logLine("info", "building the app (first start, or sources changed); this takes a few minutes on a small machine, progress follows");
+  const stoppedBy = await runBuild([path.join(root, "node_modules/next/dist/bin/next"), "build"], { forwardSignals: true });
+  if (stoppedBy) {
+    logLine("info", "stopped during the build", { signal: stoppedBy });
+    process.exit(0);
+  }
+}
+
+const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"];
+
+/**
+ * Runs a build step with node, relaying its output as it comes and a heartbeat while it is quiet.
+ * With `forwardSignals`, the signals this process receives are passed to the step; it answers the
+ * signal that stopped the step, if one did.
+ */
+export async function runBuild(args, { heartbeatMs = HEARTBEAT_MS, forwardSignals = false } = {}) {
   const started = Date.now();
   const child = spawn(process.execPath, args, {
     cwd: root,
@@ -67,15 +88,26 @@ export async function runBuild(args, { heartbeatMs = HEARTBEAT_MS } = {}) {
     });
   relay(child.stdout, "info");
   relay(child.stderr, "warn");
+  let stoppedBy = null;
+  const forward = (signal) => {
+    stoppedBy = signal;
+    child.kill(signal);
+  };
+  if (forwardSignals) for (const signal of SIGNALS) process.on(signal, forward);
   const heartbeat = setInterval(() => {
     logLine("info", `still building the app (${Math.round((Date.now() - started) / 1000)} s so far; last step: ${lastStep})`, { source: "next build" });
   }, heartbeatMs);
   const status = await new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => resolve(code));
-  }).finally(() => clearInterval(heartbeat));
+  }).finally(() => {
+    clearInterval(heartbeat);
+    if (forwardSignals) for (const signal of SIGNALS) process.off(signal, forward);
+  });
+  if (stoppedBy) return stoppedBy;
   if (status !== 0) throw new Error(`next build failed (exit ${status})`);
   logLine("info", `app built in ${Math.round((Date.now() - started) / 1000)} s`, { source: "next build" });
+  return null;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await ensureBuild();

@@ -1,11 +1,12 @@
-// `npm start`: builds the app when needed, then runs the server in this process (so signals
-// reach it directly).
+// `npm start`: builds the app when needed, then runs the server in this process, so the signals a
+// process manager sends npm reach it directly (package.json's start script `exec`s node, leaving no
+// shell in between; the build, when one runs, gets them passed on).
 import path from "node:path";
 import { register } from "tsx/esm/api";
-import { ensureBuild, logLine } from "./ensure-build.mjs";
+import { ensureBuildForwardingSignals, logLine } from "./ensure-build.mjs";
 
 try {
-  await ensureBuild();
+  await ensureBuildForwardingSignals();
 } catch (error) {
   logLine("error", error.message);
   process.exit(1);

@@ -244,6 +244,50 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect(res.status).toBe(200);
   });
 
+  it.each([
+    ["aud (the resource)", { audience: "postgres/billing" }],
+    ["env (the environment)", { environment: "production" }],
+    ["sub (the agent)", { agentId: "00000000-0000-4000-8000-000000000001" }],
+  ])("refuses 409 a genuinely signed grant whose %s differs from the stored request, and nothing is redeemed", async (_claim, changed) => {
+    const operation = sql("staging", `UPDATE accounts SET plan = 'free' WHERE id = ${Math.floor(Math.random() * 1e9)}`);
+    const created = await create({ operation });
+    expect(created.body.status).toBe("approved");
+    const prisma = h.database.prisma;
+    const [grant, request, now] = await Promise.all([
+      prisma.grant.findUniqueOrThrow({ where: { requestId: created.body.id } }),
+      prisma.request.findUniqueOrThrow({ where: { id: created.body.id } }),
+      dbNow(prisma),
+    ]);
+    // Signed by the real key, naming the real request and grant, with one claim changed.
+    const { token } = await signGrant(
+      {
+        issuer: h.config.publicUrl,
+        audience: request.resource,
+        environment: request.environment,
+        agentId: request.agentId,
+        requestId: request.id,
+        operationDigest: request.operationDigest,
+        approvers: [],
+        issuedAt: now,
+        jti: grant.jti,
+        ...changed,
+      },
+      await activeSigningKey(prisma, h.config, now),
+    );
+    // An executor allowed everywhere, so only the claims' agreement with the request decides.
+    const executor = await h.agent({ environments: ["*"], resources: ["*"], scopes: ["grants:redeem"] });
+    const res = await redeem(token, operation, "agentId" in changed ? agent.key : executor.key);
+    expect(res.status).toBe(409);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.body).toMatchObject({ status: 409, code: "grant_request_mismatch", type: "urn:countersign:problem:grant_request_mismatch" });
+    expect((await prisma.grant.findUniqueOrThrow({ where: { requestId: created.body.id } })).redeemedAt).toBeNull();
+    expect(await prisma.auditEvent.count({ where: { type: "grant.redeemed", subjectId: created.body.id } })).toBe(0);
+    const refused = await prisma.auditEvent.findMany({ where: { type: "grant.redeem_refused", subjectId: created.body.id } });
+    expect(refused.map((r) => (r.data as { code: string }).code)).toEqual(["grant_request_mismatch"]);
+    // The grant as issued still redeems once.
+    expect((await redeem(created.body.grant.token, operation)).status).toBe(200);
+  });
+
   it("counts grant tokens that do not verify per source, instead of chaining an audit row each", async () => {
     const operation = sql("staging", "UPDATE accounts SET plan = 'free' WHERE id = 11");
     const created = await create({ operation });

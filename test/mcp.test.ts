@@ -57,7 +57,11 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
       expect(runSql.description).toMatch(/check_request/);
       expect(runSql.inputSchema.required).toEqual(["resource", "sql"]);
       const check = tools.find((t) => t.name === "check_request")!;
-      expect((check.inputSchema.properties as any).waitSeconds.maximum).toBe(45);
+      // A longer wait is clamped to 45 seconds, not refused: the schema sets no maximum and says so.
+      expect((check.inputSchema.properties as any).waitSeconds.maximum).toBeUndefined();
+      expect(check.description).toMatch(/at most 45 seconds: a larger value is clamped to 45, not refused/);
+      // Every tool declares what its structuredContent holds (the client validates each answer against it).
+      for (const tool of tools) expect(tool.outputSchema, tool.name).toMatchObject({ type: "object" });
       expect(client.getInstructions()).toMatch(/Never work around a pending or denied request/);
 
       const listed = await callTool(client, "list_resources");
@@ -182,12 +186,59 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
       ["an environment the agent may not target", "request_approval", { operation: { kind: "shell", target: { environment: "secret-env", resource: "box" }, command: "ls" } }, /^Error: Environment not allowed for this agent \(environment_not_allowed\)/],
       ["an unknown request", "check_request", { id: "00000000-0000-4000-8000-000000000000", waitSeconds: 0 }, /^Error: Not found \(not_found\)\. No such request\./],
       ["a NUL character", "run_sql", { resource: "no-such-db", sql: "SELECT '\u0000'" }, /^Error: The request is not valid \(validation_failed\)[\s\S]*- sql: contains a NUL character/],
-      ["a wait over 45 seconds", "check_request", { id: "00000000-0000-4000-8000-000000000000", waitSeconds: 46 }, /Input validation error[\s\S]*waitSeconds/],
+      ["a wait over 45 seconds (clamped, so the request is looked up)", "check_request", { id: "00000000-0000-4000-8000-000000000000", waitSeconds: 600 }, /^Error: Not found \(not_found\)\. No such request\./],
     ])("answers %s with a readable tool error", async (_label, tool, args, message) => {
       const res = await callTool(client, tool, args);
       expect(res.isError).toBe(true);
       expect(res.text).toMatch(message);
       expect(res.text).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+    });
+
+    it("answers a statement that failed in the database as a tool error (isError), with the database's message", async () => {
+      const res = await callTool(client, "run_sql", { resource: staging, sql: `SELECT * FROM no_such_table_${kind}` });
+      expect(res.isError).toBe(true);
+      expect(res.text).toMatch(/^Failed: the operation was approved and run, and it did not succeed\./);
+      expect(res.text).toContain(`relation \\"no_such_table_${kind}\\" does not exist`);
+      expect(res.data.request.status).toBe("failed");
+      expect(res.data.result).toMatchObject({ status: "failed", error: expect.stringContaining(`no_such_table_${kind}`) });
+      // A statement that ran is not an error.
+      expect((await callTool(client, "run_sql", { resource: staging, sql: "SELECT 1 AS one" })).isError).toBeFalsy();
+    });
+
+    it("accepts an idempotency key on the tools that create requests: a retry answers with the first request and nothing runs twice", async () => {
+      const before = await count("customers");
+      const key = f.unique(`retry-${kind}`);
+      const sql = `DELETE FROM customers WHERE id = ${kind === "http" ? 16 : 15}`;
+      const first = await callTool(client, "run_sql", { resource: production, sql, idempotencyKey: key });
+      expect(first.data.request.status).toBe("pending");
+      const retry = await callTool(client, "run_sql", { resource: production, sql, idempotencyKey: key });
+      expect(retry.isError).toBeFalsy();
+      expect(retry.data.request.id).toBe(first.data.request.id);
+      expect(await f.database.prisma.request.count({ where: { agentId: agent.id, idempotencyKey: key } })).toBe(1);
+      // The same key for another statement is refused, as the API's Idempotency-Key header is.
+      const other = await callTool(client, "run_sql", { resource: production, sql: "DELETE FROM customers WHERE id = 1", idempotencyKey: key });
+      expect(other.isError).toBe(true);
+      expect(other.text).toMatch(/\(idempotency_key_reused\)/);
+      expect(await count("customers")).toBe(before);
+
+      const operation = { kind: "shell", target: { environment: "staging", resource: "box" }, command: `rm -rf /tmp/${key}` };
+      const asked = await callTool(client, "request_approval", { operation, idempotencyKey: `${key}-approval` });
+      const askedAgain = await callTool(client, "request_approval", { operation, idempotencyKey: `${key}-approval` });
+      expect(askedAgain.data.request.id).toBe(asked.data.request.id);
+      // Without a key, each call is a new request.
+      const plain = await callTool(client, "request_approval", { operation });
+      expect(plain.data.request.id).not.toBe(asked.data.request.id);
+    });
+
+    it("clamps a waitSeconds above the maximum instead of refusing it, and answers once people decide", async () => {
+      const res = await callTool(client, "run_sql", { resource: production, sql: `DELETE FROM customers WHERE id = ${kind === "http" ? 14 : 13}` });
+      const id = res.data.request.id;
+      const waiting = callTool(client, "check_request", { id, waitSeconds: 3600 });
+      await new Promise((r) => setTimeout(r, 300));
+      await decideRequest(f.database.prisma, f.config, { requestId: id, reviewerId: await f.reviewer(), decision: { decision: "deny", reason: "Not this one" } });
+      const answered = await waiting;
+      expect(answered.isError, answered.text).toBeFalsy();
+      expect(answered.data.request).toMatchObject({ id, status: "denied", reason: "Not this one" });
     });
 
     it("checks each tool's scope, as the agent API does", async () => {
@@ -306,10 +357,42 @@ describe.runIf(DATABASE_KINDS.includes("postgres"))("MCP endpoint on the running
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    // No credentials sent: a challenge without an error code (RFC 6750 §3.1), pointing at the metadata.
+    expect(res.headers.get("www-authenticate")).not.toMatch(/error=/);
+    expect(res.headers.get("www-authenticate")).toContain(`resource_metadata="${f.publicUrl}/.well-known/oauth-protected-resource/api/mcp"`);
     expect(await res.json()).toMatchObject({ code: "invalid_api_key", status: 401 });
     const get = await fetch(`${f.app.url}/api/mcp`, { headers: { accept: "text/event-stream" } });
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
+  });
+
+  it("answers a bad key with WWW-Authenticate error=\"invalid_token\" and serves the RFC 9728 metadata it points to", async () => {
+    const res = await fetch(`${f.app.url}/api/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer csk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const challenge = res.headers.get("www-authenticate")!;
+    expect(challenge).toMatch(/^Bearer /);
+    expect(challenge).toContain('error="invalid_token"');
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+    expect(metadataUrl).toBe(`${f.publicUrl}/.well-known/oauth-protected-resource/api/mcp`);
+
+    // The metadata, fetched from the running server (its public URL names localhost on the same port).
+    const metadata = await fetch(`${f.app.url}${new URL(metadataUrl!).pathname}`);
+    expect(metadata.status).toBe(200);
+    expect(metadata.headers.get("content-type")).toMatch(/^application\/json/);
+    const document = await metadata.json();
+    expect(document).toMatchObject({ resource: `${f.publicUrl}/api/mcp`, bearer_methods_supported: ["header"], resource_name: "Countersign" });
+    // Agents use API keys: there is no authorization server to send an MCP client to.
+    expect(document).not.toHaveProperty("authorization_servers");
+    const root = await (await fetch(`${f.app.url}/.well-known/oauth-protected-resource`)).json();
+    expect(root.resource).toBe(f.publicUrl);
+    const unknown = await fetch(`${f.app.url}/.well-known/oauth-protected-resource/api/elsewhere`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
   });
 
   it("the bridge says what is missing and exits non-zero without its configuration", async () => {

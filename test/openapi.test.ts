@@ -11,6 +11,7 @@ import * as redeemRoute from "../app/api/v1/grants/redeem/route";
 import * as cancelRoute from "../app/api/v1/requests/[id]/cancel/route";
 import * as outcomeRoute from "../app/api/v1/requests/[id]/outcome/route";
 import * as jwksRoute from "../app/.well-known/jwks.json/route";
+import * as resourceMetadataRoute from "../app/.well-known/oauth-protected-resource/[[...path]]/route";
 import * as healthRoute from "../app/api/health/route";
 import * as executeRoute from "../app/api/v1/requests/[id]/execute/route";
 import * as resourcesRoute from "../app/api/v1/resources/route";
@@ -53,6 +54,8 @@ describe("OpenAPI 3.1 document", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         "/.well-known/jwks.json",
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/api/mcp",
         "/api/health",
         "/api/v1/grants/redeem",
         "/api/v1/requests",
@@ -127,6 +130,11 @@ describe("OpenAPI 3.1 document", () => {
 
     const jwks = await jwksRoute.GET();
     check("/.well-known/jwks.json", "get", jwks.status, await jwks.json(), jwks.headers.get("content-type")!);
+    for (const [path, segments] of [["/.well-known/oauth-protected-resource", undefined], ["/.well-known/oauth-protected-resource/api/mcp", ["api", "mcp"]]] as const) {
+      const metadata = await resourceMetadataRoute.GET(new Request(`http://countersign.test${path}`), { params: Promise.resolve({ path: segments ? [...segments] : undefined }) });
+      expect(metadata.status).toBe(200);
+      check(path, "get", metadata.status, await metadata.json(), metadata.headers.get("content-type")!);
+    }
     const health = await healthRoute.GET();
     check("/api/health", "get", health.status, await health.json(), health.headers.get("content-type")!);
   });

@@ -2,9 +2,10 @@
 // not from headers a client chose; SIGTERM lets in-flight requests (long-polls included) finish
 // with a complete answer, then releases the data folder.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { cleanEnv, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
+import { spawn, type ChildProcess } from "node:child_process";
+import { cleanEnv, freePort, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
 import { CLIENT_ADDRESS_HEADER } from "../lib/http/client-address";
 
 describe("the server process on the embedded database", () => {
@@ -46,6 +47,40 @@ describe("the server process on the embedded database", () => {
     const robots = await fetch(`${server!.url}/robots.txt`, { redirect: "manual" });
     expect(robots.status).toBe(200);
     expect(await robots.text()).toContain("User-agent: *\nDisallow: /\n");
+  });
+
+  it("believes X-Forwarded-Host (and -Proto, -Port, Forwarded) only from a trusted proxy: a forged one changes no redirect, link or origin check", async () => {
+    const forged = { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https", "x-forwarded-port": "443", forwarded: "host=evil.example;proto=https" };
+    // next-auth's redirect to its sign-in page carries an absolute callback URL built from the host.
+    const redirect = await fetch(`${server!.url}/api/auth/signin`, { headers: forged, redirect: "manual" });
+    expect(redirect.status).toBe(302);
+    const location = redirect.headers.get("location")!;
+    expect(location).not.toContain("evil.example");
+    expect(new URL(location, server!.url).searchParams.get("callbackUrl")).toBe(`http://localhost:${server!.port}`);
+    expect(redirect.headers.get("set-cookie") ?? "").not.toContain("evil.example");
+    // The links next-auth hands out (sign-in and OIDC callback URLs).
+    const providers = await (await fetch(`${server!.url}/api/auth/providers`, { headers: forged })).json();
+    expect(JSON.stringify(providers)).not.toContain("evil.example");
+    expect(providers.credentials.callbackUrl).toBe(`http://localhost:${server!.port}/api/auth/callback/credentials`);
+
+    // A cross-site server action (the sign-in form's) whose forged X-Forwarded-Host matches its forged Origin.
+    const manifest = JSON.parse(readFileSync(path.join(import.meta.dirname, "../.next/server/server-reference-manifest.json"), "utf8"));
+    const actionId = Object.entries(manifest.node as Record<string, { exportedName?: string }>).find(([, a]) => a.exportedName === "signInWithPasswordAction")![0];
+    const signIn = (headers: Record<string, string>) => {
+      const form = new FormData();
+      form.append("0", JSON.stringify([{}, "$K1"]));
+      form.append("1_email", "nobody@example.com");
+      form.append("1_password", "not-the-password");
+      return fetch(`${server!.url}/signin`, { method: "POST", headers: { "next-action": actionId, accept: "text/x-component", ...headers }, body: form }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    };
+    // From the site itself the action runs (and refuses the password): the request reaches it.
+    const sameSite = await signIn({ origin: `http://127.0.0.1:${server!.port}` });
+    expect(sameSite.status).toBe(200);
+    expect(sameSite.body).toContain("That email and password do not match an active account.");
+    // From another site, even claiming that site as the forwarded host, it is refused before running.
+    const crossSite = await signIn({ origin: "http://evil.example", ...forged });
+    expect(crossSite.status).not.toBe(200);
+    expect(crossSite.body).not.toContain("do not match");
   });
 
   it("locks out a source after 20 bad keys, however it forges X-Forwarded-For or the internal client-address header, for bad keys only", async () => {
@@ -106,4 +141,47 @@ describe("the server process on the embedded database", () => {
     expect(list.stderr).toBe("");
     expect(JSON.parse(list.stdout).map((a: { name: string }) => a.name)).toEqual(["lifecycle-bot"]);
   }, 60_000);
+});
+
+describe("npm start", () => {
+  const root = path.resolve(import.meta.dirname, "..");
+  let npm: ChildProcess | undefined;
+
+  afterAll(() => {
+    // The whole process group: whatever npm started must not outlive the test, even when the fix is missing.
+    if (npm?.pid) {
+      try {
+        process.kill(-npm.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it("passes a SIGTERM sent to npm (as process managers signal the parent) on to the server, which shuts down gracefully and exits 0", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = cleanEnv({ PORT: String(port), COUNTERSIGN_DATA_DIR: tempDataDir(), LOG_LEVEL: "info" });
+    // Its own process group, so the clean-up above reaches every process npm started.
+    npm = spawn("npm", ["start"], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    npm.stdout!.on("data", (d: Buffer) => (output += d));
+    npm.stderr!.on("data", (d: Buffer) => (output += d));
+    const exited = new Promise<number | null>((resolve) => npm!.on("exit", (code) => resolve(code)));
+    const healthy = async () => fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    const deadline = Date.now() + 120_000;
+    while (!(await healthy())) {
+      if (npm.exitCode !== null) throw new Error(`npm start exited early (${npm.exitCode}):\n${output}`);
+      if (Date.now() > deadline) throw new Error(`npm start did not become healthy:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    npm.kill("SIGTERM"); // npm's own process only, not its group
+    expect(await exited).toBe(0);
+    expect(output).toContain('"msg":"shutting down"');
+    expect(output).toContain('"msg":"stopped"');
+    // The server itself is gone: nothing answers on its port, and its data folder is free again.
+    expect(await healthy()).toBe(false);
+    expect(existsSync(path.join(env.COUNTERSIGN_DATA_DIR, "countersign.lock"))).toBe(false);
+  }, 180_000);
 });

@@ -27,6 +27,8 @@ export interface RunSqlInput {
   summary?: string;
   context?: RequestContext;
   waitSeconds?: number;
+  /** The same key with the same statement answers with the request it made first (as the API's Idempotency-Key header). */
+  idempotencyKey?: string;
   statementTimeoutMs?: number;
   maxRows?: number;
   /** How the result carries rows (default "objects"); the PostgreSQL proxy asks for "text". */
@@ -68,6 +70,7 @@ export async function runSqlOnResource(database: Database, cfg: Config, caller: 
   let { view } = await createRequest(prisma, cfg, {
     caller,
     body: parsed.data,
+    idempotencyKey: input.idempotencyKey,
     measurePlannedEffect: () => measurePlannedEffect(connectionUrl, resource.name, input.sql),
     measureBeforeAllowing: writesMeasurableRows(input.sql),
     resourceId: resource.id,

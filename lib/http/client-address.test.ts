@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLIENT_ADDRESS_HEADER, clientAddress, resolveClientAddress } from "./client-address";
+import { CLIENT_ADDRESS_HEADER, clientAddress, resolveClientAddress, stripUntrustedForwardedHeaders } from "./client-address";
 
 describe("resolveClientAddress", () => {
   it.each([
@@ -30,5 +30,29 @@ describe("clientAddress", () => {
     [{}, "unknown"],
   ])("%j → %s", (headers, expected) => {
     expect(clientAddress(new Headers(headers))).toBe(expected);
+  });
+});
+
+describe("stripUntrustedForwardedHeaders", () => {
+  const forged = () => ({
+    host: "countersign.example.com",
+    "x-forwarded-host": "evil.example",
+    "x-forwarded-proto": "https",
+    "x-forwarded-port": "8443",
+    forwarded: "for=203.0.113.1;host=evil.example;proto=https",
+    "x-forwarded-for": "203.0.113.1",
+    cookie: "a=b",
+  });
+
+  it("removes the forwarded host, scheme, port and Forwarded when no proxy is trusted, and nothing else", () => {
+    const headers: Record<string, string | undefined> = forged();
+    stripUntrustedForwardedHeaders(headers, 0);
+    expect(headers).toEqual({ host: "countersign.example.com", "x-forwarded-for": "203.0.113.1", cookie: "a=b" });
+  });
+
+  it("keeps them when the socket's peer is a trusted proxy", () => {
+    const headers: Record<string, string | undefined> = forged();
+    stripUntrustedForwardedHeaders(headers, 1);
+    expect(headers).toEqual(forged());
   });
 });

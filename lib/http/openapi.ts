@@ -105,6 +105,13 @@ export const JwksSchema = z.object({
   keys: z.array(z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") })),
 });
 
+export const ProtectedResourceMetadataSchema = z.object({
+  resource: z.string().describe("The protected resource's identifier: Countersign's URL, or its MCP endpoint's"),
+  resource_name: z.string(),
+  bearer_methods_supported: z.array(z.literal("header")).describe("An agent key goes in the Authorization header, never elsewhere"),
+  resource_documentation: z.string().optional(),
+});
+
 export const HealthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
   database: z.object({ kind: z.string(), reachable: z.boolean(), latencyMs: z.number().optional(), error: z.string().optional() }),
@@ -248,6 +255,8 @@ export function openApiDocument(serverUrl: string) {
         post: {
           operationId: "redeemGrant",
           summary: "Redeem a grant once, for exactly the approved operation",
+          description:
+            "The grant must verify and its claims (aud, env, sub, op) must match the stored request it names; a grant that does not answers 409 grant_request_mismatch and nothing may run. 409 also for a grant already redeemed or revoked; 422 when the operation does not digest to the grant's op.",
           requestBody: { required: true, content: json("RedeemGrant") },
           responses: {
             "200": { description: "Redeemed: run the operation now", content: json("Redemption") },
@@ -257,6 +266,23 @@ export function openApiDocument(serverUrl: string) {
       },
       "/.well-known/jwks.json": {
         get: { operationId: "jwks", summary: "Public keys that verify grants", security: [], responses: { "200": { description: "JWK set", content: json("Jwks") } } },
+      },
+      "/.well-known/oauth-protected-resource": {
+        get: {
+          operationId: "protectedResourceMetadata",
+          summary: "OAuth protected resource metadata (RFC 9728) for Countersign itself",
+          description: "No authorization_servers: agents authenticate with their API key as a bearer token.",
+          security: [],
+          responses: { "200": { description: "Metadata", content: json("ProtectedResourceMetadata") } },
+        },
+      },
+      "/.well-known/oauth-protected-resource/api/mcp": {
+        get: {
+          operationId: "mcpProtectedResourceMetadata",
+          summary: "OAuth protected resource metadata (RFC 9728) for the MCP endpoint, named by its 401s' resource_metadata",
+          security: [],
+          responses: { "200": { description: "Metadata", content: json("ProtectedResourceMetadata") } },
+        },
       },
       "/api/health": {
         get: {
@@ -284,6 +310,7 @@ export function openApiDocument(serverUrl: string) {
         Redemption: schema(RedemptionSchema),
         Problem: schema(ProblemSchema),
         Jwks: schema(JwksSchema),
+        ProtectedResourceMetadata: schema(ProtectedResourceMetadataSchema),
         Health: schema(HealthSchema),
       },
     },

@@ -30,6 +30,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   grant_already_redeemed: "Grant already redeemed",
   grant_revoked: "Grant revoked",
   grant_not_redeemed: "Grant not redeemed",
+  grant_request_mismatch: "Grant does not match its request",
   not_executable: "Not run by Countersign's executor",
   resource_not_registered: "Resource not registered",
   idempotency_key_reused: "Idempotency key reused with a different body",

@@ -13,6 +13,7 @@ import { readJsonBody } from "../http/body";
 import { problemResponse } from "../http/problem";
 import { AppError } from "../errors";
 import { untilShutdown } from "../server/shutdown";
+import { mcpChallenge } from "./resource-metadata";
 import {
   CheckRequestArgs,
   MAX_CHECK_WAIT_SECONDS,
@@ -23,7 +24,9 @@ import {
   gatewayToolCall,
   httpRequestTool,
   HttpRequestArgs,
+  ListResourcesOutput,
   listResourcesTool,
+  RequestAnswerOutput,
   requestApprovalTool,
   runSqlTool,
   type ToolContext,
@@ -33,6 +36,7 @@ const INSTRUCTIONS = `Countersign puts people between you and destructive operat
 - To run SQL on a registered database, call list_resources, then run_sql. To call a registered HTTP API (kind http), use http_request: Countersign adds the credential; you never need one.
 - For anything else destructive that you will run yourself (cloud API calls, shell commands), call request_approval first with the exact operation.
 - A call that needs people returns at once as pending with a review URL: tell the user, then call check_request with the request id (waitSeconds up to ${MAX_CHECK_WAIT_SECONDS}) until it is decided.
+- run_sql, http_request and request_approval take an optional idempotencyKey: retrying with the same key and arguments returns the first call's request instead of making (or running) another.
 - A denial is final and comes with the reviewer's reason. Never work around a pending or denied request with other tools, credentials or a reworded operation.`;
 
 export function createMcpServer(ctx: ToolContext): McpServer {
@@ -43,6 +47,7 @@ export function createMcpServer(ctx: ToolContext): McpServer {
       title: "List resources",
       description:
         "List the resources registered with Countersign that you can use: databases (kind postgres, for run_sql) and HTTP APIs (kind http, for http_request), with environment (e.g. production) and description. Connection details and credentials are never shown.",
+      outputSchema: ListResourcesOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     () => listResourcesTool(ctx),
@@ -56,6 +61,7 @@ export function createMcpServer(ctx: ToolContext): McpServer {
         "Reads and other safe statements run at once and return their rows. Destructive ones wait for people: the call returns at once as pending with a review URL and a request id; " +
         "then call check_request with that id, which runs the statement once it is approved. Some operations are refused outright, with the reason.",
       inputSchema: RunSqlArgs,
+      outputSchema: RequestAnswerOutput,
       annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     (args) => runSqlTool(ctx, args),
@@ -70,6 +76,7 @@ export function createMcpServer(ctx: ToolContext): McpServer {
         "Safe calls are sent at once and return the status, headers and body. Dangerous ones wait for people: the call returns at once as pending with a review URL and a request id; " +
         "then call check_request with that id, which sends the call once it is approved. Some calls are refused outright, with the reason.",
       inputSchema: HttpRequestArgs,
+      outputSchema: RequestAnswerOutput,
       annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     (args) => httpRequestTool(ctx, args),
@@ -83,6 +90,7 @@ export function createMcpServer(ctx: ToolContext): McpServer {
         "Submit the exact operation; Countersign classifies its risk and applies policy. It is allowed at once (you get a single-use grant bound to exactly that operation), " +
         "sent to reviewers (pending, with a review URL: call check_request with the id), or refused with a reason. Run only what was approved; a denial is final.",
       inputSchema: RequestApprovalArgs,
+      outputSchema: RequestAnswerOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     (args) => requestApprovalTool(ctx, args),
@@ -92,10 +100,11 @@ export function createMcpServer(ctx: ToolContext): McpServer {
     {
       title: "Check a request",
       description:
-        `Check on a request made with run_sql, http_request or request_approval, waiting up to waitSeconds (at most ${MAX_CHECK_WAIT_SECONDS}) for people to decide. ` +
+        `Check on a request made with run_sql, http_request or request_approval, waiting up to waitSeconds for people to decide (at most ${MAX_CHECK_WAIT_SECONDS} seconds: a larger value is clamped to ${MAX_CHECK_WAIT_SECONDS}, not refused). ` +
         "Still pending: call it again. Approved through run_sql or http_request: Countersign runs the statement (or sends the call) now, once, and returns its result. Approved through request_approval: the single-use grant. " +
         "Denied, expired, cancelled or revoked: the reason; nothing ran.",
       inputSchema: CheckRequestArgs,
+      outputSchema: RequestAnswerOutput,
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     (args, extra) => checkRequestTool({ ...ctx, signal: untilShutdown(extra.signal) }, args),
@@ -152,7 +161,10 @@ export async function handleMcpPost(req: Request): Promise<Response> {
       await server.close();
     }
   } catch (error) {
-    return problemResponse(error, MCP_PATH);
+    const response = problemResponse(error, MCP_PATH);
+    // RFC 9728: the challenge points MCP clients at the metadata, so they tell the user the key was refused.
+    if (response.status === 401) response.headers.set("www-authenticate", mcpChallenge(config(), req.headers.has("authorization")));
+    return response;
   }
 }
 

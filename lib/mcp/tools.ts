@@ -38,6 +38,14 @@ const Reasoning = z
   .max(64 * 1024)
   .describe("Why this is needed: the task you are doing, what you checked, why it is safe. Reviewers read it as your own words.");
 
+const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe(
+    "Optional, 1–200 printable ASCII characters, e.g. a UUID you make once per operation. Calling again with the same key and the same arguments answers with the request the first call made (and runs nothing a second time); the same key with other arguments is refused. Use it when you retry after a lost answer.",
+  );
+
 export const RunSqlArgs = {
   resource: z.string().min(1).max(200).describe("The resource's name exactly as list_resources shows it."),
   sql: z
@@ -47,6 +55,7 @@ export const RunSqlArgs = {
     .describe("The exact SQL to run. It is what reviewers approve and what runs, byte for byte; a changed statement is a new request."),
   summary: Summary.optional(),
   reasoning: Reasoning.optional(),
+  idempotencyKey: IdempotencyKey.optional(),
 };
 
 export const HttpRequestArgs = {
@@ -58,6 +67,7 @@ export const HttpRequestArgs = {
   body: z.unknown().optional().describe("A JSON value (sent as application/json) or text."),
   summary: Summary.optional(),
   reasoning: Reasoning.optional(),
+  idempotencyKey: IdempotencyKey.optional(),
 };
 
 export const RequestApprovalArgs = {
@@ -71,17 +81,83 @@ export const RequestApprovalArgs = {
     .optional()
     .describe("More for the reviewers: the user's prompt, a transcript excerpt, links, a session id."),
   ttlSeconds: z.number().int().min(10).max(86_400).optional().describe("How long people have to decide (default 900 seconds)."),
+  idempotencyKey: IdempotencyKey.optional(),
 };
 
 export const CheckRequestArgs = {
   id: z.string().min(1).max(100).describe("The request id that run_sql or request_approval returned."),
+  // No maximum in the schema: a model asking for longer gets the longest wait, not a refusal.
   waitSeconds: z
     .number()
-    .int()
     .min(0)
-    .max(MAX_CHECK_WAIT_SECONDS)
     .optional()
-    .describe(`Seconds to wait for people to decide before answering (0–${MAX_CHECK_WAIT_SECONDS}, default ${DEFAULT_CHECK_WAIT_SECONDS}).`),
+    .describe(
+      `Seconds to wait for people to decide before answering (default ${DEFAULT_CHECK_WAIT_SECONDS}). At most ${MAX_CHECK_WAIT_SECONDS} seconds are waited: a larger value waits ${MAX_CHECK_WAIT_SECONDS}.`,
+    ),
+};
+
+/** What a tool error carries in structuredContent (toolError): the problem details' fields. */
+const ToolErrorOutput = z.object({
+  code: z.string(),
+  status: z.number(),
+  title: z.string(),
+  detail: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+/** The request as the agent API shows it (lib/requests/view.ts); open to fields added later. */
+const RequestOutput = z.looseObject({
+  id: z.string(),
+  status: z.string().describe("pending, cooling_down, approved, denied, expired, cancelled, revoked, executed or failed"),
+  environment: z.string(),
+  resource: z.string(),
+  kind: z.string(),
+  summary: z.string(),
+  operationDigest: z.string(),
+  risk: z.looseObject({ level: z.string(), findings: z.array(z.looseObject({ id: z.string(), level: z.string(), message: z.string() })) }),
+  requiredApprovals: z.number(),
+  approvals: z.number(),
+  reviewUrl: z.string(),
+  expiresAt: z.string(),
+  grant: z.looseObject({ token: z.string().optional(), expiresAt: z.string() }).optional(),
+  coolDownUntil: z.string().optional(),
+  reason: z.string().optional(),
+  outcome: z.looseObject({ status: z.string(), detail: z.string().nullable(), reportedAt: z.string().nullable() }).optional(),
+});
+
+/**
+ * The structuredContent of the tools that make or follow a request: the request, what ran (rows
+ * or the HTTP response) and the next step; or, for a tool error, `error` alone. Every field is
+ * optional so that one schema describes both.
+ */
+export const RequestAnswerOutput = {
+  request: RequestOutput.optional(),
+  result: z
+    .looseObject({
+      status: z.enum(["executed", "failed"]),
+      commands: z.array(z.string()).optional(),
+      fields: z.array(z.string()).optional(),
+      rows: z.array(z.unknown()).optional(),
+      truncated: z.boolean().optional(),
+      error: z.string().optional(),
+      code: z.string().optional(),
+    })
+    .optional()
+    .describe("What ran: rows for SQL, or the error when it failed"),
+  response: z
+    .looseObject({ status: z.number(), headers: z.record(z.string(), z.unknown()).optional(), body: z.unknown().optional(), truncated: z.boolean().optional() })
+    .optional()
+    .describe("The upstream's answer, for an HTTP call that was sent"),
+  upstream: z.unknown().optional().describe("An MCP gateway tool's own structured result, once it ran"),
+  next: z.string().optional().describe("What to do next"),
+  error: ToolErrorOutput.optional(),
+};
+
+export const ListResourcesOutput = {
+  resources: z
+    .array(z.looseObject({ name: z.string(), environment: z.string(), kind: z.string(), description: z.string().nullable().optional() }))
+    .optional(),
+  error: ToolErrorOutput.optional(),
 };
 
 type Args<S extends z.ZodRawShape> = z.output<z.ZodObject<S>>;
@@ -117,6 +193,7 @@ export async function runSqlTool(ctx: ToolContext, args: Args<typeof RunSqlArgs>
       sql: args.sql,
       summary: args.summary,
       context: args.reasoning ? { reasoning: args.reasoning } : undefined,
+      idempotencyKey: args.idempotencyKey,
       maxRows: MCP_MAX_ROWS,
     });
     return answer(outcome.request, { builtIn: true, result: outcome.result });
@@ -134,6 +211,7 @@ export async function httpRequestTool(ctx: ToolContext, args: Args<typeof HttpRe
       body: args.body,
       summary: args.summary,
       context: args.reasoning ? { reasoning: args.reasoning } : undefined,
+      idempotencyKey: args.idempotencyKey,
     });
     return answer(outcome.request, { builtIn: true, result: outcome.result });
   });
@@ -148,7 +226,7 @@ export async function requestApprovalTool(ctx: ToolContext, args: Args<typeof Re
       ...(args.ttlSeconds ? { ttlSeconds: args.ttlSeconds } : {}),
     });
     if (!parsed.success) throw new AppError("validation_failed", "The request is not valid.", fieldErrors(parsed.error));
-    const { view } = await createRequest(ctx.database.prisma, ctx.cfg, { caller: ctx.caller, body: parsed.data });
+    const { view } = await createRequest(ctx.database.prisma, ctx.cfg, { caller: ctx.caller, body: parsed.data, idempotencyKey: args.idempotencyKey });
     return answer(view, { builtIn: false });
   });
 }
@@ -156,18 +234,32 @@ export async function requestApprovalTool(ctx: ToolContext, args: Args<typeof Re
 export async function checkRequestTool(ctx: ToolContext, args: Args<typeof CheckRequestArgs>): Promise<CallToolResult> {
   return guarded(ctx, "check_request", "requests:read", args, async () => {
     const { database, cfg, caller } = ctx;
-    const wait = Math.min(args.waitSeconds ?? DEFAULT_CHECK_WAIT_SECONDS, MAX_CHECK_WAIT_SECONDS);
+    const wait = clampCheckWait(args.waitSeconds);
     const view = await waitForDecision(database, cfg, caller.agent.id, args.id, wait, ctx.signal);
     const builtIn = await madeByBuiltInExecutor(database.prisma, view.id);
     if (builtIn && view.status === "approved" && view.grant) {
       // Running it is acting on the request: the same scope as asking Countersign to run SQL.
       await requireScope(database.prisma, caller, "requests:create", { method: "POST", path: MCP_PATH, tool: "check_request" });
       const outcome = await runApproved(database, cfg, caller, view.id, { maxRows: MCP_MAX_ROWS });
-      if (outcome.kind === "mcp") return gatewayAnswer(outcome);
+      if (outcome.kind === "mcp") return withRequestAnswer(gatewayAnswer(outcome), outcome.request);
       return answer(outcome.request, { builtIn, result: outcome.result });
     }
     return answer(view, { builtIn });
   });
+}
+
+/** Seconds check_request waits: whole seconds, never more than the maximum (a larger ask is clamped, not refused). */
+export function clampCheckWait(waitSeconds: number | undefined): number {
+  return Math.min(Math.floor(waitSeconds ?? DEFAULT_CHECK_WAIT_SECONDS), MAX_CHECK_WAIT_SECONDS);
+}
+
+/**
+ * check_request declares RequestAnswerOutput; a gateway tool's own answer (whatever structured
+ * content its upstream gave, if any) travels inside it, the text unchanged.
+ */
+function withRequestAnswer(result: CallToolResult, request: RequestView): CallToolResult {
+  if (result.structuredContent?.request === request) return result; // Countersign's own answer already
+  return { ...result, structuredContent: { request, ...(result.structuredContent ? { upstream: result.structuredContent } : {}), next: result.isError ? "A corrected call is a new request." : "done" } };
 }
 
 /**
@@ -261,6 +353,9 @@ function answer(view: RequestView, options: { builtIn: boolean; result?: Executi
   if (result?.status === "executed" && result.fields.length) lines.push(`Rows (JSON; columns ${result.fields.join(", ")}):`, JSON.stringify(result.rows));
   if (result?.status === "failed") lines.push(`Error (JSON): ${JSON.stringify({ error: result.error, code: result.code })}`);
   return {
+    // A statement that failed (in the database, or refused as run) is a tool error: MCP clients
+    // show it as one and models do not take it for a result.
+    ...(result?.status === "failed" ? { isError: true } : {}),
     content: [{ type: "text", text: lines.join("\n") }],
     structuredContent: { request: view, ...(result ? { result } : {}), next },
   };

@@ -17,7 +17,10 @@ export const Target = z.strictObject({
     .string()
     .min(1)
     .max(200)
-    .regex(RESOURCE_NAME, "no control, invisible or bidirectional-override characters, and no spaces at either end"),
+    // A refinement, not .regex(): the pattern needs lookahead and Unicode property escapes, which
+    // many languages' regex engines lack, so it must not appear in published JSON Schemas (the MCP
+    // tools', the OpenAPI document's) for clients to compile.
+    .refine((name) => RESOURCE_NAME.test(name), "no control, invisible or bidirectional-override characters, and no spaces at either end"),
 });
 export type Target = z.infer<typeof Target>;
 

@@ -70,6 +70,31 @@ export async function redeemGrant(
     throw new AppError(code, code === "grant_expired" ? "The grant has expired." : "The grant is not valid.");
   }
 
+  // The grant must say what the stored request says. Only the signing key can make one that does
+  // not, but a key that signs one grant must not be able to point it at another request's target,
+  // environment or agent: the request, not the token, is what reviewers approved.
+  const request = await prisma.request.findUnique({
+    where: { id: claims.req },
+    select: { builtInExecutor: true, agentId: true, environment: true, resource: true, operationDigest: true, grant: { select: { jti: true } } },
+  });
+  if (request) {
+    const differs = [
+      claims.aud !== request.resource && "aud (resource)",
+      claims.env !== request.environment && "env (environment)",
+      claims.sub !== request.agentId && "sub (agent)",
+      claims.op !== request.operationDigest && "op (operation digest)",
+      request.grant && claims.jti !== request.grant.jti && "jti (grant id)",
+    ].filter((x): x is string => typeof x === "string");
+    if (differs.length) {
+      return refuse(
+        prisma,
+        caller,
+        new AppError("grant_request_mismatch", `The grant does not match the request it names: its ${differs.join(", ")} differs from the stored request. Nothing may run.`),
+        claims,
+      );
+    }
+  }
+
   // Who may redeem: the agent it was issued to, or an executor key with grants:redeem for its
   // environment and its resource (the grant's audience).
   const own = claims.sub === caller.agent.id;
@@ -83,7 +108,6 @@ export async function redeemGrant(
 
   // A statement Countersign's own executor was asked to run is redeemed and run by it alone
   // (POST …/execute): its registered connection, its row cap and its outcome, never someone else's.
-  const request = await prisma.request.findUnique({ where: { id: claims.req }, select: { builtInExecutor: true } });
   if (request?.builtInExecutor && !options.builtInExecutor) {
     return refuse(
       prisma,

@@ -31,6 +31,8 @@ export interface RunHttpInput extends Pick<RunHttp, "method" | "path" | "query" 
   summary?: string;
   context?: RequestContext;
   waitSeconds?: number;
+  /** The same key with the same call answers with the request it made first (as the API's Idempotency-Key header). */
+  idempotencyKey?: string;
 }
 
 export async function runHttpOnResource(database: Database, cfg: Config, caller: AuthenticatedAgent, input: RunHttpInput): Promise<RunHttpOutcome> {
@@ -43,6 +45,7 @@ export async function runHttpOnResource(database: Database, cfg: Config, caller:
   let { view } = await createRequest(prisma, cfg, {
     caller,
     body: parsed.data,
+    idempotencyKey: input.idempotencyKey,
     classifyAs: classifiedAs(operation, http),
     resourceId: resource.id,
     builtInExecutor: true,
