@@ -19,7 +19,7 @@ export function CopyButton({ value, label = "Copy" }: { value: string; label?: s
       }}
     >
       {label}
-      <span role="status" className="text-xs font-normal text-zinc-500">
+      <span role="status" className="text-xs font-normal text-zinc-600 dark:text-zinc-400">
         {state === "copied" ? "Copied" : state === "failed" ? "Select and copy by hand" : ""}
       </span>
     </button>

@@ -82,7 +82,9 @@ test("look-alike letters and hidden characters are named on the request page and
   await expect(page.getByRole("alert").filter({ hasText: "Look-alike letters" })).toBeVisible();
   const risk = page.locator("#risk");
   await expect(risk).toContainText("operation.lookalike_characters");
-  await expect(risk).toContainText("`\\u043Erders`: U+043E CYRILLIC SMALL LETTER O (looks like o)");
+  await expect(risk).toContainText("\\u043Erders: U+043E CYRILLIC SMALL LETTER O (looks like o)");
+  // The name is shown as code, with the look-alike letter as a visible escape, not in backticks.
+  await expect(risk.locator("code").filter({ hasText: "\\u043Erders" }).first()).toBeVisible();
   const decision = page.getByRole("region", { name: "Decision" });
   const approve = decision.getByRole("button", { name: "Approve" });
   await expect(approve).toBeDisabled();
@@ -102,10 +104,11 @@ test("look-alike letters and hidden characters are named on the request page and
   await expect(findings).toContainText("operation.hidden_characters");
   await expect(findings).toContainText("U+202E RIGHT-TO-LEFT OVERRIDE");
   await expect(findings).toContainText("operation.lookalike_characters");
-  await expect(findings).toContainText("`\\u043Erders`");
+  await expect(findings).toContainText("\\u043Erders");
+  await expect(findings.locator("code").filter({ hasText: "\\u043Erders" }).first()).toBeVisible();
   await expect(outcome).toContainText("so approving it needs the resource name typed");
   // Countersign's own sentences show the look-alike as an escape too; no raw override anywhere.
-  await expect(findings).toContainText("Deletes the rows of `public.\\u043Erders`");
+  await expect(findings).toContainText("Deletes the rows of public.\\u043Erders");
   expect(await findings.innerText()).not.toMatch(/[\u202e\u043e]/);
   expect(await outcome.innerText()).not.toMatch(/\u202e/);
 });

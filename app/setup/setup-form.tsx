@@ -33,7 +33,7 @@ export function SetupForm({ token }: { token: string }) {
       <label className="block text-sm font-medium">
         Password
         <input className={input} name="password" type="password" required minLength={12} autoComplete="new-password" />
-        <span className="mt-1 block text-xs text-zinc-500">At least 12 characters.</span>
+        <span className="mt-1 block text-xs text-zinc-600 dark:text-zinc-400">At least 12 characters.</span>
       </label>
       <button type="submit" disabled={pending} className="rounded bg-zinc-900 px-4 py-2 text-sm font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
         {pending ? "Creating…" : "Create administrator"}

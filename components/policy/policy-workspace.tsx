@@ -4,7 +4,7 @@
 import { useActionState, useDeferredValue, useId, useMemo, useState } from "react";
 import { checkPolicyYaml } from "@/lib/policy/check-yaml";
 import { RiskBadge } from "../badges";
-import { SafeText } from "../safe-text";
+import { CodeSpans, SafeText } from "../safe-text";
 import { buttonStyles, inputClass, labelClass, Notice, Panel } from "../ui";
 import type { PolicyIssue, PolicySaveResult, SimulationResult, SimulationView } from "./types";
 
@@ -348,7 +348,7 @@ function SimulationOutcome({ simulation: s }: { simulation: SimulationView }) {
                   <SafeText text={f.id} />
                 </span>
                 <span>
-                  <SafeText text={f.message} />
+                  <CodeSpans text={f.message} />
                 </span>
               </li>
             ))}

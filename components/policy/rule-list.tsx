@@ -38,7 +38,7 @@ export function RuleList({ rules }: { rules: PolicyRule[] }) {
         const conditions = describeMatch(rule.match);
         return (
           <li key={rule.id} aria-label={`Rule ${index + 1}: ${rule.id}`} className="grid gap-1 py-2 sm:grid-cols-[2rem_1fr_1fr] sm:gap-3">
-            <span className="font-mono text-xs text-zinc-500 tabular-nums">{index + 1}.</span>
+            <span className="font-mono text-xs text-zinc-600 dark:text-zinc-400 tabular-nums">{index + 1}.</span>
             <div className="min-w-0">
               <p className="font-mono text-xs font-semibold break-all">
                 <SafeText text={rule.id} />

@@ -64,7 +64,7 @@ export function RegisterPasskeyForm() {
         Register passkey
       </button>
       {(pending || prompting) && (
-        <span role="status" className="ml-2 text-xs text-zinc-500">
+        <span role="status" className="ml-2 text-xs text-zinc-600 dark:text-zinc-400">
           {prompting ? "Waiting for your passkey…" : "Saving…"}
         </span>
       )}

@@ -68,7 +68,7 @@ function AgentAccessFields({ id, access, users, environments }: { id: string; ac
             </option>
           ))}
         </select>
-        <p className="mt-1 text-xs text-zinc-500">The owner can never approve this agent&apos;s requests.</p>
+        <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">The owner can never approve this agent&apos;s requests.</p>
       </div>
       <div>
         <label htmlFor={`${id}-description`} className={labelClass}>
@@ -102,7 +102,7 @@ function AgentAccessFields({ id, access, users, environments }: { id: string; ac
           {SCOPES.map((scope) => (
             <label key={scope.value} className="flex items-center gap-1.5 text-sm">
               <input type="checkbox" name="scopes" value={scope.value} defaultChecked={access.scopes.includes(scope.value)} className="h-4 w-4 accent-zinc-900 dark:accent-zinc-100" />
-              {scope.label} <code className="text-xs text-zinc-500">{scope.value}</code>
+              {scope.label} <code className="text-xs text-zinc-600 dark:text-zinc-400">{scope.value}</code>
             </label>
           ))}
         </div>
@@ -124,7 +124,7 @@ export function CreateAgentForm({ users, environments }: { users: Reviewer[]; en
             Name
           </label>
           <input id={`${id}-name`} name="name" required maxLength={100} pattern="[A-Za-z0-9][A-Za-z0-9._\-]*" autoComplete="off" className={`${inputClass} mt-1`} aria-describedby={`${id}-name-help`} />
-          <p id={`${id}-name-help`} className="mt-1 text-xs text-zinc-500">
+          <p id={`${id}-name-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
             Letters, digits, “.”, “_” and “-”.
           </p>
         </div>

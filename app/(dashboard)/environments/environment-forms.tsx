@@ -113,7 +113,7 @@ export function BindingsForm({ name, hosts, resourcePatterns }: { name: string; 
         {bindingField("hosts", "Hosts", hosts, "api.staging.example.com\n*.staging.internal")}
         {bindingField("resourcePatterns", "Resource names", resourcePatterns, "postgres/staging-*")}
       </div>
-      <p className="text-xs text-zinc-500">One a line or comma-separated; “*” matches any run of characters.</p>
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">One a line or comma-separated; “*” matches any run of characters.</p>
       <div className="flex flex-wrap items-center gap-1.5">
         <button type="submit" disabled={pending} className={buttonStyles.secondary} aria-label={`Save hosts and resource names of ${name}`}>
           Save

@@ -56,7 +56,7 @@ export default async function EnvironmentsPage() {
 function DeclaredList({ label, entries }: { label: string; entries: string[] }) {
   return (
     <div>
-      <span className="text-zinc-500">{label}:</span>{" "}
+      <span className="text-zinc-600 dark:text-zinc-400">{label}:</span>{" "}
       {entries.length === 0 ? (
         <span className="text-zinc-400">none</span>
       ) : (

@@ -149,7 +149,7 @@ function RegisterFields({
           aria-invalid={invalid("name") || undefined}
           className={`${inputClass} mt-1 font-mono`}
         />
-        <p id={`${id}-name-help`} className="mt-1 text-xs text-zinc-500">
+        <p id={`${id}-name-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
           What agents name in <code>POST /api/v1/resources/&#123;name&#125;/{route}</code>. Lower-case letters, digits, “.”, “_”, “/” and “-”.
         </p>
         {fieldError("name")}
@@ -177,7 +177,7 @@ function RegisterFields({
             </option>
           ))}
         </select>
-        <p className="mt-1 text-xs text-zinc-500">Requests on this resource are always in this environment, whatever the agent says.</p>
+        <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">Requests on this resource are always in this environment, whatever the agent says.</p>
         {fieldError("environment")}
       </div>
       {kind === "postgres" ? (
@@ -186,7 +186,7 @@ function RegisterFields({
             Connection URL
           </label>
           <SecretInput {...POSTGRES_SECRET} id={`${id}-url`} describedBy={describedBy("connectionUrl", `${id}-url-help`)} invalid={invalid("connectionUrl")} className="mt-1" />
-          <p id={`${id}-url-help`} className="mt-1 text-xs text-zinc-500">
+          <p id={`${id}-url-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
             Write-only: stored encrypted, never shown again, logged or audited. Prefer a role that can do only what agents should.
           </p>
           {fieldError("connectionUrl")}
@@ -211,7 +211,7 @@ function RegisterFields({
               aria-invalid={invalid("baseUrl") || undefined}
               className={`${inputClass} mt-1 font-mono`}
             />
-            <p id={`${id}-base-url-help`} className="mt-1 text-xs text-zinc-500">
+            <p id={`${id}-base-url-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
               Agents call paths under it. No credentials, query or fragment: the credential goes below.
             </p>
             {fieldError("baseUrl")}
@@ -265,7 +265,7 @@ function RegisterFields({
               Credential
             </label>
             <SecretInput {...HTTP_SECRET} id={`${id}-secret`} describedBy={describedBy("secret", `${id}-secret-help`)} invalid={invalid("secret")} className="mt-1" />
-            <p id={`${id}-secret-help`} className="mt-1 text-xs text-zinc-500">
+            <p id={`${id}-secret-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
               {authType === "basic" ? "user:password. " : ""}Write-only: stored encrypted, added to each call by Countersign, never shown again, logged or audited. Prefer a token that can
               do only what agents should.
             </p>
@@ -281,7 +281,7 @@ function RegisterFields({
                 </label>
               ))}
             </div>
-            <p id={`${id}-methods-help`} className="mt-1 text-xs text-zinc-500">
+            <p id={`${id}-methods-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
               None ticked: every method.
             </p>
             {fieldError("allowedMethods")}
@@ -302,7 +302,7 @@ function RegisterFields({
               aria-invalid={invalid("allowedPathPrefixes") || undefined}
               className={`${inputClass} mt-1 font-mono`}
             />
-            <p id={`${id}-prefixes-help`} className="mt-1 text-xs text-zinc-500">
+            <p id={`${id}-prefixes-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
               Comma-separated. Empty: every path under the base URL.
             </p>
             {fieldError("allowedPathPrefixes")}
@@ -326,7 +326,7 @@ function RegisterFields({
                 </option>
               ))}
             </select>
-            <p id={`${id}-catalog-help`} className="mt-1 text-xs text-zinc-500">
+            <p id={`${id}-catalog-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
               Which provider&apos;s catalog judges the risk of each call, for an API reached through a proxy or another host name.
             </p>
             {fieldError("catalog")}
@@ -347,7 +347,7 @@ function RegisterFields({
               aria-invalid={invalid("timeoutSeconds") || undefined}
               className={`${inputClass} mt-1 w-32`}
             />
-            <p id={`${id}-timeout-help`} className="mt-1 text-xs text-zinc-500">
+            <p id={`${id}-timeout-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
               How long a call may take, connecting included.
             </p>
             {fieldError("timeoutSeconds")}

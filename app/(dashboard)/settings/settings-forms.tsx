@@ -41,7 +41,7 @@ export function SlackForm({ configured }: { configured: boolean }) {
         <button type="submit" disabled={testing || !configured} className={buttonStyles.secondary}>
           {testing ? "Sending…" : "Send test"}
         </button>
-        {!configured && <span className="text-xs text-zinc-500">Configure a webhook first.</span>}
+        {!configured && <span className="text-xs text-zinc-600 dark:text-zinc-400">Configure a webhook first.</span>}
         {testState.error && (
           <span role="alert" className="text-sm text-red-700 dark:text-red-400">
             {testState.error}

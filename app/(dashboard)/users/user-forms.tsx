@@ -44,7 +44,7 @@ export function CreateUserForm() {
             Password
           </label>
           <input id={`${id}-password`} name="password" type="password" minLength={12} autoComplete="new-password" aria-describedby={`${id}-password-help`} className={`${inputClass} mt-1`} />
-          <p id={`${id}-password-help`} className="mt-1 text-xs text-zinc-500">
+          <p id={`${id}-password-help`} className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
             12+ characters. Leave empty for single sign-on only.
           </p>
         </div>

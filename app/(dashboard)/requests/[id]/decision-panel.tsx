@@ -92,7 +92,7 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
       <div>
         <label htmlFor={`${id}-reason`} className={labelClass}>
           Reason
-          <span className="font-normal text-zinc-500"> {mode === "revoke" || !canApprove ? "(required)" : "(required to deny)"}</span>
+          <span className="font-normal text-zinc-600 dark:text-zinc-400"> {mode === "revoke" || !canApprove ? "(required)" : "(required to deny)"}</span>
         </label>
         <textarea
           id={`${id}-reason`}
@@ -191,7 +191,7 @@ export function DecisionPanel({ requestId, mode, coolingDown = false, critical, 
           </button>
         )}
         {(pending || prompting) && (
-          <span role="status" className="self-center text-xs text-zinc-500">
+          <span role="status" className="self-center text-xs text-zinc-600 dark:text-zinc-400">
             {prompting ? "Waiting for your passkey…" : "Saving…"}
           </span>
         )}

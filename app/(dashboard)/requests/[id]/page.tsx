@@ -668,7 +668,7 @@ function Facts({ request }: { request: RequestDetail }) {
             {request.agent.disabled && <span className="ml-2 text-xs font-semibold text-red-700 dark:text-red-400">disabled</span>}
           </>,
         )}
-        {row("Owner", request.agent.owner ? displayName(request.agent.owner) : <span className="text-zinc-500">No owner</span>)}
+        {row("Owner", request.agent.owner ? displayName(request.agent.owner) : <span className="text-zinc-600 dark:text-zinc-400">No owner</span>)}
         {row(
           "Key",
           request.key ? (
@@ -677,7 +677,7 @@ function Facts({ request }: { request: RequestDetail }) {
               {request.key.revoked && <span className="ml-2 text-xs font-semibold text-red-700 dark:text-red-400">revoked</span>}
             </>
           ) : (
-            <span className="text-zinc-500">Unknown (key deleted)</span>
+            <span className="text-zinc-600 dark:text-zinc-400">Unknown (key deleted)</span>
           ),
         )}
         {row(
