@@ -10,6 +10,7 @@ import { ensureBuild } from "../scripts/ensure-build.mjs";
 import { freePort, runCli, startApp, type AppServer } from "../test/app-server";
 import { ADMIN, COOL_DOWN_AGENT, PASSWORD, POSTGRES_PROJECT, POSTGRES_STATE_FILE, STATE_FILE, USERS, type E2EState } from "./state";
 import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, startOidcProvider } from "./oidc-provider";
+import { startSlackStandIn } from "../test/slack-web-api";
 
 export default async function globalSetup(config: FullConfig) {
   const started = Date.now();
@@ -61,8 +62,10 @@ function writeState(file: string, state: E2EState): void {
 }
 
 async function startEmbedded(): Promise<{ populate(started: number): Promise<undefined>; stop(): Promise<void> }> {
-  // A stand-in identity provider, so single sign-on is exercised too.
+  // A stand-in identity provider, so single sign-on is exercised too; and one for Slack's Web API,
+  // which the server calls once an admin sets a bot token (e2e/slack.spec.ts).
   const oidc = await startOidcProvider();
+  const slack = await startSlackStandIn();
   const pgProxyPort = await freePort();
   const server = await startApp({
     env: {
@@ -72,10 +75,11 @@ async function startEmbedded(): Promise<{ populate(started: number): Promise<und
       AUTH_OIDC_ID: OIDC_CLIENT_ID,
       AUTH_OIDC_SECRET: OIDC_CLIENT_SECRET,
       COUNTERSIGN_PG_PROXY_PORT: String(pgProxyPort),
+      COUNTERSIGN_SLACK_API_URL: slack.url,
       LOG_LEVEL: "warn",
     },
   }).catch(async (error) => {
-    await oidc.close();
+    await Promise.all([oidc.close(), slack.close()]);
     throw error;
   });
   return {
@@ -84,7 +88,16 @@ async function startEmbedded(): Promise<{ populate(started: number): Promise<und
         const { agentName, key } = await addPeople(server.env, false);
         const coolDownAgent = await coolDownAgentWithPolicy(server.env);
         const url = browseUrl(server);
-        const state: E2EState = { url, dataDir: server.dataDir, cliEnv: { COUNTERSIGN_DATA_DIR: server.dataDir }, agentName, agentKey: key, coolDownAgent, pgProxyPort };
+        const state: E2EState = {
+          url,
+          dataDir: server.dataDir,
+          cliEnv: { COUNTERSIGN_DATA_DIR: server.dataDir },
+          agentName,
+          agentKey: key,
+          coolDownAgent,
+          pgProxyPort,
+          slackApiUrl: slack.url,
+        };
         writeState(STATE_FILE, state);
         console.log(`e2e: server at ${url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } catch (error) {
@@ -95,7 +108,7 @@ async function startEmbedded(): Promise<{ populate(started: number): Promise<und
     },
     async stop() {
       await server.stop();
-      await oidc.close();
+      await Promise.all([oidc.close(), slack.close()]);
     },
   };
 }
@@ -114,8 +127,8 @@ async function startOnPostgres(started: number): Promise<() => Promise<void>> {
     const cliEnv = { DATABASE_URL: database.url, AUTH_SECRET: server.env.AUTH_SECRET! };
     const { agentName, key } = await addPeople(server.env, true);
     const url = browseUrl(server);
-    // No cool-down agent or proxy: the specs this project runs use neither.
-    const state: E2EState = { url, dataDir: server.dataDir, cliEnv, agentName, agentKey: key, coolDownAgent: { name: "", key: "" }, pgProxyPort: 0 };
+    // No cool-down agent, proxy or Slack stand-in: the specs this project runs use none of them.
+    const state: E2EState = { url, dataDir: server.dataDir, cliEnv, agentName, agentKey: key, coolDownAgent: { name: "", key: "" }, pgProxyPort: 0, slackApiUrl: "" };
     writeState(POSTGRES_STATE_FILE, state);
     console.log(`e2e: server on PostgreSQL at ${url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {

@@ -1,11 +1,21 @@
 // Slack: settings, the deep link a reviewer follows from a notification, and the whole review loop
-// as people live it, starting from that link. Serial: the webhook is one setting for the whole server.
+// as people live it, starting from that link, with the bot keeping the card in the channel current
+// (against the stand-in for Slack's Web API that global set-up gives the server). Serial: the
+// webhook and the bot are settings for the whole server.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "@playwright/test";
 import { expect, fillSignIn, signInAt, sqlOperation, test, unique } from "./fixtures";
 import { registerPasskey, virtualAuthenticator } from "./passkeys";
-import { ADMIN, USERS } from "./state";
+import { ADMIN, USERS, e2eState } from "./state";
+import {
+  SLACK_STAND_IN_CHANNEL,
+  SLACK_STAND_IN_TOKEN,
+  recordedSlackCalls,
+  slackCardHasButton,
+  slackCardText,
+  type SlackCall,
+} from "../test/slack-web-api";
 
 test.describe.configure({ mode: "serial" });
 
@@ -45,6 +55,43 @@ async function messageFor(slack: ReturnType<typeof receiver>, requestId: string)
     }, { timeout: 20_000 })
     .toBe(true);
   return message;
+}
+
+async function setBot(page: Page, on: boolean) {
+  await page.goto("/settings");
+  const bot = page.getByRole("region", { name: "Slack app (bot token)" });
+  if (on) {
+    await bot.getByLabel("Slack bot token").fill(SLACK_STAND_IN_TOKEN);
+    await bot.getByLabel("Channel ID").fill(SLACK_STAND_IN_CHANNEL);
+    await bot.getByRole("button", { name: "Save bot" }).click();
+    await expect(bot.getByText(/^Saved\. New pending requests are posted by the bot/)).toBeVisible();
+    // The token is a secret: never shown back.
+    await expect(page.getByText(SLACK_STAND_IN_TOKEN)).toHaveCount(0);
+  } else {
+    await bot.getByRole("button", { name: "Remove bot" }).click();
+    await expect(bot.getByText(/^Removed\./)).toBeVisible();
+  }
+}
+
+/**
+ * The bot's calls about one request so far, in order, once `count` of them have been made: the
+ * message it posted for the request, and every edit of or reply to that message.
+ */
+async function botCallsFor(requestId: string, count: number): Promise<SlackCall[]> {
+  let calls: SlackCall[] = [];
+  await expect
+    .poll(
+      async () => {
+        const all = await recordedSlackCalls(e2eState().slackApiUrl);
+        const post = all.find((c) => c.method === "chat.postMessage" && !c.body.thread_ts && JSON.stringify(c.body).includes(requestId));
+        const ts = post?.answer?.ts;
+        calls = post ? all.filter((c) => c === post || (ts !== undefined && (c.body.ts === ts || c.body.thread_ts === ts))) : [];
+        return calls.length;
+      },
+      { timeout: 20_000 },
+    )
+    .toBeGreaterThanOrEqual(count);
+  return calls;
 }
 
 /** Settles to "still waiting" if the promise has not resolved within `ms`. */
@@ -161,12 +208,10 @@ test("hidden and look-alike characters reach Slack as visible escapes, with thei
   }
 });
 
-test("the whole loop from Slack: a critical production request, two approvers, a waiting agent, one redemption", async ({ browser, page, agent, baseURL }) => {
-  const slack = receiver();
-  const webhook = await slack.start();
+test("the whole loop from Slack: a critical production request, two approvers, a waiting agent, one redemption, the card kept current", async ({ browser, page, agent, baseURL }) => {
   try {
     await signInAt(page, ADMIN, "/settings");
-    await setWebhook(page, webhook);
+    await setBot(page, true);
 
     const resource = unique("postgres/main");
     const table = unique("customers_old");
@@ -192,8 +237,19 @@ test("the whole loop from Slack: a critical production request, two approvers, a
     // The agent waits for the decision from the start, as agents do.
     const waiting = agent.get(created.id, 60);
 
-    const link = JSON.stringify(await messageFor(slack, created.id)).match(/"url":"([^"]+\/requests\/[^"]+)"/)![1];
+    // The bot posts the card to the channel: the operation first, a Review button with the deep link.
+    const [post] = await botCallsFor(created.id, 1);
+    expect(post).toMatchObject({ method: "chat.postMessage", authorization: `Bearer ${SLACK_STAND_IN_TOKEN}`, body: { channel: SLACK_STAND_IN_CHANNEL } });
+    expect(post.body.thread_ts).toBeUndefined();
+    expect(slackCardText(post)).toContain(`\`DROP TABLE ${table};\``);
+    expect(slackCardHasButton(post, "Review request")).toBe(true);
+    const link = slackCardText(post).match(/"url":"([^"]+\/requests\/[^"]+)"/)![1];
     expect(link).toBe(`${baseURL}/requests/${created.id}`);
+    /** The bot's later calls must edit this message, not post new ones. */
+    const cardUpdates = async (count: number) => {
+      const calls = await botCallsFor(created.id, count);
+      return calls.slice(1).filter((c) => c.method === "chat.update");
+    };
 
     // Alice follows the link from Slack while signed out, signs in, and lands on the request.
     const alice = await browser.newContext({ baseURL });
@@ -234,6 +290,14 @@ test("the whole loop from Slack: a critical production request, two approvers, a
 
     // One approval of two: the agent is still waiting.
     expect(await within(waiting, 1_500)).toBe("still waiting");
+    // The card in the channel says so in place, and the thread hears it too; its button still invites review.
+    const afterAlice = await botCallsFor(created.id, 3);
+    const [firstUpdate] = await cardUpdates(3);
+    expect(firstUpdate.body).toMatchObject({ channel: SLACK_STAND_IN_CHANNEL, ts: post.answer!.ts });
+    expect(slackCardText(firstUpdate)).toContain("1 of 2 approvals — Alice Approver");
+    expect(slackCardHasButton(firstUpdate, "Review request")).toBe(true);
+    const reply = afterAlice.find((c) => c.method === "chat.postMessage" && c.body.thread_ts)!;
+    expect(reply.body.text).toContain("Approved 1 of 2 approvals — Alice Approver");
 
     // Bob, the second and distinct approver, follows the same link.
     const bob = await browser.newContext({ baseURL });
@@ -258,16 +322,32 @@ test("the whole loop from Slack: a critical production request, two approvers, a
     await expect(bobPage.getByText("2 of 2")).toBeVisible();
     await expect(bobPage.getByText(/grant has not been redeemed yet/)).toBeVisible();
 
-    // The grant redeems exactly once.
+    // The card now says approved, by whom, and no longer invites a click.
+    const [, approvedCard] = await cardUpdates(4);
+    expect(approvedCard.body.ts).toBe(post.answer!.ts);
+    expect(slackCardText(approvedCard)).toContain("By Bob Approver");
+    expect(slackCardText(approvedCard)).toContain("2 of 2 approvals — Alice Approver, Bob Approver");
+    expect(slackCardHasButton(approvedCard, "Review request")).toBe(false);
+
+    // The grant redeems exactly once; the executor reports that it ran.
     expect((await agent.redeem(decided.body.grant.token, operation)).status).toBe(200);
     expect((await agent.redeem(decided.body.grant.token, operation)).status).toBe(409);
+    expect((await agent.call("POST", `/api/v1/requests/${created.id}/outcome`, { status: "executed", detail: "table dropped" })).status).toBe(200);
 
     // Alice's open page notices on its own that the request moved on (live refresh).
     await expect(alicePage.getByText("2 of 2")).toBeVisible({ timeout: 15_000 });
     await alice.close();
     await bob.close();
+
+    // The same card, once more: executed. One message in the channel, one reply in its thread.
+    const [, , executedCard] = await cardUpdates(5);
+    expect(executedCard.body.ts).toBe(post.answer!.ts);
+    expect(slackCardText(executedCard)).toContain("Executed (as reported by the executor)");
+    expect(slackCardHasButton(executedCard, "Review request")).toBe(false);
+    const calls = await botCallsFor(created.id, 5);
+    expect(calls.filter((c) => c.method === "chat.postMessage" && !c.body.thread_ts)).toHaveLength(1);
+    expect(calls.filter((c) => c.method === "chat.postMessage" && c.body.thread_ts)).toHaveLength(1);
   } finally {
-    await setWebhook(page, "");
-    slack.close();
+    await setBot(page, false);
   }
 });

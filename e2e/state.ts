@@ -39,6 +39,8 @@ export interface E2EState {
   coolDownAgent: { name: string; key: string };
   /** The server's PostgreSQL wire-protocol proxy (127.0.0.1). */
   pgProxyPort: number;
+  /** The stand-in for Slack's Web API the server calls with a bot token (test/slack-web-api.ts). */
+  slackApiUrl: string;
 }
 
 const cached = new Map<string, E2EState>();

@@ -2,76 +2,21 @@
 // outcome, expiry) queue Slack Web API calls in their own transactions, and the queue makes them
 // against a local stand-in for Slack's Web API that records every call and answers like Slack:
 // {ok, channel, ts}, {ok: false, error} with HTTP 200, and 429 with Retry-After.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DATABASE_KINDS } from "../../test/databases";
 import { createHarness, type Harness } from "../../test/api-harness";
+import {
+  SLACK_STAND_IN_CHANNEL as CHANNEL,
+  SLACK_STAND_IN_TOKEN as TOKEN,
+  slackCardHasButton as hasButton,
+  slackCardText as cardText,
+  startSlackStandIn as startSlack,
+  type SlackStandIn,
+} from "../../test/slack-web-api";
 import { setConfig, type Config } from "../env";
 import { CreateRequest, createRequest, expireDueRequests, redeemGrant, reportOutcome } from "../requests";
 import { decideRequest } from "../../test/decide";
 import { deliverDueNotifications, getSlackSettings, removeSlackBotSettings, saveSlackBotSettings, sendTestNotification } from ".";
-
-const TOKEN = "xoxb-1111-2222-standin";
-const CHANNEL = "C0STANDIN";
-
-interface Call {
-  method: string;
-  authorization: string | undefined;
-  body: { channel?: string; ts?: string; thread_ts?: string; text?: string; blocks?: unknown[] } & Record<string, unknown>;
-}
-type Reply = { status: number; json?: unknown; headers?: Record<string, string> };
-
-interface SlackStandIn {
-  url: string;
-  /** Every call, answered or not. */
-  calls: Call[];
-  /** Scripted answers, in order; when used up, Slack's success answer. */
-  replies: Reply[];
-  close(): Promise<void>;
-}
-
-async function startSlack(): Promise<SlackStandIn> {
-  const slack = { calls: [] as Call[], replies: [] as Reply[] } as SlackStandIn;
-  let seq = 0;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      const method = (req.url ?? "").replace(/^\/api\//, "");
-      slack.calls.push({ method, authorization: req.headers.authorization, body });
-      const scripted = slack.replies.shift();
-      if (scripted) {
-        res.writeHead(scripted.status, { "content-type": "application/json", ...scripted.headers });
-        res.end(JSON.stringify(scripted.json ?? { ok: false, error: "ratelimited" }));
-        return;
-      }
-      const answer =
-        req.headers.authorization !== `Bearer ${TOKEN}`
-          ? { ok: false, error: "invalid_auth" }
-          : method === "chat.postMessage"
-            ? { ok: true, channel: body.channel, ts: `1700000000.${String(++seq).padStart(6, "0")}`, message: { text: body.text } }
-            : method === "chat.update"
-              ? { ok: true, channel: body.channel, ts: body.ts, text: body.text }
-              : { ok: false, error: "unknown_method" };
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(answer));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  slack.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-  slack.close = () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve())));
-  return slack;
-}
-
-/** Every text in a card, flattened: what a reader of the channel sees. */
-function cardText(call: Call): string {
-  return JSON.stringify(call.body.blocks ?? []);
-}
-function hasButton(call: Call, label: string): boolean {
-  return cardText(call).includes(`"text":"${label}"`);
-}
 
 describe.each(DATABASE_KINDS)("Slack bot on %s", (kind) => {
   let h: Harness;
