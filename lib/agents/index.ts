@@ -296,12 +296,39 @@ export async function authenticateAgentKey(prisma: PrismaClient, plaintext: stri
   if (record.agent.quarantinedAt) {
     throw new AppError("agent_quarantined", `${record.agent.quarantineReason ?? "This agent is quarantined"}. An admin must lift the quarantine.`);
   }
-  if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await prisma.agentKey.update({ where: { id: record.id }, data: { lastUsedAt: now } });
-  }
+  if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) await touchKey(prisma, record.id, now);
   const { agent: withQuarantine, secretHash: _secretHash, ...key } = record;
   const { quarantinedAt: _q, quarantineReason: _r, ...agent } = withQuarantine;
   return { agent, key };
+}
+
+const touchBatchers = new WeakMap<object, Batcher<string, Date>>();
+/** Per key, when this process last wrote its lastUsedAt: a burst of calls with one key writes it once. */
+const touchedAt = new Map<string, number>();
+
+/**
+ * Records that the key was used: at most once per LAST_USED_RESOLUTION_MS and process for a key,
+ * and keys used together (a burst of long-polls, each with its own key or not) in one UPDATE. The
+ * caller waits for it, so a key's lastUsedAt is written before its call is answered.
+ */
+async function touchKey(prisma: PrismaClient, keyId: string, now: Date): Promise<void> {
+  const last = touchedAt.get(keyId);
+  if (last !== undefined && now.getTime() - last <= LAST_USED_RESOLUTION_MS) return;
+  if (touchedAt.size > 100_000) touchedAt.clear();
+  touchedAt.set(keyId, now.getTime());
+  const batcher = batcherFor(touchBatchers, prisma, () =>
+    createBatcher<string, Date>(async (ids) => {
+      const at = new Date();
+      await prisma.$executeRawUnsafe(`UPDATE agent_keys SET last_used_at = $1 WHERE id = ANY($2::uuid[])`, at, ids);
+      return new Map(ids.map((id) => [id, at]));
+    }),
+  );
+  try {
+    await batcher.load(keyId);
+  } catch (error) {
+    touchedAt.delete(keyId);
+    throw error;
+  }
 }
 
 type KeyWithAgent = AgentKeyView & { secretHash: string; agent: AgentView & { quarantinedAt: Date | null; quarantineReason: string | null } };
