@@ -38,4 +38,34 @@ describe("createBatcher", () => {
     fail = false;
     expect(await batcher.load("x")).toBe("x");
   });
+
+  it("gathers callers of later turns into one batch while the loads allowed at once are in flight", async () => {
+    const loads: string[][] = [];
+    const releases: Array<() => void> = [];
+    const batcher = createBatcher<string, string>(
+      (keys) => {
+        loads.push(keys);
+        return new Promise((resolve) => releases.push(() => resolve(new Map(keys.map((k) => [k, k.toUpperCase()])))));
+      },
+      500,
+      1,
+    );
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const first = batcher.load("a");
+    await nextTurn();
+    expect(loads).toEqual([["a"]]);
+    // Three more turns, one caller each, while "a" is loading: none is sent on its own.
+    const later: Array<Promise<string | undefined>> = [];
+    for (const key of ["b", "c", "d"]) {
+      later.push(batcher.load(key));
+      await nextTurn();
+    }
+    expect(loads).toEqual([["a"]]);
+    releases[0]();
+    expect(await first).toBe("A");
+    await nextTurn();
+    expect(loads).toEqual([["a"], ["b", "c", "d"]]);
+    releases[1]();
+    expect(await Promise.all(later)).toEqual(["B", "C", "D"]);
+  });
 });

@@ -1,6 +1,8 @@
-// Coalesces reads by key: every caller in the same turn of the event loop shares one query. A burst
-// of agents opening long-polls (thousands within a second) then costs a few queries, not one or
-// three each, so the connection pool stays free for everything else.
+// Coalesces reads by key: every caller in the same turn of the event loop shares one query, and
+// while the batcher's queries are in flight (at most `maxInFlight` at once) later callers gather
+// into the next one. A burst of agents opening long-polls (thousands within a second, arriving a
+// few per turn on a busy machine) then costs a few queries, not one or three each, so the
+// connection pool stays free for everything else; a lone caller on an idle server is sent at once.
 export type BatchLoader<K, V> = (keys: K[]) => Promise<Map<K, V>>;
 
 export interface Batcher<K, V> {
@@ -8,40 +10,62 @@ export interface Batcher<K, V> {
   load(key: K): Promise<V | undefined>;
 }
 
-export function createBatcher<K, V>(loader: BatchLoader<K, V>, maxBatch = 500): Batcher<K, V> {
-  let pending: Map<K, Array<{ resolve: (v: V | undefined) => void; reject: (e: unknown) => void }>> | null = null;
+type Batch<K, V> = Map<K, Array<{ resolve: (v: V | undefined) => void; reject: (e: unknown) => void }>>;
 
-  const flush = (batch: NonNullable<typeof pending>) => {
-    loader([...batch.keys()]).then(
-      (found) => {
-        for (const [key, callers] of batch) for (const c of callers) c.resolve(found.get(key));
-      },
-      (error) => {
-        for (const callers of batch.values()) for (const c of callers) c.reject(error);
-      },
-    );
+export function createBatcher<K, V>(loader: BatchLoader<K, V>, maxBatch = 500, maxInFlight = 2): Batcher<K, V> {
+  /** The batch gathering callers. */
+  let open: Batch<K, V> | null = null;
+  /** Batches that filled up while `maxInFlight` loads were running, in order. */
+  const full: Array<Batch<K, V>> = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  const send = (batch: Batch<K, V>) => {
+    inFlight++;
+    loader([...batch.keys()])
+      .then(
+        (found) => {
+          for (const [key, callers] of batch) for (const c of callers) c.resolve(found.get(key));
+        },
+        (error) => {
+          for (const callers of batch.values()) for (const c of callers) c.reject(error);
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        pump();
+      });
+  };
+
+  /** Sends waiting batches while there is room: full ones first, then the one gathering. */
+  const pump = () => {
+    while (inFlight < maxInFlight) {
+      const batch = full.shift() ?? open;
+      if (!batch) return;
+      if (batch === open) open = null;
+      send(batch);
+    }
   };
 
   return {
     load(key) {
       return new Promise<V | undefined>((resolve, reject) => {
-        if (!pending) {
-          const batch = (pending = new Map());
+        const batch = (open ??= new Map());
+        const callers = batch.get(key);
+        if (callers) callers.push({ resolve, reject });
+        else batch.set(key, [{ resolve, reject }]);
+        if (batch.size >= maxBatch) {
+          open = null;
+          full.push(batch);
+          pump();
+        }
+        if (!scheduled) {
+          scheduled = true;
           // After the current I/O callbacks: every request that arrived with this one joins it.
           setImmediate(() => {
-            // A batch that filled up early has been sent already.
-            if (pending !== batch) return;
-            pending = null;
-            flush(batch);
+            scheduled = false;
+            pump();
           });
-        }
-        const callers = pending.get(key);
-        if (callers) callers.push({ resolve, reject });
-        else pending.set(key, [{ resolve, reject }]);
-        if (pending.size >= maxBatch) {
-          const full = pending;
-          pending = null;
-          flush(full);
         }
       });
     },
