@@ -41,18 +41,16 @@ describe.each(DATABASE_KINDS)("long-poll on %s", (kind) => {
     // The waiter's read of the request returns, then the decision commits, then the waiter waits.
     const prisma = h.database.prisma.$extends({
       query: {
-        request: {
-          // Reads of requests are batched: the waiter's is a findMany by id (the safety sweep's also filters on status).
-          async findMany({ args, query }) {
-            const result = await query(args);
-            const where = args.where as { id?: { in?: string[] }; status?: unknown };
-            if (armed && !where.status && where.id?.in?.includes(id)) {
-              armed = false;
-              await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "deny", reason: "raced" } });
-              decidedAt = Date.now();
-            }
-            return result;
-          },
+        // Reads of requests are batched, one raw query by id (lib/requests/agent-requests.ts).
+        async $allOperations({ operation, args, query }) {
+          const result = await query(args);
+          const [sql, ids] = operation === "$queryRawUnsafe" ? (args as [string, unknown]) : [];
+          if (armed && sql?.includes("FROM requests r") && Array.isArray(ids) && ids.includes(id)) {
+            armed = false;
+            await decideRequest(h.database.prisma, h.config, { requestId: id, reviewerId: approver.id, decision: { decision: "deny", reason: "raced" } });
+            decidedAt = Date.now();
+          }
+          return result;
         },
       },
     }) as unknown as Database["prisma"];
@@ -80,7 +78,7 @@ describe.each(DATABASE_KINDS)("long-poll on %s", (kind) => {
     const prisma = h.database.prisma.$extends({
       query: {
         $allOperations({ model, operation, args, query }) {
-          // The safety sweep reads requests by id and status; a waiter's read is by id alone.
+          // The safety sweep reads requests by id and status (Prisma); a waiter's read is a raw query.
           const sweep = model === "Request" && operation === "findMany" && Boolean((args as { where?: { status?: unknown } }).where?.status);
           const name = sweep ? "sweep" : `${model ?? "raw"}.${operation}`;
           counts.set(name, (counts.get(name) ?? 0) + 1);

@@ -6,7 +6,7 @@ import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
 import { AppError, isDatabaseUnavailable } from "../errors";
 import { REQUEST_INCLUDE, dbNow, lockRequest, recordTransition } from "./shared";
-import { toRequestView, type RequestView } from "./view";
+import { toRequestView, type RequestRow as ViewRow, type RequestView } from "./view";
 import { requestEvents } from "./events";
 import { notifyRequestDecidedById } from "../notify";
 import { expireOne, finishCoolDown } from "./expire-requests";
@@ -15,11 +15,48 @@ import { config } from "../env";
 /** How often a waiter re-reads its request while the database does not answer. */
 const OUTAGE_REREAD_MS = 1_000;
 
-async function readRequests(prisma: PrismaClient, ids: string[]) {
-  const rows = await prisma.request.findMany({ where: { id: { in: ids } }, include: REQUEST_INCLUDE });
-  return new Map(rows.map((row) => [row.id, row]));
+/** The request as an agent's read needs it: the row, its grant, and its reviews' decisions. */
+type RequestRow = ViewRow & { agentId: string; grant: NonNullable<ViewRow["grant"]> | null; reviews: { decision: string }[] };
+
+/**
+ * The requests with their grant and reviews in one round trip (Prisma's include would send three
+ * queries and interpret each): every agent read and long-poll starts and ends here.
+ */
+async function readRequests(prisma: PrismaClient, ids: string[]): Promise<Map<string, RequestRow>> {
+  const rows = await prisma.$queryRawUnsafe<Array<{ row: Record<string, unknown> | string }>>(
+    `SELECT json_build_object(
+              'id', r.id, 'agentId', r.agent_id, 'status', r.status, 'environment', r.environment, 'resource', r.resource,
+              'kind', r.kind, 'operation', r.operation, 'operationDigest', r.operation_digest, 'summary', r.summary,
+              'riskLevel', r.risk_level, 'findings', r.findings, 'requiredApprovals', r.required_approvals, 'reason', r.reason,
+              'expiresAt', r.expires_at, 'decidedAt', r.decided_at, 'createdAt', r.created_at, 'outcomeDetail', r.outcome_detail,
+              'coolDownUntil', r.cool_down_until, 'outcomeAt', r.outcome_at, 'policyVersion', r.policy_version,
+              'policyRuleId', r.policy_rule_id, 'builtInExecutor', r.built_in_executor,
+              'grant', (SELECT json_build_object('token', g.token, 'expiresAt', g.expires_at, 'redeemedAt', g.redeemed_at, 'revokedAt', g.revoked_at)
+                          FROM grants g WHERE g.request_id = r.id),
+              'reviews', COALESCE((SELECT json_agg(json_build_object('decision', v.decision) ORDER BY v.created_at, v.id)
+                                     FROM reviews v WHERE v.request_id = r.id), '[]'::json)
+            ) AS row
+       FROM requests r
+      WHERE r.id = ANY($1::uuid[])`,
+    ids,
+  );
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
+  const found = new Map<string, RequestRow>();
+  for (const { row: raw } of rows) {
+    const r = (typeof raw === "string" ? JSON.parse(raw) : raw) as Record<string, unknown>;
+    const grant = r.grant as Record<string, unknown> | null;
+    found.set(r.id as string, {
+      ...(r as unknown as RequestRow),
+      expiresAt: date(r.expiresAt)!,
+      decidedAt: date(r.decidedAt),
+      createdAt: date(r.createdAt)!,
+      coolDownUntil: date(r.coolDownUntil),
+      outcomeAt: date(r.outcomeAt),
+      grant: grant && { token: grant.token as string, expiresAt: date(grant.expiresAt)!, redeemedAt: date(grant.redeemedAt), revokedAt: date(grant.revokedAt) },
+    });
+  }
+  return found;
 }
-type RequestRow = Awaited<ReturnType<typeof readRequests>> extends Map<string, infer R> ? R : never;
 const requestBatchers = new WeakMap<object, Batcher<string, RequestRow>>();
 
 async function ownRequest(prisma: PrismaClient, agentId: string, id: string) {
