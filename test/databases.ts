@@ -29,13 +29,17 @@ export interface TestDatabase extends Database {
   drop(): Promise<void>;
 }
 
-export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh, empty PostgreSQL database; or a copy of `template`. */
+export async function createPostgresDatabase(template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
   const name = `countersign_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   return {
@@ -97,8 +101,7 @@ export async function createOwnedPostgresDatabase(): Promise<{ ownerUrl: string;
 // A fresh in-memory PGlite costs seconds to start and migrate; loading a migrated dump is much
 // cheaper. The dump is cached in the temp folder, keyed by the migrations it contains.
 async function migratedDump(): Promise<Blob | undefined> {
-  const key = createHash("sha256").update(readMigrations().map((m) => m.checksum).join()).digest("hex").slice(0, 16);
-  const file = path.join(os.tmpdir(), `countersign-test-pglite-${key}.tar.gz`);
+  const file = path.join(os.tmpdir(), `countersign-test-pglite-${migrationsKey()}.tar.gz`);
   if (existsSync(file)) return new Blob([readFileSync(file)]);
   const fresh = await openEmbedded(undefined, { migrate: true });
   try {
@@ -112,12 +115,52 @@ async function migratedDump(): Promise<Blob | undefined> {
   return new Blob([readFileSync(file)]);
 }
 
+// Likewise on PostgreSQL: migrating a fresh database takes seconds, copying a migrated template a
+// fraction of one. The template is made once per set of migrations, under a temporary name and
+// renamed into place, so two test workers making it at once cannot leave a half-migrated one.
+let migratedTemplate: Promise<string> | undefined;
+
+function postgresTemplate(): Promise<string> {
+  migratedTemplate ??= (async () => {
+    const name = `countersign_template_${migrationsKey()}`;
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+      if (exists.rowCount) return name;
+      const { url, drop } = await createPostgresDatabase();
+      const fresh = await openPostgres(url, { migrate: true });
+      await fresh.close();
+      const partial = new URL(url).pathname.slice(1);
+      try {
+        await admin.query(`ALTER DATABASE ${partial} RENAME TO ${name}`);
+      } catch (error) {
+        // Another worker made it first (duplicate_database): use theirs.
+        if ((error as { code?: string }).code !== "42P04") throw error;
+        await drop();
+      }
+      return name;
+    } finally {
+      await admin.end();
+    }
+  })().catch((error) => {
+    migratedTemplate = undefined;
+    throw error;
+  });
+  return migratedTemplate;
+}
+
+function migrationsKey(): string {
+  return createHash("sha256").update(readMigrations().map((m) => m.checksum).join()).digest("hex").slice(0, 16);
+}
+
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   if (kind === "embedded") {
-    const database = await openEmbedded(undefined, { migrate: true, loadDataDir: await migratedDump() });
+    const database = await openEmbedded(undefined, { migrate: true, loadDataDir: await migratedDump(), sharedBuffers: "16MB" });
     return { ...database, drop: () => database.close() };
   }
-  const { url, drop } = await createPostgresDatabase();
+  const { url, drop } = await createPostgresDatabase(await postgresTemplate());
+  // Still migrates: with the template current this only checks that every migration is applied.
   const database = await openPostgres(url, { migrate: true });
   return {
     ...database,

@@ -45,6 +45,11 @@ export interface OpenOptions {
   holder?: string;
   /** For an in-memory embedded database: start from this dump (tests reuse a migrated one). */
   loadDataDir?: Blob;
+  /**
+   * For an embedded database: PostgreSQL's shared_buffers (default 128MB). PGlite zeroes them at
+   * every start, a third of an in-memory database's start-up; the tests' small databases need few.
+   */
+  sharedBuffers?: string;
 }
 
 export async function openPostgres(url: string, options: OpenOptions = {}): Promise<Database> {
@@ -189,9 +194,10 @@ export async function openEmbedded(dataDir: string | undefined, options: OpenOpt
   let lock: DataDirLock | undefined;
   if (dataDir) lock = acquireDataDirLock(dataDir, options.holder ?? "countersign");
   try {
+    const startParams = options.sharedBuffers ? [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.sharedBuffers}`] : undefined;
     const db = dataDir
-      ? await PGlite.create(`${dataDir}/pgdata`)
-      : await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+      ? await PGlite.create(`${dataDir}/pgdata`, { startParams })
+      : await PGlite.create({ loadDataDir: options.loadDataDir, startParams });
     const runner: SqlRunner = {
       exec: async (sql) => void (await db.exec(sql)),
       query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,
