@@ -1,8 +1,8 @@
 // Coalesces reads by key: every caller in the same turn of the event loop shares one query, and
-// while the batcher's queries are in flight (at most `maxInFlight` at once) later callers gather
-// into the next one. A burst of agents opening long-polls (thousands within a second, arriving a
-// few per turn on a busy machine) then costs a few queries, not one or three each, so the
-// connection pool stays free for everything else; a lone caller on an idle server is sent at once.
+// while the batcher's query is in flight (`maxInFlight`, one by default) later callers gather into
+// the next one. A burst of agents opening long-polls (thousands within a second, arriving a few per
+// turn on a busy machine) then costs a few queries, not one or three each, so the connection pool
+// stays free for everything else; a lone caller on an idle server is sent at once.
 export type BatchLoader<K, V> = (keys: K[]) => Promise<Map<K, V>>;
 
 export interface Batcher<K, V> {
@@ -12,7 +12,7 @@ export interface Batcher<K, V> {
 
 type Batch<K, V> = Map<K, Array<{ resolve: (v: V | undefined) => void; reject: (e: unknown) => void }>>;
 
-export function createBatcher<K, V>(loader: BatchLoader<K, V>, maxBatch = 500, maxInFlight = 2): Batcher<K, V> {
+export function createBatcher<K, V>(loader: BatchLoader<K, V>, maxBatch = 500, maxInFlight = 1): Batcher<K, V> {
   /** The batch gathering callers. */
   let open: Batch<K, V> | null = null;
   /** Batches that filled up while `maxInFlight` loads were running, in order. */
