@@ -1,10 +1,16 @@
 // Thousands of agents long-polling one instance: the server's memory while they wait and after,
 // how late each is answered past its `wait`, and /api/health's latency during the burst that opens
-// them, beside the same probe on the idle server measured in this run.
+// them, beside the same probe on the idle server measured in this run. The same burst, opened the
+// same way by this process, then goes to a bare node:http server that only holds each call and
+// answers it at its wait (bench/baseline/long-poll-server.ts): its memory per connection and its
+// lateness are what the machine and Node's HTTP server cost any server.
 //   npx tsx bench/waiters.ts [waiters=5000] [postgresql://… admin URL to create a scratch database]
 import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import path from "node:path";
+import { createInterface } from "node:readline";
 import os from "node:os";
 import pg from "pg";
 import { openPostgres } from "../lib/db";
@@ -87,44 +93,90 @@ try {
   await new Promise((r) => setTimeout(r, 3_000));
   idleDone = true;
   const idleHealth = await idleProbe;
-  const rssIdle = rssMiB();
 
+  const countersign = await burst(app.url, rssMiB, polls, true);
+  const rssIdle = countersign.rssIdle;
+  const { peak, rssAfter, late, statuses } = countersign;
+
+  // The bare baseline, after Countersign's server has let its waiters go.
+  const bare = await startBare();
+  const bareRss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${bare.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+  const baseline = await burst(bare.url, bareRss, polls, false).finally(() => bare.stop());
+
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(`answers: ${[...statuses].map(([s, n]) => `${n}× ${s}`).join(", ")}${statuses.get(200) === WAITERS ? "" : "  <-- NOT ALL 200"} · bare baseline: ${[...baseline.statuses].map(([s, n]) => `${n}× ${s}`).join(", ")}`);
+  console.log(`| figure | Countersign | baseline | ratio | target | |`);
+  console.log(`| --- | --- | --- | --- | --- | --- |`);
+  console.log(`| server RSS, ${WAITERS} long-polls waiting | ${peak.toFixed(0)} MiB (+${perWaiter(countersign).toFixed(1)} KiB a waiter over ${rssIdle.toFixed(0)} idle) | bare: ${baseline.peak.toFixed(0)} MiB (+${perWaiter(baseline).toFixed(1)} KiB a waiter) | ${(perWaiter(countersign) / perWaiter(baseline)).toFixed(1)}× a waiter | ≤ ${TARGET_RSS_MIB} MiB | ${verdict(peak <= TARGET_RSS_MIB)} |`);
+  console.log(`| server RSS 5 s after they were answered | ${rssAfter.toFixed(0)} MiB (idle ${rssIdle.toFixed(0)}) | bare: ${baseline.rssAfter.toFixed(0)} MiB (idle ${baseline.rssIdle.toFixed(0)}) | ${(rssAfter / rssIdle).toFixed(2)}× | returned | ${verdict(rssAfter <= Math.max(rssIdle * 1.1, rssIdle + 30))} |`);
+  const p99Idle = pct(idleHealth, 99);
+  const p99Burst = pct(countersign.health, 99);
+  console.log(`| /api/health p99 during the burst (${countersign.health.length} probes) | ${p99Burst.toFixed(1)} ms | ${p99Idle.toFixed(1)} ms idle | ${(p99Burst / p99Idle).toFixed(1)}× | ≤ ${TARGET_HEALTH_P99_MS} ms | ${verdict(p99Burst <= TARGET_HEALTH_P99_MS)} |`);
+  console.log(`| answered past its wait=${WAIT_SECONDS}, p50 / p99 | ${pct(late, 50).toFixed(0)} / ${pct(late, 99).toFixed(0)} ms | bare: ${pct(baseline.late, 50).toFixed(0)} / ${pct(baseline.late, 99).toFixed(0)} ms | — | p99 ≤ ${TARGET_LATE_P99_MS} ms | ${verdict(pct(late, 99) <= TARGET_LATE_P99_MS)} |`);
+} finally {
+  await app.stop();
+  await database.close();
+  await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+  await admin.end();
+}
+
+interface BurstResult {
+  rssIdle: number;
+  peak: number;
+  rssAfter: number;
+  late: number[];
+  statuses: Map<number, number>;
+  health: number[];
+}
+
+function perWaiter(result: BurstResult): number {
+  return ((result.peak - result.rssIdle) * 1024) / WAITERS;
+}
+
+/**
+ * Opens one long-poll per entry of `polls` on `baseUrl`, as fast as a fleet reconnecting would —
+ * 500 every 100 ms (5,000 a second); all at once they would overflow the kernel's accept queue
+ * (net.core.somaxconn) and wait on SYN retries — and waits for every answer. Samples the server's
+ * RSS while they wait and 5 s after; with `probe`, times /api/health meanwhile.
+ */
+async function burst(baseUrl: string, rss: () => number, polls: Array<{ id: string; key: string }>, probe: boolean): Promise<BurstResult> {
+  const rssIdle = rss();
   let burstDone = false;
-  const burstProbe = probeHealth(app.url, () => burstDone);
+  const burstProbe = probe ? probeHealth(baseUrl, () => burstDone) : Promise.resolve([]);
   let peak = rssIdle;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB())), 200);
+  const sampler = setInterval(() => (peak = Math.max(peak, rss())), 200);
   const late: number[] = [];
   const statuses = new Map<number, number>();
-  // Opened as fast as a fleet reconnecting would: 500 every 100 ms (5,000 a second). All at once,
-  // they would overflow the kernel's accept queue (net.core.somaxconn) and wait on SYN retries.
   await Promise.all(
     polls.map(async ({ id, key }, i) => {
       await new Promise((r) => setTimeout(r, Math.floor(i / OPEN_WAVE) * OPEN_WAVE_MS));
       const sent = performance.now();
-      const status = await get(`${app.url}/api/v1/requests/${id}?wait=${WAIT_SECONDS}`, { authorization: `Bearer ${key}` });
+      const status = await get(`${baseUrl}/api/v1/requests/${id}?wait=${WAIT_SECONDS}`, { authorization: `Bearer ${key}` });
       late.push(performance.now() - sent - WAIT_SECONDS * 1000);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }),
   );
   clearInterval(sampler);
   burstDone = true;
-  const burstHealth = await burstProbe;
+  const health = await burstProbe;
   await new Promise((r) => setTimeout(r, 5_000));
-  const rssAfter = rssMiB();
+  return { rssIdle, peak, rssAfter: rss(), late, statuses, health };
+}
 
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  console.log(`answers: ${[...statuses].map(([s, n]) => `${n}× ${s}`).join(", ")}${statuses.get(200) === WAITERS ? "" : "  <-- NOT ALL 200"}`);
-  console.log(`| figure | Countersign | baseline | ratio | target | |`);
-  console.log(`| --- | --- | --- | --- | --- | --- |`);
-  console.log(`| server RSS, ${WAITERS} long-polls waiting | ${peak.toFixed(0)} MiB | ${rssIdle.toFixed(0)} MiB idle | +${(((peak - rssIdle) * 1024) / WAITERS).toFixed(1)} KiB a waiter | ≤ ${TARGET_RSS_MIB} MiB | ${verdict(peak <= TARGET_RSS_MIB)} |`);
-  console.log(`| server RSS 5 s after they were answered | ${rssAfter.toFixed(0)} MiB | ${rssIdle.toFixed(0)} MiB idle | ${(rssAfter / rssIdle).toFixed(2)}× | returned | ${verdict(rssAfter <= Math.max(rssIdle * 1.1, rssIdle + 30))} |`);
-  const p99Idle = pct(idleHealth, 99);
-  const p99Burst = pct(burstHealth, 99);
-  console.log(`| /api/health p99 during the burst (${burstHealth.length} probes) | ${p99Burst.toFixed(1)} ms | ${p99Idle.toFixed(1)} ms idle | ${(p99Burst / p99Idle).toFixed(1)}× | ≤ ${TARGET_HEALTH_P99_MS} ms | ${verdict(p99Burst <= TARGET_HEALTH_P99_MS)} |`);
-  console.log(`| answered past its wait=${WAIT_SECONDS}, p50 / p99 | ${pct(late, 50).toFixed(0)} / ${pct(late, 99).toFixed(0)} ms | 0 ms | — | p99 ≤ ${TARGET_LATE_P99_MS} ms | ${verdict(pct(late, 99) <= TARGET_LATE_P99_MS)} |`);
-} finally {
-  await app.stop();
-  await database.close();
-  await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-  await admin.end();
+/** The bare baseline as its own process, like Countersign's server. */
+async function startBare(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "baseline/long-poll-server.ts")], { stdio: ["ignore", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`baseline server exited (${code})`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url: `http://127.0.0.1:${JSON.parse(line).port}`,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
