@@ -11,6 +11,9 @@ import { loadConfig } from "../lib/env";
 import { decideRequest } from "./decide";
 import { createUser } from "../lib/users";
 import { CountersignClient } from "../client";
+import { REQUEST_CHANNEL } from "../lib/requests/events";
+import { NOTIFY_CHANNEL } from "../lib/notify/queue";
+import { WEBHOOK_CHANNEL } from "../lib/webhooks/enqueue";
 
 const SECRET = "fault-suite-auth-secret-0123456789abcdef";
 const PASSWORD = "a long enough password";
@@ -170,10 +173,13 @@ describe("faults answer as faults", () => {
     await new Promise((r) => setTimeout(r, 300));
     const listeners = async () =>
       (await database.prisma.$queryRawUnsafe<{ pid: number }[]>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'countersign-listen'`)).map((r) => r.pid);
-    // Each instance listens on a few channels (requests, notifications, webhooks), each on its own connection.
-    const before = await until("both instances listening", async () => {
+    // Each instance listens on each channel on its own connection. Wait for all of them: after the
+    // restart above, some may still be in their reconnect backoff, and a cut taken before they are
+    // back would leave "all listening again" nothing to compare with.
+    const everyListener = [REQUEST_CHANNEL, NOTIFY_CHANNEL, WEBHOOK_CHANNEL].length * 2;
+    const before = await until("both instances listening on every channel", async () => {
       const pids = await listeners();
-      return pids.length >= 2 ? pids : undefined;
+      return pids.length === everyListener ? pids : undefined;
     });
     // Cut both and decide at once: the NOTIFY goes out while nobody listens.
     await database.prisma.$queryRawUnsafe(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'countersign-listen'`);
@@ -182,7 +188,7 @@ describe("faults answer as faults", () => {
     // Every listener is back, on a new connection.
     await until("the instances listening again", async () => {
       const now = await listeners();
-      return now.length === before.length && now.every((pid) => !before.includes(pid));
+      return now.length === everyListener && now.every((pid) => !before.includes(pid));
     });
   });
 
