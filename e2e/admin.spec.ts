@@ -160,7 +160,11 @@ test("a disabled user is signed out on their next request", async ({ page, brows
   await page.getByRole("button", { name: `Disable ${email}` }).click();
   await expect(page.getByRole("row", { name: new RegExp(email) })).toContainText("Disabled");
 
-  await theirPage.reload();
+  // Their next request is either this reload or the page's own live query, which sends a
+  // signed-out reviewer to sign-in itself and so may abort the reload: both must land there.
+  await theirPage.reload().catch((error: Error) => {
+    if (!error.message.includes("ERR_ABORTED")) throw error;
+  });
   await expect(theirPage).toHaveURL(/\/signin/);
   await fillSignIn(theirPage, { email, name: "Temp Reviewer", role: "approver" });
   await expect(theirPage.getByRole("alert").filter({ hasText: "do not match an active account" })).toBeVisible();
