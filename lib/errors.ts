@@ -80,9 +80,16 @@ export function isAppError(error: unknown): error is AppError {
   );
 }
 
-/** Prisma's unique-constraint violation (P2002), whatever copy of the client threw it. */
+/**
+ * A unique constraint refused the write: Prisma's P2002 (a model query), its P2010 for a raw
+ * statement whose driver reported UniqueConstraintViolation, or SQLSTATE 23505 from the bare
+ * driver (lib/db/raw.ts); whatever copy of the client threw it.
+ */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: string }).code === "P2002";
+  if (typeof error !== "object" || error === null) return false;
+  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  if (code === "P2010") return meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation";
+  return code === "P2002" || code === "23505";
 }
 
 // Socket errors (Node), PostgreSQL's SQLSTATEs for a server shutting down, starting up or refusing

@@ -1,7 +1,7 @@
 // Agents: machine identities with their own keys, scoped to environments and actions.
 import { z } from "zod";
 import { batcherFor, createBatcher, type Batcher } from "../db/batch";
-import type { PrismaClient } from "../db";
+import { rawSql, type PrismaClient } from "../db";
 import { appendAudit } from "../audit";
 import type { Actor } from "../actors";
 import { AppError, isUniqueViolation } from "../errors";
@@ -319,7 +319,7 @@ async function touchKey(prisma: PrismaClient, keyId: string, now: Date): Promise
   const batcher = batcherFor(touchBatchers, prisma, () =>
     createBatcher<string, Date>(async (ids) => {
       const at = new Date();
-      await prisma.$executeRawUnsafe(`UPDATE agent_keys SET last_used_at = $1 WHERE id = ANY($2::uuid[])`, at, ids);
+      await rawSql(prisma).$executeRawUnsafe(`UPDATE agent_keys SET last_used_at = $1 WHERE id = ANY($2::uuid[])`, at, ids);
       return new Map(ids.map((id) => [id, at]));
     }),
   );
@@ -343,7 +343,7 @@ const keyBatchers = new WeakMap<object, Batcher<string, KeyRow>>();
 async function keyWithAgent(prisma: PrismaClient, lookupId: string): Promise<KeyWithAgent | null> {
   const batcher = batcherFor(keyBatchers, prisma, () =>
     createBatcher<string, KeyRow>(async (lookupIds) => {
-      const rows = await prisma.$queryRawUnsafe<KeyRow[]>(
+      const rows = await rawSql(prisma).$queryRawUnsafe<KeyRow[]>(
         `SELECT k.lookup_id,
                 json_build_object('id', k.id, 'agentId', k.agent_id, 'lookupId', k.lookup_id, 'secretHash', k.secret_hash, 'label', k.label,
                                   'expiresAt', k.expires_at, 'revokedAt', k.revoked_at, 'lastUsedAt', k.last_used_at, 'createdAt', k.created_at) AS key,

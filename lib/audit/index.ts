@@ -2,7 +2,7 @@
 // written in the caller's transaction so a change and its audit row commit together.
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
-import type { PrismaClient, Tx } from "../db";
+import type { PrismaClient, RawTx } from "../db";
 import { webhookEventsForAudit } from "../webhooks/events";
 import { webhookQueueSql } from "../webhooks/enqueue";
 
@@ -53,7 +53,7 @@ export function auditHash(prevHash: string, row: Omit<AuditRow, "prevHash" | "ha
 }
 
 /** Appends one event. Call inside the transaction that makes the change it records. */
-export async function appendAudit(tx: Tx, input: AuditInput): Promise<{ seq: bigint; hash: string }> {
+export async function appendAudit(tx: RawTx, input: AuditInput): Promise<{ seq: bigint; hash: string }> {
   const [appended] = await appendAuditEvents(tx, [input]);
   return appended;
 }
@@ -65,7 +65,7 @@ export async function appendAudit(tx: Tx, input: AuditInput): Promise<{ seq: big
  * this as late in the transaction as the change allows. `notify` sends a NOTIFY with the insert.
  */
 export async function appendAuditEvents(
-  tx: Tx,
+  tx: RawTx,
   inputs: AuditInput[],
   notify?: { channel: string; payload: string },
 ): Promise<Array<{ seq: bigint; hash: string }>> {

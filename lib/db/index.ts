@@ -10,8 +10,10 @@ import { applyMigrations, grantAppRole, type SqlRunner } from "./migrate";
 import { acquireDataDirLock, type DataDirLock } from "./lock";
 import { log } from "../log";
 import { AppError } from "../errors";
+import { pgliteSql, poolSql, rawSql as rawSqlOf, registerRawSql, type RawSql } from "./raw";
 
 export type { PrismaClient };
+export type { RawSql, RawTx } from "./raw";
 
 /** Interactive transaction limits: generous waits, since audited writes queue on one lock. */
 export const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
@@ -73,6 +75,7 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
     await withSql((sql) => applyMigrations(sql));
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  registerRawSql(prisma, poolSql(pool, pg.types));
   return {
     kind: "postgres",
     prisma,
@@ -204,6 +207,7 @@ export async function openEmbedded(dataDir: string | undefined, options: OpenOpt
     };
     if (options.migrate) await applyMigrations(runner);
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    registerRawSql(prisma, pgliteSql(db));
     return {
       kind: "embedded",
       prisma,
@@ -243,6 +247,11 @@ export function database(): Promise<Database> {
     throw error;
   });
   return holder.__countersignDb;
+}
+
+/** Raw SQL and transactions on the bare driver of the database behind `prisma` (lib/db/raw.ts). */
+export function rawSql(prisma: PrismaClient): RawSql {
+  return rawSqlOf(prisma, TX_OPTIONS);
 }
 
 export async function db(): Promise<PrismaClient> {

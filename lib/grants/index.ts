@@ -1,5 +1,5 @@
 // Grants: the operation digest, signing keys, and the signed single-use token an executor redeems.
-import type { Tx } from "../db";
+import type { RawTx, Tx } from "../db";
 import { dbNow } from "../db/clock";
 import type { Config } from "../env";
 import { OPERATION_DIGEST_PATTERN } from "./digest";
@@ -34,7 +34,7 @@ export interface MintedGrant {
  * Signs the grant of an approved request with the active key and records it, inside the caller's
  * transaction (the caller writes the audit row). A request has at most one grant (unique requestId).
  */
-export async function mintGrant(tx: Tx, cfg: Config, { request, approvers, now }: MintGrantInput): Promise<MintedGrant> {
+export async function mintGrant(tx: RawTx, cfg: Config, { request, approvers, now }: MintGrantInput): Promise<MintedGrant> {
   if (!OPERATION_DIGEST_PATTERN.test(request.operationDigest)) {
     throw new TypeError("mintGrant: request.operationDigest is not a sha256 operation digest.");
   }
@@ -55,9 +55,15 @@ export async function mintGrant(tx: Tx, cfg: Config, { request, approvers, now }
   // Stored times are the token's own (whole seconds), so "lapsed" means the same in both places.
   const issuedAt = new Date(claims.iat * 1000);
   const expiresAt = new Date(claims.exp * 1000);
-  await tx.grant.create({
-    data: { jti: claims.jti, requestId: request.id, kid: key.kid, token, issuedAt, expiresAt },
-  });
+  await tx.$executeRawUnsafe(
+    `INSERT INTO grants (jti, request_id, kid, token, issued_at, expires_at) VALUES ($1, $2::uuid, $3, $4, $5::timestamptz, $6::timestamptz)`,
+    claims.jti,
+    request.id,
+    key.kid,
+    token,
+    issuedAt.toISOString(),
+    expiresAt.toISOString(),
+  );
   return { token, jti: claims.jti, expiresAt };
 }
 

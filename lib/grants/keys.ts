@@ -22,7 +22,7 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { calculateJwkThumbprint } from "jose";
-import type { PrismaClient, Tx } from "../db";
+import type { PrismaClient, RawTx, Tx } from "../db";
 import { TX_OPTIONS } from "../db";
 import type { Config } from "../env";
 import type { Actor } from "../actors";
@@ -201,11 +201,13 @@ function pickActive<T extends Pick<KeyRow, "activatedAt" | "retiredAt">>(rows: T
   return started[0] ?? live.sort((a, b) => +a.activatedAt! - +b.activatedAt!)[0];
 }
 
-async function liveKeyRows(db: Tx, now: Date): Promise<KeyRow[]> {
-  return db.signingKey.findMany({
-    where: { activatedAt: { not: null }, OR: [{ retiredAt: null }, { retiredAt: { gt: now } }] },
-    select: { kid: true, publicJwk: true, privateKeyEnc: true, activatedAt: true, retiredAt: true },
-  });
+async function liveKeyRows(db: RawTx, now: Date): Promise<KeyRow[]> {
+  return db.$queryRawUnsafe<KeyRow[]>(
+    `SELECT kid, public_jwk AS "publicJwk", private_key_enc AS "privateKeyEnc", activated_at AS "activatedAt", retired_at AS "retiredAt"
+       FROM signing_keys
+      WHERE activated_at IS NOT NULL AND (retired_at IS NULL OR retired_at > $1::timestamptz)`,
+    now.toISOString(),
+  );
 }
 
 // Decrypted keys, by kid and secret. Safe to keep: a kid names one immutable key pair.
@@ -225,7 +227,7 @@ function decryptRow(row: KeyRow, authSecret: string): SigningKeyPair {
 }
 
 /** The key that signs grants at `now`. Throws SigningKeyError when there is none or it cannot be decrypted. */
-export async function activeSigningKey(db: Tx, cfg: Config, now: Date): Promise<SigningKeyPair> {
+export async function activeSigningKey(db: RawTx, cfg: Config, now: Date): Promise<SigningKeyPair> {
   const configured = configuredKey(cfg);
   if (configured) return configured;
   const row = pickActive(await liveKeyRows(db, now), now);

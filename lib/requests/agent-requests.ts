@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { batcherFor, createBatcher, type Batcher } from "../db/batch";
 import type { Database, PrismaClient } from "../db";
-import { TX_OPTIONS } from "../db";
+import { TX_OPTIONS, rawSql } from "../db";
 import type { Config } from "../env";
 import { AppError, isDatabaseUnavailable } from "../errors";
 import { REQUEST_INCLUDE, dbNow, lockRequest, recordTransition } from "./shared";
@@ -23,7 +23,7 @@ type RequestRow = ViewRow & { agentId: string; grant: NonNullable<ViewRow["grant
  * queries and interpret each): every agent read and long-poll starts and ends here.
  */
 async function readRequests(prisma: PrismaClient, ids: string[]): Promise<Map<string, RequestRow>> {
-  const rows = await prisma.$queryRawUnsafe<Array<{ row: Record<string, unknown> | string }>>(
+  const rows = await rawSql(prisma).$queryRawUnsafe<Array<{ row: Record<string, unknown> | string }>>(
     `SELECT json_build_object(
               'id', r.id, 'agentId', r.agent_id, 'status', r.status, 'environment', r.environment, 'resource', r.resource,
               'kind', r.kind, 'operation', r.operation, 'operationDigest', r.operation_digest, 'summary', r.summary,

@@ -1,6 +1,8 @@
 // An agent asks to run an operation: classify it, apply policy, and record the request.
-import type { PrismaClient } from "../db";
-import { TX_OPTIONS } from "../db";
+import { randomUUID } from "node:crypto";
+import type { PrismaClient, RawTx, Tx } from "../db";
+import { TX_OPTIONS, rawSql } from "../db";
+import type { Request } from "../db/generated/client";
 import type { Config } from "../env";
 import type { AuthenticatedAgent } from "../agents";
 import { AppError, isUniqueViolation } from "../errors";
@@ -162,44 +164,59 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
     };
   }
 
+  // A burst the policy's circuit breaker counts (by default critical or denied requests) may
+  // quarantine the agent, and a request waiting for people may queue its Slack message: both use
+  // Prisma's models, so those take a Prisma transaction. Every other request (the allowed ones
+  // above all) is written on the bare driver, which costs a tenth of the CPU (lib/db/raw.ts).
+  const thresholds = breakerThresholdsOf(policy);
+  const counted = countsTowardBreaker({ risk: risk.level, status }, thresholds);
+  const slack = facts.slackStored || Boolean(cfg.slackWebhookUrl) || Boolean(cfg.slackBot);
+  const announce = status === "pending" && slack;
+  const inTransaction = <T>(fn: (tx: RawTx, models: Tx | null) => Promise<T>): Promise<T> =>
+    counted || announce ? prisma.$transaction((tx) => fn(tx, tx), TX_OPTIONS) : rawSql(prisma).transaction((tx) => fn(tx, null));
+
   try {
     // The database's clock as read with the facts: the request's creation, decision and expiry.
     const now = facts.now;
-    const view = await prisma.$transaction(async (tx) => {
-      const request = await tx.request.create({
-        data: {
-          agentId: agent.id,
-          keyId: caller.key.id,
-          status,
-          environment,
-          resource,
-          kind: body.operation.kind,
-          operation: body.operation as object,
-          operationDigest: digest,
-          summary: redactDeep(body.summary ?? ""),
-          context: body.context ? (redactDeep(body.context) as object) : undefined,
-          diff: body.diff ? (redactDeep(body.diff) as object) : undefined,
-          // Derived from the agent's SQL (its WHERE, the plan), so secrets in it are redacted too.
-          plannedEffect: plannedEffect ? (storedPlannedEffect(plannedEffect) as object) : undefined,
-          riskLevel: risk.level,
-          findings: risk.findings as object,
-          targets: risk.targets,
-          policyVersion: policy.version,
-          policyRuleId: decision.ruleId,
-          requiredApprovals: effect.type === "require_approval" ? effect.approvals : 0,
-          requiredRole: effect.type === "require_approval" && effect.role ? effect.role : "approver",
-          coolDownSeconds: effect.type === "require_approval" ? (effect.coolDownSeconds ?? null) : null,
-          passkeyRequired: needsPasskey(effect),
-          builtInExecutor: input.builtInExecutor === true,
-          resourceId: input.resourceId ?? null,
-          reason: effect.type === "deny" ? effect.reason : null,
-          idempotencyKey,
-          requestDigest,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + body.ttlSeconds * 1000),
-          decidedAt: status === "pending" ? null : now,
-        },
-      });
+    const request: Request = {
+      id: randomUUID(),
+      agentId: agent.id,
+      keyId: caller.key.id,
+      status,
+      environment,
+      resource,
+      kind: body.operation.kind,
+      operation: body.operation as object,
+      operationDigest: digest,
+      summary: redactDeep(body.summary ?? ""),
+      context: body.context ? (redactDeep(body.context) as object) : null,
+      diff: body.diff ? (redactDeep(body.diff) as object) : null,
+      // Derived from the agent's SQL (its WHERE, the plan), so secrets in it are redacted too.
+      plannedEffect: plannedEffect ? (storedPlannedEffect(plannedEffect) as object) : null,
+      riskLevel: risk.level,
+      findings: risk.findings as object,
+      targets: risk.targets,
+      policyVersion: policy.version,
+      policyRuleId: decision.ruleId,
+      requiredApprovals: effect.type === "require_approval" ? effect.approvals : 0,
+      requiredRole: effect.type === "require_approval" && effect.role ? effect.role : "approver",
+      coolDownSeconds: effect.type === "require_approval" ? (effect.coolDownSeconds ?? null) : null,
+      coolDownUntil: null,
+      passkeyRequired: needsPasskey(effect),
+      builtInExecutor: input.builtInExecutor === true,
+      resourceId: input.resourceId ?? null,
+      reason: effect.type === "deny" ? effect.reason : null,
+      idempotencyKey,
+      requestDigest,
+      expiresAt: new Date(now.getTime() + body.ttlSeconds * 1000),
+      decidedAt: status === "pending" ? null : now,
+      outcomeDetail: null,
+      outcomeAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const view = await inTransaction(async (tx, models) => {
+      await insertRequest(tx, request);
       const actor = { type: "agent" as const, id: agent.id };
       const subject = { type: "request", id: request.id };
       const events = [
@@ -232,19 +249,15 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
         grant = await mintGrant(tx, cfg, { request, approvers: [], now });
         events.push({ type: "grant.issued", actor: { type: "policy" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers: [] } as never });
       }
-      // A burst of requests the policy's circuit breaker counts (by default critical or denied ones)
-      // quarantines the agent, denying this one too if pending. Its audit rows follow the request's.
-      const thresholds = breakerThresholdsOf(policy);
-      const counted = countsTowardBreaker({ risk: risk.level, status }, thresholds);
-      const slack = facts.slackStored || Boolean(cfg.slackWebhookUrl) || Boolean(cfg.slackBot);
       // The audit append holds the chain's lock until COMMIT: it comes last whenever it can.
-      if (!counted && status === "pending" && slack) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
+      if (!counted && announce) await notifyRequestPending(models!, request, agent.name, cfg, { tier });
       await recordTransition(tx, request.id, events);
       if (counted) {
-        const tripped = await tripBreakerIfNeeded(tx, cfg, agent, now, thresholds);
-        if (status === "pending" && !tripped && slack) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
-        // A trip denies this request too: answer with what is stored now.
-        if (tripped) return toRequestView(await tx.request.findUniqueOrThrow({ where: { id: request.id }, include: REQUEST_INCLUDE }), cfg);
+        // Its audit rows follow the request's; a trip denies this request too if pending.
+        const tripped = await tripBreakerIfNeeded(models!, cfg, agent, now, thresholds);
+        if (announce && !tripped) await notifyRequestPending(models!, request, agent.name, cfg, { tier });
+        // Answer with what is stored now.
+        if (tripped) return toRequestView(await models!.request.findUniqueOrThrow({ where: { id: request.id }, include: REQUEST_INCLUDE }), cfg);
       }
       const stored = {
         ...request,
@@ -252,7 +265,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
         reviews: [],
       };
       return toRequestView(stored, cfg);
-    }, TX_OPTIONS);
+    });
     return { view, created: true };
   } catch (error) {
     // Two requests raced with the same Idempotency-Key: answer with the winner.
@@ -286,4 +299,49 @@ async function findByIdempotencyKey(
 function storedPlannedEffect(effect: PlannedEffect): PlannedEffect {
   const bounded = boundPlannedEffect(effect);
   return { ...bounded, summary: redactDeep(bounded.summary) as string, details: redactDeep(bounded.details) as string };
+}
+
+/** The request row, every column given: one INSERT on whichever connection the transaction holds. */
+async function insertRequest(tx: RawTx, r: Request): Promise<void> {
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO requests (id, agent_id, key_id, status, environment, resource, kind, operation, operation_digest, summary, context, diff,
+                           planned_effect, risk_level, findings, targets, policy_version, policy_rule_id, required_approvals, required_role,
+                           cool_down_seconds, passkey_required, built_in_executor, resource_id, reason, idempotency_key, request_digest,
+                           expires_at, decided_at, created_at, updated_at)
+     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::"RequestStatus", $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb, $12::jsonb,
+             $13::jsonb, $14::"RiskLevel", $15::jsonb, $16::text[], $17::int, $18, $19::int, $20::"Role",
+             $21::int, $22::boolean, $23::boolean, $24::uuid, $25, $26, $27,
+             $28::timestamptz, $29::timestamptz, $30::timestamptz, $30::timestamptz)`,
+    r.id,
+    r.agentId,
+    r.keyId,
+    r.status,
+    r.environment,
+    r.resource,
+    r.kind,
+    json(r.operation),
+    r.operationDigest,
+    r.summary,
+    json(r.context),
+    json(r.diff),
+    json(r.plannedEffect),
+    r.riskLevel,
+    json(r.findings),
+    r.targets,
+    r.policyVersion,
+    r.policyRuleId,
+    r.requiredApprovals,
+    r.requiredRole,
+    r.coolDownSeconds,
+    r.passkeyRequired,
+    r.builtInExecutor,
+    r.resourceId,
+    r.reason,
+    r.idempotencyKey,
+    r.requestDigest,
+    r.expiresAt.toISOString(),
+    r.decidedAt?.toISOString() ?? null,
+    r.createdAt.toISOString(),
+  );
 }

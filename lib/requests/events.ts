@@ -2,14 +2,14 @@
 // Every state change calls pg_notify inside its transaction (delivered only on commit); each
 // process holds one LISTEN connection, however many agents wait. A periodic re-read of all
 // waited-on requests — one query, not one per waiter — is the safety net for missed notifications.
-import type { Database, Tx } from "../db";
+import type { Database, RawTx } from "../db";
 import { log } from "../log";
 
 export const REQUEST_CHANNEL = "countersign_requests";
 const SAFETY_SWEEP_MS = 5_000;
 
 /** Call inside the transaction that changes a request's state. */
-export async function notifyRequestChanged(tx: Tx, requestId: string): Promise<void> {
+export async function notifyRequestChanged(tx: RawTx, requestId: string): Promise<void> {
   await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, REQUEST_CHANNEL, requestId);
 }
 

@@ -3,7 +3,7 @@
 // bound (a registered resource or an environment's declared hosts and patterns), and whether a Slack
 // webhook is stored. Nothing here is cached across requests except a policy version's rules, which
 // never change once written (lib/policy/store.ts), so every instance decides on current state.
-import type { PrismaClient } from "../db";
+import { rawSql, type PrismaClient } from "../db";
 import { bindingOf, type BoundEnvironment, type DeclaredEnvironment, type Tier } from "../environments";
 import { policyAtRevision, type PolicyVersionView } from "../policy/store";
 import { SLACK_SETTINGS_KEY } from "../notify/settings";
@@ -37,7 +37,7 @@ export async function readIntakeFacts(
   const { environment, resource } = operation.target;
   // Environments: the one named (in any case, for the case check and its tier) and every one that
   // declares hosts or resource patterns (for the binding).
-  const [row] = await prisma.$queryRawUnsafe<FactsRow[]>(
+  const [row] = await rawSql(prisma).$queryRawUnsafe<FactsRow[]>(
     `SELECT now() AS now,
             p.version AS policy_version, p.xmin::text AS policy_rev,
             (SELECT r.environment FROM resources r WHERE r.name = $2) AS registered_in,

@@ -1,6 +1,6 @@
 // Pieces every request operation needs: the row shape with its grant and reviews, the database
 // clock, and the transitions' common audit/notify step.
-import type { Tx } from "../db";
+import type { RawTx } from "../db";
 import { appendAuditEvents, type AuditInput } from "../audit";
 import { REQUEST_CHANNEL, notifyRequestChanged } from "./events";
 
@@ -12,13 +12,13 @@ export const REQUEST_INCLUDE = {
 export { dbNow } from "../db/clock";
 
 /** Locks a request row for the rest of the transaction. */
-export async function lockRequest(tx: Tx, id: string): Promise<boolean> {
+export async function lockRequest(tx: RawTx, id: string): Promise<boolean> {
   const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id FROM requests WHERE id = $1::uuid FOR UPDATE`, id);
   return rows.length === 1;
 }
 
 /** Records a state change: its audit rows, then the notification that wakes waiters on commit. */
-export async function recordTransition(tx: Tx, requestId: string, events: AuditInput[]): Promise<void> {
+export async function recordTransition(tx: RawTx, requestId: string, events: AuditInput[]): Promise<void> {
   if (events.length === 0) await notifyRequestChanged(tx, requestId);
   else await appendAuditEvents(tx, events, { channel: REQUEST_CHANNEL, payload: requestId });
 }
