@@ -2,7 +2,8 @@
 // it exists exactly when the change commits; a worker on any instance claims due rows (SKIP
 // LOCKED plus a lease), posts them, and retries failures with backoff. Queueing never fails or
 // blocks the request: it runs under a savepoint and swallows its own errors.
-import type { PrismaClient, Tx } from "../db";
+import { randomUUID } from "node:crypto";
+import type { PrismaClient, RawTx, Tx } from "../db";
 import type { Config } from "../env";
 import { log } from "../log";
 import { postToSlack, SEND_TIMEOUT_MS, type FetchLike, type SendResult } from "./send";
@@ -35,8 +36,10 @@ export function backoffMs(failedAttempts: number, random: () => number = Math.ra
   return Math.round(base * (1 - JITTER + 2 * JITTER * random()));
 }
 
-function isTransaction(client: Tx): boolean {
-  // An interactive transaction's client cannot connect or disconnect (it does have $transaction).
+function isTransaction(client: RawTx): boolean {
+  // An interactive transaction's client cannot connect or disconnect (it does have $transaction);
+  // the bare driver's runner outside a transaction is the one that can start one.
+  if (typeof (client as { transaction?: unknown }).transaction === "function") return false;
   return typeof (client as Partial<PrismaClient>).$connect !== "function";
 }
 
@@ -45,7 +48,7 @@ function isTransaction(client: Tx): boolean {
  * rolled back on error. Returns null (and logs) instead of throwing.
  */
 export async function withoutFailing<T>(
-  tx: Tx,
+  tx: RawTx,
   what: Record<string, unknown>,
   fn: () => Promise<T | null>,
 ): Promise<T | null> {
@@ -73,20 +76,26 @@ export async function withoutFailing<T>(
 }
 
 /** Inserts a row and wakes the workers on commit. Throws; callers use `enqueueNotification`. */
-export async function insertDelivery(tx: Tx, input: EnqueueInput): Promise<string> {
-  const row = await tx.notificationDelivery.create({
-    data: { kind: input.kind, requestId: input.requestId ?? null, payload: input.payload as object },
-    select: { id: true },
-  });
-  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, NOTIFY_CHANNEL, row.id);
-  return row.id;
+export async function insertDelivery(tx: RawTx, input: EnqueueInput): Promise<string> {
+  const id = randomUUID();
+  // The row and the NOTIFY (sent on commit) in one round trip.
+  await tx.$queryRawUnsafe(
+    `WITH queued AS (INSERT INTO notification_deliveries (id, kind, request_id, payload) VALUES ($1::uuid, $2, $3::uuid, $4::jsonb) RETURNING id)
+     SELECT pg_notify($5, id::text)::text AS notified FROM queued`,
+    id,
+    input.kind,
+    input.requestId ?? null,
+    JSON.stringify(input.payload),
+    NOTIFY_CHANNEL,
+  );
+  return id;
 }
 
 /**
  * Queues a message. Call inside the transaction that makes the change it reports, so both commit
  * (or neither). Never throws: returns the delivery id, or null if it could not be queued.
  */
-export async function enqueueNotification(tx: Tx, input: EnqueueInput): Promise<string | null> {
+export async function enqueueNotification(tx: RawTx, input: EnqueueInput): Promise<string | null> {
   return withoutFailing(tx, { kind: input.kind, requestId: input.requestId ?? null }, () => insertDelivery(tx, input));
 }
 

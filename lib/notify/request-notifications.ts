@@ -2,7 +2,7 @@
 // message and queue it. Never throws and never aborts the caller's transaction. With the incoming
 // webhook each event is a new message; with the bot the first posts the card and every later one
 // updates it in place (queued in order behind it, so updates apply in the order they happened).
-import type { Tx } from "../db";
+import type { RawTx, Tx } from "../db";
 import type { Config } from "../env";
 import { approvalReply, decisionMessage, pendingRequestMessage, requestCard, type MessageContext, type NotifiableRequest } from "./messages";
 import { BOT_KINDS, insertDelivery, withoutFailing, type BotPayload } from "./queue";
@@ -26,8 +26,8 @@ async function botAnnounced(tx: Tx, requestId: string): Promise<boolean> {
 }
 
 /** The environment's tier as the request flow sees it: an undefined environment is production. */
-async function tierOf(tx: Tx, environment: string): Promise<"production" | "other"> {
-  const env = await tx.environment.findUnique({ where: { name: environment }, select: { tier: true } });
+async function tierOf(tx: RawTx, environment: string): Promise<"production" | "other"> {
+  const [env] = await tx.$queryRawUnsafe<Array<{ tier: string }>>(`SELECT tier::text AS tier FROM environments WHERE name = $1`, environment);
   return env?.tier === "other" ? "other" : "production";
 }
 
@@ -36,7 +36,7 @@ async function tierOf(tx: Tx, environment: string): Promise<"production" | "othe
  * Skipped (null) when no webhook is configured. Returns the delivery id.
  */
 export async function notifyRequestPending(
-  tx: Tx,
+  tx: RawTx,
   request: NotifiableRequest,
   agentName: string,
   cfg: NotifyConfig,

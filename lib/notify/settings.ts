@@ -5,7 +5,7 @@
 // the token are secrets: never in the audit log or the server log, the URL shown masked, the token
 // kept encrypted under AUTH_SECRET and never shown again.
 import { z } from "zod";
-import type { PrismaClient, Tx } from "../db";
+import type { PrismaClient, RawTx, Tx } from "../db";
 import { TX_OPTIONS } from "../db";
 import { config, type Config } from "../env";
 import type { Actor } from "../actors";
@@ -111,8 +111,8 @@ function resolve(stored: StoredSlack, cfg: Partial<SlackConfig>): SlackSettings 
 }
 
 /** The webhook and the bot in force and where each comes from. Works inside a transaction too. */
-export async function getSlackSettings(prisma: Tx, cfg: Partial<SlackConfig> = config()): Promise<SlackSettings> {
-  const row = await prisma.setting.findUnique({ where: { key: SLACK_SETTINGS_KEY } });
+export async function getSlackSettings(prisma: RawTx, cfg: Partial<SlackConfig> = config()): Promise<SlackSettings> {
+  const [row] = await prisma.$queryRawUnsafe<Array<{ value: unknown }>>(`SELECT value FROM settings WHERE key = $1`, SLACK_SETTINGS_KEY);
   return resolve(storedSlack(row?.value), cfg);
 }
 

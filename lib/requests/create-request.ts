@@ -164,16 +164,16 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
     };
   }
 
-  // A burst the policy's circuit breaker counts (by default critical or denied requests) may
-  // quarantine the agent, and a request waiting for people may queue its Slack message: both use
-  // Prisma's models, so those take a Prisma transaction. Every other request (the allowed ones
-  // above all) is written on the bare driver, which costs a tenth of the CPU (lib/db/raw.ts).
+  // A request the policy's circuit breaker counts (by default a critical or denied one) may
+  // quarantine its agent, which closes everything the agent has open through Prisma's models: that
+  // takes a Prisma transaction. Every other request is written on the bare driver, which costs a
+  // tenth of the CPU (lib/db/raw.ts).
   const thresholds = breakerThresholdsOf(policy);
   const counted = countsTowardBreaker({ risk: risk.level, status }, thresholds);
   const slack = facts.slackStored || Boolean(cfg.slackWebhookUrl) || Boolean(cfg.slackBot);
   const announce = status === "pending" && slack;
   const inTransaction = <T>(fn: (tx: RawTx, models: Tx | null) => Promise<T>): Promise<T> =>
-    counted || announce ? prisma.$transaction((tx) => fn(tx, tx), TX_OPTIONS) : rawSql(prisma).transaction((tx) => fn(tx, null));
+    counted ? prisma.$transaction((tx) => fn(tx, tx), TX_OPTIONS) : rawSql(prisma).transaction((tx) => fn(tx, null));
 
   try {
     // The database's clock as read with the facts: the request's creation, decision and expiry.
@@ -250,12 +250,12 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
         events.push({ type: "grant.issued", actor: { type: "policy" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers: [] } as never });
       }
       // The audit append holds the chain's lock until COMMIT: it comes last whenever it can.
-      if (!counted && announce) await notifyRequestPending(models!, request, agent.name, cfg, { tier });
+      if (!counted && announce) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
       await recordTransition(tx, request.id, events);
       if (counted) {
         // Its audit rows follow the request's; a trip denies this request too if pending.
         const tripped = await tripBreakerIfNeeded(models!, cfg, agent, now, thresholds);
-        if (announce && !tripped) await notifyRequestPending(models!, request, agent.name, cfg, { tier });
+        if (announce && !tripped) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
         // Answer with what is stored now.
         if (tripped) return toRequestView(await models!.request.findUniqueOrThrow({ where: { id: request.id }, include: REQUEST_INCLUDE }), cfg);
       }
