@@ -59,19 +59,34 @@ export async function appendAudit(tx: RawTx, input: AuditInput): Promise<{ seq: 
 }
 
 /**
+ * Writes sent in the statement that reads the chain's head, saving their own round trips: each
+ * appends its values to `params` and returns one data-modifying statement (an INSERT). They run
+ * before the audit rows are inserted, which see what they wrote; queued webhooks read it too.
+ */
+export type WritesFirst = (params: unknown[]) => string[];
+
+/**
  * Appends events in order, in the caller's transaction: one round trip reads the chain's head
  * under the append lock (countersign_audit_head, which takes the lock first so the head it reads
  * is the newest committed), one inserts every row. The lock is held from there to COMMIT, so call
- * this as late in the transaction as the change allows. `notify` sends a NOTIFY with the insert.
+ * this as late in the transaction as the change allows. `notify` sends a NOTIFY with the insert;
+ * `writesFirst` go with the read of the head.
  */
 export async function appendAuditEvents(
   tx: RawTx,
   inputs: AuditInput[],
   notify?: { channel: string; payload: string },
+  writesFirst?: WritesFirst,
 ): Promise<Array<{ seq: bigint; hash: string }>> {
-  if (inputs.length === 0) return [];
+  if (inputs.length === 0) {
+    if (writesFirst) throw new TypeError("appendAuditEvents: writesFirst needs at least one event to go with.");
+    return [];
+  }
+  const firstParams: unknown[] = [];
+  const writes = writesFirst?.(firstParams) ?? [];
   const [head] = await tx.$queryRawUnsafe<Array<{ head_seq: bigint | null; head_hash: string | null; tx_now: Date }>>(
-    `SELECT head_seq, head_hash, tx_now FROM countersign_audit_head()`,
+    `${writes.length ? `WITH ${writes.map((sql, i) => `written_${i} AS (${sql})`).join(", ")} ` : ""}SELECT head_seq, head_hash, tx_now FROM countersign_audit_head()`,
+    ...firstParams,
   );
   const at = new Date(Math.floor(new Date(head.tx_now).getTime()));
   let seq = head.head_seq === null ? 0n : BigInt(head.head_seq);

@@ -3,7 +3,7 @@ import type { RawTx, Tx } from "../db";
 import { dbNow } from "../db/clock";
 import type { Config } from "../env";
 import { OPERATION_DIGEST_PATTERN } from "./digest";
-import { activeSigningKey, publicJwks } from "./keys";
+import { activeSigningKey, publicJwks, type SigningKeyPair } from "./keys";
 import { signGrant, verifyGrantSignature, type GrantClaims } from "./token";
 
 export * from "./digest";
@@ -34,11 +34,30 @@ export interface MintedGrant {
  * Signs the grant of an approved request with the active key and records it, inside the caller's
  * transaction (the caller writes the audit row). A request has at most one grant (unique requestId).
  */
-export async function mintGrant(tx: RawTx, cfg: Config, { request, approvers, now }: MintGrantInput): Promise<MintedGrant> {
+export async function mintGrant(tx: RawTx, cfg: Config, input: MintGrantInput): Promise<MintedGrant> {
+  checkDigest(input.request);
+  const grant = await signGrantWith(await activeSigningKey(tx, cfg, input.now), cfg, input);
+  const params: unknown[] = [];
+  await tx.$executeRawUnsafe(grantInsertSql(params, grant), ...params);
+  return grant;
+}
+
+function checkDigest(request: MintGrantInput["request"]): void {
   if (!OPERATION_DIGEST_PATTERN.test(request.operationDigest)) {
     throw new TypeError("mintGrant: request.operationDigest is not a sha256 operation digest.");
   }
-  const key = await activeSigningKey(tx, cfg, now);
+}
+
+/** A grant signed and ready to store: what mintGrant returns, and what its row needs. */
+export interface SignedGrant extends MintedGrant {
+  requestId: string;
+  kid: string;
+  issuedAt: Date;
+}
+
+/** Signs the grant with `key` (activeSigningKey's or signingKeyOf's); store it with grantInsertSql. */
+export async function signGrantWith(key: SigningKeyPair, cfg: Config, { request, approvers, now }: MintGrantInput): Promise<SignedGrant> {
+  checkDigest(request);
   const { token, claims } = await signGrant(
     {
       issuer: cfg.publicUrl,
@@ -53,18 +72,14 @@ export async function mintGrant(tx: RawTx, cfg: Config, { request, approvers, no
     key,
   );
   // Stored times are the token's own (whole seconds), so "lapsed" means the same in both places.
-  const issuedAt = new Date(claims.iat * 1000);
-  const expiresAt = new Date(claims.exp * 1000);
-  await tx.$executeRawUnsafe(
-    `INSERT INTO grants (jti, request_id, kid, token, issued_at, expires_at) VALUES ($1, $2::uuid, $3, $4, $5::timestamptz, $6::timestamptz)`,
-    claims.jti,
-    request.id,
-    key.kid,
-    token,
-    issuedAt.toISOString(),
-    expiresAt.toISOString(),
-  );
-  return { token, jti: claims.jti, expiresAt };
+  return { token, jti: claims.jti, expiresAt: new Date(claims.exp * 1000), requestId: request.id, kid: key.kid, issuedAt: new Date(claims.iat * 1000) };
+}
+
+/** The grant's INSERT, its values appended to `params` (so it can share a statement with others). */
+export function grantInsertSql(params: unknown[], grant: SignedGrant): string {
+  const $ = (value: unknown) => `$${params.push(value)}`;
+  return `INSERT INTO grants (jti, request_id, kid, token, issued_at, expires_at)
+          VALUES (${$(grant.jti)}, ${$(grant.requestId)}::uuid, ${$(grant.kid)}, ${$(grant.token)}, ${$(grant.issuedAt.toISOString())}::timestamptz, ${$(grant.expiresAt.toISOString())}::timestamptz)`;
 }
 
 /**

@@ -173,7 +173,7 @@ function configuredKey(cfg: Config): Promise<SigningKeyPair> | undefined {
 // ---------------------------------------------------------------------------------------------
 // Stored keys.
 
-interface KeyRow {
+export interface KeyRow {
   kid: string;
   publicJwk: unknown;
   privateKeyEnc: string;
@@ -201,13 +201,32 @@ function pickActive<T extends Pick<KeyRow, "activatedAt" | "retiredAt">>(rows: T
   return started[0] ?? live.sort((a, b) => +a.activatedAt! - +b.activatedAt!)[0];
 }
 
+/**
+ * The stored keys that may sign at `at` (an SQL expression of a timestamptz), as one JSON array:
+ * the request intake reads them with its other facts, so an approval by policy needs no query of
+ * its own.
+ */
+export const liveKeysJsonSql = (at: string) => `(SELECT coalesce(json_agg(json_build_object('kid', k.kid, 'publicJwk', k.public_jwk, 'privateKeyEnc', k.private_key_enc,
+                                                           'activatedAt', k.activated_at, 'retiredAt', k.retired_at)), '[]'::json)
+     FROM signing_keys k
+    WHERE k.activated_at IS NOT NULL AND (k.retired_at IS NULL OR k.retired_at > ${at}))`;
+
+/** liveKeysJsonSql's result as key rows. */
+export function liveKeyRowsFromJson(value: unknown): KeyRow[] {
+  const rows = (typeof value === "string" ? JSON.parse(value) : value) as Array<Record<string, unknown>>;
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return rows.map((r) => ({
+    kid: r.kid as string,
+    publicJwk: r.publicJwk,
+    privateKeyEnc: r.privateKeyEnc as string,
+    activatedAt: date(r.activatedAt),
+    retiredAt: date(r.retiredAt),
+  }));
+}
+
 async function liveKeyRows(db: RawTx, now: Date): Promise<KeyRow[]> {
-  return db.$queryRawUnsafe<KeyRow[]>(
-    `SELECT kid, public_jwk AS "publicJwk", private_key_enc AS "privateKeyEnc", activated_at AS "activatedAt", retired_at AS "retiredAt"
-       FROM signing_keys
-      WHERE activated_at IS NOT NULL AND (retired_at IS NULL OR retired_at > $1::timestamptz)`,
-    now.toISOString(),
-  );
+  const [row] = await db.$queryRawUnsafe<Array<{ keys: unknown }>>(`SELECT ${liveKeysJsonSql("$1::timestamptz")} AS keys`, now.toISOString());
+  return liveKeyRowsFromJson(row.keys);
 }
 
 // Decrypted keys, by kid and secret. Safe to keep: a kid names one immutable key pair.
@@ -230,7 +249,14 @@ function decryptRow(row: KeyRow, authSecret: string): SigningKeyPair {
 export async function activeSigningKey(db: RawTx, cfg: Config, now: Date): Promise<SigningKeyPair> {
   const configured = configuredKey(cfg);
   if (configured) return configured;
-  const row = pickActive(await liveKeyRows(db, now), now);
+  return signingKeyOf(await liveKeyRows(db, now), cfg, now);
+}
+
+/** activeSigningKey, from the live key rows read already (liveKeysJsonSql at `now`). */
+export async function signingKeyOf(rows: KeyRow[], cfg: Config, now: Date): Promise<SigningKeyPair> {
+  const configured = configuredKey(cfg);
+  if (configured) return configured;
+  const row = pickActive(rows, now);
   if (!row) {
     throw new SigningKeyError("No active grant signing key: the server creates one at start-up (ensureSigningKey).");
   }

@@ -13,7 +13,7 @@ import { evaluatePolicy, needsPasskey } from "../policy";
 import { breakerThresholdsOf, measurementPolicyOf } from "../policy/store";
 import { effectLimits, withMeasuredRisk } from "../policy/measurement";
 import { countsTowardBreaker } from "../policy/breaker";
-import { mintGrant, operationDigest } from "../grants";
+import { grantInsertSql, operationDigest, signGrantWith, signingKeyOf } from "../grants";
 import type { CreateRequest } from "./schema";
 import type { Operation } from "../operations/schema";
 import { findCredential } from "../operations/credentials";
@@ -215,8 +215,9 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       createdAt: now,
       updatedAt: now,
     };
+    // Signed before the transaction, with the key the facts found live: nothing to wait on inside it.
+    const grant = status === "approved" ? await signGrantWith(await signingKeyOf(facts.signingKeys, cfg, now), cfg, { request, approvers: [], now }) : null;
     const view = await inTransaction(async (tx, models) => {
-      await insertRequest(tx, request);
       const actor = { type: "agent" as const, id: agent.id };
       const subject = { type: "request", id: request.id };
       const events = [
@@ -244,14 +245,13 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
           data: { version: policy.version, ruleId: decision.ruleId, effect: effect.type, explanation: decision.explanation, ...(effect.type === "deny" ? { reason: effect.reason } : {}), ...(effect.type === "require_approval" ? { approvals: effect.approvals } : {}), ...(needsPasskey(effect) ? { passkey: true } : {}) },
         },
       ];
-      let grant: Awaited<ReturnType<typeof mintGrant>> | null = null;
-      if (status === "approved") {
-        grant = await mintGrant(tx, cfg, { request, approvers: [], now });
+      if (grant) {
         events.push({ type: "grant.issued", actor: { type: "policy" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers: [] } as never });
       }
-      // The audit append holds the chain's lock until COMMIT: it comes last whenever it can.
+      // The audit append holds the chain's lock until COMMIT: it comes last whenever it can. The
+      // request and its grant are inserted in the statement that takes the lock and reads the head.
       if (!counted && announce) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
-      await recordTransition(tx, request.id, events);
+      await recordTransition(tx, request.id, events, (params) => [requestInsertSql(params, request), ...(grant ? [grantInsertSql(params, grant)] : [])]);
       if (counted) {
         // Its audit rows follow the request's; a trip denies this request too if pending.
         const tripped = await tripBreakerIfNeeded(models!, cfg, agent, now, thresholds);
@@ -301,47 +301,19 @@ function storedPlannedEffect(effect: PlannedEffect): PlannedEffect {
   return { ...bounded, summary: redactDeep(bounded.summary) as string, details: redactDeep(bounded.details) as string };
 }
 
-/** The request row, every column given: one INSERT on whichever connection the transaction holds. */
-async function insertRequest(tx: RawTx, r: Request): Promise<void> {
-  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
-  await tx.$executeRawUnsafe(
-    `INSERT INTO requests (id, agent_id, key_id, status, environment, resource, kind, operation, operation_digest, summary, context, diff,
+/** The request row's INSERT, every column given, its values appended to `params`. */
+function requestInsertSql(params: unknown[], r: Request): string {
+  const $ = (value: unknown) => `$${params.push(value)}`;
+  const json = (value: unknown) => $(value === null ? null : JSON.stringify(value));
+  return `INSERT INTO requests (id, agent_id, key_id, status, environment, resource, kind, operation, operation_digest, summary, context, diff,
                            planned_effect, risk_level, findings, targets, policy_version, policy_rule_id, required_approvals, required_role,
                            cool_down_seconds, passkey_required, built_in_executor, resource_id, reason, idempotency_key, request_digest,
                            expires_at, decided_at, created_at, updated_at)
-     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::"RequestStatus", $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb, $12::jsonb,
-             $13::jsonb, $14::"RiskLevel", $15::jsonb, $16::text[], $17::int, $18, $19::int, $20::"Role",
-             $21::int, $22::boolean, $23::boolean, $24::uuid, $25, $26, $27,
-             $28::timestamptz, $29::timestamptz, $30::timestamptz, $30::timestamptz)`,
-    r.id,
-    r.agentId,
-    r.keyId,
-    r.status,
-    r.environment,
-    r.resource,
-    r.kind,
-    json(r.operation),
-    r.operationDigest,
-    r.summary,
-    json(r.context),
-    json(r.diff),
-    json(r.plannedEffect),
-    r.riskLevel,
-    json(r.findings),
-    r.targets,
-    r.policyVersion,
-    r.policyRuleId,
-    r.requiredApprovals,
-    r.requiredRole,
-    r.coolDownSeconds,
-    r.passkeyRequired,
-    r.builtInExecutor,
-    r.resourceId,
-    r.reason,
-    r.idempotencyKey,
-    r.requestDigest,
-    r.expiresAt.toISOString(),
-    r.decidedAt?.toISOString() ?? null,
-    r.createdAt.toISOString(),
-  );
+     VALUES (${$(r.id)}::uuid, ${$(r.agentId)}::uuid, ${$(r.keyId)}::uuid, ${$(r.status)}::"RequestStatus", ${$(r.environment)}, ${$(r.resource)},
+             ${$(r.kind)}, ${json(r.operation)}::jsonb, ${$(r.operationDigest)}, ${$(r.summary)}, ${json(r.context)}::jsonb, ${json(r.diff)}::jsonb,
+             ${json(r.plannedEffect)}::jsonb, ${$(r.riskLevel)}::"RiskLevel", ${json(r.findings)}::jsonb, ${$(r.targets)}::text[],
+             ${$(r.policyVersion)}::int, ${$(r.policyRuleId)}, ${$(r.requiredApprovals)}::int, ${$(r.requiredRole)}::"Role",
+             ${$(r.coolDownSeconds)}::int, ${$(r.passkeyRequired)}::boolean, ${$(r.builtInExecutor)}::boolean, ${$(r.resourceId)}::uuid,
+             ${$(r.reason)}, ${$(r.idempotencyKey)}, ${$(r.requestDigest)}, ${$(r.expiresAt.toISOString())}::timestamptz,
+             ${$(r.decidedAt?.toISOString() ?? null)}::timestamptz, ${$(r.createdAt.toISOString())}::timestamptz, ${$(r.updatedAt.toISOString())}::timestamptz)`;
 }

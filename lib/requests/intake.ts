@@ -1,12 +1,13 @@
 // What a new request needs to know before it is recorded, read in one round trip: the database's
 // clock, the policy version in force, the environment's definition and tier, where the target is
-// bound (a registered resource or an environment's declared hosts and patterns), and whether a Slack
-// webhook is stored. Nothing here is cached across requests except a policy version's rules, which
+// bound (a registered resource or an environment's declared hosts and patterns), whether a Slack
+// webhook is stored, and the signing keys live now (for a grant if policy allows the request). Nothing here is cached across requests except a policy version's rules, which
 // never change once written (lib/policy/store.ts), so every instance decides on current state.
 import { rawSql, type PrismaClient } from "../db";
 import { bindingOf, type BoundEnvironment, type DeclaredEnvironment, type Tier } from "../environments";
 import { policyAtRevision, type PolicyVersionView } from "../policy/store";
 import { SLACK_SETTINGS_KEY } from "../notify/settings";
+import { liveKeysJsonSql, liveKeyRowsFromJson, type KeyRow } from "../grants/keys";
 
 export interface IntakeFacts {
   /** The database's clock when the facts were read; the request's creation time. */
@@ -19,6 +20,8 @@ export interface IntakeFacts {
   bound: BoundEnvironment | null;
   /** A Slack webhook is stored in settings (the environment's own is in the config). */
   slackStored: boolean;
+  /** The stored signing keys live at `now` (signingKeyOf picks the one that signs). */
+  signingKeys: KeyRow[];
 }
 
 interface FactsRow {
@@ -28,6 +31,7 @@ interface FactsRow {
   registered_in: string | null;
   environments: DeclaredEnvironment[] | string;
   slack_stored: boolean;
+  signing_keys: unknown;
 }
 
 export async function readIntakeFacts(
@@ -44,7 +48,8 @@ export async function readIntakeFacts(
             (SELECT coalesce(json_agg(json_build_object('name', e.name, 'tier', e.tier::text, 'hosts', e.hosts, 'resourcePatterns', e.resource_patterns) ORDER BY e.name), '[]'::json)
                FROM environments e
               WHERE lower(e.name) = lower($1) OR cardinality(e.hosts) > 0 OR cardinality(e.resource_patterns) > 0) AS environments,
-            EXISTS (SELECT 1 FROM settings s WHERE s.key = $3) AS slack_stored
+            EXISTS (SELECT 1 FROM settings s WHERE s.key = $3) AS slack_stored,
+            ${liveKeysJsonSql("now()")} AS signing_keys
        FROM (SELECT 1) AS one
        LEFT JOIN LATERAL (SELECT version, xmin FROM policy_versions ORDER BY version DESC LIMIT 1) p ON true`,
     environment,
@@ -62,5 +67,6 @@ export async function readIntakeFacts(
     caseVariant: variant?.name ?? null,
     bound: bindingOf(row.registered_in, environments, operation),
     slackStored: row.slack_stored === true,
+    signingKeys: liveKeyRowsFromJson(row.signing_keys),
   };
 }
