@@ -75,7 +75,7 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
     await withSql((sql) => applyMigrations(sql));
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  registerRawSql(prisma, poolSql(pool, pg.types));
+  registerRawSql(prisma, poolSql(pool, pg.types, { prepare: !behindTransactionPooler(url) }));
   return {
     kind: "postgres",
     prisma,
@@ -86,6 +86,18 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
       await pool.end();
     },
   };
+}
+
+/**
+ * `?pgbouncer=true` on DATABASE_URL (Prisma's own convention) says a pooler in transaction mode
+ * stands between Countersign and PostgreSQL: statements are then never prepared by name.
+ */
+function behindTransactionPooler(url: string): boolean {
+  try {
+    return new URL(url).searchParams.get("pgbouncer") === "true";
+  } catch {
+    return false;
+  }
 }
 
 /** Applies migrations as the owning role, then grants `appRole` its privileges. */

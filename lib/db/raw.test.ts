@@ -2,9 +2,9 @@
 // roll back whole, results shaped as Prisma's raw queries shape them, and a request created on it
 // that reads back through Prisma exactly as the creator answered it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DATABASE_KINDS } from "../../test/databases";
+import { DATABASE_KINDS, createPostgresDatabase } from "../../test/databases";
 import { createHarness, type Harness } from "../../test/api-harness";
-import { rawSql } from ".";
+import { openPostgres, rawSql, type Database } from ".";
 import { isUniqueViolation } from "../errors";
 import { createRequest, CreateRequest } from "../requests";
 import { toRequestView } from "../requests/view";
@@ -102,5 +102,41 @@ describe.each(DATABASE_KINDS)("bare SQL on %s", (kind) => {
       expect(again).toEqual({ view, created: false });
     }
     expect(await verifyAuditChain(prisma())).toMatchObject({ ok: true });
+  });
+});
+
+describe.runIf(DATABASE_KINDS.includes("postgres"))("prepared statements on PostgreSQL", () => {
+  let target: { url: string; drop(): Promise<void> };
+  const opened: Database[] = [];
+  beforeAll(async () => {
+    target = await createPostgresDatabase();
+  });
+  afterAll(async () => {
+    for (const database of opened) await database.close();
+    await target?.drop();
+  });
+
+  /** Runs one statement twice in a transaction, then lists what that connection holds prepared. */
+  async function preparedAfterUse(url: string): Promise<string[]> {
+    const database = await openPostgres(url);
+    opened.push(database);
+    return rawSql(database.prisma).transaction(async (tx) => {
+      for (let i = 0; i < 2; i++) await tx.$queryRawUnsafe(`SELECT $1::int + 1 AS next`, i);
+      const rows = await tx.$queryRawUnsafe<Array<{ name: string }>>(`SELECT name FROM pg_prepared_statements ORDER BY name`);
+      return rows.map((r) => r.name);
+    });
+  }
+
+  it("prepares each statement once per connection, by a name from its text", async () => {
+    const first = await preparedAfterUse(target.url);
+    expect(first.filter((name) => name.startsWith("countersign_"))).toHaveLength(2);
+    // Another instance names the same text alike.
+    expect(await preparedAfterUse(target.url)).toEqual(first);
+  });
+
+  it("prepares nothing behind a pooler in transaction mode (?pgbouncer=true)", async () => {
+    const url = new URL(target.url);
+    url.searchParams.set("pgbouncer", "true");
+    expect(await preparedAfterUse(url.toString())).toEqual([]);
   });
 });
