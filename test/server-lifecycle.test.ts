@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { cleanEnv, freePort, runCli, startApp, tempDataDir, type AppServer } from "./app-server";
 import { CLIENT_ADDRESS_HEADER } from "../lib/http/client-address";
 
@@ -41,6 +42,42 @@ describe("the server process on the embedded database", () => {
     expect(badJson.status).toBe(400);
     expect(badJson.headers.get("content-type")).toContain("application/problem+json");
     expect(badJson.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("reads a create's body on the fast path whether it declares its length or is chunked, and refuses one over 1 MiB with 413", async () => {
+    const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+    const operation = { kind: "sql", target: { environment: "staging", resource: "postgres/main" }, sql: "SELECT 1" };
+    const declared = await fetch(`${server!.url}/api/v1/requests`, { method: "POST", headers, body: JSON.stringify({ operation, summary: "declared length" }) });
+    expect(declared.status).toBe(201);
+    expect((await declared.json()).summary).toBe("declared length");
+    // A stream body goes out chunked, with no Content-Length.
+    const text = JSON.stringify({ operation, summary: "chunked" });
+    const chunked = await fetch(`${server!.url}/api/v1/requests`, {
+      method: "POST",
+      headers,
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(text.slice(0, 20)));
+          controller.enqueue(new TextEncoder().encode(text.slice(20)));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(201);
+    expect((await chunked.json()).summary).toBe("chunked");
+    // On a connection of its own, so no later call reuses one whose upload the server answered early.
+    const big = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${server!.url}/api/v1/requests`, { method: "POST", headers, agent: false }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify({ operation, summary: "x".repeat(1024 * 1024) }));
+    });
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).code).toBe("payload_too_large");
   });
 
   it("serves public/robots.txt to signed-out visitors, keeping every page out of search engines", async () => {

@@ -7,6 +7,7 @@ import { Readable } from "node:stream";
 import { createRequestRoute, readRequestRoute } from "../http/agent-routes";
 import { healthResponse } from "./health";
 import { problemResponse } from "../http/problem";
+import { MAX_BODY_BYTES } from "../http/body";
 
 type Route = (req: Request, ctx: { params?: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -69,12 +70,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, url: URL, route
       if (Array.isArray(value)) for (const v of value) headers.append(name, v);
       else headers.set(name, value);
     }
-    const hasBody = req.method === "POST";
     const request = new Request(url, {
       method: req.method,
       headers,
       signal: gone.signal,
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
+      ...(req.method === "POST" ? await bodyOf(req) : {}),
     } as RequestInit);
     await send(res, await route(request, { params: Promise.resolve(params) }));
   } catch (error) {
@@ -82,6 +82,19 @@ async function answer(req: IncomingMessage, res: ServerResponse, url: URL, route
     if (res.headersSent || res.destroyed) return void res.destroy();
     await send(res, problemResponse(error, url.pathname));
   }
+}
+
+/**
+ * A body that declares its length within the limit is read here into one buffer (a web stream
+ * over the socket costs more than the JSON it carries); any other (chunked, or declared too large)
+ * is passed on as a stream, so the route's own limit answers it exactly as it does under Next.js.
+ */
+async function bodyOf(req: IncomingMessage): Promise<{ body: Buffer | ReadableStream; duplex: "half" }> {
+  const declared = Number(req.headers["content-length"] ?? "NaN");
+  if (!Number.isSafeInteger(declared) || declared > MAX_BODY_BYTES) return { body: Readable.toWeb(req) as ReadableStream, duplex: "half" };
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return { body: Buffer.concat(chunks), duplex: "half" };
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {
