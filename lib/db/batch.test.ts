@@ -21,7 +21,7 @@ describe("createBatcher", () => {
     const batcher = createBatcher<number, number>(async (keys) => {
       loads.push(keys);
       return new Map(keys.map((k) => [k, k * 10]));
-    }, 3);
+    }, { maxBatch: 3 });
     const answers = await Promise.all([1, 2, 3, 4, 5].map((k) => batcher.load(k)));
     expect(answers).toEqual([10, 20, 30, 40, 50]);
     expect(loads).toEqual([[1, 2, 3], [4, 5]]);
@@ -47,8 +47,7 @@ describe("createBatcher", () => {
         loads.push(keys);
         return new Promise((resolve) => releases.push(() => resolve(new Map(keys.map((k) => [k, k.toUpperCase()])))));
       },
-      500,
-      1,
+      { maxBatch: 500, maxInFlight: 1 },
     );
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     const first = batcher.load("a");
@@ -67,5 +66,41 @@ describe("createBatcher", () => {
     expect(loads).toEqual([["a"], ["b", "c", "d"]]);
     releases[1]();
     expect(await Promise.all(later)).toEqual(["B", "C", "D"]);
+  });
+
+  it("with gatherMs, holds callers that arrived during a load for more company, and still sends a lone caller at once", async () => {
+    const loads: Array<{ keys: string[]; at: number }> = [];
+    const releases: Array<() => void> = [];
+    const started = performance.now();
+    const batcher = createBatcher<string, string>(
+      (keys) => {
+        loads.push({ keys, at: performance.now() - started });
+        return new Promise((resolve) => releases.push(() => resolve(new Map(keys.map((k) => [k, k.toUpperCase()])))));
+      },
+      { gatherMs: 50 },
+    );
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    // Alone: sent in the next turn, no waiting.
+    const lone = batcher.load("a");
+    await nextTurn();
+    expect(loads.map((l) => l.keys)).toEqual([["a"]]);
+    // "b" arrives while "a" loads; when "a" is done, "b" waits for company and "c" joins it.
+    const b = batcher.load("b");
+    releases[0]();
+    expect(await lone).toBe("A");
+    await nextTurn();
+    expect(loads).toHaveLength(1);
+    const c = batcher.load("c");
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(loads.map((l) => l.keys)).toEqual([["a"], ["b", "c"]]);
+    expect(loads[1].at - loads[0].at).toBeGreaterThanOrEqual(45);
+    releases[1]();
+    expect(await Promise.all([b, c])).toEqual(["B", "C"]);
+    // Nothing arrived during that load: the next lone caller goes at once again.
+    const d = batcher.load("d");
+    await nextTurn();
+    expect(loads.map((l) => l.keys)).toEqual([["a"], ["b", "c"], ["d"]]);
+    releases[2]();
+    expect(await d).toBe("D");
   });
 });

@@ -2,7 +2,10 @@
 // while the batcher's query is in flight (`maxInFlight`, one by default) later callers gather into
 // the next one. A burst of agents opening long-polls (thousands within a second, arriving a few per
 // turn on a busy machine) then costs a few queries, not one or three each, so the connection pool
-// stays free for everything else; a lone caller on an idle server is sent at once.
+// stays free for everything else; a lone caller on an idle server is sent at once. With
+// `gatherMs`, callers that arrived while a load was in flight (so others are arriving too) wait
+// that much longer for company before their load is sent: a burst arriving one every millisecond,
+// each a little behind the last, then shares a query per `gatherMs` instead of one per round trip.
 export type BatchLoader<K, V> = (keys: K[]) => Promise<Map<K, V>>;
 
 export interface Batcher<K, V> {
@@ -12,13 +15,24 @@ export interface Batcher<K, V> {
 
 type Batch<K, V> = Map<K, Array<{ resolve: (v: V | undefined) => void; reject: (e: unknown) => void }>>;
 
-export function createBatcher<K, V>(loader: BatchLoader<K, V>, maxBatch = 500, maxInFlight = 1): Batcher<K, V> {
+export interface BatcherOptions {
+  /** Keys per load at most (default 500). */
+  maxBatch?: number;
+  /** Loads running at once (default 1). */
+  maxInFlight?: number;
+  /** How long callers gathered during a load wait for more before theirs is sent (default 0). */
+  gatherMs?: number;
+}
+
+export function createBatcher<K, V>(loader: BatchLoader<K, V>, { maxBatch = 500, maxInFlight = 1, gatherMs = 0 }: BatcherOptions = {}): Batcher<K, V> {
   /** The batch gathering callers. */
   let open: Batch<K, V> | null = null;
   /** Batches that filled up while `maxInFlight` loads were running, in order. */
   const full: Array<Batch<K, V>> = [];
   let inFlight = 0;
   let scheduled = false;
+  /** The gathering batch is held for `gatherMs`: only full batches go meanwhile. */
+  let holding = false;
 
   const send = (batch: Batch<K, V>) => {
     inFlight++;
@@ -33,6 +47,13 @@ export function createBatcher<K, V>(loader: BatchLoader<K, V>, maxBatch = 500, m
       )
       .finally(() => {
         inFlight--;
+        if (gatherMs > 0 && open && !holding) {
+          holding = true;
+          setTimeout(() => {
+            holding = false;
+            pump();
+          }, gatherMs);
+        }
         pump();
       });
   };
@@ -40,7 +61,7 @@ export function createBatcher<K, V>(loader: BatchLoader<K, V>, maxBatch = 500, m
   /** Sends waiting batches while there is room: full ones first, then the one gathering. */
   const pump = () => {
     while (inFlight < maxInFlight) {
-      const batch = full.shift() ?? open;
+      const batch = full.shift() ?? (holding ? null : open);
       if (!batch) return;
       if (batch === open) open = null;
       send(batch);

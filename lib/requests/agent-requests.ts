@@ -12,6 +12,13 @@ import { notifyRequestDecidedById } from "../notify";
 import { expireOne, finishCoolDown } from "./expire-requests";
 import { config } from "../env";
 
+/**
+ * Reads that arrive while another is in flight wait this long to share the next one: a burst of
+ * agents opening long-polls shares a read per 10 ms instead of one per round trip. A lone read
+ * goes at once.
+ */
+const READ_GATHER_MS = 10;
+
 /** How often a waiter re-reads its request while the database does not answer. */
 const OUTAGE_REREAD_MS = 1_000;
 
@@ -63,7 +70,7 @@ async function ownRequest(prisma: PrismaClient, agentId: string, id: string) {
   // Another agent's request answers exactly like a missing one.
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such request.");
   // Agents reading or starting to wait at the same moment share one read.
-  const row = await batcherFor(requestBatchers, prisma, () => createBatcher((ids: string[]) => readRequests(prisma, ids))).load(id);
+  const row = await batcherFor(requestBatchers, prisma, () => createBatcher((ids: string[]) => readRequests(prisma, ids), { gatherMs: READ_GATHER_MS })).load(id);
   if (!row || row.agentId !== agentId) throw new AppError("not_found", "No such request.");
   return row;
 }
