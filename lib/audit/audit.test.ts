@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../../test/databases";
-import { appendAudit, recordAudit, verifyAuditChain, GENESIS_HASH } from ".";
+import canonicalize from "canonicalize";
+import { rawSql } from "../db";
+import { appendAudit, appendAuditEvents, auditHash, canonicalRowPieces, recordAudit, verifyAuditChain, GENESIS_HASH } from ".";
 import { redactDeep, redactSecrets } from "./redact";
 
 describe.each(DATABASE_KINDS)("audit log on %s", (kind) => {
@@ -31,6 +33,53 @@ describe.each(DATABASE_KINDS)("audit log on %s", (kind) => {
       Array.from({ length: 20 }, (_, i) => recordAudit(prisma(), { type: "test.concurrent", actor: { type: "system" }, data: { i } })),
     );
     expect(await verifyAuditChain(prisma())).toMatchObject({ ok: true, count: before.count + 20 });
+  });
+
+  // Awkward text for the database to hash exactly as Node does: quotes, escapes, control
+  // characters, astral and combining characters, keys RFC 8785 sorts by UTF-16 code units.
+  const awkward = {
+    "quote\"d": 'say "no"\\ \u0001\t\n',
+    emoji: "🧨 ﬁ é e\u0301",
+    nested: { "\u00e9": 1, e: [1.5, -0, 1e21, null, true], "😀": "astral key", "\uffff": "last" },
+    empty: {},
+  };
+
+  it("appends several rows in one statement on its own, each hash the database computes equal to Node's", async () => {
+    const before = (await verifyAuditChain(prisma())) as { count: number; headHash: string };
+    const appended = await appendAuditEvents(
+      rawSql(prisma()),
+      [
+        { type: "test.first", actor: { type: "agent", id: "agent-1" }, subject: { type: "request", id: "r-1" }, data: awkward },
+        { type: "test.second", actor: { type: "system" }, data: { list: ["a", "ü"] } },
+        { type: "test.third", actor: { type: "user", id: null } },
+      ],
+      { channel: "countersign_test", payload: "r-1" },
+    );
+    const rows = await prisma().auditEvent.findMany({ where: { seq: { in: appended.map((a) => a.seq) } }, orderBy: { seq: "asc" } });
+    expect(rows.map((r) => [r.seq, r.hash])).toEqual(appended.map((a) => [a.seq, a.hash]));
+    expect(rows[0].prevHash).toBe(before.headHash);
+    for (const [i, row] of rows.entries()) {
+      expect(row.hash).toBe(auditHash(row.prevHash, row));
+      if (i > 0) expect(row.prevHash).toBe(rows[i - 1].hash);
+      expect(row.at.getTime() % 1).toBe(0);
+      expect(row.at.getTime()).toBe(rows[0].at.getTime());
+    }
+    expect(rows[0].data).toEqual(JSON.parse(JSON.stringify(awkward)));
+    expect(await verifyAuditChain(prisma())).toMatchObject({ ok: true, count: before.count + 3 });
+  });
+
+  it("writes the canonical row's text around its sequence number and time exactly as canonicalRow does", () => {
+    for (const row of [
+      { type: "request.created", actorType: "agent", actorId: "a", subjectType: "request", subjectId: "r", data: awkward },
+      { type: "t", actorType: "system", actorId: null, subjectType: null, subjectId: null, data: {} },
+    ]) {
+      const seq = 123456789012n;
+      const at = new Date("2026-12-06T06:20:18.489Z");
+      const { beforeAt, beforeSeq, afterSeq } = canonicalRowPieces(row);
+      expect(beforeAt + at.toISOString() + beforeSeq + seq.toString() + afterSeq).toBe(
+        canonicalize({ ...row, seq: seq.toString(), at: at.toISOString() }),
+      );
+    }
   });
 
   it("a rolled-back transaction leaves no audit row", async () => {

@@ -52,6 +52,23 @@ export function auditHash(prevHash: string, row: Omit<AuditRow, "prevHash" | "ha
   return createHash("sha256").update(prevHash).update(canonicalRow(row)).digest("hex");
 }
 
+type RowWithoutPlace = Omit<AuditRow, "seq" | "at" | "prevHash" | "hash">;
+
+/**
+ * canonicalRow's text around the two values only the database knows when it appends, the row's
+ * sequence number and time: text = beforeAt ‖ at ‖ beforeSeq ‖ seq ‖ afterSeq. RFC 8785 orders
+ * the keys by their UTF-16 code units, which puts them as written here (actorId, actorType, at,
+ * data, seq, subjectId, subjectType, type); a test holds the pieces to canonicalRow.
+ */
+export function canonicalRowPieces(row: RowWithoutPlace): { beforeAt: string; beforeSeq: string; afterSeq: string } {
+  const json = (value: unknown) => canonicalize(value)!;
+  return {
+    beforeAt: `{"actorId":${json(row.actorId)},"actorType":${json(row.actorType)},"at":"`,
+    beforeSeq: `","data":${json(row.data)},"seq":"`,
+    afterSeq: `","subjectId":${json(row.subjectId)},"subjectType":${json(row.subjectType)},"type":${json(row.type)}}`,
+  };
+}
+
 /** Appends one event. Call inside the transaction that makes the change it records. */
 export async function appendAudit(tx: RawTx, input: AuditInput): Promise<{ seq: bigint; hash: string }> {
   const [appended] = await appendAuditEvents(tx, [input]);
@@ -59,18 +76,26 @@ export async function appendAudit(tx: RawTx, input: AuditInput): Promise<{ seq: 
 }
 
 /**
- * Writes sent in the statement that reads the chain's head, saving their own round trips: each
- * appends its values to `params` and returns one data-modifying statement (an INSERT). They run
- * before the audit rows are inserted, which see what they wrote; queued webhooks read it too.
+ * Writes sent in the statement that appends the audit rows, saving their own round trips: each
+ * appends its values to `params` and returns one data-modifying statement for a WITH. They run in
+ * that statement's snapshot: neither the audit rows nor one another see what they write. One that
+ * writes request rows says so (`requests`, its statement ending in RETURNING *), so the webhooks
+ * queued with it report the rows as written.
  */
-export type WritesFirst = (params: unknown[]) => string[];
+export type WritesFirst = (params: unknown[]) => Array<string | { requests: string }>;
+
+/** The audit row's time as canonicalRow writes it: UTC, to the millisecond, as Date.toISOString. */
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * Appends events in order, in the caller's transaction: one round trip reads the chain's head
- * under the append lock (countersign_audit_head, which takes the lock first so the head it reads
- * is the newest committed), one inserts every row. The lock is held from there to COMMIT, so call
- * this as late in the transaction as the change allows. `notify` sends a NOTIFY with the insert;
- * `writesFirst` go with the read of the head.
+ * Appends events in order, in one statement: it takes the chain's lock and reads its head
+ * (countersign_audit_head, which takes the lock first so the head it reads is the newest
+ * committed), then links and inserts every row, each hash computed by the database as SHA-256 of
+ * the previous hash and the row's canonical text, whose pieces around the sequence number and
+ * time are written here (canonicalRowPieces). Inside a transaction the lock is held to COMMIT, so
+ * call this as late in it as the change allows; on its own (a bare RawSql) the statement is its
+ * own transaction and holds the lock for that statement only. `notify` sends a NOTIFY with the
+ * rows; `writesFirst` go in the same statement.
  */
 export async function appendAuditEvents(
   tx: RawTx,
@@ -82,23 +107,17 @@ export async function appendAuditEvents(
     if (writesFirst) throw new TypeError("appendAuditEvents: writesFirst needs at least one event to go with.");
     return [];
   }
-  const firstParams: unknown[] = [];
-  const writes = writesFirst?.(firstParams) ?? [];
-  const [head] = await tx.$queryRawUnsafe<Array<{ head_seq: bigint | null; head_hash: string | null; tx_now: Date }>>(
-    `${writes.length ? `WITH ${writes.map((sql, i) => `written_${i} AS (${sql})`).join(", ")} ` : ""}SELECT head_seq, head_hash, tx_now FROM countersign_audit_head()`,
-    ...firstParams,
-  );
-  const at = new Date(Math.floor(new Date(head.tx_now).getTime()));
-  let seq = head.head_seq === null ? 0n : BigInt(head.head_seq);
-  let prevHash = head.head_hash ?? GENESIS_HASH;
   const params: unknown[] = [];
-  const values: string[] = [];
-  const appended: Array<{ seq: bigint; hash: string }> = [];
-  for (const input of inputs) {
-    seq += 1n;
-    const row = {
-      seq,
-      at,
+  const $ = (value: unknown) => `$${params.push(value)}`;
+  const ctes: string[] = [];
+  const requestsWritten: string[] = [];
+  for (const write of writesFirst?.(params) ?? []) {
+    const name = `written_${ctes.length}`;
+    ctes.push(`${name} AS (${typeof write === "string" ? write : write.requests})`);
+    if (typeof write !== "string") requestsWritten.push(name);
+  }
+  const events = inputs.map((input, i) => {
+    const row: RowWithoutPlace = {
       type: input.type,
       actorType: input.actor.type,
       actorId: input.actor.id ?? null,
@@ -107,34 +126,39 @@ export async function appendAuditEvents(
       // Round-trip through JSON so what is hashed is exactly what the database stores.
       data: JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>,
     };
-    const hash = auditHash(prevHash, row);
-    const n = params.length;
-    values.push(`($${n + 1}::bigint, $${n + 2}::timestamptz, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}::jsonb, $${n + 9}, $${n + 10})`);
-    params.push(seq.toString(), at.toISOString(), row.type, row.actorType, row.actorId, row.subjectType, row.subjectId, JSON.stringify(row.data), prevHash, hash);
-    appended.push({ seq, hash });
-    prevHash = hash;
-  }
-  const insert = `INSERT INTO audit_events (seq, at, type, actor_type, actor_id, subject_type, subject_id, data, prev_hash, hash) VALUES ${values.join(", ")}`;
+    const { beforeAt, beforeSeq, afterSeq } = canonicalRowPieces(row);
+    return `(${i + 1}, ${$(row.type)}::text, ${$(row.actorType)}::text, ${$(row.actorId)}::text, ${$(row.subjectType)}::text, ${$(row.subjectId)}::text, ${$(JSON.stringify(row.data))}::jsonb, ${$(beforeAt)}::text, ${$(beforeSeq)}::text, ${$(afterSeq)}::text)`;
+  });
+  ctes.push(
+    `head AS (SELECT COALESCE(head_seq, 0) AS seq, COALESCE(head_hash, ${$(GENESIS_HASH)}) AS hash, date_trunc('milliseconds', tx_now) AS at,
+                    to_char(date_trunc('milliseconds', tx_now) AT TIME ZONE 'UTC', ${ISO_MS}) AS at_text
+               FROM countersign_audit_head())`,
+    `events (n, type, actor_type, actor_id, subject_type, subject_id, data, before_at, before_seq, after_seq) AS (VALUES ${events.join(", ")})`,
+    `chain (n, seq, prev_hash, hash) AS (
+       SELECT 0, seq, NULL::text, hash FROM head
+       UNION ALL
+       SELECT e.n, c.seq + 1, c.hash, encode(sha256(convert_to(c.hash || e.before_at || h.at_text || e.before_seq || (c.seq + 1)::text || e.after_seq, 'UTF8')), 'hex')
+         FROM chain c JOIN events e ON e.n = c.n + 1 CROSS JOIN head h)`,
+    `appended AS (
+       INSERT INTO audit_events (seq, at, type, actor_type, actor_id, subject_type, subject_id, data, prev_hash, hash)
+       SELECT c.seq, h.at, e.type, e.actor_type, e.actor_id, e.subject_type, e.subject_id, e.data, c.prev_hash, c.hash
+         FROM chain c JOIN events e USING (n) CROSS JOIN head h
+       RETURNING seq, hash)`,
+  );
+  const outputs = [`(SELECT array_agg(seq::text ORDER BY seq) FROM appended) AS seqs`, `(SELECT array_agg(hash ORDER BY seq) FROM appended) AS hashes`];
+  if (notify) outputs.push(`pg_notify(${$(notify.channel)}, ${$(notify.payload)})::text AS notified`);
   // Changes outgoing webhooks report queue their deliveries in this same statement.
   const webhookEvents = webhookEventsForAudit(inputs);
-  if (!notify && webhookEvents.length === 0) {
-    await tx.$executeRawUnsafe(insert, ...params);
-    return appended;
-  }
-  // A data-modifying WITH runs in full whatever the outer query reads: insert, queue and NOTIFY in one round trip.
-  const ctes = [`appended AS (${insert})`];
-  const outputs: string[] = [];
-  if (notify) {
-    params.push(notify.channel, notify.payload);
-    outputs.push(`pg_notify($${params.length - 1}, $${params.length})::text AS notified`);
-  }
   if (webhookEvents.length > 0) {
-    const webhooks = webhookQueueSql(params, webhookEvents, at);
+    const webhooks = webhookQueueSql(params, webhookEvents, { sql: "(SELECT at_text FROM head)" }, requestsWritten);
     ctes.push(`webhooks AS (${webhooks.insert})`);
     outputs.push(webhooks.wake("webhooks"));
   }
-  await tx.$queryRawUnsafe(`WITH ${ctes.join(", ")} SELECT ${outputs.join(", ")}`, ...params);
-  return appended;
+  const [result] = await tx.$queryRawUnsafe<Array<{ seqs: string[]; hashes: string[] }>>(
+    `WITH RECURSIVE ${ctes.join(",\n")}\nSELECT ${outputs.join(", ")}`,
+    ...params,
+  );
+  return result.seqs.map((seq, i) => ({ seq: BigInt(seq), hash: result.hashes[i] }));
 }
 
 /** Appends one event in its own transaction (events with no other change: refusals, sign-ins). */

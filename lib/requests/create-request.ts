@@ -21,7 +21,7 @@ import { toRequestView, type RequestView } from "./view";
 import { notifyRequestPending } from "../notify";
 import { tripBreakerIfNeeded } from "../agents/quarantine";
 import { REQUEST_INCLUDE, recordTransition } from "./shared";
-import { readIntakeFacts } from "./intake";
+import { readIntakeFacts, type IntakeFacts } from "./intake";
 import { globMatch } from "../policy/glob";
 import { boundPlannedEffect, type PlannedEffect } from "./planned-effect";
 
@@ -55,6 +55,8 @@ export interface CreateRequestInput {
   resourceId?: string;
   /** Set by Countersign's built-in SQL executor only: it will run the statement once approved. */
   builtInExecutor?: boolean;
+  /** readIntakeFacts for this body, already sent (the route sends it while the key is looked up). */
+  facts?: Promise<IntakeFacts>;
 }
 
 export interface CreateRequestResult {
@@ -92,7 +94,7 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       { field: credential.field, message: `carries ${credential.what}` },
     ]);
   }
-  const facts = await readIntakeFacts(prisma, body.operation);
+  const facts = await (input.facts ?? readIntakeFacts(prisma, body.operation));
   const definedAs = facts.caseVariant;
   if (definedAs) {
     throw new AppError("validation_failed", "The environment is not spelled as defined.", [
@@ -172,8 +174,11 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
   const counted = countsTowardBreaker({ risk: risk.level, status }, thresholds);
   const slack = facts.slackStored || Boolean(cfg.slackWebhookUrl) || Boolean(cfg.slackBot);
   const announce = status === "pending" && slack;
+  // Without either, the request, its grant and its audit rows are one statement on its own, which
+  // is its own transaction (lib/audit's appendAuditEvents): the chain's lock is held for that
+  // statement alone, and nothing waits on Node while it is.
   const inTransaction = <T>(fn: (tx: RawTx, models: Tx | null) => Promise<T>): Promise<T> =>
-    counted ? prisma.$transaction((tx) => fn(tx, tx), TX_OPTIONS) : rawSql(prisma).transaction((tx) => fn(tx, null));
+    counted ? prisma.$transaction((tx) => fn(tx, tx), TX_OPTIONS) : announce ? rawSql(prisma).transaction((tx) => fn(tx, null)) : fn(rawSql(prisma), null);
 
   try {
     // The database's clock as read with the facts: the request's creation, decision and expiry.
@@ -248,10 +253,10 @@ export async function createRequest(prisma: PrismaClient, cfg: Config, input: Cr
       if (grant) {
         events.push({ type: "grant.issued", actor: { type: "policy" }, subject, data: { jti: grant.jti, expiresAt: grant.expiresAt.toISOString(), approvers: [] } as never });
       }
-      // The audit append holds the chain's lock until COMMIT: it comes last whenever it can. The
-      // request and its grant are inserted in the statement that takes the lock and reads the head.
+      // In a transaction the audit append holds the chain's lock until COMMIT: it comes last whenever
+      // it can. The request and its grant are inserted in the statement that appends the rows.
       if (!counted && announce) await notifyRequestPending(tx, request, agent.name, cfg, { tier });
-      await recordTransition(tx, request.id, events, (params) => [requestInsertSql(params, request), ...(grant ? [grantInsertSql(params, grant)] : [])]);
+      await recordTransition(tx, request.id, events, (params) => [{ requests: requestInsertSql(params, request) }, ...(grant ? [grantInsertSql(params, grant)] : [])]);
       if (counted) {
         // Its audit rows follow the request's; a trip denies this request too if pending.
         const tripped = await tripBreakerIfNeeded(models!, cfg, agent, now, thresholds);
@@ -301,7 +306,7 @@ function storedPlannedEffect(effect: PlannedEffect): PlannedEffect {
   return { ...bounded, summary: redactDeep(bounded.summary) as string, details: redactDeep(bounded.details) as string };
 }
 
-/** The request row's INSERT, every column given, its values appended to `params`. */
+/** The request row's INSERT, every column given, its values appended to `params`; it returns the row. */
 function requestInsertSql(params: unknown[], r: Request): string {
   const $ = (value: unknown) => `$${params.push(value)}`;
   const json = (value: unknown) => $(value === null ? null : JSON.stringify(value));
@@ -315,5 +320,6 @@ function requestInsertSql(params: unknown[], r: Request): string {
              ${$(r.policyVersion)}::int, ${$(r.policyRuleId)}, ${$(r.requiredApprovals)}::int, ${$(r.requiredRole)}::"Role",
              ${$(r.coolDownSeconds)}::int, ${$(r.passkeyRequired)}::boolean, ${$(r.builtInExecutor)}::boolean, ${$(r.resourceId)}::uuid,
              ${$(r.reason)}, ${$(r.idempotencyKey)}, ${$(r.requestDigest)}, ${$(r.expiresAt.toISOString())}::timestamptz,
-             ${$(r.decidedAt?.toISOString() ?? null)}::timestamptz, ${$(r.createdAt.toISOString())}::timestamptz, ${$(r.updatedAt.toISOString())}::timestamptz)`;
+             ${$(r.decidedAt?.toISOString() ?? null)}::timestamptz, ${$(r.createdAt.toISOString())}::timestamptz, ${$(r.updatedAt.toISOString())}::timestamptz)
+     RETURNING *`;
 }

@@ -13,13 +13,25 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 
 /**
  * The data-modifying statement (for a WITH) that queues `events`, and the expression that wakes
- * the workers when it queued anything. Pushes its parameters onto `params`.
+ * the workers when it queued anything. Pushes its parameters onto `params`. `at` is the time, or
+ * an SQL expression of its ISO text; `requestsWritten` names the CTEs of the same statement whose
+ * RETURNING * rows are requests it writes, which that statement's snapshot does not show.
  */
-export function webhookQueueSql(params: unknown[], events: WebhookEvent[], at: Date, publicUrl: string = config().publicUrl): { insert: string; wake: (cte: string) => string } {
-  params.push(JSON.stringify(events.map((e) => ({ type: e.type, request_id: e.requestId, data: e.data }))), at.toISOString(), `${publicUrl}/requests/`);
-  const [events$, at$, link$] = [params.length - 2, params.length - 1, params.length].map((n) => `$${n}`);
-  params.push(WEBHOOK_CHANNEL);
-  const channel$ = `$${params.length}`;
+export function webhookQueueSql(
+  params: unknown[],
+  events: WebhookEvent[],
+  at: Date | { sql: string },
+  requestsWritten: string[] = [],
+  publicUrl: string = config().publicUrl,
+): { insert: string; wake: (cte: string) => string } {
+  const $ = (value: unknown) => `$${params.push(value)}`;
+  const events$ = $(JSON.stringify(events.map((e) => ({ type: e.type, request_id: e.requestId, data: e.data }))));
+  const at$ = at instanceof Date ? `${$(at.toISOString())}::text` : at.sql;
+  const link$ = $(`${publicUrl}/requests/`);
+  const channel$ = $(WEBHOOK_CHANNEL);
+  const requests = requestsWritten.length
+    ? `(${requestsWritten.map((cte) => `SELECT * FROM ${cte}`).join(" UNION ALL ")} UNION ALL SELECT * FROM requests WHERE id NOT IN (${requestsWritten.map((cte) => `SELECT id FROM ${cte}`).join(" UNION ALL ")}))`
+    : "requests";
   const requestData = `(SELECT jsonb_build_object(
         'request', jsonb_build_object(
           'id', r.id, 'status', r.status::text, 'environment', r.environment, 'resource', r.resource, 'kind', r.kind,
@@ -27,10 +39,10 @@ export function webhookQueueSql(params: unknown[], events: WebhookEvent[], at: D
           'outcomeDetail', r.outcome_detail, 'createdAt', ${iso("r.created_at")}, 'decidedAt', ${iso("r.decided_at")},
           'expiresAt', ${iso("r.expires_at")}, 'url', ${link$}::text || r.id::text),
         'agent', jsonb_build_object('id', a.id, 'name', a.name))
-      FROM requests r JOIN agents a ON a.id = r.agent_id WHERE r.id = e.request_id)`;
+      FROM ${requests} r JOIN agents a ON a.id = r.agent_id WHERE r.id = e.request_id)`;
   const insert = `INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload)
     SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), w.id, e.type,
-           jsonb_build_object('type', e.type, 'timestamp', ${at$}::text, 'data', e.data || COALESCE(${requestData}, '{}'::jsonb))
+           jsonb_build_object('type', e.type, 'timestamp', ${at$}, 'data', e.data || COALESCE(${requestData}, '{}'::jsonb))
       FROM ROWS FROM (jsonb_to_recordset(${events$}::jsonb) AS (type text, request_id uuid, data jsonb)) WITH ORDINALITY AS e(type, request_id, data, position)
       JOIN webhook_endpoints w ON w.enabled AND e.type = ANY(w.events)
      ORDER BY e.position, w.created_at
