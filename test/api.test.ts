@@ -610,6 +610,25 @@ describe.each(DATABASE_KINDS)("agent API on %s", (kind) => {
     expect(await h.database.prisma.auditEvent.count({ where: { type: "request.refused", actorId: stagingOnly.id } })).toBe(1);
   });
 
+  it("judges the key and its scope before the body, which is read while the key is looked up", async () => {
+    const unknownKey = "csk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const badJson = { rawBody: "{not json", headers: { "content-type": "application/json" } };
+    const invalid = { operation: { kind: "sql", target: { environment: "staging" } } };
+    for (const key of [unknownKey, "not-a-key"]) {
+      expect((await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key, ...badJson })).body.code).toBe("invalid_api_key");
+      expect((await create(invalid, { key })).body.code).toBe("invalid_api_key");
+    }
+    const readOnly = await h.agent({ scopes: ["requests:read"] });
+    expect((await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: readOnly.key, ...badJson })).body.code).toBe("missing_scope");
+    expect((await create(invalid, { key: readOnly.key })).body.code).toBe("missing_scope");
+    // With a good key the same bodies are judged, and nothing was stored for any of them.
+    expect((await h.call(requestsRoute.POST, "POST", "/api/v1/requests", { key: agent.key, ...badJson })).status).toBe(400);
+    const judged = await create(invalid);
+    expect(judged.status).toBe(422);
+    expect(judged.body.errors.map((e: { field: string }) => e.field)).toContain("operation.target.resource");
+    expect(await h.database.prisma.request.count({ where: { agentId: readOnly.id } })).toBe(0);
+  });
+
   it("answers 404 for another agent's request, and 422 for wait outside 1–60", async () => {
     const created = await create({ operation: sql("staging", "DROP TABLE mine") });
     const other = await h.agent();

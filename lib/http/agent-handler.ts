@@ -15,20 +15,30 @@ import { RateLimiter } from "./rate-limit";
 import { clientAddress } from "./client-address";
 import type { PrismaClient } from "../db";
 
-export interface AgentContext<B> extends AuthenticatedAgent {
+export interface AgentContext<B, E = undefined> extends AuthenticatedAgent {
   prisma: PrismaClient;
   body: B;
   req: Request;
   params: Record<string, string>;
   url: URL;
+  /** What the route's `early` read, if it has one. */
+  early: Promise<E> | undefined;
 }
 
-interface Options<S extends z.ZodType | undefined> {
+type BodyOf<S extends z.ZodType | undefined> = S extends z.ZodType ? z.output<S> : undefined;
+
+interface Options<S extends z.ZodType | undefined, E> {
   /** The scope the key's agent needs; with a list, any one of them. */
   scope: Scope | Scope[];
   body?: S;
   /** With a body schema: a request without a body is parsed as `{}` (all defaults). */
   bodyOptional?: boolean;
+  /**
+   * A read that needs the body but not the caller, sent while the key is being looked up so the
+   * two database round trips overlap; the handler gets its promise as `early`. It must change
+   * nothing: it also runs for a caller the key lookup then refuses, whose answer never sees it.
+   */
+  early?: (prisma: PrismaClient, body: BodyOf<S>) => Promise<E>;
 }
 
 type RouteContext = { params?: Promise<Record<string, string>> };
@@ -109,31 +119,43 @@ export async function requireScope(
   throw new AppError("missing_scope", `This key's agent lacks the ${scopes.join(" or ")} scope.`);
 }
 
-export function withAgent<S extends z.ZodType | undefined = undefined>(
-  options: Options<S>,
-  handler: (ctx: AgentContext<S extends z.ZodType ? z.output<S> : undefined>) => Promise<Response>,
+export function withAgent<S extends z.ZodType | undefined = undefined, E = undefined>(
+  options: Options<S, E>,
+  handler: (ctx: AgentContext<BodyOf<S>, E>) => Promise<Response>,
 ) {
   return async (req: Request, route: RouteContext = {}): Promise<Response> => {
     const url = new URL(req.url);
     try {
       const prisma = await db();
+      // The body is read and checked while the key is looked up, unless the caller sent no key or
+      // its address is locked out for bad ones. Nothing of it is answered or used before the key
+      // is found good and its scope enough: until then a failure waits to be read.
+      const eager = options.body !== undefined && bearer(req) !== null && lockedOutUntil(clientAddress(req.headers)) === null;
+      const reading = eager ? readBody(req, options) : undefined;
+      const early = reading && options.early ? reading.then((body) => options.early!(prisma, body)) : undefined;
+      reading?.catch(() => undefined);
+      early?.catch(() => undefined);
       const authenticated = await authenticateRequest(prisma, req);
       await requireScope(prisma, authenticated, options.scope, { method: req.method, path: url.pathname });
-      let body: unknown = undefined;
-      if (options.body) {
-        const raw = options.bodyOptional && !hasBody(req) ? {} : await readJsonBody(req);
-        const nul = findNulCharacter(raw);
-        if (nul) throw new AppError("validation_failed", "The request body is not valid.", [{ field: nul, message: "contains a NUL character (\\u0000), which cannot be stored" }]);
-        const parsed = options.body.safeParse(raw);
-        if (!parsed.success) throw new AppError("validation_failed", "The request body is not valid.", fieldErrors(parsed.error));
-        body = parsed.data;
-      }
+      const body = await (reading ?? readBody(req, options));
+      const late = !early && options.early ? options.early(prisma, body) : undefined;
+      late?.catch(() => undefined);
       const params = (await route.params) ?? {};
-      return await handler({ ...authenticated, prisma, body: body as never, req, params, url });
+      return await handler({ ...authenticated, prisma, body, req, params, url, early: early ?? late });
     } catch (error) {
       return problemResponse(error, url.pathname);
     }
   };
+}
+
+async function readBody<S extends z.ZodType | undefined, E>(req: Request, options: Options<S, E>): Promise<BodyOf<S>> {
+  if (!options.body) return undefined as BodyOf<S>;
+  const raw = options.bodyOptional && !hasBody(req) ? {} : await readJsonBody(req);
+  const nul = findNulCharacter(raw);
+  if (nul) throw new AppError("validation_failed", "The request body is not valid.", [{ field: nul, message: "contains a NUL character (\\u0000), which cannot be stored" }]);
+  const parsed = options.body.safeParse(raw);
+  if (!parsed.success) throw new AppError("validation_failed", "The request body is not valid.", fieldErrors(parsed.error));
+  return parsed.data as BodyOf<S>;
 }
 
 function hasBody(req: Request): boolean {

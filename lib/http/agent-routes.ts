@@ -7,18 +7,24 @@ import { config } from "../env";
 import { database } from "../db";
 import { AppError } from "../errors";
 import { createRequest, getRequestForAgent, waitForDecision, WaitSeconds, CreateRequest } from "../requests";
+import { readIntakeFacts } from "../requests/intake";
 import { untilShutdown } from "../server/shutdown";
 
-// POST /api/v1/requests — an agent asks to run an operation
-export const createRequestRoute = withAgent({ scope: "requests:create", body: CreateRequest }, async ({ prisma, agent, key, body, req }) => {
-  const { view } = await createRequest(prisma, config(), {
-    caller: { agent, key },
-    body,
-    idempotencyKey: req.headers.get("idempotency-key"),
-  });
-  // An Idempotency-Key replay gets the same response as the first call: 201 and the request.
-  return json(view, { status: 201, headers: { location: `/api/v1/requests/${view.id}` } });
-});
+// POST /api/v1/requests — an agent asks to run an operation. The facts intake reads (policy,
+// environments, signing keys) depend on the body alone: they are read while the key is looked up.
+export const createRequestRoute = withAgent(
+  { scope: "requests:create", body: CreateRequest, early: (prisma, body) => readIntakeFacts(prisma, body.operation) },
+  async ({ prisma, agent, key, body, req, early }) => {
+    const { view } = await createRequest(prisma, config(), {
+      caller: { agent, key },
+      body,
+      idempotencyKey: req.headers.get("idempotency-key"),
+      facts: early,
+    });
+    // An Idempotency-Key replay gets the same response as the first call: 201 and the request.
+    return json(view, { status: 201, headers: { location: `/api/v1/requests/${view.id}` } });
+  },
+);
 
 // GET /api/v1/requests/{id}[?wait=N] — the agent reads its request, long-polling up to 60 s for a decision
 export const readRequestRoute = withAgent({ scope: "requests:read" }, async ({ prisma, agent, params, url, req }) => {
