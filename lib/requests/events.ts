@@ -2,7 +2,7 @@
 // Every state change calls pg_notify inside its transaction (delivered only on commit); each
 // process holds one LISTEN connection, however many agents wait. A periodic re-read of all
 // waited-on requests — one query, not one per waiter — is the safety net for missed notifications.
-import type { Database, RawTx } from "../db";
+import { rawSql, type Database, type RawTx } from "../db";
 import { log } from "../log";
 
 export const REQUEST_CHANNEL = "countersign_requests";
@@ -121,10 +121,10 @@ class RequestEvents {
     try {
       // A cooling-down request is still being waited on: its waiters wake at coolDownUntil by
       // their own timers (or on the notification of its end), not at every sweep.
-      const rows = await this.database.prisma.request.findMany({
-        where: { id: { in: ids }, status: { notIn: ["pending", "cooling_down"] } },
-        select: { id: true },
-      });
+      const rows = await rawSql(this.database.prisma).$queryRawUnsafe<Array<{ id: string }>>(
+        `SELECT id::text FROM requests WHERE id = ANY($1::uuid[]) AND status NOT IN ('pending', 'cooling_down')`,
+        ids,
+      );
       for (const row of rows) this.wake(row.id);
     } catch (err) {
       log.warn("request safety sweep failed", { err });
