@@ -22,7 +22,7 @@ function newest(target) {
 export function buildIsStale() {
   const buildId = path.join(root, ".next/BUILD_ID");
   if (!existsSync(buildId)) return true;
-  const inputs = ["app", "components", "lib", "public", "next.config.ts", "postcss.config.mjs", "package.json", "proxy.ts", "auth.ts"];
+  const inputs = ["app", "components", "lib", "public", "next.config.mjs", "postcss.config.mjs", "package.json", "proxy.ts", "auth.ts"];
   const latest = Math.max(...inputs.map((p) => newest(path.join(root, p))));
   return latest > statSync(buildId).mtimeMs;
 }

@@ -11,7 +11,7 @@ import { MAX_BODY_BYTES } from "../http/body";
 
 type Route = (req: Request, ctx: { params?: Promise<Record<string, string>> }) => Promise<Response>;
 
-/** The headers next.config.ts gives every /api response; test/server-lifecycle.test.ts checks they agree. */
+/** The headers next.config.mjs gives every /api response; test/server-lifecycle.test.ts checks they agree. */
 export const API_HEADERS: Record<string, string> = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
