@@ -1,5 +1,5 @@
 // Parses input with a zod schema, turning failures into a 422 that names each field.
-import type { z } from "zod";
+import { z } from "zod";
 import { AppError } from "./errors";
 
 export function fieldErrors(error: z.ZodError, prefix = ""): { field: string; message: string }[] {
@@ -39,4 +39,12 @@ export function findNulCharacter(value: unknown, path: string[] = []): string | 
     }
   }
   return null;
+}
+
+// Built once: a zod schema costs far more to build than to check with.
+const UUID = z.uuid();
+
+/** Whether `value` is a UUID, as ids of stored rows are. */
+export function isUuid(value: unknown): boolean {
+  return UUID.safeParse(value).success;
 }

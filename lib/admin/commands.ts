@@ -28,12 +28,11 @@ import { currentPolicy, savePolicy } from "../policy/store";
 import { rotateSigningKeys } from "../grants";
 import { dbNow } from "../db/clock";
 import { issueSetupToken } from "../users/setup";
-import { z } from "zod";
 import { Operation } from "../operations/schema";
 import { simulatePolicy } from "../policy/simulate";
 import { loadRiskEngine } from "../risk";
 import { tierOf } from "../environments";
-import { parseInput } from "../validate";
+import { parseInput, isUuid } from "../validate";
 
 export interface AdminContext {
   prisma: PrismaClient;
@@ -210,7 +209,7 @@ async function policyTest(prisma: PrismaClient, a: Args) {
   let agentRef = optStr(a, "agent");
   const requestId = optStr(a, "request");
   if (requestId) {
-    const request = z.uuid().safeParse(requestId).success ? await prisma.request.findUnique({ where: { id: requestId }, select: { operation: true, agentId: true } }) : null;
+    const request = isUuid(requestId) ? await prisma.request.findUnique({ where: { id: requestId }, select: { operation: true, agentId: true } }) : null;
     if (!request) throw new AppError("not_found", `No request with id ${requestId}.`);
     operation = request.operation;
     agentRef ??= request.agentId;

@@ -5,7 +5,7 @@ import { rawSql, type PrismaClient } from "../db";
 import { appendAudit } from "../audit";
 import type { Actor } from "../actors";
 import { AppError, isUniqueViolation } from "../errors";
-import { parseInput } from "../validate";
+import { parseInput, isUuid } from "../validate";
 import { generateKey, keyMatches, parseKey } from "./keys";
 
 export const SCOPES = ["requests:create", "requests:read", "grants:redeem"] as const;
@@ -151,7 +151,7 @@ export async function createAgent(
 }
 
 export async function findAgent(prisma: PrismaClient, nameOrId: string): Promise<AgentView | null> {
-  const byId = z.uuid().safeParse(nameOrId).success;
+  const byId = isUuid(nameOrId);
   return prisma.agent.findUnique({ where: byId ? { id: nameOrId } : { name: nameOrId }, select: agentView });
 }
 
@@ -251,7 +251,7 @@ export async function createAgentKey(
 
 /** Revokes a key by its id or its lookup id (the hex part after `csk_`). */
 export async function revokeAgentKey(prisma: PrismaClient, keyIdOrLookupId: string, actor: Actor): Promise<AgentKeyView> {
-  const byId = z.uuid().safeParse(keyIdOrLookupId).success;
+  const byId = isUuid(keyIdOrLookupId);
   const key = await prisma.agentKey.findUnique({
     where: byId ? { id: keyIdOrLookupId } : { lookupId: keyIdOrLookupId },
     select: keyView,

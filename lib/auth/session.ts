@@ -6,7 +6,7 @@ import "server-only";
 import { cache } from "react";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { z } from "zod";
+import { isUuid } from "../validate";
 import { auth } from "@/auth";
 import { db } from "../db";
 import { config } from "../env";
@@ -26,7 +26,7 @@ export interface Reviewer {
 async function loadReviewer(): Promise<Reviewer | null> {
   const session = await auth();
   const id = (session?.user as { id?: unknown } | undefined)?.id;
-  if (typeof id !== "string" || !z.uuid().safeParse(id).success) return null;
+  if (typeof id !== "string" || !isUuid(id)) return null;
   const user = await (await db()).user.findUnique({
     where: { id },
     select: { id: true, email: true, name: true, role: true, disabledAt: true },

@@ -1,7 +1,7 @@
 // The audit log for people: search by event type, actor and subject, newest first with keyset
 // pagination on the sequence number, and export (JSON lines or CSV) in chain order.
 import "server-only";
-import { z } from "zod";
+import { isUuid } from "../validate";
 import type { PrismaClient } from "../db";
 import type { Prisma } from "../db/generated/client";
 import { AppError } from "../errors";
@@ -45,8 +45,6 @@ export function auditSearch(filters: AuditFilters, extra: Record<string, string>
   for (const [k, v] of Object.entries(extra)) params.set(k, v);
   return params.toString();
 }
-
-const isUuid = (v: string) => z.uuid().safeParse(v).success;
 
 /** Resolves a person's words (an email, an agent name, an id, an actor type) into ids to match. */
 async function resolveIds(prisma: PrismaClient, value: string): Promise<string[]> {

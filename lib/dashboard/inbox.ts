@@ -11,7 +11,7 @@ import { WAITING } from "./inbox-search";
 import { RISK_LEVELS } from "../risk/levels";
 import { hasRole, type Role } from "../users/roles";
 import { AppError } from "../errors";
-import { fieldErrors } from "../validate";
+import { fieldErrors, isUuid } from "../validate";
 import { loadRiskEngine } from "../risk/engine";
 import { measuredSentence, operationHeadline } from "./headline";
 import { BURST_GAP_SECONDS, BURST_MEMBERS_SHOWN, BURST_MIN_REQUESTS, summarizeBurst } from "./bursts";
@@ -161,7 +161,7 @@ export function decodeCursor(value: string | null | undefined): Cursor | null {
   try {
     const [s, at, id] = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as unknown[];
     if ((s !== "p" && s !== "r") || typeof at !== "string" || typeof id !== "string") return null;
-    if (Number.isNaN(Date.parse(at)) || !z.uuid().safeParse(id).success) return null;
+    if (Number.isNaN(Date.parse(at)) || !isUuid(id)) return null;
     return { section: s === "p" ? "pending" : "rest", at, id };
   } catch {
     return null;

@@ -1,7 +1,7 @@
 // Everything the request page shows, in one read: the request, its agent and owner, the key that
 // asked, reviews with reviewer names, the grant's state and the environment's tier.
 import "server-only";
-import { z } from "zod";
+import { isUuid } from "../validate";
 import type { PrismaClient } from "../db";
 import type { Finding } from "../risk/levels";
 import { readPlannedEffect, type PlannedEffect } from "../requests/planned-effect";
@@ -101,7 +101,7 @@ function readFindings(value: unknown): Finding[] {
 }
 
 export async function getRequestDetail(prisma: PrismaClient, id: string): Promise<RequestDetail | null> {
-  if (!z.uuid().safeParse(id).success) return null;
+  if (!isUuid(id)) return null;
   const row = await prisma.request.findUnique({
     where: { id },
     include: {
@@ -168,7 +168,7 @@ export async function getRequestDetail(prisma: PrismaClient, id: string): Promis
 
 /** The few fields that change while a reviewer has the page open, for live refresh. */
 export async function getRequestState(prisma: PrismaClient, id: string) {
-  if (!z.uuid().safeParse(id).success) return null;
+  if (!isUuid(id)) return null;
   const row = await prisma.request.findUnique({
     where: { id },
     select: { id: true, status: true, updatedAt: true, _count: { select: { reviews: true } }, grant: { select: { redeemedAt: true, revokedAt: true } } },

@@ -1,6 +1,6 @@
 // Runs an approved request that one of Countersign's own executors made, whatever its kind: the
 // statement of the SQL executor, the call of the HTTP broker.
-import { z } from "zod";
+import { isUuid } from "../validate";
 import type { Database } from "../db";
 import type { Config } from "../env";
 import type { AuthenticatedAgent } from "../agents";
@@ -12,7 +12,7 @@ export type RunApprovedOutcome = ({ kind: "sql" } & RunSqlOutcome) | ({ kind: "h
 
 export async function runApproved(database: Database, cfg: Config, caller: AuthenticatedAgent, requestId: string, options: RunApprovedSqlOptions = {}): Promise<RunApprovedOutcome> {
   // Only the kind is read here; ownership and everything else is checked by the executor itself.
-  const row = z.uuid().safeParse(requestId).success
+  const row = isUuid(requestId)
     ? await database.prisma.request.findUnique({ where: { id: requestId }, select: { kind: true, agentId: true } })
     : null;
   if (row?.kind === "http" && row.agentId === caller.agent.id) {

@@ -18,7 +18,7 @@ import type { PrismaClient, Tx } from "../db";
 import type { Config } from "../env";
 import { appendAudit } from "../audit";
 import { AppError } from "../errors";
-import { parseInput } from "../validate";
+import { parseInput, isUuid } from "../validate";
 
 /** How long a ceremony may take, from the options to the answer. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -163,7 +163,7 @@ export async function finishPasskeyRegistration(
 
 /** Removes one of the person's own passkeys, with its audit row. */
 export async function removePasskey(prisma: PrismaClient, user: { id: string }, passkeyId: string): Promise<void> {
-  if (!z.uuid().safeParse(passkeyId).success) throw new AppError("not_found", "No such passkey.");
+  if (!isUuid(passkeyId)) throw new AppError("not_found", "No such passkey.");
   await prisma.$transaction(async (tx) => {
     const passkey = await tx.passkey.findFirst({ where: { id: passkeyId, userId: user.id } });
     if (!passkey) throw new AppError("not_found", "No such passkey.");
@@ -200,7 +200,7 @@ export async function startApprovalPasskey(
   cfg: Config,
   input: { userId: string; requestId: string },
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  if (!z.uuid().safeParse(input.requestId).success) throw new AppError("not_found", "No such request.");
+  if (!isUuid(input.requestId)) throw new AppError("not_found", "No such request.");
   const request = await prisma.request.findUnique({ where: { id: input.requestId }, select: { id: true, status: true, operationDigest: true, passkeyRequired: true } });
   if (!request) throw new AppError("not_found", "No such request.");
   if (request.status !== "pending") throw new AppError("request_already_decided", `This request is already ${request.status}.`);

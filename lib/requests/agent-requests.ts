@@ -1,5 +1,5 @@
 // What an agent does with its own requests: read, wait for a decision, cancel.
-import { z } from "zod";
+import { isUuid } from "../validate";
 import { batcherFor, createBatcher, type Batcher } from "../db/batch";
 import type { Database, PrismaClient } from "../db";
 import { TX_OPTIONS, rawSql } from "../db";
@@ -68,7 +68,7 @@ const requestBatchers = new WeakMap<object, Batcher<string, RequestRow>>();
 
 async function ownRequest(prisma: PrismaClient, agentId: string, id: string) {
   // Another agent's request answers exactly like a missing one.
-  if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such request.");
+  if (!isUuid(id)) throw new AppError("not_found", "No such request.");
   // Agents reading or starting to wait at the same moment share one read.
   const row = await batcherFor(requestBatchers, prisma, () => createBatcher((ids: string[]) => readRequests(prisma, ids), { gatherMs: READ_GATHER_MS })).load(id);
   if (!row || row.agentId !== agentId) throw new AppError("not_found", "No such request.");

@@ -13,7 +13,7 @@ import { hasRole, type Role } from "../users/roles";
 import { mintGrant } from "../grants";
 import { verifyApprovalPasskey } from "../passkeys";
 import { notifyApprovalArrived, notifyRequestDecided } from "../notify";
-import { parseInput } from "../validate";
+import { parseInput, isUuid } from "../validate";
 import { toRequestView, type RequestView } from "./view";
 import { REQUEST_INCLUDE, dbNow, lockRequest, recordTransition } from "./shared";
 import { expireOne } from "./expire-requests";
@@ -39,9 +39,9 @@ export interface DecideRequestInput {
 
 export async function decideRequest(prisma: PrismaClient, cfg: Config, input: DecideRequestInput): Promise<RequestView> {
   const decision = parseInput(Decision, input.decision);
-  if (!z.uuid().safeParse(input.requestId).success) throw new AppError("not_found", "No such request.");
+  if (!isUuid(input.requestId)) throw new AppError("not_found", "No such request.");
   // Read the reviewer fresh: a role change or a disabled account takes effect at once.
-  const reviewer = z.uuid().safeParse(input.reviewerId).success
+  const reviewer = isUuid(input.reviewerId)
     ? await prisma.user.findUnique({ where: { id: input.reviewerId } })
     : null;
   if (!reviewer || reviewer.disabledAt) throw new AppError("forbidden", "Your account cannot review requests.");

@@ -6,7 +6,7 @@ import type { PrismaClient } from "../db";
 import type { Config } from "../env";
 import { AppError, isAppError } from "../errors";
 import { hasRole, type Role } from "../users/roles";
-import { parseInput } from "../validate";
+import { parseInput, isUuid } from "../validate";
 import { decideRequest } from "./decide-request";
 
 /** A burst as the inbox named it: the agent, the target and the arrival span the reviewer saw. */
@@ -37,7 +37,7 @@ export async function denyBurst(prisma: PrismaClient, cfg: Config, reviewerId: s
   const firstAt = new Date(burst.firstAt);
   const lastAt = new Date(burst.lastAt);
   if (lastAt < firstAt) throw new AppError("validation_failed", "The burst ends before it starts.", [{ field: "lastAt", message: "must not be before firstAt" }]);
-  const reviewer = z.uuid().safeParse(reviewerId).success ? await prisma.user.findUnique({ where: { id: reviewerId } }) : null;
+  const reviewer = isUuid(reviewerId) ? await prisma.user.findUnique({ where: { id: reviewerId } }) : null;
   if (!reviewer || reviewer.disabledAt) throw new AppError("forbidden", "Your account cannot review requests.");
   // Denying one request is open to whoever may decide it; denying many at once is for approvers.
   if (!hasRole(reviewer.role as Role, "approver")) throw new AppError("role_required", `Denying a group needs the approver role; you are a ${reviewer.role}.`);

@@ -4,7 +4,7 @@ import type { PrismaClient } from "../db";
 import { appendAudit } from "../audit";
 import type { Actor } from "../actors";
 import { AppError, isUniqueViolation } from "../errors";
-import { parseInput } from "../validate";
+import { parseInput, isUuid } from "../validate";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./password";
 import { ROLES, type Role } from "./roles";
 
@@ -67,7 +67,7 @@ export async function findUserByEmail(prisma: PrismaClient, email: string): Prom
 }
 
 export async function getUser(prisma: PrismaClient, id: string): Promise<UserView | null> {
-  if (!z.uuid().safeParse(id).success) return null;
+  if (!isUuid(id)) return null;
   return prisma.user.findUnique({ where: { id }, select: userView });
 }
 
