@@ -25,7 +25,7 @@ describe.each(DATABASE_KINDS)("agents on %s", (kind) => {
     await database?.drop();
   });
 
-  it("authenticates a key, records last use, and refuses it once revoked, expired or the agent disabled", async () => {
+  it("authenticates a key, records last use, and refuses it once revoked, expired or the agent disabled (a read's gathered lookup alike)", async () => {
     const prisma = database.prisma;
     const { agent, key, plaintext } = await createAgent(prisma, { name: "bot-one", environments: ["staging"] }, { type: "system" });
     const stored = await prisma.agentKey.findUniqueOrThrow({ where: { id: key.id } });
@@ -34,6 +34,7 @@ describe.each(DATABASE_KINDS)("agents on %s", (kind) => {
 
     const auth = await authenticateAgentKey(prisma, plaintext);
     expect(auth.agent.id).toBe(agent.id);
+    expect((await authenticateAgentKey(prisma, plaintext, { gather: true })).agent.id).toBe(agent.id);
     expect((await prisma.agentKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt).not.toBeNull();
 
     await expect(authenticateAgentKey(prisma, plaintext.replace(/.$/, "x"))).rejects.toMatchObject({ code: "invalid_api_key" });
@@ -42,10 +43,12 @@ describe.each(DATABASE_KINDS)("agents on %s", (kind) => {
 
     await setAgentDisabled(prisma, agent.id, true, { type: "system" });
     await expect(authenticateAgentKey(prisma, plaintext)).rejects.toMatchObject({ code: "agent_disabled", status: 403 });
+    await expect(authenticateAgentKey(prisma, plaintext, { gather: true })).rejects.toMatchObject({ code: "agent_disabled", status: 403 });
     await setAgentDisabled(prisma, agent.id, false, { type: "system" });
 
     await revokeAgentKey(prisma, key.lookupId, { type: "system" });
     await expect(authenticateAgentKey(prisma, plaintext)).rejects.toMatchObject({ code: "invalid_api_key", status: 401 });
+    await expect(authenticateAgentKey(prisma, plaintext, { gather: true })).rejects.toMatchObject({ code: "invalid_api_key", status: 401 });
     const types = (await prisma.auditEvent.findMany({ where: { subjectId: agent.id }, orderBy: { seq: "asc" } })).map((e) => e.type);
     expect(types).toEqual(["agent.created", "agent.key_created", "agent.key_created", "agent.disabled", "agent.enabled", "agent.key_revoked"]);
   });

@@ -1,6 +1,6 @@
 // Agents: machine identities with their own keys, scoped to environments and actions.
 import { z } from "zod";
-import { batcherFor, createBatcher, type Batcher } from "../db/batch";
+import { BURST_GATHER_MS, batcherFor, createBatcher, type Batcher } from "../db/batch";
 import { rawSql, type PrismaClient } from "../db";
 import { appendAudit } from "../audit";
 import type { Actor } from "../actors";
@@ -283,9 +283,13 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * (unknown, malformed, revoked, expired) without saying which, and `agent_disabled` for a
  * disabled agent.
  */
-export async function authenticateAgentKey(prisma: PrismaClient, plaintext: string, now = new Date()): Promise<AuthenticatedAgent> {
+export async function authenticateAgentKey(
+  prisma: PrismaClient,
+  plaintext: string,
+  { now = new Date(), gather = false }: { now?: Date; gather?: boolean } = {},
+): Promise<AuthenticatedAgent> {
   const lookupId = parseKey(plaintext);
-  const record = lookupId ? await keyWithAgent(prisma, lookupId) : null;
+  const record = lookupId ? await keyWithAgent(prisma, lookupId, gather) : null;
   const valid =
     record !== null &&
     keyMatches(plaintext, record.secretHash) &&
@@ -335,13 +339,16 @@ type KeyWithAgent = AgentKeyView & { secretHash: string; agent: AgentView & { qu
 
 type KeyRow = { key: Record<string, unknown> | string; agent: Record<string, unknown> | string; lookup_id: string };
 const keyBatchers = new WeakMap<object, Batcher<string, KeyRow>>();
+const gatheringKeyBatchers = new WeakMap<object, Batcher<string, KeyRow>>();
 
 /**
  * The key and its agent in one round trip: every agent call starts here. Lookups arriving together
- * (a burst of long-polls) share one query.
+ * share one query; with `gather` (reads and long-polls, thousands of which can open within a
+ * second and none of which is in a hurry), lookups arriving while one is in flight also wait
+ * BURST_GATHER_MS for company, where a create's is sent as soon as the one before it returns.
  */
-async function keyWithAgent(prisma: PrismaClient, lookupId: string): Promise<KeyWithAgent | null> {
-  const batcher = batcherFor(keyBatchers, prisma, () =>
+async function keyWithAgent(prisma: PrismaClient, lookupId: string, gather: boolean): Promise<KeyWithAgent | null> {
+  const batcher = batcherFor(gather ? gatheringKeyBatchers : keyBatchers, prisma, () =>
     createBatcher<string, KeyRow>(async (lookupIds) => {
       const rows = await rawSql(prisma).$queryRawUnsafe<KeyRow[]>(
         `SELECT k.lookup_id,
@@ -355,7 +362,7 @@ async function keyWithAgent(prisma: PrismaClient, lookupId: string): Promise<Key
         lookupIds,
       );
       return new Map(rows.map((r) => [r.lookup_id, r]));
-    }),
+    }, { gatherMs: gather ? BURST_GATHER_MS : 0 }),
   );
   const row = await batcher.load(lookupId);
   if (!row) return null;

@@ -15,10 +15,23 @@ import { RateLimiter } from "./rate-limit";
 import { clientAddress } from "./client-address";
 import type { PrismaClient } from "../db";
 
+/**
+ * What the agent routes read of a request: a Web Request, or the custom server's lighter view of
+ * one it answers itself (lib/server/fast-path.ts), which spares each of thousands of waiting
+ * long-polls a Request, its Headers and its signal.
+ */
+export interface AgentRequest {
+  url: string;
+  method: string;
+  headers: Pick<Headers, "get" | "has">;
+  body: ReadableStream<Uint8Array> | null;
+  signal: AbortSignal;
+}
+
 export interface AgentContext<B, E = undefined> extends AuthenticatedAgent {
   prisma: PrismaClient;
   body: B;
-  req: Request;
+  req: AgentRequest;
   params: Record<string, string>;
   url: URL;
   /** What the route's `early` read, if it has one. */
@@ -39,6 +52,11 @@ interface Options<S extends z.ZodType | undefined, E> {
    * nothing: it also runs for a caller the key lookup then refuses, whose answer never sees it.
    */
   early?: (prisma: PrismaClient, body: BodyOf<S>) => Promise<E>;
+  /**
+   * The key lookup may wait a moment for company under load (see keyWithAgent): for the routes a
+   * burst of thousands of agents calls at once and whose callers are not in a hurry.
+   */
+  gather?: boolean;
 }
 
 type RouteContext = { params?: Promise<Record<string, string>> };
@@ -49,7 +67,7 @@ type RouteContext = { params?: Promise<Record<string, string>> };
 const limits = globalThis as unknown as { __countersignAgentLimits?: { perKey: RateLimiter; lockedOut: Map<string, number> } };
 const { perKey, lockedOut } = (limits.__countersignAgentLimits ??= { perKey: new RateLimiter(600, 60_000), lockedOut: new Map<string, number>() });
 
-function bearer(req: Request): string | null {
+function bearer(req: AgentRequest): string | null {
   const header = req.headers.get("authorization");
   const match = header && /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1] : null;
@@ -72,7 +90,7 @@ function lockedOutUntil(source: string): number | null {
  * 429 for bad keys only: a valid key from the same address (another agent behind the same NAT)
  * still works, so one misconfigured client cannot lock its neighbours out.
  */
-export async function authenticateRequest(prisma: PrismaClient, req: Request): Promise<AuthenticatedAgent> {
+export async function authenticateRequest(prisma: PrismaClient, req: AgentRequest, { gather = false }: { gather?: boolean } = {}): Promise<AuthenticatedAgent> {
   const source = clientAddress(req.headers);
   const token = bearer(req);
   if (!token) {
@@ -81,7 +99,7 @@ export async function authenticateRequest(prisma: PrismaClient, req: Request): P
     throw new AppError("invalid_api_key", "Send the agent's key as `Authorization: Bearer csk_…`.");
   }
   try {
-    const authenticated = await authenticateAgentKey(prisma, token);
+    const authenticated = await authenticateAgentKey(prisma, token, { gather });
     const wait = perKey.hit(authenticated.key.id);
     if (wait) throw new AppError("rate_limited", "This key is sending too many requests.", undefined, { "retry-after": String(wait) });
     return authenticated;
@@ -123,7 +141,7 @@ export function withAgent<S extends z.ZodType | undefined = undefined, E = undef
   options: Options<S, E>,
   handler: (ctx: AgentContext<BodyOf<S>, E>) => Promise<Response>,
 ) {
-  return async (req: Request, route: RouteContext = {}): Promise<Response> => {
+  return async (req: AgentRequest, route: RouteContext = {}): Promise<Response> => {
     const url = new URL(req.url);
     try {
       const prisma = await db();
@@ -135,7 +153,7 @@ export function withAgent<S extends z.ZodType | undefined = undefined, E = undef
       const early = reading && options.early ? reading.then((body) => options.early!(prisma, body)) : undefined;
       reading?.catch(() => undefined);
       early?.catch(() => undefined);
-      const authenticated = await authenticateRequest(prisma, req);
+      const authenticated = await authenticateRequest(prisma, req, { gather: options.gather });
       await requireScope(prisma, authenticated, options.scope, { method: req.method, path: url.pathname });
       const body = await (reading ?? readBody(req, options));
       const late = !early && options.early ? options.early(prisma, body) : undefined;
@@ -148,7 +166,7 @@ export function withAgent<S extends z.ZodType | undefined = undefined, E = undef
   };
 }
 
-async function readBody<S extends z.ZodType | undefined, E>(req: Request, options: Options<S, E>): Promise<BodyOf<S>> {
+async function readBody<S extends z.ZodType | undefined, E>(req: AgentRequest, options: Options<S, E>): Promise<BodyOf<S>> {
   if (!options.body) return undefined as BodyOf<S>;
   const raw = options.bodyOptional && !hasBody(req) ? {} : await readJsonBody(req);
   const nul = findNulCharacter(raw);
@@ -158,7 +176,7 @@ async function readBody<S extends z.ZodType | undefined, E>(req: Request, option
   return parsed.data as BodyOf<S>;
 }
 
-function hasBody(req: Request): boolean {
+function hasBody(req: AgentRequest): boolean {
   const length = req.headers.get("content-length");
   return req.headers.has("content-type") || req.headers.has("transfer-encoding") || (length !== null && length !== "0");
 }

@@ -26,8 +26,9 @@ export const createRequestRoute = withAgent(
   },
 );
 
-// GET /api/v1/requests/{id}[?wait=N] — the agent reads its request, long-polling up to 60 s for a decision
-export const readRequestRoute = withAgent({ scope: "requests:read" }, async ({ prisma, agent, params, url, req }) => {
+// GET /api/v1/requests/{id}[?wait=N] — the agent reads its request, long-polling up to 60 s for a
+// decision. A fleet reconnecting opens thousands of these within a second: their key lookups gather.
+export const readRequestRoute = withAgent({ scope: "requests:read", gather: true }, async ({ prisma, agent, params, url, req }) => {
   const waitParam = url.searchParams.get("wait");
   if (waitParam === null) return json(await getRequestForAgent(prisma, config(), agent.id, params.id));
   const wait = WaitSeconds.safeParse(waitParam);

@@ -37,7 +37,7 @@ export function parseJsonText(text: string, what = "The body"): unknown {
   }
 }
 
-export async function readJsonBody(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+export async function readJsonBody(req: { headers: Pick<Headers, "get">; body: ReadableStream<Uint8Array> | null }, limit = MAX_BODY_BYTES): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) {
     throw new AppError("payload_too_large", `The body is larger than ${limit} bytes.`);

@@ -45,7 +45,7 @@ function normalise(address: string | undefined): string {
 }
 
 /** The address server.ts resolved for this request ("unknown" when none was). */
-export function clientAddress(headers: Headers): string {
+export function clientAddress(headers: Pick<Headers, "get">): string {
   const value = headers.get(CLIENT_ADDRESS_HEADER)?.trim();
   return value && isIP(value) ? value : "unknown";
 }

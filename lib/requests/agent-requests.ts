@@ -1,6 +1,6 @@
 // What an agent does with its own requests: read, wait for a decision, cancel.
 import { isUuid } from "../validate";
-import { batcherFor, createBatcher, type Batcher } from "../db/batch";
+import { BURST_GATHER_MS, batcherFor, createBatcher, type Batcher } from "../db/batch";
 import type { Database, PrismaClient } from "../db";
 import { TX_OPTIONS, rawSql } from "../db";
 import type { Config } from "../env";
@@ -11,13 +11,6 @@ import { requestEvents } from "./events";
 import { notifyRequestDecidedById } from "../notify";
 import { expireOne, finishCoolDown } from "./expire-requests";
 import { config } from "../env";
-
-/**
- * Reads that arrive while another is in flight wait this long to share the next one: a burst of
- * agents opening long-polls shares a read per 10 ms instead of one per round trip. A lone read
- * goes at once.
- */
-const READ_GATHER_MS = 10;
 
 /** How often a waiter re-reads its request while the database does not answer. */
 const OUTAGE_REREAD_MS = 1_000;
@@ -70,7 +63,7 @@ async function ownRequest(prisma: PrismaClient, agentId: string, id: string) {
   // Another agent's request answers exactly like a missing one.
   if (!isUuid(id)) throw new AppError("not_found", "No such request.");
   // Agents reading or starting to wait at the same moment share one read.
-  const row = await batcherFor(requestBatchers, prisma, () => createBatcher((ids: string[]) => readRequests(prisma, ids), { gatherMs: READ_GATHER_MS })).load(id);
+  const row = await batcherFor(requestBatchers, prisma, () => createBatcher((ids: string[]) => readRequests(prisma, ids), { gatherMs: BURST_GATHER_MS })).load(id);
   if (!row || row.agentId !== agentId) throw new AppError("not_found", "No such request.");
   return row;
 }

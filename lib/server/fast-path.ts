@@ -2,14 +2,16 @@
 // Next.js route modules export, before Next.js sees the request. Thousands of agents long-polling
 // at once then cost a socket and a closure each instead of a full page-request context each, and
 // a burst of them does not queue everything else behind Next.js's per-request work.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { createRequestRoute, readRequestRoute } from "../http/agent-routes";
 import { healthResponse } from "./health";
 import { problemResponse } from "../http/problem";
 import { MAX_BODY_BYTES } from "../http/body";
+import type { AgentRequest } from "../http/agent-handler";
+import { tieToShutdown } from "./shutdown";
 
-type Route = (req: Request, ctx: { params?: Promise<Record<string, string>> }) => Promise<Response>;
+type Route = (req: AgentRequest, ctx: { params?: Promise<Record<string, string>> }) => Promise<Response>;
 
 /** The headers next.config.mjs gives every /api response; test/server-lifecycle.test.ts checks they agree. */
 export const API_HEADERS: Record<string, string> = {
@@ -59,29 +61,51 @@ export function handleFastPath(req: IncomingMessage, res: ServerResponse): boole
 
 async function answer(req: IncomingMessage, res: ServerResponse, url: URL, route: Route, params: Record<string, string>): Promise<void> {
   // The client going away aborts the request's signal, as Next.js does: a long-poll stops waiting.
+  // So does the server beginning to shut down (untilShutdown then needs no signal of its own).
   const gone = new AbortController();
+  const release = tieToShutdown(gone);
   res.once("close", () => {
+    release();
     if (!res.writableFinished) gone.abort();
   });
   try {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else headers.set(name, value);
-    }
-    const request = new Request(url, {
-      method: req.method,
-      headers,
-      signal: gone.signal,
-      ...(req.method === "POST" ? await bodyOf(req) : {}),
-    } as RequestInit);
+    // A bodiless GET (a read, a long-poll) is served from the Node request's own headers; a POST
+    // gets a Web Request, whose body the route reads as a stream.
+    const request: AgentRequest =
+      req.method === "POST"
+        ? new Request(url, { method: req.method, headers: webHeaders(req.headers), signal: gone.signal, ...(await bodyOf(req)) } as RequestInit)
+        : { url: url.href, method: req.method ?? "GET", headers: headerView(req.headers), body: null, signal: gone.signal };
     await send(res, await route(request, { params: Promise.resolve(params) }));
   } catch (error) {
     // The route functions answer their own errors; this is for a failure around them.
     if (res.headersSent || res.destroyed) return void res.destroy();
     await send(res, problemResponse(error, url.pathname));
   }
+}
+
+function webHeaders(incoming: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  return headers;
+}
+
+/** The Node request's headers read as Web Headers read them: by any case of name, repeated ones joined. */
+function headerView(incoming: IncomingHttpHeaders): AgentRequest["headers"] {
+  const value = (name: string) => {
+    const key = name.toLowerCase();
+    return Object.hasOwn(incoming, key) ? incoming[key] : undefined;
+  };
+  return {
+    get(name) {
+      const v = value(name);
+      return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+    },
+    has: (name) => value(name) !== undefined,
+  };
 }
 
 /**
